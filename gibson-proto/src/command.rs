@@ -1,0 +1,213 @@
+//! The [`Command`] trait and the typed arguments commands take.
+
+use std::time::Duration;
+
+use bytes::BytesMut;
+
+use crate::error::{Error, ProtocolError, ServerError};
+use crate::limits::Limits;
+use crate::reply::Reply;
+use crate::wire::Opcode;
+
+/// A request with a typed result: the one definition of what a command
+/// sends and what its reply means, shared by every runtime crate.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use gibson_proto::{cmd, Command, Limits, Reply, ServerError};
+///
+/// let get = cmd::Get::<_, String>::new("greeting");
+/// let mut buf = BytesMut::new();
+/// get.encode(&mut buf, &Limits::default()).unwrap();
+/// assert_eq!(&buf[..], b"\x0a\x00\x00\x00\x03\x00greeting");
+/// // NOT_FOUND means absent, not an error.
+/// assert_eq!(cmd::Get::<&str, String>::decode(Reply::Error(ServerError::NotFound)).unwrap(), None);
+/// ```
+pub trait Command {
+    /// What a successful reply converts into.
+    type Output;
+
+    /// The opcode this command sends.
+    const OPCODE: Opcode;
+
+    /// Validates the arguments and appends the request frame to `dst`;
+    /// writes nothing on error.
+    fn encode(&self, dst: &mut BytesMut, limits: &Limits) -> Result<(), Error>;
+
+    /// Maps the server's reply to the command's result.
+    fn decode(reply: Reply) -> Result<Self::Output, Error>;
+}
+
+/// The error for a reply of a kind the command cannot receive.
+pub(crate) fn unexpected(command: Opcode, reply: &Reply) -> Error {
+    Error::Protocol(ProtocolError::UnexpectedReply {
+        command,
+        got: reply.kind(),
+    })
+}
+
+/// Maps an error reply to [`Error::Server`], anything else to a protocol error.
+pub(crate) fn other_reply(command: Opcode, reply: Reply) -> Error {
+    match reply {
+        Reply::Error(kind) => Error::Server { command, kind },
+        other => unexpected(command, &other),
+    }
+}
+
+/// How long an item lives: a number of seconds, or no expiry.
+///
+/// ```
+/// use std::time::Duration;
+/// use gibson_proto::Ttl;
+/// assert_eq!(Ttl::from(60), Ttl::Seconds(60));
+/// assert_eq!(Ttl::from(Duration::from_millis(1500)), Ttl::Seconds(2));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Ttl {
+    /// The item never expires (sent as `0`).
+    #[default]
+    Never,
+    /// The item expires this many seconds from now (at least 1; the server
+    /// caps it at its `max_item_ttl`).
+    Seconds(u32),
+}
+
+impl Ttl {
+    /// The number sent on the wire, validated.
+    pub(crate) fn wire(self) -> Result<i64, Error> {
+        match self {
+            Ttl::Never => Ok(0),
+            Ttl::Seconds(0) => Err(Error::invalid(
+                "ttl",
+                "0 seconds means \"no expiry\" to the server; use Ttl::Never to say so",
+            )),
+            Ttl::Seconds(n) => Ok(i64::from(n)),
+        }
+    }
+}
+
+impl From<u32> for Ttl {
+    fn from(secs: u32) -> Ttl {
+        Ttl::Seconds(secs)
+    }
+}
+
+impl From<Duration> for Ttl {
+    /// Rounds up to whole seconds; durations over `u32::MAX` seconds saturate
+    /// (and are then refused by the encoder as out of the server's range).
+    fn from(d: Duration) -> Ttl {
+        let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+        Ttl::Seconds(u32::try_from(secs).unwrap_or(u32::MAX))
+    }
+}
+
+impl From<Option<Duration>> for Ttl {
+    fn from(d: Option<Duration>) -> Ttl {
+        d.map_or(Ttl::Never, Ttl::from)
+    }
+}
+
+/// How long a lock holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LockTime {
+    /// Until UNLOCK (sent as `-1`).
+    UntilUnlock,
+    /// For this many seconds (at least 1: the server treats 0 as "do not lock").
+    Seconds(u32),
+}
+
+impl LockTime {
+    pub(crate) fn wire(self) -> Result<i64, Error> {
+        match self {
+            LockTime::UntilUnlock => Ok(-1),
+            LockTime::Seconds(0) => Err(Error::invalid(
+                "seconds",
+                "a 0-second lock does not lock; use at least 1 or LockTime::UntilUnlock",
+            )),
+            LockTime::Seconds(n) => Ok(i64::from(n)),
+        }
+    }
+}
+
+impl From<u32> for LockTime {
+    fn from(secs: u32) -> LockTime {
+        LockTime::Seconds(secs)
+    }
+}
+
+impl From<Duration> for LockTime {
+    /// Rounds up to whole seconds.
+    fn from(d: Duration) -> LockTime {
+        match Ttl::from(d) {
+            Ttl::Seconds(n) => LockTime::Seconds(n),
+            Ttl::Never => LockTime::Seconds(0),
+        }
+    }
+}
+
+/// The fields META can read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MetaField {
+    /// Stored size in bytes (the compressed size if compressed).
+    Size,
+    /// 0 plain, 1 LZF, 2 number.
+    Encoding,
+    /// Last access, unix seconds.
+    Access,
+    /// Creation, unix seconds.
+    Created,
+    /// TTL in seconds, -1 for none.
+    Ttl,
+    /// Seconds left before expiry, -1 for none.
+    Left,
+    /// Lock seconds: 0 none, -1 until unlock.
+    Lock,
+}
+
+impl MetaField {
+    /// All fields.
+    pub const ALL: [MetaField; 7] = [
+        MetaField::Size,
+        MetaField::Encoding,
+        MetaField::Access,
+        MetaField::Created,
+        MetaField::Ttl,
+        MetaField::Left,
+        MetaField::Lock,
+    ];
+
+    /// The field's wire name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            MetaField::Size => "size",
+            MetaField::Encoding => "encoding",
+            MetaField::Access => "access",
+            MetaField::Created => "created",
+            MetaField::Ttl => "ttl",
+            MetaField::Left => "left",
+            MetaField::Lock => "lock",
+        }
+    }
+
+    /// Parses a field name exactly (`"size"`); the server also accepts
+    /// prefixes, the client sends full names.
+    pub fn from_name(name: &str) -> Option<MetaField> {
+        MetaField::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
+impl std::fmt::Display for MetaField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A helper for decoders: NOT_FOUND as `Ok(None)`, other error codes as
+/// [`Error::Server`].
+pub(crate) fn found(command: Opcode, reply: Reply) -> Result<Option<Reply>, Error> {
+    match reply {
+        Reply::Error(ServerError::NotFound) => Ok(None),
+        Reply::Error(kind) => Err(Error::Server { command, kind }),
+        other => Ok(Some(other)),
+    }
+}

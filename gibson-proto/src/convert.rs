@@ -1,0 +1,254 @@
+//! Conversions: Rust values into request arguments ([`ToArg`]) and reply
+//! values into Rust types ([`FromValue`]).
+
+use std::borrow::Cow;
+
+use bytes::Bytes;
+
+use crate::encode::fmt_int;
+use crate::error::Error;
+use crate::reply::Value;
+
+/// The bytes of one argument: borrowed, or an integer formatted inline (no
+/// allocation either way).
+#[derive(Debug, Clone, Copy)]
+pub struct ArgBytes<'a>(Repr<'a>);
+
+#[derive(Debug, Clone, Copy)]
+enum Repr<'a> {
+    Borrowed(&'a [u8]),
+    Int { buf: [u8; 20], start: u8 },
+}
+
+impl ArgBytes<'_> {
+    /// The bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        match &self.0 {
+            Repr::Borrowed(b) => b,
+            Repr::Int { buf, start } => &buf[usize::from(*start)..],
+        }
+    }
+
+    fn int(n: i64) -> ArgBytes<'static> {
+        let mut buf = [0u8; 20];
+        let len = fmt_int(n, &mut buf).len();
+        ArgBytes(Repr::Int {
+            buf,
+            start: (20 - len) as u8,
+        })
+    }
+}
+
+impl std::ops::Deref for ArgBytes<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+/// Something that can be sent as a key, prefix or value.
+///
+/// Implemented for strings, byte slices, `Bytes`, arrays and integers
+/// (sent in ASCII decimal, as the server expects numbers).
+///
+/// ```
+/// use gibson_proto::ToArg;
+/// assert_eq!(&*"key".to_arg(), b"key");
+/// assert_eq!(&*(-42i32).to_arg(), b"-42");
+/// ```
+pub trait ToArg {
+    /// The bytes to send.
+    fn to_arg(&self) -> ArgBytes<'_>;
+}
+
+macro_rules! to_arg_bytes {
+    ($($t:ty => |$s:ident| $e:expr;)+) => {$(
+        impl ToArg for $t {
+            fn to_arg(&self) -> ArgBytes<'_> {
+                let $s = self;
+                ArgBytes(Repr::Borrowed($e))
+            }
+        }
+    )+};
+}
+
+to_arg_bytes! {
+    str => |s| s.as_bytes();
+    [u8] => |s| s;
+    String => |s| s.as_bytes();
+    Vec<u8> => |s| s.as_slice();
+    Bytes => |s| s.as_ref();
+    bytes::BytesMut => |s| s.as_ref();
+    Cow<'_, str> => |s| s.as_bytes();
+    Cow<'_, [u8]> => |s| s.as_ref();
+}
+
+impl<const N: usize> ToArg for [u8; N] {
+    fn to_arg(&self) -> ArgBytes<'_> {
+        ArgBytes(Repr::Borrowed(self))
+    }
+}
+
+impl<T: ToArg + ?Sized> ToArg for &T {
+    fn to_arg(&self) -> ArgBytes<'_> {
+        (**self).to_arg()
+    }
+}
+
+macro_rules! to_arg_int {
+    ($($t:ty),+) => {$(
+        impl ToArg for $t {
+            fn to_arg(&self) -> ArgBytes<'_> {
+                match i64::try_from(*self) {
+                    Ok(n) => ArgBytes::int(n),
+                    // Only u64/usize above i64::MAX get here.
+                    Err(_) => {
+                        let mut buf = [0u8; 20];
+                        let text = (*self as u64).to_string();
+                        let start = 20 - text.len();
+                        buf[start..].copy_from_slice(text.as_bytes());
+                        ArgBytes(Repr::Int { buf, start: start as u8 })
+                    }
+                }
+            }
+        }
+    )+};
+}
+
+to_arg_int!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
+
+/// A Rust type a reply value converts into.
+///
+/// Numbers convert to integers, and so do plain values that are ASCII
+/// decimal integers; numbers convert to strings and bytes as their decimal
+/// text. Anything else is an [`Error::Conversion`].
+///
+/// ```
+/// use gibson_proto::{FromValue, Value};
+/// assert_eq!(i64::from_value(Value::Int(7)).unwrap(), 7);
+/// assert_eq!(u8::from_value(Value::from("42")).unwrap(), 42);
+/// assert_eq!(String::from_value(Value::Int(-3)).unwrap(), "-3");
+/// assert!(u8::from_value(Value::Int(300)).is_err());
+/// ```
+pub trait FromValue: Sized {
+    /// Converts the value.
+    fn from_value(value: Value) -> Result<Self, Error>;
+}
+
+fn conversion(target: &'static str, reason: impl Into<String>) -> Error {
+    Error::Conversion {
+        target,
+        reason: reason.into(),
+    }
+}
+
+impl FromValue for Value {
+    fn from_value(value: Value) -> Result<Value, Error> {
+        Ok(value)
+    }
+}
+
+impl FromValue for Bytes {
+    fn from_value(value: Value) -> Result<Bytes, Error> {
+        Ok(match value {
+            Value::Bytes(b) => b,
+            Value::Int(n) => Bytes::from(n.to_string()),
+        })
+    }
+}
+
+impl FromValue for Vec<u8> {
+    fn from_value(value: Value) -> Result<Vec<u8>, Error> {
+        Bytes::from_value(value).map(Vec::from)
+    }
+}
+
+impl FromValue for String {
+    fn from_value(value: Value) -> Result<String, Error> {
+        match value {
+            Value::Bytes(b) => String::from_utf8(Vec::from(b))
+                .map_err(|e| conversion("String", format!("not UTF-8: {e}"))),
+            Value::Int(n) => Ok(n.to_string()),
+        }
+    }
+}
+
+impl<T: FromValue> FromValue for Option<T> {
+    fn from_value(value: Value) -> Result<Option<T>, Error> {
+        T::from_value(value).map(Some)
+    }
+}
+
+macro_rules! from_value_int {
+    ($($t:ty),+) => {$(
+        impl FromValue for $t {
+            fn from_value(value: Value) -> Result<$t, Error> {
+                let target = stringify!($t);
+                match value {
+                    Value::Int(n) => <$t>::try_from(n)
+                        .map_err(|_| conversion(target, format!("{n} is out of range"))),
+                    Value::Bytes(b) => std::str::from_utf8(&b)
+                        .ok()
+                        .and_then(|s| s.parse::<$t>().ok())
+                        .ok_or_else(|| conversion(target, format!("{:?} is not an integer", escape(&b)))),
+                }
+            }
+        }
+    )+};
+}
+
+from_value_int!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, i128, u128);
+
+impl FromValue for f64 {
+    fn from_value(value: Value) -> Result<f64, Error> {
+        match value {
+            Value::Int(n) => Ok(n as f64),
+            Value::Bytes(b) => std::str::from_utf8(&b)
+                .ok()
+                .and_then(|s| s.trim().parse::<f64>().ok())
+                .ok_or_else(|| conversion("f64", format!("{:?} is not a number", escape(&b)))),
+        }
+    }
+}
+
+/// Escapes bytes for error messages and display, truncating long input.
+pub fn escape(bytes: &[u8]) -> String {
+    const MAX: usize = 64;
+    let mut out: String = bytes[..bytes.len().min(MAX)].escape_ascii().to_string();
+    if bytes.len() > MAX {
+        out.push_str(&format!("… ({} bytes)", bytes.len()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn args() {
+        assert_eq!(&*String::from("s").to_arg(), b"s");
+        assert_eq!(&*b"raw\0".to_arg(), b"raw\0");
+        assert_eq!(&*Bytes::from_static(b"b").to_arg(), b"b");
+        assert_eq!(&*0u8.to_arg(), b"0");
+        assert_eq!(&*i64::MIN.to_arg(), b"-9223372036854775808");
+        assert_eq!(&*u64::MAX.to_arg(), b"18446744073709551615");
+        assert_eq!(&*(&&"nested").to_arg(), b"nested");
+    }
+
+    #[test]
+    fn results() {
+        assert_eq!(Bytes::from_value(Value::Int(12)).unwrap(), "12");
+        assert_eq!(Vec::<u8>::from_value(Value::from("x")).unwrap(), b"x");
+        assert!(String::from_value(Value::Bytes(Bytes::from_static(b"\xff"))).is_err());
+        assert_eq!(Option::<i32>::from_value(Value::Int(4)).unwrap(), Some(4));
+        assert_eq!(i32::from_value(Value::from("-17")).unwrap(), -17);
+        let err = i32::from_value(Value::from("abc")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "cannot convert reply to i32: \"abc\" is not an integer"
+        );
+        assert_eq!(f64::from_value(Value::from("2.5")).unwrap(), 2.5);
+        assert_eq!(escape(&[b'a'; 70]).len(), 64 + "… (70 bytes)".len());
+    }
+}

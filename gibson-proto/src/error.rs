@@ -1,0 +1,311 @@
+//! The one error type of the workspace, and its parts.
+//!
+//! Every crate in the workspace returns [`Error`]. It is `Clone` because the
+//! pipelining session fails every pending request with *the same* error
+//! when a connection breaks.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::wire::{Opcode, ReplyCode};
+
+/// Anything that can go wrong talking to a Gibson server.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server answered with an error code (ERR, NAN, MEM, LOCKED, or a
+    /// NOT_FOUND where the command has no "absent" result).
+    #[error("{command}: server replied {kind}")]
+    Server {
+        /// The command that got the error.
+        command: Opcode,
+        /// What the server said.
+        kind: ServerError,
+    },
+    /// The peer broke the protocol; the connection cannot be trusted any more.
+    #[error("protocol error: {0}")]
+    Protocol(#[from] ProtocolError),
+    /// An argument was refused before anything was written.
+    #[error("invalid argument `{arg}`: {rule}")]
+    InvalidArgument {
+        /// Which argument (`"key"`, `"value"`, `"ttl"`, `"request"`, …).
+        arg: &'static str,
+        /// The rule it breaks, in words.
+        rule: String,
+    },
+    /// A reply could not be converted to the requested Rust type.
+    #[error("cannot convert reply to {target}: {reason}")]
+    Conversion {
+        /// The requested type.
+        target: &'static str,
+        /// Why not.
+        reason: String,
+    },
+    /// An I/O error from the socket.
+    #[error("I/O error: {0}")]
+    Io(Arc<std::io::Error>),
+    /// The operation did not complete in time.
+    #[error("{what} timed out after {after:?}")]
+    Timeout {
+        /// What timed out (`"connect"`, `"response"`, `"pool checkout"`, …).
+        what: &'static str,
+        /// The configured limit.
+        after: Duration,
+    },
+    /// The connection closed (EOF) before the reply arrived.
+    #[error("connection closed{}", if *.in_reply { " in the middle of a reply" } else { "" })]
+    ConnectionClosed {
+        /// `true` when bytes of an unfinished reply had already arrived.
+        in_reply: bool,
+    },
+    /// The request was sent, then the connection broke before its reply: the
+    /// server may or may not have executed it.
+    #[error("connection broken with the request in flight: {cause}")]
+    Broken {
+        /// What broke the connection.
+        cause: Arc<Error>,
+    },
+    /// No pooled connection became free within the bounded wait.
+    #[error("pool exhausted: no connection free after {waited:?}")]
+    PoolExhausted {
+        /// How long the caller waited.
+        waited: Duration,
+    },
+}
+
+/// An error code sent by the server (codes 0–4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+pub enum ServerError {
+    /// `ERR`: malformed arguments, unknown META field, empty prefix.
+    #[error("ERR (malformed request)")]
+    Err,
+    /// `NOT_FOUND`: no such key.
+    #[error("NOT_FOUND")]
+    NotFound,
+    /// `NAN`: a number was expected, or INC/DEC on a non-number.
+    #[error("NAN (a number was expected)")]
+    Nan,
+    /// `MEM`: the server is over its memory limit.
+    #[error("MEM (server out of memory)")]
+    Mem,
+    /// `LOCKED`: the item is locked.
+    #[error("LOCKED (the item is locked)")]
+    Locked,
+}
+
+impl ServerError {
+    /// The reply code carrying this error.
+    pub const fn code(self) -> ReplyCode {
+        match self {
+            ServerError::Err => ReplyCode::Err,
+            ServerError::NotFound => ReplyCode::NotFound,
+            ServerError::Nan => ReplyCode::Nan,
+            ServerError::Mem => ReplyCode::Mem,
+            ServerError::Locked => ReplyCode::Locked,
+        }
+    }
+
+    /// The error for a reply code, or `None` for OK, VAL and KVAL.
+    pub const fn from_code(code: ReplyCode) -> Option<ServerError> {
+        match code {
+            ReplyCode::Err => Some(ServerError::Err),
+            ReplyCode::NotFound => Some(ServerError::NotFound),
+            ReplyCode::Nan => Some(ServerError::Nan),
+            ReplyCode::Mem => Some(ServerError::Mem),
+            ReplyCode::Locked => Some(ServerError::Locked),
+            ReplyCode::Ok | ReplyCode::Val | ReplyCode::Kval => None,
+        }
+    }
+}
+
+/// A violation of the wire protocol by the peer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProtocolError {
+    /// A reply code outside 0–7.
+    #[error("unknown reply code {0}")]
+    UnknownReplyCode(u16),
+    /// A request opcode that Gibson does not define.
+    #[error("unknown opcode {0}")]
+    UnknownOpcode(u16),
+    /// An encoding byte outside 0–2.
+    #[error("unknown encoding {0}")]
+    UnknownEncoding(u8),
+    /// An encoding that cannot appear where it did (LZF is never sent).
+    #[error("unexpected encoding {encoding} in {context}")]
+    UnexpectedEncoding {
+        /// The raw encoding byte.
+        encoding: u8,
+        /// Where it appeared.
+        context: &'static str,
+    },
+    /// A NUMBER whose length is neither 4 nor 8.
+    #[error("a NUMBER must be 4 or 8 bytes, got {0}")]
+    BadNumberLength(u32),
+    /// A frame announced more bytes than the configured maximum.
+    #[error("frame of {size} bytes exceeds the limit of {max} bytes")]
+    FrameTooLarge {
+        /// Announced size.
+        size: u64,
+        /// Configured maximum.
+        max: u64,
+    },
+    /// A request frame announced a size below 2.
+    #[error("request frame size {0} is below the minimum of 2")]
+    FrameTooSmall(u32),
+    /// KVAL data that overruns or underruns its announced size.
+    #[error("malformed KVAL: {0}")]
+    MalformedPairs(&'static str),
+    /// A reply of the wrong kind for the command that was sent.
+    #[error("{command} cannot be answered with {got}")]
+    UnexpectedReply {
+        /// The command.
+        command: Opcode,
+        /// The kind of reply that came (`"KVAL"`, `"VAL number"`, …).
+        got: &'static str,
+    },
+    /// Bytes arrived that no request is waiting for.
+    #[error("received a reply with no request pending")]
+    UnsolicitedReply,
+}
+
+impl Error {
+    /// An [`Error::InvalidArgument`].
+    pub fn invalid(arg: &'static str, rule: impl Into<String>) -> Error {
+        Error::InvalidArgument {
+            arg,
+            rule: rule.into(),
+        }
+    }
+
+    /// The server error code, if this is a server reply.
+    pub fn server_error(&self) -> Option<ServerError> {
+        match self {
+            Error::Server { kind, .. } => Some(*kind),
+            _ => None,
+        }
+    }
+
+    /// `true` for a LOCKED reply.
+    pub fn is_locked(&self) -> bool {
+        self.server_error() == Some(ServerError::Locked)
+    }
+
+    /// `true` for a timeout of any kind.
+    pub fn is_timeout(&self) -> bool {
+        match self {
+            Error::Timeout { .. } => true,
+            Error::Broken { cause } => cause.is_timeout(),
+            _ => false,
+        }
+    }
+
+    /// `true` when the connection this error came from must be dropped and
+    /// re-established: I/O errors, EOF, protocol violations, and response
+    /// timeouts (the reply may still arrive later, out of step).
+    pub fn is_connection_broken(&self) -> bool {
+        matches!(
+            self,
+            Error::Io(_)
+                | Error::ConnectionClosed { .. }
+                | Error::Protocol(_)
+                | Error::Broken { .. }
+                | Error::Timeout { .. }
+        )
+    }
+
+    /// `true` when sending the same request again may succeed: the failure
+    /// was the transport's, not the request's. Whether a *command* may be
+    /// retried is a separate question: see [`Opcode::is_idempotent`].
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Io(_)
+            | Error::ConnectionClosed { .. }
+            | Error::Broken { .. }
+            | Error::Timeout { .. }
+            | Error::PoolExhausted { .. } => true,
+            Error::Server { kind, .. } => *kind == ServerError::Mem,
+            _ => false,
+        }
+    }
+}
+
+impl Opcode {
+    /// `true` for commands that may safely be sent again after a failure
+    /// with the request in flight. INC, DEC, MINC, MDEC, LOCK and MLOCK are
+    /// not: running them twice changes the result.
+    pub const fn is_idempotent(self) -> bool {
+        !matches!(
+            self,
+            Opcode::Inc
+                | Opcode::Dec
+                | Opcode::Minc
+                | Opcode::Mdec
+                | Opcode::Lock
+                | Opcode::Mlock
+                | Opcode::End
+        )
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(err: std::io::Error) -> Error {
+        Error::Io(Arc::new(err))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_the_problem() {
+        let e = Error::invalid("key", "must not contain a space");
+        assert_eq!(
+            e.to_string(),
+            "invalid argument `key`: must not contain a space"
+        );
+        let e = Error::Server {
+            command: Opcode::Del,
+            kind: ServerError::Locked,
+        };
+        assert_eq!(
+            e.to_string(),
+            "DEL: server replied LOCKED (the item is locked)"
+        );
+        assert!(e.is_locked());
+        assert!(!e.is_connection_broken());
+        let e = Error::from(ProtocolError::FrameTooLarge { size: 10, max: 5 });
+        assert!(e.is_connection_broken());
+        assert!(!e.is_retryable());
+        assert_eq!(
+            Error::ConnectionClosed { in_reply: true }.to_string(),
+            "connection closed in the middle of a reply"
+        );
+    }
+
+    #[test]
+    fn idempotency() {
+        assert!(Opcode::Get.is_idempotent());
+        assert!(Opcode::Set.is_idempotent());
+        for op in [
+            Opcode::Inc,
+            Opcode::Dec,
+            Opcode::Minc,
+            Opcode::Mdec,
+            Opcode::Lock,
+            Opcode::Mlock,
+        ] {
+            assert!(!op.is_idempotent(), "{op}");
+        }
+    }
+
+    #[test]
+    fn server_error_codes_round_trip() {
+        for code in ReplyCode::ALL {
+            if let Some(err) = ServerError::from_code(*code) {
+                assert_eq!(err.code(), *code);
+            }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! Sans-IO protocol core for the [Gibson](https://github.com/evilsocket/gibson)
+//! cache server.
+//!
+//! No sockets, no clocks, no runtime: this crate turns commands into bytes
+//! and bytes into typed results. The runtime crates (`gibson-tokio`,
+//! `gibson-async-std`, `gibson-blocking`) are thin drivers around its
+//! [`Session`], and `gibson-server` is built on its [`server`] codec.
+//!
+//! * [`encode_request`] and the typed commands in [`cmd`] validate every
+//!   argument before writing a byte ([`Limits`]);
+//! * [`Decoder`] is a push parser: `Ok(None)` means "need more bytes", and
+//!   values are zero-copy [`Bytes`](bytes::Bytes) slices of the frame;
+//! * [`Session`] matches pipelined replies to requests, first in first out;
+//! * [`HashRing`] spreads keys over several servers.
+//!
+//! ```
+//! use gibson_proto::{cmd, MetaField, Reply, Session, Value};
+//!
+//! let mut session = Session::new(Default::default());
+//! session.send(&cmd::Set::new("greeting", "hello", 60), 1).unwrap();
+//! session.send(&cmd::Meta::new("greeting", MetaField::Ttl), 2).unwrap();
+//! // … write session.output() to the socket, feed what comes back …
+//! session.feed(b"\x06\x00\x00\x05\x00\x00\x00hello");
+//! let done = session.poll_reply().unwrap();
+//! assert_eq!(done.token, 1);
+//! assert_eq!(done.result.unwrap(), Reply::Value(Value::from("hello")));
+//! ```
+
+mod command;
+mod convert;
+mod decode;
+mod encode;
+mod error;
+mod limits;
+mod macros;
+mod reply;
+mod ring;
+mod session;
+mod stats;
+mod wire;
+
+pub mod cmd;
+pub mod server;
+
+pub use command::{Command, LockTime, MetaField, Ttl};
+pub use convert::{escape, ArgBytes, FromValue, ToArg};
+pub use decode::{Decoder, Reader};
+pub use encode::{encode_request, Arg};
+pub use error::{Error, ProtocolError, ServerError};
+pub use limits::{
+    Limits, DEFAULT_MAX_KEY_SIZE, DEFAULT_MAX_REPLY_SIZE, DEFAULT_MAX_REQUEST_SIZE,
+    DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_MAX_VALUE_SIZE,
+};
+pub use reply::{Pairs, PairsIter, Reply, Value};
+pub use ring::HashRing;
+pub use session::{Completion, RequestId, Session};
+pub use stats::Stats;
+pub use wire::{Encoding, Opcode, ReplyCode, REPLY_HEADER_LEN, REQUEST_HEADER_LEN};
+
+/// Re-exported so the runtime crates and users share one `bytes` version.
+pub use bytes;
