@@ -33,6 +33,7 @@ mod encode;
 mod error;
 mod limits;
 mod macros;
+mod pipeline;
 mod reply;
 mod ring;
 mod session;
@@ -51,6 +52,7 @@ pub use limits::{
     Limits, DEFAULT_MAX_KEY_SIZE, DEFAULT_MAX_REPLY_SIZE, DEFAULT_MAX_REQUEST_SIZE,
     DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_MAX_VALUE_SIZE,
 };
+pub use pipeline::{Handle, Pipeline, PipelineResults};
 pub use reply::{Pairs, PairsIter, Reply, Value};
 pub use ring::HashRing;
 pub use session::{Completion, RequestId, Session};

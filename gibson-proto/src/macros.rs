@@ -9,7 +9,9 @@
 ///   generates `pub async fn get(&self, …)` and so on;
 /// * `implement_commands!(blocking)` for a type with
 ///   `fn execute<C: Command>(&mut self, cmd: C) -> Result<C::Output, Error>`
-///   generates `pub fn get(&mut self, …)`.
+///   generates `pub fn get(&mut self, …)`;
+/// * `implement_commands!(pipeline)` is how [`Pipeline`](crate::Pipeline)
+///   gets its methods (each returns a [`Handle`](crate::Handle)).
 ///
 /// ```
 /// use gibson_proto::{cmd, implement_commands, Command, Error, Reply, Value};
@@ -37,6 +39,9 @@ macro_rules! implement_commands {
     (blocking) => {
         $crate::__gibson_command_list!(@blocking);
     };
+    (pipeline) => {
+        $crate::__gibson_command_list!(@pipeline);
+    };
 }
 
 #[doc(hidden)]
@@ -52,6 +57,14 @@ macro_rules! __gibson_method {
         $(#[$m])*
         pub fn $name<$($g)*>(&mut self, $($a: $t),*) -> ::core::result::Result<$out, $crate::Error> {
             self.execute($cmd)
+        }
+    };
+    (@pipeline $(#[$m:meta])* $name:ident [$($g:tt)*] ($($a:ident : $t:ty),*) -> $out:ty = $cmd:expr) => {
+        $(#[$m])*
+        ///
+        /// Queued in the pipeline; the returned handle takes the result.
+        pub fn $name<$($g)*>(&mut self, $($a: $t),*) -> $crate::Handle<$out> {
+            self.add($cmd)
         }
     };
 }
