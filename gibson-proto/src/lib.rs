@@ -27,6 +27,7 @@
 //! ```
 
 mod command;
+mod config;
 mod convert;
 mod decode;
 mod encode;
@@ -44,6 +45,7 @@ pub mod cmd;
 pub mod server;
 
 pub use command::{Command, LockTime, MetaField, Ttl};
+pub use config::{parse_duration, Addr, Config, PoolConfig, RetryPolicy, DEFAULT_PORT};
 pub use convert::{escape, ArgBytes, FromValue, ToArg};
 pub use decode::{Decoder, Reader};
 pub use encode::{encode_request, Arg};
