@@ -1,0 +1,188 @@
+//! Helpers shared by the integration tests of every runtime crate.
+//!
+//! [`TestServer::start`] gives the server to test against: the one named by
+//! `GIBSON_TEST_ADDR` (`host:port` or a socket path) when set, otherwise an
+//! embedded `gibson-server` on a free loopback port. Tests must use
+//! [`unique_prefix`] for their keys and tolerate foreign keys, so that they
+//! pass against a shared external server too.
+
+pub mod proxy;
+
+pub use proxy::{Faults, Proxy};
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use gibson_proto::{Addr, Config};
+use gibson_server::{Builder, Server, ServerAddr};
+
+/// The environment variable naming an external server.
+pub const TEST_ADDR_VAR: &str = "GIBSON_TEST_ADDR";
+
+/// A server to test against.
+#[derive(Debug)]
+pub struct TestServer {
+    embedded: Option<Server>,
+    addr: Addr,
+    /// Set for embedded servers: how to start them again.
+    rebind: Option<Rebind>,
+}
+
+#[derive(Debug, Clone)]
+enum Rebind {
+    Tcp(std::net::SocketAddr),
+    Unix(PathBuf),
+}
+
+impl TestServer {
+    /// `GIBSON_TEST_ADDR` if set, else an embedded server on TCP loopback.
+    pub fn start() -> TestServer {
+        match std::env::var(TEST_ADDR_VAR) {
+            Ok(addr) if !addr.trim().is_empty() => TestServer::external(addr.trim()),
+            _ => TestServer::embedded_tcp(),
+        }
+    }
+
+    /// `GIBSON_TEST_ADDR` if set, else an embedded server on a Unix socket.
+    pub fn start_unix() -> TestServer {
+        match std::env::var(TEST_ADDR_VAR) {
+            Ok(addr) if !addr.trim().is_empty() => TestServer::external(addr.trim()),
+            _ => TestServer::embedded_unix(),
+        }
+    }
+
+    /// An external server at `addr`.
+    pub fn external(addr: &str) -> TestServer {
+        let addr = addr
+            .parse()
+            .unwrap_or_else(|e| panic!("{TEST_ADDR_VAR}={addr:?} is not an address: {e}"));
+        TestServer {
+            embedded: None,
+            addr,
+            rebind: None,
+        }
+    }
+
+    /// An embedded server with default settings on `127.0.0.1:0`.
+    pub fn embedded_tcp() -> TestServer {
+        TestServer::embedded_tcp_with(|b| b)
+    }
+
+    /// An embedded server on `127.0.0.1:0`, its builder adjusted by `f`.
+    pub fn embedded_tcp_with(f: impl FnOnce(Builder) -> Builder) -> TestServer {
+        let server = f(Server::builder())
+            .bind_tcp("127.0.0.1:0")
+            .expect("start embedded gibson-server on TCP");
+        TestServer::from_server(server)
+    }
+
+    /// An embedded server with default settings on a fresh Unix socket.
+    pub fn embedded_unix() -> TestServer {
+        TestServer::embedded_unix_with(|b| b)
+    }
+
+    /// An embedded server on a fresh Unix socket, its builder adjusted by `f`.
+    pub fn embedded_unix_with(f: impl FnOnce(Builder) -> Builder) -> TestServer {
+        let path = temp_socket_path();
+        let server = f(Server::builder())
+            .bind_unix(&path)
+            .expect("start embedded gibson-server on a Unix socket");
+        TestServer::from_server(server)
+    }
+
+    fn from_server(server: Server) -> TestServer {
+        let (addr, rebind) = match server.addr() {
+            ServerAddr::Tcp(sa) => (
+                Addr::Tcp {
+                    host: sa.ip().to_string(),
+                    port: sa.port(),
+                },
+                Rebind::Tcp(*sa),
+            ),
+            ServerAddr::Unix(p) => (Addr::Unix(p.clone()), Rebind::Unix(p.clone())),
+        };
+        TestServer {
+            embedded: Some(server),
+            addr,
+            rebind: Some(rebind),
+        }
+    }
+
+    /// `true` when testing against `GIBSON_TEST_ADDR`.
+    pub fn is_external(&self) -> bool {
+        self.rebind.is_none()
+    }
+
+    /// The server's address.
+    pub fn addr(&self) -> &Addr {
+        &self.addr
+    }
+
+    /// A client configuration for this server, with default settings.
+    pub fn config(&self) -> Config {
+        Config::new(self.addr.clone())
+    }
+
+    /// The address as a URL (`gibson://…` or `gibson+unix://…`).
+    pub fn url(&self) -> String {
+        match &self.addr {
+            Addr::Unix(p) => format!("gibson+unix://{}", p.display()),
+            tcp => format!("gibson://{tcp}"),
+        }
+    }
+
+    /// Stops an embedded server: closes the listener and every connection.
+    /// Returns `false` (and does nothing) for an external server.
+    pub fn stop(&mut self) -> bool {
+        match self.embedded.take() {
+            Some(server) => {
+                server.shutdown();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Starts a stopped embedded server again on the same address, with
+    /// default settings. Returns `false` for an external server.
+    pub fn restart(&mut self) -> bool {
+        self.restart_with(|b| b)
+    }
+
+    /// Like [`restart`](TestServer::restart), adjusting the builder.
+    pub fn restart_with(&mut self, f: impl FnOnce(Builder) -> Builder) -> bool {
+        let Some(rebind) = self.rebind.clone() else {
+            return false;
+        };
+        self.stop();
+        let server = match rebind {
+            Rebind::Tcp(sa) => f(Server::builder()).bind_tcp(sa),
+            Rebind::Unix(p) => f(Server::builder()).bind_unix(p),
+        }
+        .expect("restart embedded gibson-server on the same address");
+        self.embedded = Some(server);
+        true
+    }
+}
+
+/// A fresh socket path in the temp directory.
+pub fn temp_socket_path() -> PathBuf {
+    std::env::temp_dir().join(format!("gibson-test-{}.sock", unique_suffix()))
+}
+
+fn unique_suffix() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{}-{n}-{nanos:x}", std::process::id())
+}
+
+/// A key prefix no other test (in this run or another) uses:
+/// `t:{tag}:{pid}-{n}-{nanos}:`.
+pub fn unique_prefix(tag: &str) -> String {
+    format!("t:{tag}:{}:", unique_suffix())
+}

@@ -1,0 +1,307 @@
+//! A fault-injecting TCP proxy on std threads, usable from every runtime's
+//! tests: clients connect to [`Proxy::addr`], the proxy forwards to the
+//! server and applies the [`Faults`] in force.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use gibson_proto::Addr;
+
+/// The faults applied to traffic. Changes apply to data forwarded after the
+/// change (and `blackhole` to connections accepted after it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Faults {
+    /// Delay added before forwarding each chunk, both ways.
+    pub latency: Duration,
+    /// Bandwidth limit per direction, bytes per second.
+    pub bytes_per_sec: Option<u64>,
+    /// Forward in chunks of at most this many bytes, one write each (1 for
+    /// byte-by-byte).
+    pub chunk: Option<usize>,
+    /// Accept connections and never answer (requests are read and dropped).
+    pub blackhole: bool,
+    /// Reset (RST) the client connection after this many reply bytes.
+    pub reset_after_reply_bytes: Option<u64>,
+    /// Close the client connection (FIN) after this many reply bytes.
+    pub close_after_reply_bytes: Option<u64>,
+}
+
+/// The proxy. Stops (and closes every connection) when dropped.
+#[derive(Debug)]
+pub struct Proxy {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    accept: Option<JoinHandle<()>>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    upstream: Addr,
+    faults: Mutex<Faults>,
+    stop: AtomicBool,
+    /// Clones of every live client socket, to kill them on demand.
+    clients: Mutex<Vec<TcpStream>>,
+    connections: AtomicU64,
+}
+
+enum Upstream {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+impl Upstream {
+    fn connect(addr: &Addr) -> io::Result<Upstream> {
+        Ok(match addr {
+            Addr::Tcp { host, port } => {
+                let s = TcpStream::connect((host.as_str(), *port))?;
+                s.set_nodelay(true)?;
+                Upstream::Tcp(s)
+            }
+            Addr::Unix(p) => Upstream::Unix(UnixStream::connect(p)?),
+        })
+    }
+
+    fn try_clone(&self) -> io::Result<Upstream> {
+        Ok(match self {
+            Upstream::Tcp(s) => Upstream::Tcp(s.try_clone()?),
+            Upstream::Unix(s) => Upstream::Unix(s.try_clone()?),
+        })
+    }
+
+    fn shutdown(&self) {
+        let _ = match self {
+            Upstream::Tcp(s) => s.shutdown(Shutdown::Both),
+            Upstream::Unix(s) => s.shutdown(Shutdown::Both),
+        };
+    }
+}
+
+impl Read for Upstream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Upstream::Tcp(s) => s.read(buf),
+            Upstream::Unix(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Upstream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Upstream::Tcp(s) => s.write(buf),
+            Upstream::Unix(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Proxy {
+    /// Starts a proxy on `127.0.0.1:0` forwarding to `upstream`.
+    pub fn start(upstream: Addr) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+        let addr = listener.local_addr().expect("proxy address");
+        listener
+            .set_nonblocking(true)
+            .expect("nonblocking listener");
+        let shared = Arc::new(Shared {
+            upstream,
+            faults: Mutex::new(Faults::default()),
+            stop: AtomicBool::new(false),
+            clients: Mutex::new(Vec::new()),
+            connections: AtomicU64::new(0),
+        });
+        let s = shared.clone();
+        let accept = thread::spawn(move || accept_loop(listener, s));
+        Proxy {
+            addr,
+            shared,
+            accept: Some(accept),
+        }
+    }
+
+    /// Where clients connect.
+    pub fn addr(&self) -> Addr {
+        Addr::Tcp {
+            host: self.addr.ip().to_string(),
+            port: self.addr.port(),
+        }
+    }
+
+    /// Replaces the faults in force.
+    pub fn set_faults(&self, faults: Faults) {
+        *self.shared.faults.lock().unwrap_or_else(|e| e.into_inner()) = faults;
+    }
+
+    /// Connections accepted so far.
+    pub fn connections(&self) -> u64 {
+        self.shared.connections.load(Ordering::Relaxed)
+    }
+
+    /// Resets (RST) every client connection now.
+    pub fn reset_all(&self) {
+        let mut clients = self
+            .shared
+            .clients
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        for c in clients.drain(..) {
+            reset(&c);
+        }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::Relaxed);
+        self.reset_all();
+        if let Some(t) = self.accept.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn reset(stream: &TcpStream) {
+    let _ = socket2::SockRef::from(stream).set_linger(Some(Duration::ZERO));
+    let _ = stream.shutdown(Shutdown::Both);
+}
+
+fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    while !shared.stop.load(Ordering::Relaxed) {
+        match listener.accept() {
+            Ok((client, _)) => {
+                shared.connections.fetch_add(1, Ordering::Relaxed);
+                let _ = client.set_nonblocking(false);
+                let _ = client.set_nodelay(true);
+                let s = shared.clone();
+                thread::spawn(move || serve(client, s));
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                thread::sleep(Duration::from_millis(5))
+            }
+            Err(_) => thread::sleep(Duration::from_millis(5)),
+        }
+    }
+}
+
+fn faults(shared: &Shared) -> Faults {
+    shared
+        .faults
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+}
+
+fn serve(client: TcpStream, shared: Arc<Shared>) {
+    if let Ok(c) = client.try_clone() {
+        shared
+            .clients
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(c);
+    }
+    if faults(&shared).blackhole {
+        let mut client = client;
+        let mut buf = [0u8; 4096];
+        while !shared.stop.load(Ordering::Relaxed) {
+            match client.read(&mut buf) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+        return;
+    }
+    let Ok(upstream) = Upstream::connect(&shared.upstream) else {
+        reset(&client);
+        return;
+    };
+    let (Ok(client2), Ok(upstream2)) = (client.try_clone(), upstream.try_clone()) else {
+        return;
+    };
+    let s = shared.clone();
+    // Requests: client → server.
+    let up = thread::spawn(move || {
+        let mut upstream2 = upstream2;
+        pump(client2, &mut upstream2, &s);
+        upstream2.shutdown();
+    });
+    // Replies: server → client, where the reply faults apply.
+    let mut client_w = client;
+    let mut upstream_r = upstream;
+    pump_replies(&mut upstream_r, &mut client_w, &shared);
+    upstream_r.shutdown();
+    let _ = up.join();
+}
+
+fn pump(mut from: TcpStream, to: &mut Upstream, shared: &Shared) {
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        let f = faults(shared);
+        if forward(&buf[..n], to, &f).is_err() {
+            return;
+        }
+    }
+}
+
+fn pump_replies(from: &mut Upstream, to: &mut TcpStream, shared: &Shared) {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut sent: u64 = 0;
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) | Err(_) => {
+                let _ = to.shutdown(Shutdown::Write);
+                return;
+            }
+            Ok(n) => n,
+        };
+        let f = faults(shared);
+        let mut data = &buf[..n];
+        let limit = f.reset_after_reply_bytes.or(f.close_after_reply_bytes);
+        let mut cut = false;
+        if let Some(limit) = limit {
+            let room = limit.saturating_sub(sent) as usize;
+            if data.len() >= room {
+                data = &data[..room];
+                cut = true;
+            }
+        }
+        if forward(data, to, &f).is_err() {
+            return;
+        }
+        sent += data.len() as u64;
+        if cut {
+            if f.reset_after_reply_bytes.is_some() {
+                reset(to);
+            } else {
+                let _ = to.shutdown(Shutdown::Both);
+            }
+            return;
+        }
+    }
+}
+
+fn forward(data: &[u8], to: &mut impl Write, f: &Faults) -> io::Result<()> {
+    if !f.latency.is_zero() {
+        thread::sleep(f.latency);
+    }
+    let chunk = f.chunk.unwrap_or(usize::MAX).max(1);
+    for piece in data.chunks(chunk) {
+        to.write_all(piece)?;
+        if let Some(bps) = f.bytes_per_sec {
+            let secs = piece.len() as f64 / bps.max(1) as f64;
+            thread::sleep(Duration::from_secs_f64(secs));
+        }
+    }
+    Ok(())
+}

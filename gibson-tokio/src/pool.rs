@@ -1,0 +1,154 @@
+//! A pool of multiplexed connections.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use gibson_proto::{Command, Config, Error, Pipeline, PipelineResults};
+use tokio::sync::Semaphore;
+
+use crate::connection::Connection;
+
+/// A pool of multiplexed [`Connection`]s.
+///
+/// Each request goes to the member with the fewest requests in flight, so
+/// one large MGET does not stall small requests behind it. The pool opens
+/// `min_size` connections at once and more, up to `max_size`, as load
+/// grows. At most `max_size × max_in_flight` requests run at once; a caller
+/// beyond that waits at most `pool.wait_timeout`, then gets
+/// [`Error::PoolExhausted`]. A background task PINGs idle members every
+/// `pool.health_check_interval`; a broken member reconnects on its next use.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), gibson_tokio::Error> {
+/// use gibson_tokio::{Pool, Ttl};
+/// let pool = Pool::connect("gibson://127.0.0.1:10128?pool_min=2&pool_max=8").await?;
+/// pool.set("k", "v", Ttl::Never).await?;
+/// assert_eq!(pool.get::<String>("k").await?.as_deref(), Some("v"));
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Pool {
+    inner: Arc<PoolInner>,
+}
+
+#[derive(Debug)]
+struct PoolInner {
+    config: Config,
+    members: Vec<Connection>,
+    permits: Semaphore,
+    closed: AtomicBool,
+}
+
+impl Pool {
+    /// Builds a pool from a URL (see [`Config`]).
+    pub async fn connect(url: &str) -> Result<Pool, Error> {
+        Pool::with_config(url.parse()?).await
+    }
+
+    /// Builds a pool and opens its `min_size` connections.
+    pub async fn with_config(config: Config) -> Result<Pool, Error> {
+        config.validate()?;
+        let members = (0..config.pool.max_size)
+            .map(|_| Connection::lazy(config.clone()))
+            .collect::<Result<Vec<_>, _>>()?;
+        for member in &members[..config.pool.min_size] {
+            member.ping().await?;
+        }
+        let permits = config
+            .pool
+            .max_size
+            .saturating_mul(config.max_in_flight)
+            .min(Semaphore::MAX_PERMITS);
+        let inner = Arc::new(PoolInner {
+            members,
+            permits: Semaphore::new(permits),
+            closed: AtomicBool::new(false),
+            config,
+        });
+        tokio::spawn(health_checks(Arc::downgrade(&inner)));
+        Ok(Pool { inner })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The members (connected or not yet).
+    pub fn members(&self) -> &[Connection] {
+        &self.inner.members
+    }
+
+    /// The least-loaded member: among those with the fewest requests in
+    /// flight, a connected one first, so the pool grows only under load.
+    pub fn pick(&self) -> &Connection {
+        let members = &self.inner.members;
+        let mut best = &members[0];
+        let mut best_key = (usize::MAX, true);
+        for m in members {
+            let key = (m.in_flight(), !m.is_connected());
+            if key < best_key {
+                best = m;
+                best_key = key;
+            }
+        }
+        best
+    }
+
+    async fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, Error> {
+        let wait = self.inner.config.pool.wait_timeout;
+        match tokio::time::timeout(wait, self.inner.permits.acquire()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            Ok(Err(_)) => Err(Error::ConnectionClosed { in_reply: false }),
+            Err(_) => Err(Error::PoolExhausted { waited: wait }),
+        }
+    }
+
+    /// Runs a command on the least-loaded member.
+    pub async fn execute<C: Command>(&self, cmd: C) -> Result<C::Output, Error> {
+        let _permit = self.permit().await?;
+        self.pick().execute(cmd).await
+    }
+
+    /// A new pipeline using the pool's limits.
+    pub fn pipeline(&self) -> Pipeline {
+        Pipeline::new(self.inner.config.limits)
+    }
+
+    /// Runs a pipeline on the least-loaded member.
+    pub async fn run(&self, pipeline: Pipeline) -> Result<PipelineResults, Error> {
+        let _permit = self.permit().await?;
+        self.pick().run(pipeline).await
+    }
+
+    gibson_proto::implement_commands!(async);
+}
+
+impl Drop for PoolInner {
+    fn drop(&mut self) {
+        self.closed.store(true, Ordering::Relaxed);
+    }
+}
+
+/// PINGs idle, connected members; stops when the pool is dropped.
+async fn health_checks(pool: Weak<PoolInner>) {
+    let interval = match pool.upgrade() {
+        Some(p) => p.config.pool.health_check_interval,
+        None => return,
+    };
+    loop {
+        tokio::time::sleep(interval).await;
+        let Some(pool) = pool.upgrade() else { return };
+        if pool.closed.load(Ordering::Relaxed) {
+            return;
+        }
+        for (i, member) in pool.members.iter().enumerate() {
+            let keep_open = i < pool.config.pool.min_size;
+            if member.in_flight() == 0 && (member.is_connected() || keep_open) {
+                // A failure breaks the member's socket; it reconnects on next use.
+                let _ = tokio::time::timeout(Duration::from_secs(5), member.ping()).await;
+            }
+        }
+    }
+}
