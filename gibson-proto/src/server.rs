@@ -210,3 +210,281 @@ fn encode_pairs(dst: &mut BytesMut, pairs: &Pairs) {
     }
     w.finish(dst);
 }
+
+/// A request payload split into arguments the way Gibson 1.2.1 splits it
+/// (PROTOCOL.md "How the server reads arguments").
+///
+/// Splitting never fails: deciding what an empty or missing argument means
+/// is the command's business (see [`split_args`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Args<'a> {
+    /// STATS, PING, END: the payload is ignored.
+    None,
+    /// A key or prefix alone (GET, DEL, INC, DEC, UNLOCK, MDEL, MINC, MDEC,
+    /// MUNLOCK, COUNT, KEYS); anything after it is ignored.
+    Key(&'a [u8]),
+    /// A key or prefix, then the rest of the payload (TTL, LOCK, MSET,
+    /// MTTL, MLOCK, MGET, META). `rest` is `None` when the payload ends
+    /// with the key: no value part at all.
+    KeyRest {
+        /// The key or prefix.
+        key: &'a [u8],
+        /// Everything after the key's terminating byte, capped at
+        /// `max_value_size`.
+        rest: Option<&'a [u8]>,
+    },
+    /// SET: the TTL's digits, the key, and the value.
+    Set {
+        /// The TTL argument, unparsed.
+        ttl: &'a [u8],
+        /// The key.
+        key: &'a [u8],
+        /// The value, capped at `max_value_size`; `None` when the payload
+        /// ends with the key (the real server crashes on that).
+        value: Option<&'a [u8]>,
+    },
+}
+
+/// Scans one word starting at `start`: it ends at a space, at the end of the
+/// payload, or when the scan reaches payload offset `limit`. Returns the end
+/// offset of the word.
+fn scan_word(payload: &[u8], start: usize, limit: usize) -> usize {
+    let limit = limit.min(payload.len());
+    if start >= limit {
+        return start;
+    }
+    match memchr::memchr(b' ', &payload[start..limit]) {
+        Some(pos) => start + pos,
+        None => limit,
+    }
+}
+
+/// What follows the word ending at `end`: the byte at `end` (a space, or
+/// the byte where a too-long key was cut) is skipped, the rest runs to the
+/// end of the payload, capped at `max_value_size`.
+fn rest_after(payload: &[u8], end: usize, max_value_size: usize) -> Option<&[u8]> {
+    if end >= payload.len() {
+        return None;
+    }
+    let rest = &payload[end + 1..];
+    Some(&rest[..rest.len().min(max_value_size)])
+}
+
+/// Splits a payload as Gibson 1.2.1 does for `opcode`.
+///
+/// * A key ends at the first space, or at payload offset `max_key_size`:
+///   there the real server cuts the key, drops the byte at the cut and
+///   glues the remainder onto the value. For SET the TTL and its space come
+///   first in the payload, so they count against `max_key_size` too (this
+///   reproduces both observations in PROTOCOL.md: `SET 0 <1030 × K> value`
+///   stores a 1022-byte key with value `KKKKKKK value`, `SET 100 <1030 × R>
+///   value` a 1020-byte key with value `RRRRRRRRR value`).
+/// * The last argument runs to the end of the payload and may hold any
+///   byte; it is cut at `max_value_size`.
+///
+/// ```
+/// use gibson_proto::server::{split_args, Args};
+/// use gibson_proto::Opcode;
+///
+/// assert_eq!(split_args(Opcode::Get, b"a b", 1024, 1024), Args::Key(b"a"));
+/// assert_eq!(
+///     split_args(Opcode::Set, b"3600 foo 3.14 x", 1024, 1024),
+///     Args::Set { ttl: b"3600", key: b"foo", value: Some(b"3.14 x") },
+/// );
+/// assert_eq!(
+///     split_args(Opcode::Ttl, b"k", 1024, 1024),
+///     Args::KeyRest { key: b"k", rest: None },
+/// );
+/// ```
+pub fn split_args(
+    opcode: Opcode,
+    payload: &[u8],
+    max_key_size: usize,
+    max_value_size: usize,
+) -> Args<'_> {
+    match opcode {
+        Opcode::Stats | Opcode::Ping | Opcode::End => Args::None,
+        Opcode::Get
+        | Opcode::Del
+        | Opcode::Inc
+        | Opcode::Dec
+        | Opcode::Unlock
+        | Opcode::Mdel
+        | Opcode::Minc
+        | Opcode::Mdec
+        | Opcode::Munlock
+        | Opcode::Count
+        | Opcode::Keys => {
+            let end = scan_word(payload, 0, max_key_size);
+            Args::Key(&payload[..end])
+        }
+        Opcode::Ttl
+        | Opcode::Lock
+        | Opcode::Mset
+        | Opcode::Mttl
+        | Opcode::Mlock
+        | Opcode::Mget
+        | Opcode::Meta => {
+            let end = scan_word(payload, 0, max_key_size);
+            Args::KeyRest {
+                key: &payload[..end],
+                rest: rest_after(payload, end, max_value_size),
+            }
+        }
+        Opcode::Set => {
+            let ttl_end = scan_word(payload, 0, max_key_size);
+            let key_start = (ttl_end + 1).min(payload.len());
+            let key_end = scan_word(payload, key_start, max_key_size);
+            Args::Set {
+                ttl: &payload[..ttl_end],
+                key: &payload[key_start..key_end],
+                value: rest_after(payload, key_end, max_value_size),
+            }
+        }
+    }
+}
+
+/// Gibson's integer parser: an optional `-`, then digits; a leading `0`
+/// makes the whole number 0 (`007` → 0, `0x` → 0); any other non-digit, or
+/// nothing at all, is `None` (the server answers NAN). `-` alone reads 0.
+/// Overflow wraps, as the C `long` arithmetic does.
+///
+/// ```
+/// use gibson_proto::server::parse_int;
+/// assert_eq!(parse_int(b"-12"), Some(-12));
+/// assert_eq!(parse_int(b"007"), Some(0));
+/// assert_eq!(parse_int(b"0x"), Some(0));
+/// assert_eq!(parse_int(b"1x"), None);
+/// assert_eq!(parse_int(b""), None);
+/// ```
+pub fn parse_int(bytes: &[u8]) -> Option<i64> {
+    let (first, _) = bytes.split_first()?;
+    let (sign, digits) = match first {
+        b'0' => return Some(0),
+        b'-' => (-1i64, &bytes[1..]),
+        _ => (1i64, bytes),
+    };
+    let mut n: i64 = 0;
+    for &c in digits {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        n = n.wrapping_mul(10).wrapping_add(i64::from(c - b'0'));
+    }
+    Some(n.wrapping_mul(sign))
+}
+
+/// Stores a parsed integer into one of the server's 32-bit fields (TTL,
+/// lock): values that do not fit wrap around, as on the real server.
+///
+/// ```
+/// use gibson_proto::server::wrap_i32;
+/// assert_eq!(wrap_i32(4_294_967_295), -1);
+/// assert_eq!(wrap_i32(-5), -5);
+/// ```
+pub fn wrap_i32(n: i64) -> i32 {
+    n as i32
+}
+
+#[cfg(test)]
+mod split_tests {
+    use super::*;
+
+    #[test]
+    fn protocol_md_key_corruption_examples() {
+        let mut p = b"0 ".to_vec();
+        p.extend(std::iter::repeat_n(b'K', 1030));
+        p.extend_from_slice(b" value");
+        let Args::Set { ttl, key, value } = split_args(Opcode::Set, &p, 1024, 2_096_127) else {
+            panic!()
+        };
+        assert_eq!(ttl, b"0");
+        assert_eq!(key, &[b'K'; 1022][..]);
+        assert_eq!(value, Some(&b"KKKKKKK value"[..]));
+
+        let mut p = b"100 ".to_vec();
+        p.extend(std::iter::repeat_n(b'R', 1030));
+        p.extend_from_slice(b" value");
+        let Args::Set { ttl, key, value } = split_args(Opcode::Set, &p, 1024, 2_096_127) else {
+            panic!()
+        };
+        assert_eq!(ttl, b"100");
+        assert_eq!(key, &[b'R'; 1020][..]);
+        assert_eq!(value, Some(&b"RRRRRRRRR value"[..]));
+    }
+
+    #[test]
+    fn largest_intact_keys() {
+        let mut p = b"0 ".to_vec();
+        p.extend(std::iter::repeat_n(b'k', 1022));
+        p.extend_from_slice(b" v");
+        let Args::Set { key, value, .. } = split_args(Opcode::Set, &p, 1024, 100) else {
+            panic!()
+        };
+        assert_eq!((key.len(), value), (1022, Some(&b"v"[..])));
+        let key = vec![b'g'; 1030];
+        assert_eq!(
+            split_args(Opcode::Get, &key, 1024, 100),
+            Args::Key(&key[..1024])
+        );
+    }
+
+    #[test]
+    fn missing_empty_and_leading_space() {
+        assert_eq!(split_args(Opcode::Get, b"", 1024, 9), Args::Key(b""));
+        assert_eq!(split_args(Opcode::Get, b" a", 1024, 9), Args::Key(b""));
+        assert_eq!(
+            split_args(Opcode::Set, b"0 k", 1024, 9),
+            Args::Set {
+                ttl: b"0",
+                key: b"k",
+                value: None
+            }
+        );
+        assert_eq!(
+            split_args(Opcode::Set, b"0 k ", 1024, 9),
+            Args::Set {
+                ttl: b"0",
+                key: b"k",
+                value: Some(b"")
+            }
+        );
+        assert_eq!(
+            split_args(Opcode::Set, b"0", 1024, 9),
+            Args::Set {
+                ttl: b"0",
+                key: b"",
+                value: None
+            }
+        );
+        assert_eq!(
+            split_args(Opcode::Mset, b"p a b\0c", 1024, 9),
+            Args::KeyRest {
+                key: b"p",
+                rest: Some(b"a b\0c")
+            }
+        );
+        assert_eq!(
+            split_args(Opcode::Mset, b"p 0123456789", 1024, 4),
+            Args::KeyRest {
+                key: b"p",
+                rest: Some(b"0123")
+            }
+        );
+        assert_eq!(split_args(Opcode::Ping, b"junk", 1024, 9), Args::None);
+    }
+
+    #[test]
+    fn integers() {
+        assert_eq!(parse_int(b"3600"), Some(3600));
+        assert_eq!(parse_int(b"-1"), Some(-1));
+        assert_eq!(parse_int(b"-"), Some(0));
+        assert_eq!(parse_int(b"0abc"), Some(0));
+        assert_eq!(parse_int(b"12a"), None);
+        assert_eq!(parse_int(b" 1"), None);
+        assert_eq!(parse_int(b"+1"), None);
+        assert_eq!(parse_int(b"99999999999"), Some(99_999_999_999));
+        assert_eq!(wrap_i32(99_999_999_999), 1_215_752_191);
+        assert_eq!(wrap_i32(2_147_483_648), i32::MIN);
+    }
+}
