@@ -1,0 +1,334 @@
+//! The blocking connection: one request at a time, plus explicit pipelines.
+
+use std::io::{self, Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::os::unix::net::UnixStream;
+use std::time::{Duration, Instant};
+
+use gibson_proto::{
+    Addr, Command, Config, Error, Opcode, Pipeline, PipelineResults, Reply, RetryPolicy, Session,
+};
+
+/// A connected socket.
+#[derive(Debug)]
+enum Stream {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+impl Stream {
+    fn connect(config: &Config) -> Result<Stream, Error> {
+        match &config.addr {
+            Addr::Tcp { host, port } => {
+                let mut last = None;
+                for addr in (host.as_str(), *port).to_socket_addrs()? {
+                    match TcpStream::connect_timeout(&addr, config.connect_timeout) {
+                        Ok(s) => {
+                            s.set_nodelay(true)?;
+                            return Ok(Stream::Tcp(s));
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::TimedOut => {
+                            last = Some(Error::Timeout {
+                                what: "connect",
+                                after: config.connect_timeout,
+                            })
+                        }
+                        Err(e) => last = Some(e.into()),
+                    }
+                }
+                Err(last.unwrap_or_else(|| {
+                    Error::invalid("address", format!("{host}:{port} resolves to nothing"))
+                }))
+            }
+            Addr::Unix(path) => Ok(Stream::Unix(UnixStream::connect(path)?)),
+        }
+    }
+
+    fn set_timeouts(&self, t: Option<Duration>) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => {
+                s.set_read_timeout(t)?;
+                s.set_write_timeout(t)
+            }
+            Stream::Unix(s) => {
+                s.set_read_timeout(t)?;
+                s.set_write_timeout(t)
+            }
+        }
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.read(buf),
+            Stream::Unix(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.write(buf),
+            Stream::Unix(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Buffers above this are released after a request.
+const KEEP_BUFFER: usize = 256 * 1024;
+/// Bytes read per `read` call at least.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// A blocking connection: one request at a time, with timeouts on every
+/// read and write, and a reconnect on the next call after a failure.
+///
+/// A timeout or error in the middle of a request closes the socket, so the
+/// connection is never reused out of step: the next call opens a new one.
+///
+/// ```no_run
+/// use gibson_blocking::{Connection, Ttl};
+///
+/// let mut conn = Connection::connect("gibson://127.0.0.1:10128")?;
+/// conn.set("greeting", "hello", Ttl::Seconds(60))?;
+/// assert_eq!(conn.get::<String>("greeting")?.as_deref(), Some("hello"));
+/// # Ok::<(), gibson_blocking::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Connection {
+    config: Config,
+    stream: Option<Stream>,
+    session: Session<()>,
+    connects: u64,
+}
+
+impl Connection {
+    /// Connects to `url` (see [`Config`]: `gibson://host:port`,
+    /// `gibson+unix:///path`, or a bare `host:port` / path).
+    pub fn connect(url: &str) -> Result<Connection, Error> {
+        Connection::with_config(url.parse()?)
+    }
+
+    /// Connects with a full configuration.
+    pub fn with_config(config: Config) -> Result<Connection, Error> {
+        let mut conn = Connection::lazy(config)?;
+        conn.ensure_connected()?;
+        Ok(conn)
+    }
+
+    /// A connection that connects on first use.
+    pub fn lazy(config: Config) -> Result<Connection, Error> {
+        config.validate()?;
+        Ok(Connection {
+            session: Session::new(config.limits),
+            config,
+            stream: None,
+            connects: 0,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// `true` while a socket is open (it may still turn out broken).
+    pub fn is_connected(&self) -> bool {
+        self.stream.is_some()
+    }
+
+    /// How many times a socket was opened.
+    pub fn connects(&self) -> u64 {
+        self.connects
+    }
+
+    /// Closes the socket; the next call reconnects.
+    pub fn disconnect(&mut self) {
+        self.stream = None;
+        self.session = Session::new(self.config.limits);
+    }
+
+    fn ensure_connected(&mut self) -> Result<(), Error> {
+        if self.stream.is_some() {
+            return Ok(());
+        }
+        let mut last = None;
+        for attempt in 0..self.config.connect_attempts {
+            std::thread::sleep(self.config.backoff_delay(attempt));
+            match Stream::connect(&self.config) {
+                Ok(stream) => {
+                    self.stream = Some(stream);
+                    self.session = Session::new(self.config.limits);
+                    self.connects += 1;
+                    return Ok(());
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or(Error::ConnectionClosed { in_reply: false }))
+    }
+
+    /// Runs any [`Command`]; every command method is a call to this.
+    ///
+    /// ```no_run
+    /// # let mut conn = gibson_blocking::Connection::connect("127.0.0.1:10128")?;
+    /// use gibson_blocking::cmd;
+    /// let n: u64 = conn.execute(cmd::Count::new("user:"))?;
+    /// # Ok::<(), gibson_blocking::Error>(())
+    /// ```
+    pub fn execute<C: Command>(&mut self, cmd: C) -> Result<C::Output, Error> {
+        // Validate before touching the socket.
+        let mut frame = bytes::BytesMut::new();
+        cmd.encode(&mut frame, &self.config.limits)?;
+        let mut replies = self.round_trip(&frame, &[C::OPCODE], C::OPCODE.is_idempotent())?;
+        let reply = replies
+            .pop()
+            .unwrap_or(Err(Error::ConnectionClosed { in_reply: false }))?;
+        C::decode(reply)
+    }
+
+    /// Writes `frames` and reads one reply per opcode, reconnecting and
+    /// resending once after a broken connection if `retry_ok` and the
+    /// policy allow. After a failure mid-way, the replies that arrived are
+    /// kept and the rest get the error.
+    fn round_trip(
+        &mut self,
+        frames: &[u8],
+        ops: &[Opcode],
+        retry_ok: bool,
+    ) -> Result<Vec<Result<Reply, Error>>, Error> {
+        let mut retried = false;
+        loop {
+            self.ensure_connected()?;
+            let mut replies = Vec::with_capacity(ops.len());
+            let Err((err, sent)) = self.exchange(frames, ops, &mut replies) else {
+                return Ok(replies);
+            };
+            // Poisoned: never reuse a socket that may be out of step.
+            self.disconnect();
+            let may_retry = !sent
+                || (retry_ok
+                    && self.config.retry == RetryPolicy::Idempotent
+                    && matches!(err, Error::Io(_) | Error::ConnectionClosed { .. }));
+            if may_retry && !retried && replies.is_empty() {
+                retried = true;
+                continue;
+            }
+            if replies.is_empty() && ops.len() == 1 {
+                return Err(err);
+            }
+            replies.resize_with(ops.len(), || Err(err.clone()));
+            return Ok(replies);
+        }
+    }
+
+    /// One write and its replies. On error, says whether any byte was sent.
+    fn exchange(
+        &mut self,
+        frames: &[u8],
+        ops: &[Opcode],
+        replies: &mut Vec<Result<Reply, Error>>,
+    ) -> Result<(), (Error, bool)> {
+        let deadline = Instant::now() + self.config.response_timeout;
+        let timeout = self.config.response_timeout;
+        let Some(stream) = self.stream.as_mut() else {
+            return Err((Error::ConnectionClosed { in_reply: false }, false));
+        };
+        let timed_out = |e: io::Error| match e.kind() {
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Error::Timeout {
+                what: "response",
+                after: timeout,
+            },
+            _ => e.into(),
+        };
+        if let Err(e) = stream.set_timeouts(Some(timeout)) {
+            return Err((e.into(), false));
+        }
+        if let Err(e) = stream.write_all(frames) {
+            return Err((timed_out(e), true));
+        }
+        for &op in ops {
+            self.session.push(op, ());
+        }
+        while replies.len() < ops.len() {
+            if let Some(done) = self.session.poll_reply() {
+                match done.result {
+                    Ok(reply) => replies.push(Ok(reply)),
+                    // The session failed (protocol error): the stream is
+                    // unusable; report it for this and the remaining ones.
+                    Err(e) => return Err((e, true)),
+                }
+                continue;
+            }
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Err((
+                    Error::Timeout {
+                        what: "response",
+                        after: timeout,
+                    },
+                    true,
+                ));
+            }
+            if let Err(e) = stream.set_timeouts(Some(remaining)) {
+                return Err((e.into(), true));
+            }
+            let want = self.session.wanted().max(READ_CHUNK);
+            let buf = self.session.read_buf();
+            let start = buf.len();
+            buf.resize(start + want, 0);
+            match stream.read(&mut buf[start..]) {
+                Ok(0) => {
+                    buf.truncate(start);
+                    let in_reply = start > 0;
+                    return Err((Error::ConnectionClosed { in_reply }, true));
+                }
+                Ok(n) => buf.truncate(start + n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(start),
+                Err(e) => {
+                    buf.truncate(start);
+                    return Err((timed_out(e), true));
+                }
+            }
+        }
+        self.session.shrink_buffers(KEEP_BUFFER);
+        Ok(())
+    }
+
+    /// A new, empty pipeline using this connection's limits.
+    ///
+    /// ```no_run
+    /// # let mut conn = gibson_blocking::Connection::connect("127.0.0.1:10128")?;
+    /// use gibson_blocking::Ttl;
+    /// let mut p = conn.pipeline();
+    /// let set = p.set("a", "1", Ttl::Never);
+    /// let inc = p.inc("a");
+    /// let mut results = conn.run(p)?;
+    /// results.take(set)?;
+    /// assert_eq!(results.take(inc)?, 2);
+    /// # Ok::<(), gibson_blocking::Error>(())
+    /// ```
+    pub fn pipeline(&self) -> Pipeline {
+        Pipeline::new(self.config.limits)
+    }
+
+    /// Sends every command of `pipeline` in one write and reads one result
+    /// per command, in order. A pipeline is not resent after a broken
+    /// connection once any byte of it was written.
+    pub fn run(&mut self, mut pipeline: Pipeline) -> Result<PipelineResults, Error> {
+        let ops = pipeline.opcodes().to_vec();
+        if ops.is_empty() {
+            return Ok(pipeline.finish(Vec::new()));
+        }
+        let frames = pipeline.take_frames();
+        let replies = self.round_trip(&frames, &ops, false)?;
+        Ok(pipeline.finish(replies))
+    }
+
+    gibson_proto::implement_commands!(blocking);
+}

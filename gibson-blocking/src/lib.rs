@@ -1,0 +1,35 @@
+//! Blocking client for the [Gibson](https://github.com/evilsocket/gibson)
+//! cache server, on `std::net` and `std::os::unix::net`.
+//!
+//! * [`Connection`]: one request at a time, with connect, read and write
+//!   timeouts on by default, a reconnect on the next call after a failure,
+//!   and every Gibson command as a method;
+//! * explicit pipelines ([`Connection::pipeline`]): many commands, one write;
+//! * [`Pool`]: connections shared by threads, with a bounded wait.
+//!
+//! ```no_run
+//! use gibson_blocking::{Connection, Ttl};
+//!
+//! let mut conn = Connection::connect("gibson://127.0.0.1:10128")?;
+//! conn.set("user:1", "ada", Ttl::Never)?;
+//! let users: Vec<(String, String)> = conn.mget("user:")?;
+//! assert_eq!(conn.count("user:")?, users.len() as u64);
+//! # Ok::<(), gibson_blocking::Error>(())
+//! ```
+
+mod connection;
+mod pool;
+
+#[cfg(feature = "r2d2")]
+mod r2d2_manager;
+
+pub use connection::Connection;
+pub use pool::{Pool, PooledConnection};
+
+#[cfg(feature = "r2d2")]
+pub use r2d2_manager::GibsonManager;
+
+pub use gibson_proto::{
+    cmd, Addr, Command, Config, Error, FromValue, Handle, LockTime, MetaField, Pipeline,
+    PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg, Ttl, Value,
+};

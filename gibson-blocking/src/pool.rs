@@ -1,0 +1,177 @@
+//! A pool of blocking connections with a bounded wait.
+
+use std::ops::{Deref, DerefMut};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Instant;
+
+use gibson_proto::{Config, Error};
+
+use crate::connection::Connection;
+
+/// A pool of blocking [`Connection`]s shared by threads.
+///
+/// [`get`](Pool::get) hands out an idle connection, opens a new one while
+/// fewer than `max_size` exist, or waits at most `pool.wait_timeout` for one
+/// to come back, then fails with [`Error::PoolExhausted`]. A connection
+/// that broke (its socket closed after an error) is replaced on the next
+/// use. Idle connections unused for `pool.health_check_interval` are
+/// PINGed before being handed out.
+///
+/// ```no_run
+/// use gibson_blocking::{Pool, Ttl};
+/// let pool = Pool::connect("gibson://127.0.0.1:10128?pool_max=8")?;
+/// let mut conn = pool.get()?;
+/// conn.set("k", "v", Ttl::Never)?;
+/// # Ok::<(), gibson_blocking::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Pool {
+    inner: Arc<PoolInner>,
+}
+
+#[derive(Debug)]
+struct PoolInner {
+    config: Config,
+    state: Mutex<State>,
+    returned: Condvar,
+}
+
+#[derive(Debug)]
+struct State {
+    idle: Vec<(Connection, Instant)>,
+    /// Connections in existence (idle or handed out).
+    open: usize,
+}
+
+impl Pool {
+    /// Builds a pool from a URL (see [`Config`]).
+    pub fn connect(url: &str) -> Result<Pool, Error> {
+        Pool::with_config(url.parse()?)
+    }
+
+    /// Builds a pool and opens its `min_size` connections.
+    pub fn with_config(config: Config) -> Result<Pool, Error> {
+        config.validate()?;
+        let mut idle = Vec::with_capacity(config.pool.max_size);
+        for _ in 0..config.pool.min_size {
+            idle.push((Connection::with_config(config.clone())?, Instant::now()));
+        }
+        let open = idle.len();
+        Ok(Pool {
+            inner: Arc::new(PoolInner {
+                config,
+                state: Mutex::new(State { idle, open }),
+                returned: Condvar::new(),
+            }),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Connections open now (idle or in use).
+    pub fn open(&self) -> usize {
+        self.lock().open
+    }
+
+    /// Idle connections now.
+    pub fn idle(&self) -> usize {
+        self.lock().idle.len()
+    }
+
+    /// Takes a connection, waiting at most `pool.wait_timeout`.
+    pub fn get(&self) -> Result<PooledConnection, Error> {
+        let wait = self.inner.config.pool.wait_timeout;
+        let deadline = Instant::now() + wait;
+        let mut state = self.lock();
+        loop {
+            if let Some((mut conn, since)) = state.idle.pop() {
+                drop(state);
+                if since.elapsed() >= self.inner.config.pool.health_check_interval
+                    && conn.ping().is_err()
+                {
+                    // The ping's failure closed its socket; the connection
+                    // reconnects on its next use.
+                    conn.disconnect();
+                }
+                return Ok(self.wrap(conn));
+            }
+            if state.open < self.inner.config.pool.max_size {
+                state.open += 1;
+                drop(state);
+                // Opens lazily: the first command connects, with the usual
+                // attempts and timeouts.
+                return match Connection::lazy(self.inner.config.clone()) {
+                    Ok(conn) => Ok(self.wrap(conn)),
+                    Err(e) => {
+                        self.lock().open -= 1;
+                        Err(e)
+                    }
+                };
+            }
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Err(Error::PoolExhausted { waited: wait });
+            }
+            state = self
+                .inner
+                .returned
+                .wait_timeout(state, remaining)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    fn wrap(&self, conn: Connection) -> PooledConnection {
+        PooledConnection {
+            conn: Some(conn),
+            pool: self.clone(),
+        }
+    }
+
+    fn put_back(&self, conn: Connection) {
+        let mut state = self.lock();
+        state.idle.push((conn, Instant::now()));
+        drop(state);
+        self.inner.returned.notify_one();
+    }
+}
+
+/// A connection borrowed from a [`Pool`]; goes back when dropped.
+#[derive(Debug)]
+pub struct PooledConnection {
+    conn: Option<Connection>,
+    pool: Pool,
+}
+
+impl Deref for PooledConnection {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        // Always Some until drop.
+        self.conn
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("taken only in drop"))
+    }
+}
+
+impl DerefMut for PooledConnection {
+    fn deref_mut(&mut self) -> &mut Connection {
+        self.conn
+            .as_mut()
+            .unwrap_or_else(|| unreachable!("taken only in drop"))
+    }
+}
+
+impl Drop for PooledConnection {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.pool.put_back(conn);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! Single-key commands: set with a TTL, get, ttl, inc, dec, lock, unlock, del.
+//!
+//! `cargo run -p gibson-tokio --example basic` (set GIBSON_ADDR to use a real server).
+
+mod common;
+
+use gibson_tokio::{Connection, Error, MetaField, Ttl};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let (url, _server) = common::server();
+    let conn = Connection::connect(&url).await?;
+
+    println!(
+        "set    -> {:?}",
+        conn.set("demo:greeting", "hello", Ttl::Seconds(60)).await?
+    );
+    println!("get    -> {:?}", conn.get::<String>("demo:greeting").await?);
+    println!(
+        "ttl    -> {:?}",
+        conn.meta("demo:greeting", MetaField::Left).await?
+    );
+    println!("inc    -> {}", conn.inc("demo:visits").await?);
+    println!("inc    -> {}", conn.inc("demo:visits").await?);
+    println!("dec    -> {}", conn.dec("demo:visits").await?);
+    println!("lock   -> {}", conn.lock("demo:greeting", 30).await?);
+    match conn.del("demo:greeting").await {
+        Err(e) if e.is_locked() => println!("del    -> refused: {e}"),
+        other => println!("del    -> {other:?}"),
+    }
+    println!("unlock -> {}", conn.unlock("demo:greeting").await?);
+    println!("del    -> {}", conn.del("demo:greeting").await?);
+    println!("get    -> {:?}", conn.get::<String>("demo:greeting").await?);
+    Ok(())
+}

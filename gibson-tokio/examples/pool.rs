@@ -1,0 +1,32 @@
+//! A pool of multiplexed connections shared by many tasks.
+//!
+//! `cargo run -p gibson-tokio --example pool`
+
+mod common;
+
+use gibson_tokio::{Error, Pool, Ttl};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let (url, _server) = common::server();
+    let pool = Pool::connect(&format!("{url}?pool_min=2&pool_max=4")).await?;
+
+    let mut tasks = Vec::new();
+    for t in 0..16 {
+        let pool = pool.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..100 {
+                pool.set(format!("pool:{t}:{i}"), i, Ttl::Never).await?;
+            }
+            pool.count(format!("pool:{t}:")).await
+        }));
+    }
+    for task in tasks {
+        let n = task.await.expect("task panicked")?;
+        assert_eq!(n, 100);
+    }
+    let open = pool.members().iter().filter(|m| m.is_connected()).count();
+    println!("16 tasks × 100 SETs done on {open} connection(s)");
+    println!("mdel -> {} deleted", pool.mdel("pool:").await?);
+    Ok(())
+}
