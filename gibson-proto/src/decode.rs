@@ -105,20 +105,24 @@ impl Decoder {
             buf.reserve(total - buf.len());
             return Ok(None);
         }
+        // The body is validated before the frame is cut off, so that an
+        // error leaves the buffer as it was.
         let reply = match h.code {
             ReplyCode::Ok => {
                 buf.advance(total);
                 Reply::Ok
             }
             ReplyCode::Val => {
+                Value::check(h.encoding, h.size, "a VAL reply")?;
                 let mut frame = buf.split_to(total).freeze();
                 frame.advance(REPLY_HEADER_LEN);
                 Reply::Value(Value::decode(h.encoding, frame, "a VAL reply")?)
             }
             ReplyCode::Kval => {
+                let count = Pairs::validate(&buf[REPLY_HEADER_LEN..total])?;
                 let mut frame = buf.split_to(total).freeze();
                 frame.advance(REPLY_HEADER_LEN);
-                Reply::Pairs(Pairs::parse(frame)?)
+                Reply::Pairs(Pairs::from_validated(frame, count))
             }
             code => {
                 buf.advance(total);

@@ -39,6 +39,23 @@ impl Value {
         }
     }
 
+    /// Checks that `len` bytes with `encoding` make a value, without
+    /// touching the data (so a decoder can refuse a frame before cutting it).
+    pub(crate) fn check(
+        encoding: u8,
+        len: usize,
+        context: &'static str,
+    ) -> Result<(), ProtocolError> {
+        match Encoding::try_from(encoding)? {
+            Encoding::Plain => Ok(()),
+            Encoding::Number if len == 4 || len == 8 => Ok(()),
+            Encoding::Number => Err(ProtocolError::BadNumberLength(
+                u32::try_from(len).unwrap_or(u32::MAX),
+            )),
+            Encoding::Lzf => Err(ProtocolError::UnexpectedEncoding { encoding, context }),
+        }
+    }
+
     /// Decodes a value from its encoding byte and data.
     pub(crate) fn decode(
         encoding: u8,
@@ -131,7 +148,21 @@ impl Pairs {
     /// Every entry must lie inside `data`, every value must be PLAIN or a
     /// well-sized NUMBER, and no byte may be left over.
     pub fn parse(data: Bytes) -> Result<Pairs, ProtocolError> {
-        let mut cur: &[u8] = &data;
+        let len = Pairs::validate(&data)?;
+        Ok(Pairs::from_validated(data, len))
+    }
+
+    /// Wraps KVAL data that [`Pairs::validate`] accepted with `len` pairs.
+    pub(crate) fn from_validated(data: Bytes, len: u32) -> Pairs {
+        Pairs {
+            entries: data.slice(4..),
+            len,
+        }
+    }
+
+    /// The checks of [`Pairs::parse`] on borrowed data; returns the count.
+    pub(crate) fn validate(data: &[u8]) -> Result<u32, ProtocolError> {
+        let mut cur: &[u8] = data;
         if cur.len() < 4 {
             return Err(ProtocolError::MalformedPairs("shorter than its count"));
         }
@@ -170,10 +201,7 @@ impl Pairs {
                 "bytes left after the last entry",
             ));
         }
-        Ok(Pairs {
-            entries: data.slice(4..),
-            len: count,
-        })
+        Ok(count)
     }
 
     /// Number of pairs.
