@@ -1,0 +1,212 @@
+//! Connections: read ahead into a large buffer, answer every complete
+//! request in order, write all replies with one write.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use bytes::BytesMut;
+use gibson_proto::server::RequestDecoder;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::watch;
+
+use crate::clock::Clock;
+use crate::engine::{Engine, Flow};
+
+/// Read buffer granularity.
+const READ_CHUNK: usize = 64 * 1024;
+/// Replies are flushed once this many bytes are pending, so a client that
+/// pipelines many large requests cannot make the server buffer unboundedly.
+const FLUSH_AT: usize = 1024 * 1024;
+
+/// A bound listener before it joins the runtime.
+pub(crate) enum StdListener {
+    Tcp(std::net::TcpListener),
+    Unix(std::os::unix::net::UnixListener),
+}
+
+impl StdListener {
+    /// Registers with the runtime; must run inside its context.
+    pub(crate) fn into_tokio(self) -> std::io::Result<Listener> {
+        Ok(match self {
+            StdListener::Tcp(l) => {
+                l.set_nonblocking(true)?;
+                Listener::Tcp(tokio::net::TcpListener::from_std(l)?)
+            }
+            StdListener::Unix(l) => {
+                l.set_nonblocking(true)?;
+                Listener::Unix(tokio::net::UnixListener::from_std(l)?)
+            }
+        })
+    }
+}
+
+pub(crate) enum Listener {
+    Tcp(tokio::net::TcpListener),
+    Unix(tokio::net::UnixListener),
+}
+
+pub(crate) enum Stream {
+    Tcp(tokio::net::TcpStream),
+    Unix(tokio::net::UnixStream),
+}
+
+impl Listener {
+    pub(crate) async fn accept(&self) -> std::io::Result<Stream> {
+        match self {
+            Listener::Tcp(l) => {
+                let (s, _) = l.accept().await?;
+                let _ = s.set_nodelay(true);
+                Ok(Stream::Tcp(s))
+            }
+            Listener::Unix(l) => Ok(Stream::Unix(l.accept().await?.0)),
+        }
+    }
+}
+
+/// What [`process`] stopped on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// Every complete request is answered; read more.
+    NeedMore,
+    /// Replies piled up: write them, then call again.
+    Flush,
+    /// Write what is pending, then close the connection.
+    Close,
+}
+
+/// Answers the complete requests at the front of `rbuf`, appending replies
+/// to `wbuf`. Sans-IO: the connection task and the fuzz target share it.
+pub(crate) fn process(
+    engine: &mut Engine,
+    rbuf: &mut BytesMut,
+    wbuf: &mut BytesMut,
+    now: i64,
+) -> Step {
+    let decoder = RequestDecoder::new(engine.settings().max_request_size);
+    while wbuf.len() < FLUSH_AT {
+        match decoder.decode(rbuf) {
+            Ok(Some(req)) => match engine.execute(req.opcode, &req.payload, now, wbuf) {
+                Flow::Continue => {}
+                Flow::Close | Flow::Kill => return Step::Close,
+            },
+            Ok(None) => return Step::NeedMore,
+            // Bad size or unknown opcode: dropped without a reply.
+            Err(_) => return Step::Close,
+        }
+    }
+    Step::Flush
+}
+
+async fn serve_io<S: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: S,
+    engine: Rc<RefCell<Engine>>,
+    clock: Arc<dyn Clock>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut rbuf = BytesMut::with_capacity(READ_CHUNK);
+    let mut wbuf = BytesMut::with_capacity(READ_CHUNK);
+    loop {
+        if rbuf.capacity() - rbuf.len() < READ_CHUNK / 4 {
+            rbuf.reserve(READ_CHUNK);
+        }
+        let read = tokio::select! {
+            biased;
+            _ = shutdown.changed() => return,
+            read = stream.read_buf(&mut rbuf) => read,
+        };
+        match read {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        loop {
+            let step = {
+                let Ok(mut engine) = engine.try_borrow_mut() else {
+                    return;
+                };
+                process(&mut engine, &mut rbuf, &mut wbuf, clock.now())
+            };
+            if !wbuf.is_empty() {
+                let written = tokio::select! {
+                    biased;
+                    _ = shutdown.changed() => return,
+                    w = stream.write_all(&wbuf) => w,
+                };
+                if written.is_err() {
+                    return;
+                }
+                wbuf.clear();
+            }
+            match step {
+                Step::NeedMore => break,
+                Step::Flush => continue,
+                Step::Close => {
+                    let _ = stream.shutdown().await;
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Serves one accepted connection until it closes or the server stops.
+pub(crate) async fn serve_stream(
+    stream: Stream,
+    engine: Rc<RefCell<Engine>>,
+    clock: Arc<dyn Clock>,
+    shutdown: watch::Receiver<bool>,
+) {
+    match stream {
+        Stream::Tcp(s) => serve_io(s, engine, clock, shutdown).await,
+        Stream::Unix(s) => serve_io(s, engine, clock, shutdown).await,
+    }
+}
+
+/// Fuzzing entry point (not a stable API): feeds `data` to one connection
+/// handler in chunks whose sizes come from the data itself, with small
+/// limits, and checks that memory stays bounded. Panics only if an
+/// invariant breaks.
+#[doc(hidden)]
+pub fn fuzz_connection(data: &[u8]) {
+    use crate::settings::Settings;
+    let settings = Settings {
+        max_request_size: 4096,
+        max_key_size: 64,
+        max_value_size: 1024,
+        max_response_size: 16 * 1024,
+        max_memory: 1 << 20,
+        compression: 64,
+        ..Settings::default()
+    };
+    let (chunk, data) = match data.split_first() {
+        Some((&c, rest)) => (usize::from(c).max(1), rest),
+        None => return,
+    };
+    let mut engine = Engine::new(settings, 1_000_000);
+    let mut rbuf = BytesMut::new();
+    let mut wbuf = BytesMut::new();
+    let mut now = 1_000_000;
+    for piece in data.chunks(chunk) {
+        rbuf.extend_from_slice(piece);
+        now += i64::from(piece[0] & 1);
+        loop {
+            let step = process(&mut engine, &mut rbuf, &mut wbuf, now);
+            assert!(
+                wbuf.len() <= FLUSH_AT + 64 * 1024,
+                "reply buffer grew to {}",
+                wbuf.len()
+            );
+            wbuf.clear();
+            match step {
+                Step::Flush => continue,
+                Step::NeedMore => break,
+                Step::Close => return,
+            }
+        }
+        assert!(rbuf.len() <= 4096 + 6 + chunk, "read buffer kept {}", rbuf.len());
+        if piece[0] == 0xff {
+            engine.sweep(now);
+        }
+    }
+    assert!(engine.node_count() <= data.len() + 1);
+}
