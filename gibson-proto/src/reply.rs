@@ -94,9 +94,16 @@ impl From<Bytes> for Value {
     }
 }
 
-impl From<&'static str> for Value {
-    fn from(s: &'static str) -> Value {
-        Value::Bytes(Bytes::from_static(s.as_bytes()))
+impl From<&str> for Value {
+    /// Copies the string into a PLAIN value.
+    fn from(s: &str) -> Value {
+        Value::Bytes(Bytes::copy_from_slice(s.as_bytes()))
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::Bytes(Bytes::from(s))
     }
 }
 

@@ -6,7 +6,17 @@
 //! [`unique_prefix`] for their keys and tolerate foreign keys, so that they
 //! pass against a shared external server too.
 
+pub mod conformance;
 pub mod proxy;
+
+#[doc(hidden)]
+pub mod __reexport {
+    pub use bytes::Bytes;
+    pub use gibson_proto::{
+        Config, Error, Limits, LockTime, MetaField, ProtocolError, RetryPolicy, ServerError, Ttl,
+        Value,
+    };
+}
 
 pub use proxy::{Faults, Proxy};
 

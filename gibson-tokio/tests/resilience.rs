@@ -260,39 +260,6 @@ async fn oversized_request_is_refused_before_writing() {
     conn.mdel(&p).await.unwrap();
 }
 
-#[tokio::test]
-async fn oversized_reply_is_a_protocol_error_and_resets() {
-    let server = TestServer::start();
-    let plain = Connection::with_config(server.config()).await.unwrap();
-    let p = unique_prefix("bigreply");
-    plain
-        .set(format!("{p}big"), &vec![b'y'; 4000][..], Ttl::Never)
-        .await
-        .unwrap();
-    let mut limits = gibson_proto::Limits::default();
-    limits.max_reply_size = 1024;
-    let conn = Connection::with_config(
-        server
-            .config()
-            .limits(limits)
-            .retry(gibson_tokio::RetryPolicy::Never),
-    )
-    .await
-    .unwrap();
-    let err = conn.get::<Vec<u8>>(format!("{p}big")).await.unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Protocol(gibson_proto::ProtocolError::FrameTooLarge { .. })
-        ),
-        "{err}"
-    );
-    // The connection was reset: the next request works on a new socket.
-    conn.ping().await.unwrap();
-    assert_eq!(conn.connects(), 2);
-    plain.mdel(&p).await.unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pool_small_requests_pass_a_big_mget() {
     let server = TestServer::start();
