@@ -1,0 +1,342 @@
+//! The reply decoder against arbitrary chunkings and arbitrary bytes:
+//!
+//! * any chunking of a valid stream of replies (1-byte chunks included)
+//!   decodes to the same replies as one shot, and to the replies the frames
+//!   were built from;
+//! * random bytes never panic, and chunked decoding of them agrees with
+//!   one-shot decoding (same replies, same error);
+//! * an announced size beyond the limit is an error before anything that
+//!   size is allocated.
+//!
+//! Frames are built here by hand from the layout in PROTOCOL.md (not with
+//! the crate's server encoder), including 4-byte NUMBERs.
+
+use bytes::{BufMut, Bytes, BytesMut};
+use gibson_proto::{Decoder, Pairs, ProtocolError, Reader, Reply, ServerError, Value};
+use proptest::prelude::*;
+
+/// A value and whether a NUMBER travels in 4 bytes.
+#[derive(Debug, Clone)]
+enum Val {
+    Plain(Vec<u8>),
+    Int8(i64),
+    Int4(i32),
+}
+
+impl Val {
+    fn put(&self, out: &mut Vec<u8>) {
+        match self {
+            Val::Plain(b) => {
+                out.put_u8(0);
+                out.put_u32_le(b.len() as u32);
+                out.put_slice(b);
+            }
+            Val::Int8(n) => {
+                out.put_u8(2);
+                out.put_u32_le(8);
+                out.put_i64_le(*n);
+            }
+            Val::Int4(n) => {
+                out.put_u8(2);
+                out.put_u32_le(4);
+                out.put_i32_le(*n);
+            }
+        }
+    }
+
+    fn value(&self) -> Value {
+        match self {
+            Val::Plain(b) => Value::Bytes(Bytes::copy_from_slice(b)),
+            Val::Int8(n) => Value::Int(*n),
+            Val::Int4(n) => Value::Int(i64::from(*n)),
+        }
+    }
+}
+
+/// One reply frame to put on the wire.
+#[derive(Debug, Clone)]
+enum Frame {
+    Status(u16),
+    Val(Val),
+    Kval(Vec<(Vec<u8>, Val)>),
+}
+
+impl Frame {
+    fn bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        match self {
+            Frame::Status(code) => {
+                out.put_u16_le(*code);
+                out.put_u8(0);
+                out.put_u32_le(1);
+                out.put_u8(0);
+            }
+            Frame::Val(v) => {
+                let mut body = Vec::new();
+                v.put(&mut body);
+                out.put_u16_le(6);
+                // encoding byte, then size, then data: exactly `body`.
+                out.extend_from_slice(&body);
+            }
+            Frame::Kval(pairs) => {
+                let mut data = Vec::new();
+                data.put_u32_le(pairs.len() as u32);
+                for (k, v) in pairs {
+                    data.put_u32_le(k.len() as u32);
+                    data.put_slice(k);
+                    v.put(&mut data);
+                }
+                out.put_u16_le(7);
+                out.put_u8(0);
+                out.put_u32_le(data.len() as u32);
+                out.extend_from_slice(&data);
+            }
+        }
+        out
+    }
+
+    /// What the decoder must return for this frame.
+    fn reply(&self) -> Reply {
+        match self {
+            Frame::Status(5) => Reply::Ok,
+            Frame::Status(code) => Reply::Error(
+                [
+                    ServerError::Err,
+                    ServerError::NotFound,
+                    ServerError::Nan,
+                    ServerError::Mem,
+                    ServerError::Locked,
+                ][usize::from(*code)],
+            ),
+            Frame::Val(v) => Reply::Value(v.value()),
+            Frame::Kval(_) => {
+                let bytes = self.bytes();
+                Reply::Pairs(Pairs::parse(Bytes::copy_from_slice(&bytes[7..])).unwrap())
+            }
+        }
+    }
+
+    fn pairs(&self) -> Option<Vec<(Bytes, Value)>> {
+        match self {
+            Frame::Kval(pairs) => Some(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (Bytes::copy_from_slice(k), v.value()))
+                    .collect(),
+            ),
+            _ => None,
+        }
+    }
+}
+
+fn val() -> impl Strategy<Value = Val> {
+    prop_oneof![
+        proptest::collection::vec(any::<u8>(), 0..48).prop_map(Val::Plain),
+        any::<i64>().prop_map(Val::Int8),
+        any::<i32>().prop_map(Val::Int4),
+    ]
+}
+
+fn frame() -> impl Strategy<Value = Frame> {
+    prop_oneof![
+        (0u16..=5).prop_map(Frame::Status),
+        val().prop_map(Frame::Val),
+        proptest::collection::vec((proptest::collection::vec(any::<u8>(), 0..12), val()), 0..6)
+            .prop_map(Frame::Kval),
+    ]
+}
+
+/// Decodes everything `buf` holds; the error, if one stops it.
+fn drain(decoder: &mut Decoder, buf: &mut BytesMut, out: &mut Vec<Reply>) -> Option<ProtocolError> {
+    loop {
+        match decoder.decode(buf) {
+            Ok(Some(reply)) => out.push(reply),
+            Ok(None) => return None,
+            Err(e) => return Some(e),
+        }
+    }
+}
+
+fn one_shot(stream: &[u8]) -> (Vec<Reply>, Option<ProtocolError>, usize) {
+    let mut decoder = Decoder::default();
+    let mut buf = BytesMut::from(stream);
+    let mut out = Vec::new();
+    let err = drain(&mut decoder, &mut buf, &mut out);
+    (out, err, buf.len())
+}
+
+/// Feeds `stream` in chunks of the given lengths (cycled; at least 1 byte).
+fn chunked(stream: &[u8], lens: &[usize]) -> (Vec<Reply>, Option<ProtocolError>, usize) {
+    let mut decoder = Decoder::default();
+    let mut buf = BytesMut::new();
+    let mut out = Vec::new();
+    let mut rest = stream;
+    let mut i = 0;
+    while !rest.is_empty() {
+        let n = lens.get(i % lens.len().max(1)).copied().unwrap_or(1).max(1);
+        let n = n.min(rest.len());
+        i += 1;
+        buf.extend_from_slice(&rest[..n]);
+        rest = &rest[n..];
+        if let Some(e) = drain(&mut decoder, &mut buf, &mut out) {
+            return (out, Some(e), buf.len() + rest.len());
+        }
+    }
+    (out, None, buf.len())
+}
+
+fn check_stream(frames: &[Frame], lens: &[usize]) {
+    let stream: Vec<u8> = frames.iter().flat_map(Frame::bytes).collect();
+    let want: Vec<Reply> = frames.iter().map(Frame::reply).collect();
+
+    let (whole, err, left) = one_shot(&stream);
+    assert_eq!(err, None);
+    assert_eq!(left, 0);
+    assert_eq!(whole, want);
+    // The pairs read back as built, in order.
+    for (frame, reply) in frames.iter().zip(&whole) {
+        if let (Some(pairs), Reply::Pairs(got)) = (frame.pairs(), reply) {
+            assert_eq!(got.iter().collect::<Vec<_>>(), pairs);
+            assert_eq!(got.len(), pairs.len());
+        }
+    }
+
+    assert_eq!(chunked(&stream, lens), (want.clone(), None, 0));
+    assert_eq!(chunked(&stream, &[1]), (want, None, 0));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn any_chunking_decodes_like_one_shot(
+        frames in proptest::collection::vec(frame(), 0..24),
+        lens in proptest::collection::vec(1usize..80, 1..16),
+    ) {
+        check_stream(&frames, &lens);
+    }
+
+    /// Split points anywhere: a frame cut at every position of the stream.
+    #[test]
+    fn every_split_point_of_a_short_stream(frames in proptest::collection::vec(frame(), 1..4)) {
+        let stream: Vec<u8> = frames.iter().flat_map(Frame::bytes).collect();
+        let want: Vec<Reply> = frames.iter().map(Frame::reply).collect();
+        for cut in 0..=stream.len() {
+            let mut decoder = Decoder::default();
+            let mut buf = BytesMut::from(&stream[..cut]);
+            let mut got = Vec::new();
+            prop_assert_eq!(drain(&mut decoder, &mut buf, &mut got), None);
+            buf.extend_from_slice(&stream[cut..]);
+            prop_assert_eq!(drain(&mut decoder, &mut buf, &mut got), None);
+            prop_assert_eq!(&got, &want);
+            prop_assert!(buf.is_empty());
+        }
+    }
+
+    /// Random bytes never panic; chunked decoding of them agrees with
+    /// one-shot decoding: same replies, same error (or the same leftover).
+    #[test]
+    fn random_bytes_never_panic(
+        bytes in proptest::collection::vec(any::<u8>(), 0..600),
+        lens in proptest::collection::vec(1usize..32, 1..8),
+    ) {
+        let whole = one_shot(&bytes);
+        prop_assert_eq!(&chunked(&bytes, &lens), &whole);
+        prop_assert_eq!(&chunked(&bytes, &[1]), &whole);
+        let mut reader = Reader::default();
+        reader.feed(&bytes);
+        let mut n = 0;
+        while let Ok(Some(_)) = reader.next() {
+            n += 1;
+        }
+        prop_assert_eq!(n, whole.0.len());
+    }
+
+    /// Random bytes behind a plausible header (code 0–7, encoding 0–2, a
+    /// small size), so bodies are reached far more often than by chance.
+    #[test]
+    fn random_bodies_never_panic(
+        code in 0u16..8,
+        encoding in 0u8..3,
+        body in proptest::collection::vec(any::<u8>(), 0..200),
+        lens in proptest::collection::vec(1usize..16, 1..8),
+    ) {
+        let mut stream = Vec::new();
+        stream.put_u16_le(code);
+        stream.put_u8(encoding);
+        stream.put_u32_le(body.len() as u32);
+        stream.extend_from_slice(&body);
+        let whole = one_shot(&stream);
+        prop_assert_eq!(&chunked(&stream, &lens), &whole);
+        if let (Some(Reply::Pairs(pairs)), None) = (whole.0.first(), &whole.1) {
+            prop_assert_eq!(pairs.iter().count(), pairs.len());
+        }
+    }
+
+    /// Any announced size beyond the limit is an error as soon as the
+    /// header is there, before the buffer grows toward that size.
+    #[test]
+    fn oversized_frames_fail_before_allocation(
+        limit in 7usize..100_000,
+        excess in 1u64..=u64::from(u32::MAX),
+        code in 0u16..8,
+    ) {
+        let size = (limit as u64 - 7 + excess).min(u64::from(u32::MAX));
+        prop_assume!(size + 7 > limit as u64);
+        let mut buf = BytesMut::with_capacity(16);
+        buf.put_u16_le(code);
+        buf.put_u8(0);
+        buf.put_u32_le(size as u32);
+        let cap = buf.capacity();
+        let mut decoder = Decoder::new(limit);
+        let err = decoder.decode(&mut buf).unwrap_err();
+        prop_assert_eq!(err, ProtocolError::FrameTooLarge { size: size + 7, max: limit as u64 });
+        prop_assert_eq!(buf.capacity(), cap, "the buffer grew");
+        prop_assert_eq!(buf.len(), 7);
+        prop_assert!(decoder.missing(&buf).is_err());
+    }
+}
+
+#[test]
+fn one_byte_chunks_of_every_frame_kind() {
+    let frames = vec![
+        Frame::Status(5),
+        Frame::Status(0),
+        Frame::Status(4),
+        Frame::Val(Val::Plain(b"bar".to_vec())),
+        Frame::Val(Val::Plain(Vec::new())),
+        Frame::Val(Val::Int8(-77)),
+        Frame::Val(Val::Int4(i32::MIN)),
+        Frame::Kval(Vec::new()),
+        Frame::Kval(vec![
+            (b"a".to_vec(), Val::Plain(b"1".to_vec())),
+            (Vec::new(), Val::Int4(7)),
+            (b"c".to_vec(), Val::Int8(i64::MAX)),
+        ]),
+    ];
+    check_stream(&frames, &[1]);
+}
+
+#[test]
+fn four_gib_announced_allocates_nothing() {
+    let mut buf = BytesMut::from(&[6u8, 0, 0, 0xff, 0xff, 0xff, 0xff][..]);
+    let cap = buf.capacity();
+    let err = Decoder::default().decode(&mut buf).unwrap_err();
+    assert_eq!(
+        err,
+        ProtocolError::FrameTooLarge {
+            size: 0xffff_ffff + 7,
+            max: 16 * 1024 * 1024
+        }
+    );
+    assert_eq!(buf.capacity(), cap);
+    // At the limit exactly, the decoder waits and reserves room for the frame.
+    let limit = 1024;
+    let mut buf = BytesMut::new();
+    buf.put_u16_le(6);
+    buf.put_u8(0);
+    buf.put_u32_le(limit as u32 - 7);
+    assert_eq!(Decoder::new(limit).decode(&mut buf), Ok(None));
+    assert!(buf.capacity() >= limit);
+    assert_eq!(Decoder::new(limit).missing(&buf), Ok(limit - 7));
+}
