@@ -439,11 +439,21 @@ impl Model {
         // completion, so abandoned requests at the front may be gone; after
         // a failure, every remaining request must have been abandoned.
         while self.pending.len() > s.in_flight() {
-            let p = self.pending.pop_front().expect("more pending than in flight");
-            assert!(p.abandoned, "request {} vanished without a completion", p.id);
+            let p = self
+                .pending
+                .pop_front()
+                .expect("more pending than in flight");
+            assert!(
+                p.abandoned,
+                "request {} vanished without a completion",
+                p.id
+            );
         }
         if s.failure().is_some() {
-            assert!(s.is_idle(), "a failed session left requests without completion");
+            assert!(
+                s.is_idle(),
+                "a failed session left requests without completion"
+            );
         }
         assert_eq!(s.in_flight(), self.pending.len());
     }
