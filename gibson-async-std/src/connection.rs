@@ -1,0 +1,418 @@
+//! The multiplexed connection handle.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_io::Timer;
+use bytes::{Bytes, BytesMut};
+use futures_channel::oneshot;
+use gibson_proto::{
+    Command, Config, Error, Opcode, Pipeline, PipelineResults, Reply, RetryPolicy, Session,
+};
+
+use crate::driver::{Driver, Message, Slots};
+use crate::stream::Stream;
+
+/// A cheap-to-clone handle to one multiplexed connection.
+///
+/// Any number of tasks may use it at once: their requests are pipelined on
+/// one socket and their replies matched in order. Dropping or timing out a
+/// request future never desynchronises the connection. When the connection
+/// breaks, requests in flight fail with a clear error and the next request
+/// reconnects (with backoff).
+///
+/// The socket is owned by a driver that runs in the background: by default
+/// on a small dedicated thread, or on smol's / async-std's executor with the
+/// `smol` / `async-std` feature. Handles work under any executor.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), gibson_proto::Error> {
+/// use gibson_async_std::{Connection, Ttl};
+///
+/// let conn = Connection::connect("gibson://127.0.0.1:10128").await?;
+/// conn.set("greeting", "hello", Ttl::Seconds(60)).await?;
+/// let value: Option<String> = conn.get("greeting").await?;
+/// assert_eq!(value.as_deref(), Some("hello"));
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Connection {
+    inner: Arc<Inner>,
+    response_timeout: Duration,
+}
+
+struct Inner {
+    config: Config,
+    link: Mutex<Option<Link>>,
+    /// Serialises reconnects so that a burst of callers opens one socket.
+    reconnect: async_lock::Mutex<()>,
+    /// Requests started and not yet finished, for least-loaded choice.
+    in_flight: AtomicUsize,
+    /// Connections opened so far.
+    connects: AtomicU64,
+}
+
+#[derive(Clone)]
+struct Link {
+    tx: async_channel::Sender<Message>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("addr", &self.inner.config.addr)
+            .field("connected", &self.is_connected())
+            .field("in_flight", &self.in_flight())
+            .finish()
+    }
+}
+
+/// How one attempt at a request ended.
+enum Attempt {
+    Done(Result<Reply, Error>),
+    /// The request never reached the socket: always safe to resend.
+    NotSent,
+}
+
+/// Decrements the in-flight count when a request ends, however it ends.
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Runs `work`, or fails with a response timeout at `deadline`.
+pub(crate) async fn with_deadline<T>(
+    deadline: Instant,
+    timeout: Duration,
+    what: &'static str,
+    work: impl Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    futures_lite::future::or(work, async {
+        Timer::at(deadline).await;
+        Err(Error::Timeout {
+            what,
+            after: timeout,
+        })
+    })
+    .await
+}
+
+impl Connection {
+    /// Connects to `url` (see [`Config`]'s `FromStr`: `gibson://host:port`,
+    /// `gibson+unix:///path`, or a bare `host:port` / path).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), gibson_proto::Error> {
+    /// let conn = gibson_async_std::Connection::connect("gibson+unix:///var/run/gibson.sock").await?;
+    /// conn.ping().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn connect(url: &str) -> Result<Connection, Error> {
+        Connection::with_config(url.parse()?).await
+    }
+
+    /// Connects with a full configuration.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), gibson_proto::Error> {
+    /// use std::time::Duration;
+    /// use gibson_async_std::{Config, Connection};
+    /// let config = Config::new("127.0.0.1:10128".parse()?).response_timeout(Duration::from_millis(200));
+    /// let conn = Connection::with_config(config).await?;
+    /// conn.ping().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn with_config(config: Config) -> Result<Connection, Error> {
+        let conn = Connection::lazy(config)?;
+        conn.link().await?;
+        Ok(conn)
+    }
+
+    /// A handle that connects on first use. Fails only on an invalid
+    /// configuration.
+    ///
+    /// ```
+    /// # fn demo() -> Result<(), gibson_proto::Error> {
+    /// use gibson_async_std::Connection;
+    /// let conn = Connection::lazy("gibson://127.0.0.1:10128".parse()?)?;
+    /// assert!(!conn.is_connected());
+    /// assert_eq!(conn.connects(), 0);
+    /// # Ok(()) }
+    /// # demo().unwrap();
+    /// ```
+    pub fn lazy(config: Config) -> Result<Connection, Error> {
+        config.validate()?;
+        Ok(Connection {
+            response_timeout: config.response_timeout,
+            inner: Arc::new(Inner {
+                config,
+                link: Mutex::new(None),
+                reconnect: async_lock::Mutex::new(()),
+                in_flight: AtomicUsize::new(0),
+                connects: AtomicU64::new(0),
+            }),
+        })
+    }
+
+    /// The configuration.
+    ///
+    /// ```
+    /// # fn demo() -> Result<(), gibson_proto::Error> {
+    /// let conn = gibson_async_std::Connection::lazy("gibson://127.0.0.1:10128".parse()?)?;
+    /// assert_eq!(conn.config().addr.to_string(), "127.0.0.1:10128");
+    /// # Ok(()) }
+    /// # demo().unwrap();
+    /// ```
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// A handle to the same connection whose requests time out after
+    /// `timeout` instead of the configured response timeout.
+    ///
+    /// ```no_run
+    /// # async fn demo(conn: gibson_async_std::Connection) -> Result<(), gibson_proto::Error> {
+    /// use std::time::Duration;
+    /// let impatient = conn.with_response_timeout(Duration::from_millis(20));
+    /// let _ = impatient.get::<String>("maybe-slow").await; // may time out
+    /// conn.ping().await?; // same socket, still healthy
+    /// # Ok(()) }
+    /// ```
+    pub fn with_response_timeout(&self, timeout: Duration) -> Connection {
+        Connection {
+            inner: self.inner.clone(),
+            response_timeout: timeout,
+        }
+    }
+
+    /// `true` while a socket is open.
+    ///
+    /// ```no_run
+    /// # async fn demo(conn: gibson_async_std::Connection) {
+    /// if !conn.is_connected() {
+    ///     println!("the next request reconnects");
+    /// }
+    /// # }
+    /// ```
+    pub fn is_connected(&self) -> bool {
+        self.current().is_some()
+    }
+
+    /// Requests started on this handle (and its clones) and not finished.
+    ///
+    /// ```no_run
+    /// # async fn demo(conn: gibson_async_std::Connection) {
+    /// println!("{} requests in flight", conn.in_flight());
+    /// # }
+    /// ```
+    pub fn in_flight(&self) -> usize {
+        self.inner.in_flight.load(Ordering::Relaxed)
+    }
+
+    /// How many times a socket was opened (1 after the first connect; more
+    /// after reconnects).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), gibson_proto::Error> {
+    /// let conn = gibson_async_std::Connection::connect("gibson://127.0.0.1:10128").await?;
+    /// assert_eq!(conn.connects(), 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn connects(&self) -> u64 {
+        self.inner.connects.load(Ordering::Relaxed)
+    }
+
+    fn current(&self) -> Option<Link> {
+        let guard = self.inner.link.lock().unwrap_or_else(|e| e.into_inner());
+        guard.as_ref().filter(|l| !l.tx.is_closed()).cloned()
+    }
+
+    /// The open link, connecting (with attempts and backoff) if needed.
+    async fn link(&self) -> Result<Link, Error> {
+        if let Some(link) = self.current() {
+            return Ok(link);
+        }
+        let _one_at_a_time = self.inner.reconnect.lock().await;
+        if let Some(link) = self.current() {
+            return Ok(link);
+        }
+        let config = &self.inner.config;
+        let mut last = None;
+        for attempt in 0..config.connect_attempts {
+            let delay = config.backoff_delay(attempt);
+            if !delay.is_zero() {
+                Timer::after(delay).await;
+            }
+            match Stream::connect(config).await {
+                Ok(stream) => {
+                    let (tx, rx) = async_channel::bounded(config.max_in_flight);
+                    let driver = Driver::new(stream, rx, Session::new(config.limits));
+                    crate::spawn::spawn("gibson-driver", driver.run())?;
+                    let link = Link { tx };
+                    *self.inner.link.lock().unwrap_or_else(|e| e.into_inner()) = Some(link.clone());
+                    self.inner.connects.fetch_add(1, Ordering::Relaxed);
+                    return Ok(link);
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or(Error::ConnectionClosed { in_reply: false }))
+    }
+
+    /// Runs any [`Command`] and returns its typed result. Every command
+    /// method (`get`, `set`, `mget`, …) is a call to this.
+    ///
+    /// ```no_run
+    /// # async fn demo(conn: gibson_async_std::Connection) -> Result<(), gibson_proto::Error> {
+    /// use gibson_async_std::cmd;
+    /// let n: u64 = conn.execute(cmd::Count::new("user:")).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn execute<C: Command>(&self, cmd: C) -> Result<C::Output, Error> {
+        let mut frame = BytesMut::new();
+        cmd.encode(&mut frame, &self.inner.config.limits)?;
+        let fut = self.round_trip(C::OPCODE, frame.freeze());
+        #[cfg(feature = "tracing")]
+        let fut = tracing::Instrument::instrument(
+            fut,
+            tracing::debug_span!("gibson", command = %C::OPCODE),
+        );
+        C::decode(fut.await?)
+    }
+
+    /// Sends one encoded request and waits for its reply, reconnecting and
+    /// resending as the policy allows, all within the response timeout.
+    async fn round_trip(&self, op: Opcode, frame: Bytes) -> Result<Reply, Error> {
+        self.inner.in_flight.fetch_add(1, Ordering::Relaxed);
+        let _guard = InFlight(&self.inner.in_flight);
+        let timeout = self.response_timeout;
+        let deadline = Instant::now() + timeout;
+        let work = async {
+            let mut retried = false;
+            // Unsent requests are resent freely, but a server that keeps
+            // dropping connections must not make this loop forever.
+            for _ in 0..8 {
+                let link = self.link().await?;
+                let (tx, rx) = oneshot::channel();
+                let msg = Message {
+                    frames: frame.clone(),
+                    slots: Slots::One(op, tx),
+                };
+                match self.attempt(&link, msg, rx).await {
+                    Attempt::NotSent => continue,
+                    Attempt::Done(Err(Error::Io(_) | Error::ConnectionClosed { .. }))
+                        if !retried
+                            && self.inner.config.retry == RetryPolicy::Idempotent
+                            && op.is_idempotent() =>
+                    {
+                        retried = true;
+                    }
+                    Attempt::Done(result) => return result,
+                }
+            }
+            Err(Error::ConnectionClosed { in_reply: false })
+        };
+        with_deadline(deadline, timeout, "response", work).await
+    }
+
+    async fn attempt(
+        &self,
+        link: &Link,
+        msg: Message,
+        rx: oneshot::Receiver<Result<Reply, Error>>,
+    ) -> Attempt {
+        if link.tx.send(msg).await.is_err() {
+            return Attempt::NotSent;
+        }
+        match rx.await {
+            Ok(result) => Attempt::Done(result),
+            Err(_) => Attempt::NotSent,
+        }
+    }
+
+    /// A new, empty pipeline using this connection's limits.
+    ///
+    /// ```no_run
+    /// # async fn demo(conn: gibson_async_std::Connection) -> Result<(), gibson_proto::Error> {
+    /// use gibson_async_std::Ttl;
+    /// let mut p = conn.pipeline();
+    /// let set = p.set("a", "1", Ttl::Never);
+    /// let inc = p.inc("a");
+    /// let mut results = conn.run(p).await?;
+    /// results.take(set)?;
+    /// assert_eq!(results.take(inc)?, 2);
+    /// # Ok(()) }
+    /// ```
+    pub fn pipeline(&self) -> Pipeline {
+        Pipeline::new(self.inner.config.limits)
+    }
+
+    /// Sends every command of `pipeline` in one write and collects one
+    /// result per command, in order. The pipeline's commands are not
+    /// resent after a broken connection; each gets its own error.
+    ///
+    /// ```no_run
+    /// # async fn demo(conn: gibson_async_std::Connection) -> Result<(), gibson_proto::Error> {
+    /// let mut p = conn.pipeline();
+    /// let a = p.get::<String>("a");
+    /// let n = p.count("user:");
+    /// let mut results = conn.run(p).await?;
+    /// println!("{:?} {}", results.take(a)?, results.take(n)?);
+    /// # Ok(()) }
+    /// ```
+    pub async fn run(&self, mut pipeline: Pipeline) -> Result<PipelineResults, Error> {
+        let ops = pipeline.opcodes().to_vec();
+        if ops.is_empty() {
+            return Ok(pipeline.finish(Vec::new()));
+        }
+        self.inner.in_flight.fetch_add(1, Ordering::Relaxed);
+        let _guard = InFlight(&self.inner.in_flight);
+        let timeout = self.response_timeout;
+        let deadline = Instant::now() + timeout;
+        let frames = pipeline.take_frames();
+        let work = async {
+            for _ in 0..8 {
+                let link = self.link().await?;
+                let mut slots = Vec::with_capacity(ops.len());
+                let mut receivers = Vec::with_capacity(ops.len());
+                for &op in &ops {
+                    let (tx, rx) = oneshot::channel();
+                    slots.push((op, tx));
+                    receivers.push(rx);
+                }
+                let msg = Message {
+                    frames: frames.clone(),
+                    slots: Slots::Many(slots),
+                };
+                if link.tx.send(msg).await.is_err() {
+                    continue;
+                }
+                let mut replies = Vec::with_capacity(ops.len());
+                let mut unsent = false;
+                for rx in receivers {
+                    match rx.await {
+                        Ok(r) => replies.push(r),
+                        Err(_) => {
+                            unsent = true;
+                            break;
+                        }
+                    }
+                }
+                if unsent {
+                    continue;
+                }
+                return Ok(replies);
+            }
+            Err(Error::ConnectionClosed { in_reply: false })
+        };
+        let replies = with_deadline(deadline, timeout, "response", work).await?;
+        Ok(pipeline.finish(replies))
+    }
+
+    gibson_proto::implement_commands!(async);
+}

@@ -1,0 +1,170 @@
+//! The future that owns a socket: it takes queued requests, writes them with
+//! as few syscalls as possible, reads into a large buffer and completes
+//! requests in order through the proto [`Session`].
+
+use std::future::poll_fn;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use futures_io::{AsyncRead, AsyncWrite};
+use futures_lite::Stream as _;
+use gibson_proto::{Error, Opcode, Reply, Session};
+
+use crate::stream::Stream;
+
+/// Where a reply goes. If the receiver is gone (the caller timed out or was
+/// cancelled), the reply is read and dropped: the slot is kept.
+pub(crate) type Token = futures_channel::oneshot::Sender<Result<Reply, Error>>;
+
+/// One or more encoded requests, with a token per request.
+#[derive(Debug)]
+pub(crate) struct Message {
+    pub(crate) frames: Bytes,
+    pub(crate) slots: Slots,
+}
+
+/// The tokens of a message: one for a single command, many for a pipeline.
+#[derive(Debug)]
+pub(crate) enum Slots {
+    One(Opcode, Token),
+    Many(Vec<(Opcode, Token)>),
+}
+
+/// Size of each read. `futures-io` reads into initialised memory, so the
+/// driver reads into this scratch buffer and feeds the session from it.
+const READ_CHUNK: usize = 64 * 1024;
+/// Stop taking new requests while this much output is unwritten.
+const WRITE_HIGH_WATER: usize = 1024 * 1024;
+/// Buffers above this are released when empty.
+const KEEP_BUFFER: usize = 256 * 1024;
+
+pub(crate) struct Driver {
+    stream: Stream,
+    /// Pinned: the receiver holds its event listener in place.
+    rx: Pin<Box<async_channel::Receiver<Message>>>,
+    rx_open: bool,
+    session: Session<Token>,
+    scratch: Box<[u8]>,
+}
+
+impl Driver {
+    pub(crate) fn new(
+        stream: Stream,
+        rx: async_channel::Receiver<Message>,
+        session: Session<Token>,
+    ) -> Driver {
+        Driver {
+            stream,
+            rx: Box::pin(rx),
+            rx_open: true,
+            session,
+            scratch: vec![0; READ_CHUNK].into_boxed_slice(),
+        }
+    }
+
+    /// Runs until the connection breaks or every handle is gone.
+    pub(crate) async fn run(mut self) {
+        poll_fn(|cx| self.poll(cx)).await;
+        // Requests still queued were never written: dropping their tokens
+        // tells the callers so (they may safely resend them).
+        self.rx.close();
+        while self.rx.try_recv().is_ok() {}
+        let _ = poll_fn(|cx| Pin::new(&mut self.stream).poll_close(cx)).await;
+    }
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            let mut progress = false;
+
+            // 1. Take queued requests.
+            while self.rx_open && self.session.output().len() < WRITE_HIGH_WATER {
+                match self.rx.as_mut().poll_next(cx) {
+                    Poll::Ready(Some(msg)) => {
+                        progress = true;
+                        self.accept(msg);
+                    }
+                    Poll::Ready(None) => self.rx_open = false,
+                    Poll::Pending => break,
+                }
+            }
+
+            // 2. Write.
+            while !self.session.output().is_empty() && self.session.failure().is_none() {
+                match Pin::new(&mut self.stream).poll_write(cx, self.session.output()) {
+                    Poll::Ready(Ok(0)) => self
+                        .session
+                        .fail(Error::ConnectionClosed { in_reply: false }),
+                    Poll::Ready(Ok(n)) => {
+                        progress = true;
+                        self.session.consume_output(n);
+                    }
+                    Poll::Ready(Err(e)) => self.session.fail(e.into()),
+                    Poll::Pending => break,
+                }
+            }
+
+            // 3. Read, then complete what arrived.
+            if self.session.failure().is_none() {
+                match Pin::new(&mut self.stream).poll_read(cx, &mut self.scratch) {
+                    Poll::Ready(Ok(0)) => self.session.close(),
+                    Poll::Ready(Ok(n)) => {
+                        progress = true;
+                        match self.scratch.get(..n) {
+                            Some(data) => self.session.feed(data),
+                            None => self.session.fail(Error::ConnectionClosed { in_reply: true }),
+                        }
+                    }
+                    Poll::Ready(Err(e)) => self.session.fail(e.into()),
+                    Poll::Pending => {}
+                }
+            }
+            while let Some(done) = self.session.poll_reply() {
+                let _ = done.token.send(done.result);
+            }
+
+            if self.session.failure().is_some() {
+                return Poll::Ready(());
+            }
+            if self.session.is_idle() {
+                self.session.shrink_buffers(KEEP_BUFFER);
+                if !self.rx_open {
+                    return Poll::Ready(());
+                }
+            }
+            if !progress {
+                return Poll::Pending;
+            }
+        }
+    }
+
+    fn accept(&mut self, msg: Message) {
+        if let Some(err) = self.session.failure() {
+            let err = err.clone();
+            for (_, token) in msg.slots.into_tokens() {
+                let _ = token.send(Err(err.clone()));
+            }
+            return;
+        }
+        self.session.output_mut().extend_from_slice(&msg.frames);
+        match msg.slots {
+            Slots::One(op, token) => {
+                self.session.push(op, token);
+            }
+            Slots::Many(slots) => {
+                for (op, token) in slots {
+                    self.session.push(op, token);
+                }
+            }
+        }
+    }
+}
+
+impl Slots {
+    fn into_tokens(self) -> Vec<(Opcode, Token)> {
+        match self {
+            Slots::One(op, t) => vec![(op, t)],
+            Slots::Many(v) => v,
+        }
+    }
+}

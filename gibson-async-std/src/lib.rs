@@ -1,0 +1,49 @@
+//! Client for the [Gibson](https://github.com/evilsocket/gibson) cache server
+//! on `futures-io` / `async-io`: it runs under async-std, under smol, and
+//! under any executor, with no runtime of its own to start.
+//!
+//! * [`Connection`]: one multiplexed socket shared by any number of tasks,
+//!   with timeouts on by default, reconnect with backoff, and every Gibson
+//!   command as a method;
+//! * [`Pool`]: several connections, requests sent to the least loaded one;
+//! * explicit pipelines ([`Connection::pipeline`]): many commands, one write.
+//!
+//! The protocol itself lives in [`gibson_proto`]; this crate is the thin
+//! driver around it: sockets are `async_io::Async<TcpStream>` /
+//! `Async<UnixStream>`, timers `async_io::Timer`.
+//!
+//! # Where the driver runs
+//!
+//! Each connection's socket is owned by a driver future. By default it runs
+//! on a small dedicated thread (256 KiB stack) under `async_io::block_on`, so
+//! the crate works whatever executor (or none) the caller uses, and a caller
+//! that blocks its executor cannot stall other users of the connection.
+//! With the `smol` feature drivers are spawned on smol's global executor;
+//! with `async-std`, as async-std tasks.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), gibson_async_std::Error> {
+//! use gibson_async_std::{Connection, Ttl};
+//!
+//! let conn = Connection::connect("gibson://127.0.0.1:10128").await?;
+//! conn.set("user:1", "ada", Ttl::Never).await?;
+//! conn.set("user:2", "grace", Ttl::Seconds(300)).await?;
+//! let users: Vec<(String, String)> = conn.mget("user:").await?;
+//! assert_eq!(users.len(), 2);
+//! assert_eq!(conn.count("user:").await?, 2);
+//! # Ok(()) }
+//! ```
+
+mod connection;
+mod driver;
+mod pool;
+mod spawn;
+mod stream;
+
+pub use connection::Connection;
+pub use pool::Pool;
+
+pub use gibson_proto::{
+    cmd, Addr, Command, Config, Error, FromValue, Handle, LockTime, MetaField, Pipeline,
+    PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg, Ttl, Value,
+};

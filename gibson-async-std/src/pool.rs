@@ -1,0 +1,222 @@
+//! A pool of multiplexed connections.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use async_io::Timer;
+use async_lock::{Semaphore, SemaphoreGuard};
+use gibson_proto::{Command, Config, Error, Pipeline, PipelineResults};
+
+use crate::connection::{with_deadline, Connection};
+
+/// A pool of multiplexed [`Connection`]s.
+///
+/// Each request goes to the member with the fewest requests in flight, so
+/// one large MGET does not stall small requests behind it. The pool opens
+/// `min_size` connections at once and more, up to `max_size`, as load
+/// grows. At most `max_size × max_in_flight` requests run at once; a caller
+/// beyond that waits at most `pool.wait_timeout`, then gets
+/// [`Error::PoolExhausted`]. A background task PINGs idle members every
+/// `pool.health_check_interval`; a broken member reconnects on its next use.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), gibson_async_std::Error> {
+/// use gibson_async_std::{Pool, Ttl};
+/// let pool = Pool::connect("gibson://127.0.0.1:10128?pool_min=2&pool_max=8").await?;
+/// pool.set("k", "v", Ttl::Never).await?;
+/// assert_eq!(pool.get::<String>("k").await?.as_deref(), Some("v"));
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Pool {
+    inner: Arc<PoolInner>,
+}
+
+#[derive(Debug)]
+struct PoolInner {
+    config: Config,
+    members: Vec<Connection>,
+    permits: Semaphore,
+    closed: AtomicBool,
+}
+
+impl Pool {
+    /// Builds a pool from a URL (see [`Config`]; `pool_min`, `pool_max` and
+    /// the other pool settings are query options).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), gibson_async_std::Error> {
+    /// let pool = gibson_async_std::Pool::connect("gibson://127.0.0.1:10128?pool_max=4").await?;
+    /// pool.ping().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn connect(url: &str) -> Result<Pool, Error> {
+        Pool::with_config(url.parse()?).await
+    }
+
+    /// Builds a pool and opens its `min_size` connections.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), gibson_async_std::Error> {
+    /// use std::time::Duration;
+    /// use gibson_async_std::{Config, Pool};
+    /// let mut config = Config::new("127.0.0.1:10128".parse()?);
+    /// config.pool.min_size = 1;
+    /// config.pool.max_size = 4;
+    /// config.pool.wait_timeout = Duration::from_millis(250);
+    /// let pool = Pool::with_config(config).await?;
+    /// pool.ping().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn with_config(config: Config) -> Result<Pool, Error> {
+        config.validate()?;
+        let members = (0..config.pool.max_size)
+            .map(|_| Connection::lazy(config.clone()))
+            .collect::<Result<Vec<_>, _>>()?;
+        for member in members.iter().take(config.pool.min_size) {
+            member.ping().await?;
+        }
+        let permits = config.pool.max_size.saturating_mul(config.max_in_flight);
+        let inner = Arc::new(PoolInner {
+            members,
+            permits: Semaphore::new(permits),
+            closed: AtomicBool::new(false),
+            config,
+        });
+        crate::spawn::spawn("gibson-pool-health", health_checks(Arc::downgrade(&inner)))?;
+        Ok(Pool { inner })
+    }
+
+    /// The configuration.
+    ///
+    /// ```no_run
+    /// # fn demo(pool: gibson_async_std::Pool) {
+    /// println!("at most {} connections", pool.config().pool.max_size);
+    /// # }
+    /// ```
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The members (connected or not yet).
+    ///
+    /// ```no_run
+    /// # fn demo(pool: gibson_async_std::Pool) {
+    /// let open = pool.members().iter().filter(|m| m.is_connected()).count();
+    /// println!("{open} open connections");
+    /// # }
+    /// ```
+    pub fn members(&self) -> &[Connection] {
+        &self.inner.members
+    }
+
+    /// The least-loaded member: among those with the fewest requests in
+    /// flight, a connected one first, so the pool grows only under load.
+    ///
+    /// ```no_run
+    /// # async fn demo(pool: gibson_async_std::Pool) -> Result<(), gibson_async_std::Error> {
+    /// // Several commands on one member, e.g. to keep them in order.
+    /// let conn = pool.pick().clone();
+    /// conn.ping().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn pick(&self) -> &Connection {
+        let members = &self.inner.members;
+        let mut best = &members[0];
+        let mut best_key = (usize::MAX, true);
+        for m in members {
+            let key = (m.in_flight(), !m.is_connected());
+            if key < best_key {
+                best = m;
+                best_key = key;
+            }
+        }
+        best
+    }
+
+    async fn permit(&self) -> Result<SemaphoreGuard<'_>, Error> {
+        let wait = self.inner.config.pool.wait_timeout;
+        if let Some(permit) = self.inner.permits.try_acquire() {
+            return Ok(permit);
+        }
+        let acquire = async { Ok(self.inner.permits.acquire().await) };
+        with_deadline(Instant::now() + wait, wait, "pool", acquire)
+            .await
+            .map_err(|_| Error::PoolExhausted { waited: wait })
+    }
+
+    /// Runs a command on the least-loaded member.
+    ///
+    /// ```no_run
+    /// # async fn demo(pool: gibson_async_std::Pool) -> Result<(), gibson_async_std::Error> {
+    /// use gibson_async_std::cmd;
+    /// let n: u64 = pool.execute(cmd::Count::new("user:")).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn execute<C: Command>(&self, cmd: C) -> Result<C::Output, Error> {
+        let _permit = self.permit().await?;
+        self.pick().execute(cmd).await
+    }
+
+    /// A new pipeline using the pool's limits.
+    ///
+    /// ```no_run
+    /// # async fn demo(pool: gibson_async_std::Pool) -> Result<(), gibson_async_std::Error> {
+    /// use gibson_async_std::Ttl;
+    /// let mut p = pool.pipeline();
+    /// let set = p.set("a", "1", Ttl::Never);
+    /// let mut results = pool.run(p).await?;
+    /// results.take(set)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn pipeline(&self) -> Pipeline {
+        Pipeline::new(self.inner.config.limits)
+    }
+
+    /// Runs a pipeline on the least-loaded member.
+    ///
+    /// ```no_run
+    /// # async fn demo(pool: gibson_async_std::Pool) -> Result<(), gibson_async_std::Error> {
+    /// let mut p = pool.pipeline();
+    /// let a = p.get::<String>("a");
+    /// let mut results = pool.run(p).await?;
+    /// println!("{:?}", results.take(a)?);
+    /// # Ok(()) }
+    /// ```
+    pub async fn run(&self, pipeline: Pipeline) -> Result<PipelineResults, Error> {
+        let _permit = self.permit().await?;
+        self.pick().run(pipeline).await
+    }
+
+    gibson_proto::implement_commands!(async);
+}
+
+impl Drop for PoolInner {
+    fn drop(&mut self) {
+        self.closed.store(true, Ordering::Relaxed);
+    }
+}
+
+/// PINGs idle, connected members; stops when the pool is dropped.
+async fn health_checks(pool: Weak<PoolInner>) {
+    let interval = match pool.upgrade() {
+        Some(p) => p.config.pool.health_check_interval,
+        None => return,
+    };
+    loop {
+        Timer::after(interval).await;
+        let Some(pool) = pool.upgrade() else { return };
+        if pool.closed.load(Ordering::Relaxed) {
+            return;
+        }
+        for (i, member) in pool.members.iter().enumerate() {
+            let keep_open = i < pool.config.pool.min_size;
+            if member.in_flight() == 0 && (member.is_connected() || keep_open) {
+                // A failure breaks the member's socket; it reconnects on next use.
+                let ping = member.with_response_timeout(Duration::from_secs(5));
+                let _ = ping.ping().await;
+            }
+        }
+    }
+}
