@@ -5,6 +5,9 @@
 //! `cargo bench -p gibson-tokio --bench get` (embedded server), or with
 //! `GIBSON_BENCH_ADDR=host:port` against a real one.
 
+// criterion_group! generates undocumented items.
+#![allow(missing_docs)]
+
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -83,6 +86,31 @@ async fn library_gets(conn: &Connection, depth: usize, n: u64) {
     }
 }
 
+/// Explicit pipelines: two tasks each keep a pipeline of `depth / 2` GETs
+/// in flight, so about `depth` requests are outstanding at any time.
+async fn pipelined_gets(conn: &Connection, depth: usize, n: u64) {
+    let batch = (depth / 2).max(1);
+    let rounds = n / (2 * batch as u64);
+    let mut tasks = Vec::with_capacity(2);
+    for _ in 0..2 {
+        let conn = conn.clone();
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..rounds {
+                let mut p = conn.pipeline();
+                let handles: Vec<_> = (0..batch).map(|_| p.get::<bytes::Bytes>(KEY)).collect();
+                let mut results = conn.run(p).await.unwrap();
+                for h in handles {
+                    let v = results.take(h).unwrap();
+                    debug_assert!(v.is_some());
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+}
+
 fn bench(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -137,6 +165,21 @@ fn bench(c: &mut Criterion) {
                 })
             },
         );
+        if depth > 1 {
+            group.bench_with_input(
+                BenchmarkId::new("gibson_tokio_pipeline", depth),
+                &depth,
+                |b, &depth| {
+                    b.iter_custom(|iters| {
+                        rt.block_on(async {
+                            let start = Instant::now();
+                            pipelined_gets(&conn, depth, iters * n_per_iter).await;
+                            start.elapsed()
+                        })
+                    })
+                },
+            );
+        }
     }
     group.finish();
 }

@@ -11,7 +11,7 @@ use gibson_proto::{
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
-use crate::driver::{Driver, Message, Slots};
+use crate::driver::{Batch, Driver, Message, Slots};
 use crate::stream::Stream;
 
 /// A cheap-to-clone handle to one multiplexed connection.
@@ -301,35 +301,19 @@ impl Connection {
         let work = async {
             for _ in 0..8 {
                 let link = self.link().await?;
-                let mut slots = Vec::with_capacity(ops.len());
-                let mut receivers = Vec::with_capacity(ops.len());
-                for &op in &ops {
-                    let (tx, rx) = oneshot::channel();
-                    slots.push((op, tx));
-                    receivers.push(rx);
-                }
+                let (tx, rx) = oneshot::channel();
                 let msg = Message {
                     frames: frames.clone(),
-                    slots: Slots::Many(slots),
+                    slots: Slots::Batch(ops.clone(), Batch::new(ops.len(), tx)),
                 };
                 if link.tx.send(msg).await.is_err() {
                     continue;
                 }
-                let mut replies = Vec::with_capacity(ops.len());
-                let mut unsent = false;
-                for rx in receivers {
-                    match rx.await {
-                        Ok(r) => replies.push(r),
-                        Err(_) => {
-                            unsent = true;
-                            break;
-                        }
-                    }
+                match rx.await {
+                    Ok(replies) => return Ok(replies),
+                    // Dropped unsent with the driver: safe to resend.
+                    Err(_) => continue,
                 }
-                if unsent {
-                    continue;
-                }
-                return Ok(replies);
             }
             Err(Error::ConnectionClosed { in_reply: false })
         };

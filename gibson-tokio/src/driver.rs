@@ -4,6 +4,7 @@
 
 use std::future::poll_fn;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
@@ -13,22 +14,79 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::stream::Stream;
 
+/// The outcome of one request.
+pub(crate) type Outcome = Result<Reply, Error>;
+
 /// Where a reply goes. If the receiver is gone (the caller timed out or was
 /// cancelled), the reply is read and dropped: the slot is kept.
-pub(crate) type Token = oneshot::Sender<Result<Reply, Error>>;
+#[derive(Debug)]
+pub(crate) enum Token {
+    /// A single request.
+    One(oneshot::Sender<Outcome>),
+    /// One request of a pipeline: the batch completes when its last reply
+    /// arrives, with one wake-up for the whole pipeline.
+    Part(Arc<Batch>),
+}
 
-/// One or more encoded requests, with a token per request.
+/// The replies of a pipeline, collected in order.
+#[derive(Debug)]
+pub(crate) struct Batch {
+    state: Mutex<BatchState>,
+}
+
+#[derive(Debug)]
+struct BatchState {
+    replies: Vec<Outcome>,
+    expected: usize,
+    tx: Option<oneshot::Sender<Vec<Outcome>>>,
+}
+
+impl Batch {
+    pub(crate) fn new(expected: usize, tx: oneshot::Sender<Vec<Outcome>>) -> Arc<Batch> {
+        Arc::new(Batch {
+            state: Mutex::new(BatchState {
+                replies: Vec::with_capacity(expected),
+                expected,
+                tx: Some(tx),
+            }),
+        })
+    }
+
+    fn complete(&self, outcome: Outcome) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.replies.push(outcome);
+        if state.replies.len() == state.expected {
+            if let Some(tx) = state.tx.take() {
+                let replies = std::mem::take(&mut state.replies);
+                let _ = tx.send(replies);
+            }
+        }
+    }
+}
+
+impl Token {
+    fn complete(self, outcome: Outcome) {
+        match self {
+            Token::One(tx) => {
+                let _ = tx.send(outcome);
+            }
+            Token::Part(batch) => batch.complete(outcome),
+        }
+    }
+}
+
+/// One or more encoded requests, with their tokens.
 #[derive(Debug)]
 pub(crate) struct Message {
     pub(crate) frames: Bytes,
     pub(crate) slots: Slots,
 }
 
-/// The tokens of a message: one for a single command, many for a pipeline.
+/// The tokens of a message: one for a single command, a batch for a pipeline.
 #[derive(Debug)]
 pub(crate) enum Slots {
-    One(Opcode, Token),
-    Many(Vec<(Opcode, Token)>),
+    One(Opcode, oneshot::Sender<Outcome>),
+    Batch(Vec<Opcode>, Arc<Batch>),
 }
 
 /// Read buffer: reserve this much spare room before each read.
@@ -118,7 +176,7 @@ impl Driver {
                 }
             }
             while let Some(done) = self.session.poll_reply() {
-                let _ = done.token.send(done.result);
+                done.token.complete(done.result);
             }
 
             if self.session.failure().is_some() {
@@ -138,31 +196,26 @@ impl Driver {
 
     fn accept(&mut self, msg: Message) {
         if let Some(err) = self.session.failure() {
-            let err = err.clone();
-            for token in msg.slots.into_tokens() {
-                let _ = token.1.send(Err(err.clone()));
+            match msg.slots {
+                Slots::One(_, tx) => Token::One(tx).complete(Err(err.clone())),
+                Slots::Batch(ops, batch) => {
+                    for _ in ops {
+                        batch.complete(Err(err.clone()));
+                    }
+                }
             }
             return;
         }
         self.session.output_mut().extend_from_slice(&msg.frames);
         match msg.slots {
-            Slots::One(op, token) => {
-                self.session.push(op, token);
+            Slots::One(op, tx) => {
+                self.session.push(op, Token::One(tx));
             }
-            Slots::Many(slots) => {
-                for (op, token) in slots {
-                    self.session.push(op, token);
+            Slots::Batch(ops, batch) => {
+                for op in ops {
+                    self.session.push(op, Token::Part(batch.clone()));
                 }
             }
-        }
-    }
-}
-
-impl Slots {
-    fn into_tokens(self) -> Vec<(Opcode, Token)> {
-        match self {
-            Slots::One(op, t) => vec![(op, t)],
-            Slots::Many(v) => v,
         }
     }
 }

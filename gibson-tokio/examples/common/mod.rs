@@ -2,7 +2,7 @@
 // embedded gibson-server started for the example's lifetime.
 
 /// The URL to connect to, and the embedded server if one was started.
-pub fn server() -> (String, Option<gibson_server::Server>) {
+pub(crate) fn server() -> (String, Option<gibson_server::Server>) {
     match std::env::var("GIBSON_ADDR") {
         Ok(addr) if !addr.is_empty() => (addr, None),
         _ => {

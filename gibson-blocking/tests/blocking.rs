@@ -1,0 +1,136 @@
+//! Behaviour specific to the blocking client: poisoning after a timeout in
+//! the middle of a reply, and the pool's bounded wait.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use gibson_blocking::{Connection, Error, Pool, Ttl};
+use gibson_test_support::{unique_prefix, Faults, Proxy, TestServer};
+
+#[test]
+fn timeout_mid_reply_poisons_and_the_next_call_gets_its_own_reply() {
+    let server = TestServer::start();
+    let proxy = Proxy::start(server.addr().clone());
+    let config =
+        gibson_blocking::Config::new(proxy.addr()).response_timeout(Duration::from_millis(100));
+    let mut conn = Connection::with_config(config).unwrap();
+    let p = unique_prefix("midreply");
+    let big = vec![b'B'; 256 * 1024];
+    conn.set(format!("{p}big"), &big[..], Ttl::Never).unwrap();
+    conn.set(format!("{p}small"), "mine", Ttl::Never).unwrap();
+    // 256 KiB at 1 MiB/s takes ~250 ms: the reply is cut by the timeout.
+    proxy.set_faults(Faults {
+        bytes_per_sec: Some(1024 * 1024),
+        chunk: Some(16 * 1024),
+        ..Faults::default()
+    });
+    let err = conn.get::<Vec<u8>>(format!("{p}big")).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Timeout {
+                what: "response",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        !conn.is_connected(),
+        "a timed-out connection must be closed, not reused"
+    );
+    proxy.set_faults(Faults::default());
+    // The rest of the big reply must not be read as this reply.
+    assert_eq!(
+        conn.get::<String>(format!("{p}small")).unwrap().as_deref(),
+        Some("mine")
+    );
+    assert_eq!(conn.connects(), 2);
+    conn.mdel(&p).unwrap();
+}
+
+#[test]
+fn eof_mid_reply_is_reported_and_recovered() {
+    let server = TestServer::start();
+    let proxy = Proxy::start(server.addr().clone());
+    let config =
+        gibson_blocking::Config::new(proxy.addr()).retry(gibson_blocking::RetryPolicy::Never);
+    let mut conn = Connection::with_config(config).unwrap();
+    let p = unique_prefix("eof");
+    conn.set(format!("{p}k"), "0123456789", Ttl::Never).unwrap();
+    // Reply bytes count from the connection's start: the SET reply (17
+    // bytes) has passed; cut the GET reply after 5 of its bytes.
+    proxy.set_faults(Faults {
+        close_after_reply_bytes: Some(17 + 5),
+        ..Faults::default()
+    });
+    let err = conn.get::<String>(format!("{p}k")).unwrap_err();
+    assert!(
+        matches!(err, Error::ConnectionClosed { in_reply: true }),
+        "{err}"
+    );
+    proxy.set_faults(Faults::default());
+    assert_eq!(
+        conn.get::<String>(format!("{p}k")).unwrap().as_deref(),
+        Some("0123456789")
+    );
+    conn.del(format!("{p}k")).unwrap();
+}
+
+#[test]
+fn threads_share_a_smaller_pool() {
+    let server = TestServer::start();
+    let mut config = server.config();
+    config.pool.min_size = 1;
+    config.pool.max_size = 3;
+    config.pool.wait_timeout = Duration::from_secs(10);
+    let pool = Pool::with_config(config).unwrap();
+    let p = unique_prefix("pool");
+    let done = Arc::new(AtomicU64::new(0));
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let pool = pool.clone();
+            let p = p.clone();
+            let done = done.clone();
+            std::thread::spawn(move || {
+                for i in 0..200 {
+                    let mut conn = pool.get().unwrap();
+                    let key = format!("{p}{t}:{i}");
+                    conn.set(&key, format!("{t}:{i}"), Ttl::Never).unwrap();
+                    assert_eq!(conn.get::<String>(&key).unwrap(), Some(format!("{t}:{i}")));
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(done.load(Ordering::Relaxed), 8 * 200);
+    assert!(pool.open() <= 3, "opened {}", pool.open());
+    assert_eq!(pool.get().unwrap().count(&p).unwrap(), 1600);
+    pool.get().unwrap().mdel(&p).unwrap();
+}
+
+#[test]
+fn an_exhausted_pool_times_out_after_the_bounded_wait() {
+    let server = TestServer::start();
+    let mut config = server.config();
+    config.pool.min_size = 0;
+    config.pool.max_size = 2;
+    config.pool.wait_timeout = Duration::from_millis(150);
+    let pool = Pool::with_config(config).unwrap();
+    let a = pool.get().unwrap();
+    let b = pool.get().unwrap();
+    let started = std::time::Instant::now();
+    let err = pool.get().unwrap_err();
+    assert!(matches!(err, Error::PoolExhausted { .. }), "{err}");
+    assert!(started.elapsed() >= Duration::from_millis(150));
+    drop(a);
+    // A returned connection is handed out again.
+    let mut c = pool.get().unwrap();
+    c.ping().unwrap();
+    drop((b, c));
+    assert_eq!(pool.idle(), 2);
+}
