@@ -112,7 +112,9 @@ impl Driver {
                         progress = true;
                         match self.scratch.get(..n) {
                             Some(data) => self.session.feed(data),
-                            None => self.session.fail(Error::ConnectionClosed { in_reply: true }),
+                            None => self
+                                .session
+                                .fail(Error::ConnectionClosed { in_reply: true }),
                         }
                     }
                     Poll::Ready(Err(e)) => self.session.fail(e.into()),

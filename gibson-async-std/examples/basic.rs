@@ -1,0 +1,43 @@
+//! Single-key commands under smol: set with a TTL, get, meta, inc, dec,
+//! lock, unlock, del.
+//!
+//! `cargo run -p gibson-async-std --example basic` (set GIBSON_ADDR to use a real server).
+
+mod common;
+
+use gibson_async_std::{Connection, Error, MetaField, Ttl};
+
+fn main() -> Result<(), Error> {
+    let (url, _server) = common::server();
+    smol::block_on(async {
+        let conn = Connection::connect(&url).await?;
+
+        println!(
+            "set    -> {:?}",
+            conn.set("demo:greeting", "hello", Ttl::Seconds(60)).await?
+        );
+        println!("get    -> {:?}", conn.get::<String>("demo:greeting").await?);
+        println!(
+            "ttl    -> {:?}",
+            conn.meta("demo:greeting", MetaField::Left).await?
+        );
+        println!("inc    -> {}", conn.inc("demo:visits").await?);
+        println!("inc    -> {}", conn.inc("demo:visits").await?);
+        println!("dec    -> {}", conn.dec("demo:visits").await?);
+        println!("lock   -> {}", conn.lock("demo:greeting", 30).await?);
+        match conn.del("demo:greeting").await {
+            Err(e) if e.is_locked() => println!("del    -> refused: {e}"),
+            other => println!("del    -> {other:?}"),
+        }
+        println!("unlock -> {}", conn.unlock("demo:greeting").await?);
+        println!("del    -> {}", conn.del("demo:greeting").await?);
+        println!("get    -> {:?}", conn.get::<String>("demo:greeting").await?);
+        let mut pipe = conn.pipeline();
+        let a = pipe.set("demo:a", "1", Ttl::Never);
+        let b = pipe.inc("demo:a");
+        let mut results = conn.run(pipe).await?;
+        println!("pipe   -> {:?}, {}", results.take(a)?, results.take(b)?);
+        conn.mdel("demo:").await?;
+        Ok(())
+    })
+}
