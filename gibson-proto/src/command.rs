@@ -96,7 +96,7 @@ impl From<Duration> for Ttl {
     /// Rounds up to whole seconds; durations over `u32::MAX` seconds saturate
     /// (and are then refused by the encoder as out of the server's range).
     fn from(d: Duration) -> Ttl {
-        let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+        let secs = d.as_secs().saturating_add(u64::from(d.subsec_nanos() > 0));
         Ttl::Seconds(u32::try_from(secs).unwrap_or(u32::MAX))
     }
 }

@@ -282,12 +282,19 @@ fn integers_out_of_the_servers_range() {
         accepted(&cmd::Mget::<_, Bytes, Bytes>::new("p").limit(max), &l),
         b"p 2147483647"
     );
-    // A Duration too long for a u32 saturates, then is refused.
-    let (arg, _) = refused(
-        &cmd::SetTtl::new("k", std::time::Duration::from_secs(u64::MAX)),
-        &l,
-    );
-    assert_eq!(arg, "ttl");
+    // A Duration too long for a u32 saturates, then is refused (Duration::MAX,
+    // whose rounding up overflowed a u64, included).
+    for d in [
+        std::time::Duration::from_secs(u64::MAX),
+        std::time::Duration::MAX,
+        std::time::Duration::from_secs(1 << 32),
+    ] {
+        assert_eq!(Ttl::from(d), Ttl::Seconds(u32::MAX));
+        let (arg, _) = refused(&cmd::SetTtl::new("k", d), &l);
+        assert_eq!(arg, "ttl");
+        let (arg, _) = refused(&cmd::Lock::new("k", d), &l);
+        assert_eq!(arg, "seconds");
+    }
 }
 
 #[test]
