@@ -4,15 +4,21 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use gibson_proto::{
     Command, Config, Error, Opcode, Pipeline, PipelineResults, Reply, RetryPolicy, Session,
 };
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
-use crate::driver::{Batch, Driver, Message, Slots};
+use crate::driver::{Batch, Driver, Frames, Message, Slots};
 use crate::stream::Stream;
+
+thread_local! {
+    /// Where requests are encoded before they are queued, reused so that
+    /// encoding allocates nothing.
+    static SCRATCH: std::cell::RefCell<BytesMut> = std::cell::RefCell::new(BytesMut::with_capacity(4096));
+}
 
 /// A cheap-to-clone handle to one multiplexed connection.
 ///
@@ -202,9 +208,13 @@ impl Connection {
     /// # Ok(()) }
     /// ```
     pub async fn execute<C: Command>(&self, cmd: C) -> Result<C::Output, Error> {
-        let mut frame = BytesMut::new();
-        cmd.encode(&mut frame, &self.inner.config.limits)?;
-        let fut = self.round_trip(C::OPCODE, frame.freeze());
+        let frame = SCRATCH.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            scratch.clear();
+            cmd.encode(&mut scratch, &self.inner.config.limits)?;
+            Ok::<_, Error>(Frames::take(&mut scratch))
+        })?;
+        let fut = self.round_trip(C::OPCODE, frame);
         #[cfg(feature = "tracing")]
         let fut = tracing::Instrument::instrument(
             fut,
@@ -215,7 +225,7 @@ impl Connection {
 
     /// Sends one encoded request and waits for its reply, reconnecting and
     /// resending as the policy allows, all within the response timeout.
-    async fn round_trip(&self, op: Opcode, frame: Bytes) -> Result<Reply, Error> {
+    async fn round_trip(&self, op: Opcode, frame: Frames) -> Result<Reply, Error> {
         self.inner.in_flight.fetch_add(1, Ordering::Relaxed);
         let _guard = InFlight(&self.inner.in_flight);
         let timeout = self.response_timeout;
@@ -297,7 +307,7 @@ impl Connection {
         self.inner.in_flight.fetch_add(1, Ordering::Relaxed);
         let _guard = InFlight(&self.inner.in_flight);
         let timeout = self.response_timeout;
-        let frames = pipeline.take_frames();
+        let frames = Frames::Shared(pipeline.take_frames());
         let work = async {
             for _ in 0..8 {
                 let link = self.link().await?;

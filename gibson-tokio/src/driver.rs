@@ -78,8 +78,40 @@ impl Token {
 /// One or more encoded requests, with their tokens.
 #[derive(Debug)]
 pub(crate) struct Message {
-    pub(crate) frames: Bytes,
+    pub(crate) frames: Frames,
     pub(crate) slots: Slots,
+}
+
+/// Frames up to this size travel inside the message: no heap allocation.
+const INLINE: usize = 64;
+
+/// Encoded request bytes: small ones inline, others shared.
+#[derive(Debug, Clone)]
+pub(crate) enum Frames {
+    Inline { len: u8, buf: [u8; INLINE] },
+    Shared(Bytes),
+}
+
+impl Frames {
+    /// Takes the encoded bytes out of `scratch` (which is left empty).
+    pub(crate) fn take(scratch: &mut bytes::BytesMut) -> Frames {
+        if scratch.len() <= INLINE {
+            let mut buf = [0u8; INLINE];
+            buf[..scratch.len()].copy_from_slice(scratch);
+            let len = scratch.len() as u8;
+            scratch.clear();
+            Frames::Inline { len, buf }
+        } else {
+            Frames::Shared(scratch.split().freeze())
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Frames::Inline { len, buf } => &buf[..usize::from(*len)],
+            Frames::Shared(b) => b,
+        }
+    }
 }
 
 /// The tokens of a message: one for a single command, a batch for a pipeline.
@@ -206,7 +238,9 @@ impl Driver {
             }
             return;
         }
-        self.session.output_mut().extend_from_slice(&msg.frames);
+        self.session
+            .output_mut()
+            .extend_from_slice(msg.frames.as_bytes());
         match msg.slots {
             Slots::One(op, tx) => {
                 self.session.push(op, Token::One(tx));
