@@ -203,7 +203,11 @@ pub fn fuzz_connection(data: &[u8]) {
                 Step::Close => return,
             }
         }
-        assert!(rbuf.len() <= 4096 + 6 + chunk, "read buffer kept {}", rbuf.len());
+        assert!(
+            rbuf.len() <= 4096 + 6 + chunk,
+            "read buffer kept {}",
+            rbuf.len()
+        );
         if piece[0] == 0xff {
             engine.sweep(now);
         }

@@ -316,7 +316,12 @@ impl Engine {
             (Opcode::Keys, Args::Key(p)) => self.cmd_keys(p, out),
             (Opcode::Mget, Args::KeyRest { key, rest }) => self.cmd_mget(key, rest, now, out),
             // An empty number or value part: the parser refuses it.
-            (_, Args::KeyRest { rest: Some(b""), .. }) => status(out, ReplyCode::Err),
+            (
+                _,
+                Args::KeyRest {
+                    rest: Some(b""), ..
+                },
+            ) => status(out, ReplyCode::Err),
             (Opcode::Ttl, Args::KeyRest { key, rest }) => self.cmd_ttl(key, rest, now, out),
             (Opcode::Lock, Args::KeyRest { key, rest }) => self.cmd_lock(key, rest, now, out),
             (Opcode::Mset, Args::KeyRest { key, rest }) => self.cmd_mset(key, rest, now, out),
@@ -445,13 +450,7 @@ impl Engine {
         self.stats.mem_used = (self.stats.mem_used + after).saturating_sub(before);
     }
 
-    fn cmd_ttl(
-        &mut self,
-        key: &[u8],
-        rest: Option<&[u8]>,
-        now: i64,
-        out: &mut BytesMut,
-    ) -> Flow {
+    fn cmd_ttl(&mut self, key: &[u8], rest: Option<&[u8]>, now: i64, out: &mut BytesMut) -> Flow {
         let Some(id) = self.live(key, now) else {
             return status(out, ReplyCode::NotFound);
         };
@@ -467,13 +466,7 @@ impl Engine {
         status(out, ReplyCode::Ok)
     }
 
-    fn cmd_lock(
-        &mut self,
-        key: &[u8],
-        rest: Option<&[u8]>,
-        now: i64,
-        out: &mut BytesMut,
-    ) -> Flow {
+    fn cmd_lock(&mut self, key: &[u8], rest: Option<&[u8]>, now: i64, out: &mut BytesMut) -> Flow {
         let Some(id) = self.live(key, now) else {
             return status(out, ReplyCode::NotFound);
         };
@@ -723,13 +716,7 @@ impl Engine {
         Flow::Continue
     }
 
-    fn cmd_meta(
-        &mut self,
-        key: &[u8],
-        rest: Option<&[u8]>,
-        now: i64,
-        out: &mut BytesMut,
-    ) -> Flow {
+    fn cmd_meta(&mut self, key: &[u8], rest: Option<&[u8]>, now: i64, out: &mut BytesMut) -> Flow {
         let Some(id) = self.live(key, now) else {
             return status(out, ReplyCode::NotFound);
         };

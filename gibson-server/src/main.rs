@@ -79,7 +79,8 @@ fn apply(
 ) -> Result<Builder, String> {
     let size = || parse_size(value).ok_or_else(|| format!("{name}: `{value}` is not a size"));
     let usize_of = |n: u64| usize::try_from(n).map_err(|_| format!("{name}: `{value}` too large"));
-    let secs = || parse_duration(value).ok_or_else(|| format!("{name}: `{value}` is not a duration"));
+    let secs =
+        || parse_duration(value).ok_or_else(|| format!("{name}: `{value}` is not a duration"));
     Ok(match name {
         "address" => {
             listen.address = Some(value.to_string());
@@ -109,7 +110,9 @@ fn apply(
         "expiry_sweep" => builder.sweep_period(secs()?),
         "logfile" | "loglevel" | "logflushrate" | "daemonize" | "pidfile" | "max_idletime"
         | "cron_period" => {
-            log(&format!("ignoring setting `{name} {value}` (not needed by this server)"));
+            log(&format!(
+                "ignoring setting `{name} {value}` (not needed by this server)"
+            ));
             builder
         }
         other => {
@@ -123,8 +126,7 @@ fn run(cli: Cli) -> Result<Server, String> {
     let mut builder = Server::builder();
     let mut listen = Listen::default();
     if let Some(path) = &cli.config {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
         for (name, value, line) in parse_config(&text).map_err(|e| format!("{path}: {e}"))? {
             builder = apply(builder, &mut listen, &name, &value)
                 .map_err(|e| format!("{path}:{line}: {e}"))?;
@@ -161,7 +163,9 @@ fn run(cli: Cli) -> Result<Server, String> {
     let port: u16 = port
         .parse()
         .map_err(|_| format!("port: `{port}` is not a port number"))?;
-    log(&format!("creating tcp server socket on {address}:{port} ..."));
+    log(&format!(
+        "creating tcp server socket on {address}:{port} ..."
+    ));
     builder
         .bind_tcp((address.as_str(), port))
         .map_err(|e| format!("cannot listen on {address}:{port}: {e}"))
