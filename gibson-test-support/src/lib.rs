@@ -7,6 +7,8 @@
 //! pass against a shared external server too.
 
 pub mod conformance;
+pub mod faults;
+pub mod hostile;
 pub mod proxy;
 
 #[doc(hidden)]
@@ -18,6 +20,7 @@ pub mod __reexport {
     };
 }
 
+pub use hostile::{Behavior, HostileServer};
 pub use proxy::{Faults, Proxy};
 
 use std::path::PathBuf;

@@ -25,9 +25,11 @@ pub struct Faults {
     pub chunk: Option<usize>,
     /// Accept connections and never answer (requests are read and dropped).
     pub blackhole: bool,
-    /// Reset (RST) the client connection after this many reply bytes.
+    /// Reset (RST) the client connection after this many reply bytes,
+    /// counted from when these faults were set.
     pub reset_after_reply_bytes: Option<u64>,
-    /// Close the client connection (FIN) after this many reply bytes.
+    /// Close the client connection (FIN) after this many reply bytes,
+    /// counted from when these faults were set.
     pub close_after_reply_bytes: Option<u64>,
 }
 
@@ -43,6 +45,8 @@ pub struct Proxy {
 struct Shared {
     upstream: Addr,
     faults: Mutex<Faults>,
+    /// Bumped by every `set_faults`, so byte counts restart.
+    generation: AtomicU64,
     stop: AtomicBool,
     /// Clones of every live client socket, to kill them on demand.
     clients: Mutex<Vec<TcpStream>>,
@@ -114,6 +118,7 @@ impl Proxy {
         let shared = Arc::new(Shared {
             upstream,
             faults: Mutex::new(Faults::default()),
+            generation: AtomicU64::new(0),
             stop: AtomicBool::new(false),
             clients: Mutex::new(Vec::new()),
             connections: AtomicU64::new(0),
@@ -138,6 +143,7 @@ impl Proxy {
     /// Replaces the faults in force.
     pub fn set_faults(&self, faults: Faults) {
         *self.shared.faults.lock().unwrap_or_else(|e| e.into_inner()) = faults;
+        self.shared.generation.fetch_add(1, Ordering::SeqCst);
     }
 
     /// Connections accepted so far.
@@ -257,6 +263,7 @@ fn pump(mut from: TcpStream, to: &mut Upstream, shared: &Shared) {
 fn pump_replies(from: &mut Upstream, to: &mut TcpStream, shared: &Shared) {
     let mut buf = vec![0u8; 64 * 1024];
     let mut sent: u64 = 0;
+    let mut generation = shared.generation.load(Ordering::SeqCst);
     loop {
         let n = match from.read(&mut buf) {
             Ok(0) | Err(_) => {
@@ -266,6 +273,11 @@ fn pump_replies(from: &mut Upstream, to: &mut TcpStream, shared: &Shared) {
             Ok(n) => n,
         };
         let f = faults(shared);
+        let now = shared.generation.load(Ordering::SeqCst);
+        if now != generation {
+            generation = now;
+            sent = 0;
+        }
         let mut data = &buf[..n];
         let limit = f.reset_after_reply_bytes.or(f.close_after_reply_bytes);
         let mut cut = false;
