@@ -24,7 +24,7 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use gibson_proto::bytes::{BufMut, BytesMut};
-use gibson_proto::server::{encode_reply, Request, RequestDecoder};
+use gibson_proto::server::{encode_reply, parse_int, split_args, Args, Request, RequestDecoder};
 use gibson_proto::{
     cmd, Command, Decoder, Error, Limits, LockTime, MetaField, Opcode, ProtocolError, Reader,
     Reply, RequestId, Session, Ttl, DEFAULT_MAX_REPLY_SIZE, REPLY_HEADER_LEN,
@@ -236,6 +236,62 @@ pub fn request_decoder(data: &[u8]) {
         &stream[..again.len()],
         "decoded requests do not re-encode to their bytes"
     );
+
+    // The server's argument splitting and integer parsing, on every payload.
+    let max_key = usize::from(mode) * 8 + 1;
+    let max_value = (seed % 64) as usize;
+    for req in &whole.items {
+        check_split(req.opcode, &req.payload, max_key, max_value);
+    }
+}
+
+/// [`split_args`] returns words of the payload, in place: a key is a
+/// prefix (after the TTL for SET) without a space and within
+/// `max_key_size`, the rest a suffix within `max_value_size`.
+fn check_split(opcode: Opcode, payload: &[u8], max_key: usize, max_value: usize) {
+    let word = |w: &[u8], at: usize| {
+        assert!(!w.contains(&b' '), "a word holds a space");
+        assert!(w.len() <= max_key, "a word is over max_key_size");
+        assert_eq!(&payload[at..at + w.len()], w, "a word is not in place");
+        let _ = parse_int(w);
+    };
+    // The rest starts right after the byte that ended the key.
+    let rest = |r: Option<&[u8]>, at: usize| {
+        if let Some(r) = r {
+            assert!(r.len() <= max_value, "the rest is over max_value_size");
+            assert!(
+                at + r.len() <= payload.len(),
+                "the rest overruns the payload"
+            );
+            assert_eq!(
+                r.as_ptr(),
+                payload[at..].as_ptr(),
+                "the rest is not in place"
+            );
+            let _ = parse_int(r);
+        } else {
+            assert!(at > payload.len(), "a rest was dropped");
+        }
+    };
+    match split_args(opcode, payload, max_key, max_value) {
+        Args::None => {}
+        Args::Key(key) => word(key, 0),
+        Args::KeyRest { key, rest: r } => {
+            word(key, 0);
+            rest(r, key.len() + 1);
+        }
+        Args::Set { ttl, key, value } => {
+            word(ttl, 0);
+            let at = (ttl.len() + 1).min(payload.len());
+            assert!(
+                key.len() + at <= max_key.max(at),
+                "the key is over max_key_size"
+            );
+            assert!(!key.contains(&b' '));
+            assert_eq!(&payload[at..at + key.len()], key);
+            rest(value, at + key.len() + 1);
+        }
+    }
 }
 
 /// One request as the session model sees it.
