@@ -38,6 +38,12 @@ const READ_CHUNK: usize = 64 * 1024;
 const WRITE_HIGH_WATER: usize = 1024 * 1024;
 /// Buffers above this are released when empty.
 const KEEP_BUFFER: usize = 256 * 1024;
+/// Rounds of work (each up to one read of `READ_CHUNK`) before the driver
+/// yields to its executor. `async-io` has no cooperative budget (tokio's
+/// sockets do), so without this a driver receiving a large reply would
+/// hold a shared executor thread (smol's global executor has one by default)
+/// until the whole reply is in, stalling every other driver and task there.
+const BUDGET: usize = 32;
 
 pub(crate) struct Driver {
     stream: Stream,
@@ -74,7 +80,7 @@ impl Driver {
     }
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        loop {
+        for _ in 0..BUDGET {
             let mut progress = false;
 
             // 1. Take queued requests.
@@ -138,6 +144,9 @@ impl Driver {
                 return Poll::Pending;
             }
         }
+        // Still busy: let other tasks run, and be polled again soon.
+        cx.waker().wake_by_ref();
+        Poll::Pending
     }
 
     fn accept(&mut self, msg: Message) {
