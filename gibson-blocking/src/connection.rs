@@ -330,5 +330,5 @@ impl Connection {
         Ok(pipeline.finish(replies))
     }
 
-    gibson_proto::implement_commands!(blocking);
+    gibson_proto::implement_commands!(blocking, "gibson_blocking", "Connection");
 }

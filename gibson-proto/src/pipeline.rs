@@ -126,7 +126,7 @@ impl Pipeline {
         PipelineResults { results }
     }
 
-    crate::implement_commands!(pipeline);
+    crate::implement_commands!(pipeline, "gibson_proto", "Pipeline");
 }
 
 /// The outcomes of a pipeline, taken out one by one with their handles.

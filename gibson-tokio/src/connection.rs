@@ -336,5 +336,5 @@ impl Connection {
         }
     }
 
-    gibson_proto::implement_commands!(async);
+    gibson_proto::implement_commands!(async, "gibson_tokio", "Connection");
 }

@@ -122,7 +122,7 @@ impl Pool {
         self.pick().run(pipeline).await
     }
 
-    gibson_proto::implement_commands!(async);
+    gibson_proto::implement_commands!(async, "gibson_tokio", "Pool");
 }
 
 impl Drop for PoolInner {
