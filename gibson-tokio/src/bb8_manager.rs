@@ -25,6 +25,12 @@ pub struct GibsonManager {
 
 impl GibsonManager {
     /// A manager connecting with `config`.
+    ///
+    /// ```no_run
+    /// # fn demo() -> Result<(), gibson_tokio::Error> {
+    /// let manager = gibson_tokio::GibsonManager::new("gibson://127.0.0.1:10128".parse()?);
+    /// # Ok(()) }
+    /// ```
     pub fn new(config: Config) -> GibsonManager {
         GibsonManager { config }
     }

@@ -89,6 +89,13 @@ impl Drop for InFlight<'_> {
 impl Connection {
     /// Connects to `url` (see [`Config`]'s `FromStr`: `gibson://host:port`,
     /// `gibson+unix:///path`, or a bare `host:port` / path).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), gibson_tokio::Error> {
+    /// let conn = gibson_tokio::Connection::connect("gibson+unix:///var/run/gibson.sock").await?;
+    /// conn.ping().await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn connect(url: &str) -> Result<Connection, Error> {
         Connection::with_config(url.parse()?).await
     }
@@ -111,6 +118,14 @@ impl Connection {
     }
 
     /// A handle that connects on first use.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), gibson_tokio::Error> {
+    /// let conn = gibson_tokio::Connection::lazy("gibson://127.0.0.1:10128".parse()?)?;
+    /// assert!(!conn.is_connected());
+    /// conn.ping().await?; // connects now
+    /// # Ok(()) }
+    /// ```
     pub fn lazy(config: Config) -> Result<Connection, Error> {
         config.validate()?;
         Ok(Connection {
@@ -126,6 +141,12 @@ impl Connection {
     }
 
     /// The configuration.
+    ///
+    /// ```no_run
+    /// # fn demo(conn: gibson_tokio::Connection) {
+    /// println!("talking to {}", conn.config().addr);
+    /// # }
+    /// ```
     pub fn config(&self) -> &Config {
         &self.inner.config
     }
@@ -149,17 +170,37 @@ impl Connection {
     }
 
     /// `true` while a socket is open.
+    ///
+    /// ```no_run
+    /// # async fn demo(conn: gibson_tokio::Connection) {
+    /// if !conn.is_connected() {
+    ///     eprintln!("the next request will reconnect");
+    /// }
+    /// # }
+    /// ```
     pub fn is_connected(&self) -> bool {
         self.current().is_some()
     }
 
     /// Requests started on this handle (and its clones) and not finished.
+    ///
+    /// ```no_run
+    /// # fn demo(conn: gibson_tokio::Connection) {
+    /// println!("{} requests waiting for replies", conn.in_flight());
+    /// # }
+    /// ```
     pub fn in_flight(&self) -> usize {
         self.inner.in_flight.load(Ordering::Relaxed)
     }
 
     /// How many times a socket was opened (1 after the first connect; more
     /// after reconnects).
+    ///
+    /// ```no_run
+    /// # fn demo(conn: gibson_tokio::Connection) {
+    /// println!("reconnected {} times", conn.connects().saturating_sub(1));
+    /// # }
+    /// ```
     pub fn connects(&self) -> u64 {
         self.inner.connects.load(Ordering::Relaxed)
     }
@@ -299,6 +340,16 @@ impl Connection {
     /// Sends every command of `pipeline` in one write and collects one
     /// result per command, in order. The pipeline's commands are not
     /// resent after a broken connection; each gets its own error.
+    ///
+    /// ```no_run
+    /// # async fn demo(conn: gibson_tokio::Connection) -> Result<(), gibson_tokio::Error> {
+    /// let mut p = conn.pipeline();
+    /// let a = p.get::<String>("a");
+    /// let n = p.count("user:");
+    /// let mut results = conn.run(p).await?;
+    /// println!("{:?} {}", results.take(a)?, results.take(n)?);
+    /// # Ok(()) }
+    /// ```
     pub async fn run(&self, mut pipeline: Pipeline) -> Result<PipelineResults, Error> {
         let ops = pipeline.opcodes().to_vec();
         if ops.is_empty() {

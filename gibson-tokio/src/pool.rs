@@ -42,11 +42,27 @@ struct PoolInner {
 
 impl Pool {
     /// Builds a pool from a URL (see [`Config`]).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), gibson_tokio::Error> {
+    /// let pool = gibson_tokio::Pool::connect("gibson://127.0.0.1:10128?pool_max=8&pool_wait=500ms").await?;
+    /// pool.ping().await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn connect(url: &str) -> Result<Pool, Error> {
         Pool::with_config(url.parse()?).await
     }
 
     /// Builds a pool and opens its `min_size` connections.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), gibson_tokio::Error> {
+    /// let mut config = gibson_tokio::Config::new("127.0.0.1:10128".parse()?);
+    /// config.pool.min_size = 2;
+    /// config.pool.max_size = 8;
+    /// let pool = gibson_tokio::Pool::with_config(config).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn with_config(config: Config) -> Result<Pool, Error> {
         config.validate()?;
         let members = (0..config.pool.max_size)
@@ -71,17 +87,38 @@ impl Pool {
     }
 
     /// The configuration.
+    ///
+    /// ```no_run
+    /// # fn demo(pool: gibson_tokio::Pool) {
+    /// println!("up to {} connections", pool.config().pool.max_size);
+    /// # }
+    /// ```
     pub fn config(&self) -> &Config {
         &self.inner.config
     }
 
     /// The members (connected or not yet).
+    ///
+    /// ```no_run
+    /// # fn demo(pool: gibson_tokio::Pool) {
+    /// let open = pool.members().iter().filter(|m| m.is_connected()).count();
+    /// println!("{open} connections open");
+    /// # }
+    /// ```
     pub fn members(&self) -> &[Connection] {
         &self.inner.members
     }
 
     /// The least-loaded member: among those with the fewest requests in
     /// flight, a connected one first, so the pool grows only under load.
+    ///
+    /// ```no_run
+    /// # async fn demo(pool: gibson_tokio::Pool) -> Result<(), gibson_tokio::Error> {
+    /// // Pin a sequence of requests to one connection.
+    /// let conn = pool.pick().clone();
+    /// conn.set("a", "1", gibson_tokio::Ttl::Never).await?;
+    /// # Ok(()) }
+    /// ```
     pub fn pick(&self) -> &Connection {
         let members = &self.inner.members;
         let mut best = &members[0];
@@ -106,17 +143,39 @@ impl Pool {
     }
 
     /// Runs a command on the least-loaded member.
+    ///
+    /// ```no_run
+    /// # async fn demo(pool: gibson_tokio::Pool) -> Result<(), gibson_tokio::Error> {
+    /// let n: u64 = pool.execute(gibson_tokio::cmd::Count::new("user:")).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn execute<C: Command>(&self, cmd: C) -> Result<C::Output, Error> {
         let _permit = self.permit().await?;
         self.pick().execute(cmd).await
     }
 
     /// A new pipeline using the pool's limits.
+    ///
+    /// ```no_run
+    /// # async fn demo(pool: gibson_tokio::Pool) -> Result<(), gibson_tokio::Error> {
+    /// let mut p = pool.pipeline();
+    /// let ping = p.ping();
+    /// pool.run(p).await?.take(ping)?;
+    /// # Ok(()) }
+    /// ```
     pub fn pipeline(&self) -> Pipeline {
         Pipeline::new(self.inner.config.limits)
     }
 
     /// Runs a pipeline on the least-loaded member.
+    ///
+    /// ```no_run
+    /// # async fn demo(pool: gibson_tokio::Pool) -> Result<(), gibson_tokio::Error> {
+    /// let mut p = pool.pipeline();
+    /// let inc = p.inc("hits");
+    /// assert!(pool.run(p).await?.take(inc)? >= 1);
+    /// # Ok(()) }
+    /// ```
     pub async fn run(&self, pipeline: Pipeline) -> Result<PipelineResults, Error> {
         let _permit = self.permit().await?;
         self.pick().run(pipeline).await
