@@ -110,11 +110,25 @@ pub struct Connection {
 impl Connection {
     /// Connects to `url` (see [`Config`]: `gibson://host:port`,
     /// `gibson+unix:///path`, or a bare `host:port` / path).
+    ///
+    /// ```no_run
+    /// let mut conn = gibson_blocking::Connection::connect("gibson+unix:///var/run/gibson.sock")?;
+    /// conn.ping()?;
+    /// # Ok::<(), gibson_blocking::Error>(())
+    /// ```
     pub fn connect(url: &str) -> Result<Connection, Error> {
         Connection::with_config(url.parse()?)
     }
 
     /// Connects with a full configuration.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// let config = gibson_blocking::Config::new("127.0.0.1:10128".parse()?)
+    ///     .response_timeout(Duration::from_millis(200));
+    /// let mut conn = gibson_blocking::Connection::with_config(config)?;
+    /// # Ok::<(), gibson_blocking::Error>(())
+    /// ```
     pub fn with_config(config: Config) -> Result<Connection, Error> {
         let mut conn = Connection::lazy(config)?;
         conn.ensure_connected()?;
@@ -122,6 +136,13 @@ impl Connection {
     }
 
     /// A connection that connects on first use.
+    ///
+    /// ```no_run
+    /// let mut conn = gibson_blocking::Connection::lazy("gibson://127.0.0.1:10128".parse()?)?;
+    /// assert!(!conn.is_connected());
+    /// conn.ping()?; // connects now
+    /// # Ok::<(), gibson_blocking::Error>(())
+    /// ```
     pub fn lazy(config: Config) -> Result<Connection, Error> {
         config.validate()?;
         Ok(Connection {
@@ -133,21 +154,48 @@ impl Connection {
     }
 
     /// The configuration.
+    ///
+    /// ```no_run
+    /// # let conn = gibson_blocking::Connection::lazy("127.0.0.1:10128".parse()?)?;
+    /// println!("talking to {}", conn.config().addr);
+    /// # Ok::<(), gibson_blocking::Error>(())
+    /// ```
     pub fn config(&self) -> &Config {
         &self.config
     }
 
     /// `true` while a socket is open (it may still turn out broken).
+    ///
+    /// ```no_run
+    /// # let conn = gibson_blocking::Connection::lazy("127.0.0.1:10128".parse()?)?;
+    /// if !conn.is_connected() {
+    ///     eprintln!("the next call connects");
+    /// }
+    /// # Ok::<(), gibson_blocking::Error>(())
+    /// ```
     pub fn is_connected(&self) -> bool {
         self.stream.is_some()
     }
 
     /// How many times a socket was opened.
+    ///
+    /// ```no_run
+    /// # let conn = gibson_blocking::Connection::lazy("127.0.0.1:10128".parse()?)?;
+    /// println!("reconnected {} times", conn.connects().saturating_sub(1));
+    /// # Ok::<(), gibson_blocking::Error>(())
+    /// ```
     pub fn connects(&self) -> u64 {
         self.connects
     }
 
     /// Closes the socket; the next call reconnects.
+    ///
+    /// ```no_run
+    /// # let mut conn = gibson_blocking::Connection::connect("127.0.0.1:10128")?;
+    /// conn.disconnect();
+    /// conn.ping()?; // reconnects
+    /// # Ok::<(), gibson_blocking::Error>(())
+    /// ```
     pub fn disconnect(&mut self) {
         self.stream = None;
         self.session = Session::new(self.config.limits);
@@ -320,6 +368,16 @@ impl Connection {
     /// Sends every command of `pipeline` in one write and reads one result
     /// per command, in order. A pipeline is not resent after a broken
     /// connection once any byte of it was written.
+    ///
+    /// ```no_run
+    /// # let mut conn = gibson_blocking::Connection::connect("127.0.0.1:10128")?;
+    /// let mut p = conn.pipeline();
+    /// let a = p.get::<String>("a");
+    /// let n = p.count("user:");
+    /// let mut results = conn.run(p)?;
+    /// println!("{:?} {}", results.take(a)?, results.take(n)?);
+    /// # Ok::<(), gibson_blocking::Error>(())
+    /// ```
     pub fn run(&mut self, mut pipeline: Pipeline) -> Result<PipelineResults, Error> {
         let ops = pipeline.opcodes().to_vec();
         if ops.is_empty() {

@@ -45,11 +45,24 @@ struct State {
 
 impl Pool {
     /// Builds a pool from a URL (see [`Config`]).
+    ///
+    /// ```no_run
+    /// let pool = gibson_blocking::Pool::connect("gibson://127.0.0.1:10128?pool_max=8&pool_wait=500ms")?;
+    /// pool.get()?.ping()?;
+    /// # Ok::<(), gibson_blocking::Error>(())
+    /// ```
     pub fn connect(url: &str) -> Result<Pool, Error> {
         Pool::with_config(url.parse()?)
     }
 
     /// Builds a pool and opens its `min_size` connections.
+    ///
+    /// ```no_run
+    /// let mut config = gibson_blocking::Config::new("127.0.0.1:10128".parse()?);
+    /// config.pool.max_size = 8;
+    /// let pool = gibson_blocking::Pool::with_config(config)?;
+    /// # Ok::<(), gibson_blocking::Error>(())
+    /// ```
     pub fn with_config(config: Config) -> Result<Pool, Error> {
         config.validate()?;
         let mut idle = Vec::with_capacity(config.pool.max_size);
@@ -67,6 +80,12 @@ impl Pool {
     }
 
     /// The configuration.
+    ///
+    /// ```no_run
+    /// # let pool = gibson_blocking::Pool::connect("127.0.0.1:10128")?;
+    /// println!("up to {} connections", pool.config().pool.max_size);
+    /// # Ok::<(), gibson_blocking::Error>(())
+    /// ```
     pub fn config(&self) -> &Config {
         &self.inner.config
     }
@@ -76,16 +95,35 @@ impl Pool {
     }
 
     /// Connections open now (idle or in use).
+    ///
+    /// ```no_run
+    /// # let pool = gibson_blocking::Pool::connect("127.0.0.1:10128")?;
+    /// println!("{} open, {} idle", pool.open(), pool.idle());
+    /// # Ok::<(), gibson_blocking::Error>(())
+    /// ```
     pub fn open(&self) -> usize {
         self.lock().open
     }
 
     /// Idle connections now.
+    ///
+    /// ```no_run
+    /// # let pool = gibson_blocking::Pool::connect("127.0.0.1:10128")?;
+    /// let busy = pool.open() - pool.idle();
+    /// # Ok::<(), gibson_blocking::Error>(())
+    /// ```
     pub fn idle(&self) -> usize {
         self.lock().idle.len()
     }
 
     /// Takes a connection, waiting at most `pool.wait_timeout`.
+    ///
+    /// ```no_run
+    /// # let pool = gibson_blocking::Pool::connect("127.0.0.1:10128")?;
+    /// let mut conn = pool.get()?; // PoolExhausted after pool.wait_timeout
+    /// conn.inc("hits")?;
+    /// # Ok::<(), gibson_blocking::Error>(())
+    /// ```
     pub fn get(&self) -> Result<PooledConnection, Error> {
         let wait = self.inner.config.pool.wait_timeout;
         let deadline = Instant::now() + wait;
@@ -144,6 +182,15 @@ impl Pool {
 }
 
 /// A connection borrowed from a [`Pool`]; goes back when dropped.
+///
+/// ```no_run
+/// # let pool = gibson_blocking::Pool::connect("127.0.0.1:10128")?;
+/// {
+///     let mut conn = pool.get()?;
+///     conn.ping()?;
+/// } // back in the pool here
+/// # Ok::<(), gibson_blocking::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct PooledConnection {
     conn: Option<Connection>,

@@ -20,6 +20,11 @@ pub struct GibsonManager {
 
 impl GibsonManager {
     /// A manager connecting with `config`.
+    ///
+    /// ```no_run
+    /// let manager = gibson_blocking::GibsonManager::new("gibson://127.0.0.1:10128".parse()?);
+    /// # Ok::<(), gibson_blocking::Error>(())
+    /// ```
     pub fn new(config: Config) -> GibsonManager {
         GibsonManager { config }
     }
