@@ -19,6 +19,7 @@
 
 mod alloc_cap;
 mod gen;
+mod server;
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -32,6 +33,7 @@ use gibson_proto::{
 
 pub use alloc_cap::{CappedAllocator, MAX_ALLOCATION};
 pub use gen::Input;
+pub use server::server_connection;
 use gen::{gen_reply, Chunks};
 
 /// A fuzz target: takes the fuzzer's bytes, panics on a broken property.
@@ -44,6 +46,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("request_decoder", request_decoder),
     ("session", session),
     ("roundtrip", roundtrip),
+    ("server_connection", server_connection),
 ];
 
 /// What decoding a stream produced: the items, the error that stopped it if
