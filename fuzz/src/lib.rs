@@ -33,8 +33,8 @@ use gibson_proto::{
 
 pub use alloc_cap::{CappedAllocator, MAX_ALLOCATION};
 pub use gen::Input;
-pub use server::server_connection;
 use gen::{gen_reply, Chunks};
+pub use server::server_connection;
 
 /// A fuzz target: takes the fuzzer's bytes, panics on a broken property.
 pub type Target = fn(&[u8]);
