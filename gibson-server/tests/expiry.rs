@@ -108,3 +108,24 @@ fn real_clock_expiry() {
     assert!(start.elapsed() <= Duration::from_millis(2100));
     assert!(eventually(|| r.req(KEYS, b"k") == not_found()));
 }
+
+#[test]
+fn over_max_memory_the_sweep_collects_idle_items() {
+    let (s, c) = start(
+        Server::builder()
+            .max_memory(300)
+            .gc_ratio(Duration::from_secs(10))
+            .sweep_period(Duration::from_millis(20)),
+    );
+    let mut r = Raw::connect(&s);
+    r.req(SET, b"0 kept v");
+    assert_eq!(r.req(LOCK, b"kept -1"), ok());
+    let mut p = b"0 old ".to_vec();
+    p.extend_from_slice(&[b'x'; 400]);
+    r.req(SET, &p);
+    assert_eq!(r.req(SET, b"0 new v"), mem());
+    c.advance(10);
+    assert!(eventually(|| r.req(SET, b"0 new v") == val(b"v")));
+    assert_eq!(r.req(GET, b"old"), not_found(), "idle item collected");
+    assert_eq!(r.req(GET, b"kept"), val(b"v"), "locked item kept");
+}
