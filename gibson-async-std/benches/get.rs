@@ -118,7 +118,7 @@ fn bench(c: &mut Criterion) {
         s
     });
 
-    let mut group = c.benchmark_group("get_16B_one_connection");
+    let mut group = c.benchmark_group("async_std_get_16B_one_connection");
     group
         .measurement_time(Duration::from_secs(3))
         .warm_up_time(Duration::from_secs(1));
@@ -151,7 +151,7 @@ fn bench(c: &mut Criterion) {
     }
     group.finish();
 
-    let mut group = c.benchmark_group("connect");
+    let mut group = c.benchmark_group("async_std_connect");
     group
         .measurement_time(Duration::from_secs(3))
         .warm_up_time(Duration::from_secs(1));
