@@ -270,7 +270,7 @@ async fn serve(
     clock: Arc<dyn Clock>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let sweep_period = settings.sweep_period;
+    let sweep_period = settings.sweep_period.max(Duration::from_millis(1));
     let max_clients = settings.max_clients;
     let engine = Rc::new(RefCell::new(engine::Engine::new(settings, clock.now())));
     let clients = Rc::new(Cell::new(0usize));

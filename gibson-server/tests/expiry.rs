@@ -105,7 +105,8 @@ fn real_clock_expiry() {
     r.req(SET, b"1 k v");
     let start = Instant::now();
     assert!(eventually(|| r.req(GET, b"k") == not_found()));
-    assert!(start.elapsed() <= Duration::from_millis(2100));
+    // One-second resolution: gone within two seconds (slack for a loaded machine).
+    assert!(start.elapsed() <= Duration::from_millis(3000));
     assert!(eventually(|| r.req(KEYS, b"k") == not_found()));
 }
 
