@@ -1,0 +1,172 @@
+//! Command-line arguments (clap), and how they become a server address.
+
+use std::ffi::OsString;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use gibson_proto::{Addr, Config, DEFAULT_PORT};
+
+/// The environment variable naming the server when no `-a/-p/-u` is given.
+pub(crate) const ADDR_VAR: &str = "GIBSON_ADDR";
+
+/// Command-line client for the Gibson cache server.
+///
+/// With a command, runs it and prints the reply; with none, starts an
+/// interactive shell. Commands follow the server's argument order:
+/// `SET ttl key value`, `TTL key ttl`, `LOCK key seconds`,
+/// `MGET prefix [limit]`, `META key field`… (names are case-insensitive).
+/// A TTL of 0 or less means "no expiry". `:help` in the shell lists them all.
+#[derive(Debug, Parser)]
+#[command(name = "gibson", version, after_help = AFTER_HELP)]
+pub(crate) struct Cli {
+    /// Server host (default 127.0.0.1, or GIBSON_ADDR).
+    #[arg(short = 'a', long = "host", global = true, value_name = "HOST")]
+    pub(crate) host: Option<String>,
+    /// Server TCP port (default 10128).
+    #[arg(short = 'p', long = "port", global = true, value_name = "PORT")]
+    pub(crate) port: Option<u16>,
+    /// Server Unix socket path (instead of TCP).
+    #[arg(
+        short = 'u',
+        long = "socket",
+        global = true,
+        value_name = "SOCKET",
+        conflicts_with_all = ["host", "port"]
+    )]
+    pub(crate) socket: Option<String>,
+    /// Connect and response timeout, in milliseconds.
+    #[arg(
+        short = 't',
+        long = "timeout",
+        value_name = "TIMEOUT_MS",
+        default_value_t = 5000
+    )]
+    pub(crate) timeout_ms: u64,
+    /// Print each reply as one JSON value.
+    #[arg(long, conflicts_with = "raw")]
+    pub(crate) json: bool,
+    /// Print values as raw bytes, unquoted and unescaped.
+    #[arg(long)]
+    pub(crate) raw: bool,
+    /// What to do: `bench`, or a Gibson command and its arguments.
+    #[command(subcommand)]
+    pub(crate) command: Option<Sub>,
+}
+
+const AFTER_HELP: &str = "\
+Examples:
+  gibson set 0 greeting hello world     (TTL 0 or less: no expiry)
+  gibson get greeting
+  gibson -a cache.local mget user: 10
+  gibson --json stats
+  gibson bench -n 100000 -c 4 -P 16 -t get,set --runtime tokio,blocking --raw
+
+Exit codes: 0 success (also for absent keys), 1 the server answered an error
+(ERR, NAN, MEM, LOCKED), 2 invalid arguments, 3 connection or protocol error.";
+
+/// `bench` or a Gibson command.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Sub {
+    /// Measure throughput and latency, like redis-benchmark.
+    Bench(BenchArgs),
+    /// A Gibson command: `gibson get key`, `gibson set 0 key value`…
+    #[command(external_subcommand)]
+    Command(Vec<OsString>),
+}
+
+/// Which client library a benchmark drives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Runtime {
+    /// gibson-tokio: one multiplexed connection per client, `-P` tasks each.
+    Tokio,
+    /// gibson-async-std on async-std: one multiplexed connection per client, `-P` tasks each.
+    AsyncStd,
+    /// gibson-blocking: one thread and connection per client, pipelines of `-P`.
+    Blocking,
+}
+
+impl Runtime {
+    /// The name used in tables.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Runtime::Tokio => "tokio",
+            Runtime::AsyncStd => "async-std",
+            Runtime::Blocking => "blocking",
+        }
+    }
+}
+
+/// `gibson bench` options.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct BenchArgs {
+    /// Total requests per test.
+    #[arg(short = 'n', long = "requests", default_value_t = 100_000)]
+    pub(crate) requests: u64,
+    /// Concurrent clients, each on its own connection.
+    #[arg(short = 'c', long = "clients", default_value_t = 4)]
+    pub(crate) clients: usize,
+    /// Requests in flight per client (async: tasks sharing the connection;
+    /// blocking and raw: pipeline depth).
+    #[arg(short = 'P', long = "pipeline", default_value_t = 16)]
+    pub(crate) pipeline: usize,
+    /// Value size in bytes for SET and MSET.
+    #[arg(short = 'd', long = "data-size", default_value_t = 16)]
+    pub(crate) data_size: usize,
+    /// Keyspace: distinct keys used by the single-key tests.
+    #[arg(short = 'r', long = "keyspace", default_value_t = 1000)]
+    pub(crate) keyspace: usize,
+    /// Tests to run, comma-separated (default all).
+    #[arg(short = 't', long = "tests", value_delimiter = ',', value_enum)]
+    pub(crate) tests: Vec<crate::bench::Test>,
+    /// Client libraries to drive, comma-separated.
+    #[arg(long = "runtime", value_delimiter = ',', value_enum, default_values_t = [Runtime::Tokio])]
+    pub(crate) runtimes: Vec<Runtime>,
+    /// Also run each test through a minimal hand-written socket loop, and
+    /// show each library's throughput as a ratio of it.
+    #[arg(long)]
+    pub(crate) raw: bool,
+    /// Print CSV instead of a table.
+    #[arg(long)]
+    pub(crate) csv: bool,
+    /// No progress bar.
+    #[arg(short = 'q', long)]
+    pub(crate) quiet: bool,
+}
+
+impl Cli {
+    /// The address given by `-a/-p/-u`, else by `GIBSON_ADDR`, else `None`.
+    pub(crate) fn explicit_addr(&self) -> Result<Option<Addr>, gibson_proto::Error> {
+        if let Some(path) = &self.socket {
+            return Ok(Some(Addr::Unix(path.into())));
+        }
+        if self.host.is_some() || self.port.is_some() {
+            return Ok(Some(Addr::Tcp {
+                host: self.host.clone().unwrap_or_else(|| "127.0.0.1".into()),
+                port: self.port.unwrap_or(DEFAULT_PORT),
+            }));
+        }
+        match std::env::var(ADDR_VAR) {
+            Ok(s) if !s.trim().is_empty() => Ok(Some(s.trim().parse::<Config>()?.addr)),
+            _ => Ok(None),
+        }
+    }
+
+    /// The configuration for one-shot mode and the shell: the explicit
+    /// address or 127.0.0.1:10128, `-t` as connect and response timeout,
+    /// one connection attempt.
+    pub(crate) fn config(&self) -> Result<Config, gibson_proto::Error> {
+        let addr = self.explicit_addr()?.unwrap_or(Addr::Tcp {
+            host: "127.0.0.1".into(),
+            port: DEFAULT_PORT,
+        });
+        let config = self.with_timeouts(Config::new(addr)).connect_attempts(1);
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// `config` with `-t` applied.
+    pub(crate) fn with_timeouts(&self, config: Config) -> Config {
+        let t = Duration::from_millis(self.timeout_ms);
+        config.connect_timeout(t).response_timeout(t)
+    }
+}

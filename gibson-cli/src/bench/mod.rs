@@ -1,0 +1,189 @@
+//! `gibson bench`: like redis-benchmark. For each test of `-t` and each
+//! runtime of `--runtime` (and with `--raw`, a hand-written socket loop),
+//! `-n` requests from `-c` clients with `-P` in flight each; a table of
+//! ops/s and latency quantiles, or CSV.
+//!
+//! Without `-a/-p/-u` (or `GIBSON_ADDR`) it starts the embedded
+//! gibson-server on a free loopback port.
+
+mod raw;
+mod report;
+mod runners;
+pub(crate) mod workload;
+
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::ValueEnum;
+use gibson_proto::{Addr, Config};
+
+use crate::args::{BenchArgs, Cli, Runtime};
+use crate::output::{self, EXIT_CONNECTION, EXIT_SERVER, EXIT_USAGE};
+use report::{RunResult, WorkerOut};
+pub(crate) use workload::Test;
+use workload::{with_command, Workload};
+
+/// What every run of one benchmark shares.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    /// The server.
+    pub(crate) config: Config,
+    /// `-c`.
+    pub(crate) clients: usize,
+    /// `-P`.
+    pub(crate) pipeline: usize,
+    /// `-n`.
+    pub(crate) requests: u64,
+}
+
+/// Who runs a test: a library, or the raw loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Client {
+    Library(Runtime),
+    Raw,
+}
+
+impl Client {
+    fn name(self) -> &'static str {
+        match self {
+            Client::Library(r) => r.name(),
+            Client::Raw => "raw",
+        }
+    }
+}
+
+/// Runs the benchmark; returns the exit code.
+pub(crate) fn run(cli: &Cli, args: &BenchArgs) -> i32 {
+    if args.clients == 0 || args.pipeline == 0 || args.requests == 0 {
+        output::print_error(&"bench: -n, -c and -P must be at least 1");
+        return EXIT_USAGE;
+    }
+    let explicit = match cli.explicit_addr() {
+        Ok(a) => a,
+        Err(e) => {
+            output::print_error(&e);
+            return EXIT_USAGE;
+        }
+    };
+    // Kept alive for the whole run.
+    let (addr, _server, where_) = match explicit {
+        Some(addr) => (addr.clone(), None, format!("server {addr}")),
+        None => match gibson_server::Server::builder().bind_tcp("127.0.0.1:0") {
+            Ok(server) => {
+                let addr = match server.addr() {
+                    gibson_server::ServerAddr::Tcp(sa) => Addr::Tcp {
+                        host: sa.ip().to_string(),
+                        port: sa.port(),
+                    },
+                    gibson_server::ServerAddr::Unix(p) => Addr::Unix(p.clone()),
+                };
+                let w = format!("embedded server {addr}");
+                (addr, Some(server), w)
+            }
+            Err(e) => {
+                output::print_error(&format_args!("cannot start the embedded server: {e}"));
+                return EXIT_CONNECTION;
+            }
+        },
+    };
+    let config = cli
+        .with_timeouts(Config::new(addr))
+        .max_in_flight(args.pipeline.max(4096));
+    if let Err(e) = config.validate() {
+        output::print_error(&e);
+        return EXIT_USAGE;
+    }
+    let plan = Plan {
+        config,
+        clients: args.clients,
+        pipeline: args.pipeline,
+        requests: args.requests,
+    };
+    let tests: Vec<Test> = if args.tests.is_empty() {
+        Test::value_variants().to_vec()
+    } else {
+        args.tests.clone()
+    };
+    let mut clients: Vec<Client> = Vec::new();
+    for r in &args.runtimes {
+        if !clients.contains(&Client::Library(*r)) {
+            clients.push(Client::Library(*r));
+        }
+    }
+    if args.raw {
+        clients.push(Client::Raw);
+    }
+
+    let workload = Arc::new(Workload::new(args.keyspace, args.data_size));
+    if let Err(e) = workload.setup(&plan.config) {
+        output::print_error(&format_args!("bench setup on {where_}: {e}"));
+        return output::exit_code(&e);
+    }
+    eprintln!(
+        "gibson bench: {where_}; {} requests per test, {} clients, {} in flight per client, {}-byte values, keyspace {}",
+        args.requests, args.clients, args.pipeline, args.data_size, args.keyspace
+    );
+
+    let mut results: Vec<RunResult> = Vec::new();
+    let mut code = 0;
+    for &test in &tests {
+        for &client in &clients {
+            let label = format!("{} {}", test.name(), client.name());
+            let outcome = report::with_progress(&label, plan.requests, args.quiet, |done| {
+                run_one(&plan, &workload, test, client, done)
+            });
+            match outcome {
+                Ok((elapsed, outs)) => {
+                    let r = RunResult::new(test.name(), client.name(), elapsed, outs);
+                    if let Some(e) = &r.first_error {
+                        output::print_error(&format_args!(
+                            "{label}: {} of {} requests failed; first: {e}",
+                            r.errors, r.requests
+                        ));
+                        code = EXIT_SERVER;
+                    }
+                    results.push(r);
+                }
+                Err(e) => {
+                    output::print_error(&format_args!("{label}: {e}"));
+                    code = EXIT_CONNECTION;
+                }
+            }
+        }
+    }
+    if let Err(e) = workload.cleanup(&plan.config) {
+        output::print_error(&format_args!("bench cleanup: {e}"));
+    }
+    if args.csv {
+        print!(
+            "{}",
+            report::csv(&results, args.clients, args.pipeline, args.data_size)
+        );
+    } else {
+        print!("{}", report::table(&results));
+    }
+    code
+}
+
+/// One test through one client.
+fn run_one(
+    plan: &Plan,
+    workload: &Arc<Workload>,
+    test: Test,
+    client: Client,
+    done: &Arc<AtomicU64>,
+) -> Result<(Duration, Vec<WorkerOut>), String> {
+    match client {
+        Client::Raw => raw::run_raw(plan, done, workload.raw_frames(test)),
+        Client::Library(Runtime::Tokio) => {
+            with_command!(test, workload, runners::run_tokio, plan, done)
+        }
+        Client::Library(Runtime::AsyncStd) => {
+            with_command!(test, workload, runners::run_async_std, plan, done)
+        }
+        Client::Library(Runtime::Blocking) => {
+            with_command!(test, workload, runners::run_blocking, plan, done)
+        }
+    }
+}

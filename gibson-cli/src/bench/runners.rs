@@ -1,0 +1,201 @@
+//! The library runners: tokio and async-std (one multiplexed connection per
+//! client, `-P` tasks on it, each sending its requests one after another),
+//! and blocking (one thread and connection per client, explicit pipelines
+//! of `-P` requests).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use gibson_proto::{Command, Config};
+
+use super::report::WorkerOut;
+use super::Plan;
+
+/// The requests of worker `w` out of `workers`: `w, w + workers, …` below `n`.
+pub(crate) fn share(w: usize, workers: usize, n: u64) -> impl Iterator<Item = u64> {
+    (w as u64..n).step_by(workers.max(1))
+}
+
+/// How many requests `share(w, workers, n)` yields.
+pub(crate) fn share_len(w: usize, workers: usize, n: u64) -> usize {
+    let (w, workers) = (w as u64, workers.max(1) as u64);
+    if w >= n {
+        0
+    } else {
+        ((n - w).div_ceil(workers)) as usize
+    }
+}
+
+/// Generates the runner of an async crate whose `Connection` has
+/// `with_config(Config)`, `Clone` and `execute`.
+macro_rules! async_runner {
+    ($(#[$doc:meta])* $name:ident, $conn:ty, |$fut:ident| $block_on:expr, |$task:ident| $spawn:expr, |$handle:ident| $join:expr) => {
+        $(#[$doc])*
+        pub(crate) fn $name<C, F>(
+            plan: &Plan,
+            done: &Arc<AtomicU64>,
+            make: F,
+        ) -> Result<(Duration, Vec<WorkerOut>), String>
+        where
+            C: Command + Send + 'static,
+            C::Output: Send,
+            F: Fn(u64) -> C + Send + Sync + Clone + 'static,
+        {
+            let (clients, depth, n) = (plan.clients, plan.pipeline, plan.requests);
+            let config: Config = plan.config.clone();
+            let done = done.clone();
+            let $fut = async move {
+                let mut conns = Vec::with_capacity(clients);
+                for _ in 0..clients {
+                    conns.push(
+                        <$conn>::with_config(config.clone())
+                            .await
+                            .map_err(|e| format!("connect to {}: {e}", config.addr))?,
+                    );
+                }
+                let workers = clients * depth;
+                let start = Instant::now();
+                let mut handles = Vec::with_capacity(workers);
+                for (c, conn) in conns.iter().enumerate() {
+                    for t in 0..depth {
+                        let w = c * depth + t;
+                        let conn = conn.clone();
+                        let make = make.clone();
+                        let done = done.clone();
+                        let $task = async move {
+                            let mut out = WorkerOut::with_capacity(share_len(w, workers, n));
+                            for i in share(w, workers, n) {
+                                let t0 = Instant::now();
+                                let r = conn.execute(make(i)).await;
+                                out.record(t0.elapsed(), r.err().map(|e| e.to_string()));
+                                done.fetch_add(1, Ordering::Relaxed);
+                            }
+                            out
+                        };
+                        handles.push($spawn);
+                    }
+                }
+                let mut outs = Vec::with_capacity(workers);
+                for $handle in handles {
+                    outs.push($join);
+                }
+                Ok((start.elapsed(), outs))
+            };
+            $block_on
+        }
+    };
+}
+
+async_runner!(
+    /// Runs one test on gibson-tokio, on a multi-threaded tokio runtime.
+    run_tokio,
+    gibson_tokio::Connection,
+    |fut| {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("tokio runtime: {e}"))?;
+        rt.block_on(fut)
+    },
+    |task| tokio::spawn(task),
+    |h| h.await.map_err(|e| format!("task failed: {e}"))?
+);
+
+async_runner!(
+    /// Runs one test on gibson-async-std, on async-std's executor (the
+    /// connection drivers are async-std tasks too).
+    run_async_std,
+    gibson_async_std::Connection,
+    |fut| async_std::task::block_on(fut),
+    |task| async_std::task::spawn(task),
+    |h| h.await
+);
+
+/// Runs one test on gibson-blocking: a thread per client sending
+/// pipelines of `-P` requests (single requests when `-P` is 1). Every
+/// request of a pipeline gets the pipeline's round-trip time as latency.
+pub(crate) fn run_blocking<C, F>(
+    plan: &Plan,
+    done: &Arc<AtomicU64>,
+    make: F,
+) -> Result<(Duration, Vec<WorkerOut>), String>
+where
+    C: Command + Send + 'static,
+    C::Output: Send,
+    F: Fn(u64) -> C + Send + Sync + Clone + 'static,
+{
+    let (clients, depth, n) = (plan.clients, plan.pipeline.max(1), plan.requests);
+    let barrier = Arc::new(Barrier::new(clients + 1));
+    let mut threads = Vec::with_capacity(clients);
+    for c in 0..clients {
+        let (config, barrier, done, make) = (
+            plan.config.clone(),
+            barrier.clone(),
+            done.clone(),
+            make.clone(),
+        );
+        threads.push(std::thread::spawn(move || -> Result<WorkerOut, String> {
+            let conn = gibson_blocking::Connection::with_config(config.clone())
+                .map_err(|e| format!("connect to {}: {e}", config.addr));
+            barrier.wait();
+            let mut conn = conn?;
+            let mut out = WorkerOut::with_capacity(share_len(c, clients, n));
+            let indices: Vec<u64> = share(c, clients, n).collect();
+            for batch in indices.chunks(depth) {
+                if let [i] = batch {
+                    let t0 = Instant::now();
+                    let r = conn.execute(make(*i));
+                    out.record(t0.elapsed(), r.err().map(|e| e.to_string()));
+                } else {
+                    let mut p = conn.pipeline();
+                    let handles: Vec<_> = batch.iter().map(|i| p.add(make(*i))).collect();
+                    let t0 = Instant::now();
+                    match conn.run(p) {
+                        Ok(mut results) => {
+                            let took = t0.elapsed();
+                            for h in handles {
+                                out.record(took, results.take(h).err().map(|e| e.to_string()));
+                            }
+                        }
+                        Err(e) => {
+                            let took = t0.elapsed();
+                            for _ in batch {
+                                out.record(took, Some(e.to_string()));
+                            }
+                        }
+                    }
+                }
+                done.fetch_add(batch.len() as u64, Ordering::Relaxed);
+            }
+            Ok(out)
+        }));
+    }
+    barrier.wait();
+    let start = Instant::now();
+    let mut outs = Vec::with_capacity(clients);
+    for t in threads {
+        outs.push(
+            t.join()
+                .map_err(|_| "a client thread panicked".to_string())??,
+        );
+    }
+    Ok((start.elapsed(), outs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_cover_every_request_once() {
+        for (workers, n) in [(1, 10u64), (3, 10), (7, 3), (4, 0), (64, 100_000)] {
+            let mut all: Vec<u64> = (0..workers).flat_map(|w| share(w, workers, n)).collect();
+            all.sort();
+            assert_eq!(all, (0..n).collect::<Vec<_>>());
+            for w in 0..workers {
+                assert_eq!(share(w, workers, n).count(), share_len(w, workers, n));
+            }
+        }
+    }
+}

@@ -1,0 +1,612 @@
+//! Words typed by a person → a [`Request`] holding the arguments of one
+//! typed command of `gibson_proto::cmd`.
+//!
+//! Syntax (PROTOCOL.md's argument order, command names in any case):
+//! words are separated by blanks; a word in double quotes may hold blanks
+//! and escapes (`\" \\ \n \r \t \0 \xHH`). The value of SET and MSET is the
+//! rest of the line as typed (blanks included), or, when the rest is one
+//! quoted word, that word unescaped. A TTL of 0 or less means no expiry.
+
+use std::fmt;
+
+use bytes::Bytes;
+use gibson_proto::{Error, LockTime, MetaField, Opcode, Ttl};
+
+/// One command with its arguments, ready to become a typed command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Request {
+    /// `SET ttl key value`
+    Set { ttl: Ttl, key: Bytes, value: Bytes },
+    /// `TTL key ttl`
+    Ttl { key: Bytes, ttl: Ttl },
+    /// `GET key`
+    Get(Bytes),
+    /// `DEL key`
+    Del(Bytes),
+    /// `INC key`
+    Inc(Bytes),
+    /// `DEC key`
+    Dec(Bytes),
+    /// `LOCK key seconds`
+    Lock { key: Bytes, time: LockTime },
+    /// `UNLOCK key`
+    Unlock(Bytes),
+    /// `MSET prefix value`
+    Mset { prefix: Bytes, value: Bytes },
+    /// `MTTL prefix ttl`
+    Mttl { prefix: Bytes, ttl: Ttl },
+    /// `MGET prefix [limit]`
+    Mget { prefix: Bytes, limit: Option<u32> },
+    /// `MDEL prefix`
+    Mdel(Bytes),
+    /// `MINC prefix`
+    Minc(Bytes),
+    /// `MDEC prefix`
+    Mdec(Bytes),
+    /// `MLOCK prefix seconds`
+    Mlock { prefix: Bytes, time: LockTime },
+    /// `MUNLOCK prefix`
+    Munlock(Bytes),
+    /// `COUNT prefix`
+    Count(Bytes),
+    /// `STATS`
+    Stats,
+    /// `PING`
+    Ping,
+    /// `META key field`
+    Meta { key: Bytes, field: MetaField },
+    /// `KEYS prefix`
+    Keys(Bytes),
+    /// `END`
+    End,
+}
+
+/// Each command's argument names and a one-line description, for usage
+/// messages and `:help`.
+pub(crate) const COMMANDS: &[(&str, &str, &str)] = &[
+    (
+        "SET",
+        "ttl key value",
+        "store value (the rest of the line); ttl <= 0: no expiry",
+    ),
+    (
+        "TTL",
+        "key ttl",
+        "set key's TTL in seconds; ttl <= 0: no expiry",
+    ),
+    ("GET", "key", "the value of key, (nil) if absent"),
+    ("DEL", "key", "delete key"),
+    (
+        "INC",
+        "key",
+        "add 1 to the number at key (absent: becomes 1)",
+    ),
+    (
+        "DEC",
+        "key",
+        "subtract 1 from the number at key (absent: becomes 1)",
+    ),
+    (
+        "LOCK",
+        "key seconds",
+        "lock key for seconds; -1: until UNLOCK",
+    ),
+    ("UNLOCK", "key", "unlock key"),
+    (
+        "MSET",
+        "prefix value",
+        "set value on every existing key under prefix",
+    ),
+    (
+        "MTTL",
+        "prefix ttl",
+        "set the TTL of every key under prefix",
+    ),
+    (
+        "MGET",
+        "prefix [limit]",
+        "key/value pairs under prefix, at most limit (>= 1)",
+    ),
+    ("MDEL", "prefix", "delete every unlocked key under prefix"),
+    ("MINC", "prefix", "add 1 to every number under prefix"),
+    (
+        "MDEC",
+        "prefix",
+        "subtract 1 from every number under prefix",
+    ),
+    (
+        "MLOCK",
+        "prefix seconds",
+        "lock every key under prefix; -1: until UNLOCK",
+    ),
+    ("MUNLOCK", "prefix", "unlock every key under prefix"),
+    ("COUNT", "prefix", "number of keys under prefix"),
+    ("STATS", "", "server statistics"),
+    ("PING", "", "check the server answers"),
+    (
+        "META",
+        "key field",
+        "size|encoding|access|created|ttl|left|lock of key",
+    ),
+    ("KEYS", "prefix", "names of the keys under prefix"),
+    ("END", "", "ask the server to close the connection"),
+];
+
+/// The usage line of a command: `SET ttl key value`.
+pub(crate) fn usage(op: Opcode) -> String {
+    COMMANDS
+        .iter()
+        .find(|(name, _, _)| *name == op.name())
+        .map(|(name, args, _)| format!("{name} {args}").trim_end().to_string())
+        .unwrap_or_else(|| op.name().to_string())
+}
+
+/// Why a line could not be parsed. Its message names the argument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ParseError(pub(crate) String);
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<Error> for ParseError {
+    fn from(e: Error) -> ParseError {
+        ParseError(e.to_string())
+    }
+}
+
+/// Words, and for each word the "rest of the input" starting at it (what a
+/// SET value is made of).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Words {
+    words: Vec<Vec<u8>>,
+    rests: Vec<Vec<u8>>,
+}
+
+impl Words {
+    /// Splits a line typed in the shell.
+    pub(crate) fn from_line(line: &str) -> Result<Words, ParseError> {
+        let bytes = line.as_bytes();
+        let mut out = Words::default();
+        let mut i = 0;
+        loop {
+            while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            if i >= bytes.len() {
+                break;
+            }
+            let start = i;
+            let (word, quoted) = if bytes[i] == b'"' {
+                let (word, end) = unquote(bytes, i)?;
+                i = end;
+                (word, true)
+            } else {
+                while i < bytes.len() && !bytes[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+                (bytes[start..i].to_vec(), false)
+            };
+            let rest = line[start..].trim_end().as_bytes();
+            let is_last = rest.len() == i - start;
+            out.rests.push(if quoted && is_last {
+                word.clone()
+            } else {
+                rest.to_vec()
+            });
+            out.words.push(word);
+        }
+        Ok(out)
+    }
+
+    /// Takes the words of a command line (already split by the user's
+    /// shell). A word written `"…"` (quotes included) is unescaped.
+    pub(crate) fn from_args(args: Vec<Vec<u8>>) -> Result<Words, ParseError> {
+        let mut out = Words::default();
+        for (i, arg) in args.iter().enumerate() {
+            let word = if arg.len() >= 2 && arg.first() == Some(&b'"') && arg.last() == Some(&b'"')
+            {
+                let (word, end) = unquote(arg, 0)?;
+                if end != arg.len() {
+                    return Err(ParseError(format!(
+                        "argument {}: text after the closing quote",
+                        i + 1
+                    )));
+                }
+                word
+            } else {
+                arg.clone()
+            };
+            out.words.push(word);
+        }
+        for i in 0..out.words.len() {
+            let rest = if i + 1 == out.words.len() {
+                out.words[i].clone()
+            } else {
+                args[i..].join(&b' ')
+            };
+            out.rests.push(rest);
+        }
+        Ok(out)
+    }
+
+    /// The first word.
+    pub(crate) fn first(&self) -> Option<&[u8]> {
+        self.words.first().map(Vec::as_slice)
+    }
+}
+
+/// Reads the quoted word starting at `bytes[start] == '"'`; returns it
+/// unescaped and the index after the closing quote.
+fn unquote(bytes: &[u8], start: usize) -> Result<(Vec<u8>, usize), ParseError> {
+    let mut out = Vec::new();
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => return Ok((out, i + 1)),
+            b'\\' => {
+                let esc = *bytes
+                    .get(i + 1)
+                    .ok_or_else(|| ParseError("unterminated escape at the end".into()))?;
+                i += 2;
+                out.push(match esc {
+                    b'n' => b'\n',
+                    b'r' => b'\r',
+                    b't' => b'\t',
+                    b'0' => 0,
+                    b'\\' => b'\\',
+                    b'"' => b'"',
+                    b'x' => {
+                        let hex = bytes
+                            .get(i..i + 2)
+                            .and_then(|h| std::str::from_utf8(h).ok())
+                            .and_then(|h| u8::from_str_radix(h, 16).ok())
+                            .ok_or_else(|| {
+                                ParseError("\\x must be followed by two hex digits".into())
+                            })?;
+                        i += 2;
+                        hex
+                    }
+                    other => {
+                        return Err(ParseError(format!(
+                            "unknown escape \\{} (use \\\" \\\\ \\n \\r \\t \\0 \\xHH)",
+                            other.escape_ascii()
+                        )))
+                    }
+                });
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    Err(ParseError("unterminated quote".into()))
+}
+
+/// Reads the arguments of one command.
+struct ArgReader<'a> {
+    op: Opcode,
+    words: &'a Words,
+    next: usize,
+}
+
+impl ArgReader<'_> {
+    fn missing(&self, name: &str) -> ParseError {
+        ParseError(format!(
+            "{}: missing argument `{name}` (usage: {})",
+            self.op.name(),
+            usage(self.op)
+        ))
+    }
+
+    fn word(&mut self, name: &str) -> Result<Bytes, ParseError> {
+        let w = self
+            .words
+            .words
+            .get(self.next)
+            .ok_or_else(|| self.missing(name))?;
+        self.next += 1;
+        Ok(Bytes::copy_from_slice(w))
+    }
+
+    /// The rest of the input, for values.
+    fn rest(&mut self, name: &str) -> Result<Bytes, ParseError> {
+        let r = self
+            .words
+            .rests
+            .get(self.next)
+            .ok_or_else(|| self.missing(name))?;
+        self.next = self.words.words.len();
+        Ok(Bytes::copy_from_slice(r))
+    }
+
+    fn int(&mut self, name: &'static str) -> Result<i64, ParseError> {
+        let w = self.word(name)?;
+        std::str::from_utf8(&w)
+            .ok()
+            .and_then(|s| s.parse::<i64>().ok())
+            .ok_or_else(|| {
+                Error::invalid(name, format!("\"{}\" is not an integer", w.escape_ascii())).into()
+            })
+    }
+
+    /// A TTL: `<= 0` is "no expiry".
+    fn ttl(&mut self) -> Result<Ttl, ParseError> {
+        let n = self.int("ttl")?;
+        if n <= 0 {
+            return Ok(Ttl::Never);
+        }
+        u32::try_from(n).map(Ttl::Seconds).map_err(|_| {
+            Error::invalid("ttl", format!("{n} is too large (at most {})", u32::MAX)).into()
+        })
+    }
+
+    /// Lock seconds: `-1` is "until UNLOCK"; 0 is refused by the command.
+    fn lock_time(&mut self) -> Result<LockTime, ParseError> {
+        let n = self.int("seconds")?;
+        if n == -1 {
+            return Ok(LockTime::UntilUnlock);
+        }
+        u32::try_from(n).map(LockTime::Seconds).map_err(|_| {
+            Error::invalid(
+                "seconds",
+                format!("{n}: use -1 (until UNLOCK) or 1 to {}", u32::MAX),
+            )
+            .into()
+        })
+    }
+
+    fn done(self) -> Result<(), ParseError> {
+        if self.next < self.words.words.len() {
+            return Err(ParseError(format!(
+                "{}: too many arguments (usage: {})",
+                self.op.name(),
+                usage(self.op)
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Parses one command: `words[0]` is its name.
+pub(crate) fn parse(words: &Words) -> Result<Request, ParseError> {
+    let name = words
+        .first()
+        .ok_or_else(|| ParseError("no command given".into()))?;
+    let name_str = String::from_utf8_lossy(name);
+    let op = Opcode::from_name(&name_str).ok_or_else(|| {
+        ParseError(format!(
+            "unknown command \"{}\" (commands: {})",
+            name.escape_ascii(),
+            COMMANDS
+                .iter()
+                .map(|(n, _, _)| *n)
+                .collect::<Vec<_>>()
+                .join(" ")
+        ))
+    })?;
+    let mut a = ArgReader { op, words, next: 1 };
+    let req = match op {
+        Opcode::Set => {
+            let ttl = a.ttl()?;
+            let key = a.word("key")?;
+            let value = a.rest("value")?;
+            Request::Set { ttl, key, value }
+        }
+        Opcode::Ttl => {
+            let key = a.word("key")?;
+            let ttl = a.ttl()?;
+            Request::Ttl { key, ttl }
+        }
+        Opcode::Get => Request::Get(a.word("key")?),
+        Opcode::Del => Request::Del(a.word("key")?),
+        Opcode::Inc => Request::Inc(a.word("key")?),
+        Opcode::Dec => Request::Dec(a.word("key")?),
+        Opcode::Lock => {
+            let key = a.word("key")?;
+            let time = a.lock_time()?;
+            Request::Lock { key, time }
+        }
+        Opcode::Unlock => Request::Unlock(a.word("key")?),
+        Opcode::Mset => {
+            let prefix = a.word("prefix")?;
+            let value = a.rest("value")?;
+            Request::Mset { prefix, value }
+        }
+        Opcode::Mttl => {
+            let prefix = a.word("prefix")?;
+            let ttl = a.ttl()?;
+            Request::Mttl { prefix, ttl }
+        }
+        Opcode::Mget => {
+            let prefix = a.word("prefix")?;
+            let limit = if a.next < words.words.len() {
+                let n = a.int("limit")?;
+                Some(u32::try_from(n).map_err(|_| {
+                    Error::invalid("limit", format!("{n}: use 1 to {}, or no limit", u32::MAX))
+                })?)
+            } else {
+                None
+            };
+            Request::Mget { prefix, limit }
+        }
+        Opcode::Mdel => Request::Mdel(a.word("prefix")?),
+        Opcode::Minc => Request::Minc(a.word("prefix")?),
+        Opcode::Mdec => Request::Mdec(a.word("prefix")?),
+        Opcode::Mlock => {
+            let prefix = a.word("prefix")?;
+            let time = a.lock_time()?;
+            Request::Mlock { prefix, time }
+        }
+        Opcode::Munlock => Request::Munlock(a.word("prefix")?),
+        Opcode::Count => Request::Count(a.word("prefix")?),
+        Opcode::Stats => Request::Stats,
+        Opcode::Ping => Request::Ping,
+        Opcode::Meta => {
+            let key = a.word("key")?;
+            let f = a.word("field")?;
+            let f = String::from_utf8_lossy(&f).to_ascii_lowercase();
+            let field = MetaField::from_name(&f).ok_or_else(|| {
+                Error::invalid(
+                    "field",
+                    format!(
+                        "\"{f}\" is not one of {}",
+                        MetaField::ALL.map(MetaField::name).join(", ")
+                    ),
+                )
+            })?;
+            Request::Meta { key, field }
+        }
+        Opcode::Keys => Request::Keys(a.word("prefix")?),
+        Opcode::End => Request::End,
+    };
+    a.done()?;
+    Ok(req)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(s: &str) -> Result<Request, ParseError> {
+        parse(&Words::from_line(s)?)
+    }
+
+    fn b(s: &str) -> Bytes {
+        Bytes::copy_from_slice(s.as_bytes())
+    }
+
+    #[test]
+    fn set_value_is_the_rest_of_the_line() {
+        assert_eq!(
+            line("set 60 k hello   big world  ").unwrap(),
+            Request::Set {
+                ttl: Ttl::Seconds(60),
+                key: b("k"),
+                value: b("hello   big world")
+            }
+        );
+        assert_eq!(
+            line("SET 0 k \"a\\x00b \\\"q\\\"\"").unwrap(),
+            Request::Set {
+                ttl: Ttl::Never,
+                key: b("k"),
+                value: Bytes::from_static(b"a\0b \"q\"")
+            }
+        );
+        // Quotes inside a longer rest are literal.
+        assert_eq!(
+            line("set -5 k \"a\" b").unwrap(),
+            Request::Set {
+                ttl: Ttl::Never,
+                key: b("k"),
+                value: b("\"a\" b")
+            }
+        );
+    }
+
+    #[test]
+    fn args_from_the_command_line() {
+        let words = |a: &[&str]| {
+            Words::from_args(a.iter().map(|s| s.as_bytes().to_vec()).collect()).unwrap()
+        };
+        assert_eq!(
+            parse(&words(&["SET", "0", "k", "two words", "more"])).unwrap(),
+            Request::Set {
+                ttl: Ttl::Never,
+                key: b("k"),
+                value: b("two words more")
+            }
+        );
+        assert_eq!(
+            parse(&words(&["set", "0", "k", "\"\\xff\\x00\""])).unwrap(),
+            Request::Set {
+                ttl: Ttl::Never,
+                key: b("k"),
+                value: Bytes::from_static(b"\xff\0")
+            }
+        );
+    }
+
+    #[test]
+    fn every_command() {
+        assert_eq!(
+            line("ttl k 10").unwrap(),
+            Request::Ttl {
+                key: b("k"),
+                ttl: Ttl::Seconds(10)
+            }
+        );
+        assert_eq!(
+            line("ttl k 0").unwrap(),
+            Request::Ttl {
+                key: b("k"),
+                ttl: Ttl::Never
+            }
+        );
+        assert_eq!(
+            line("Lock k -1").unwrap(),
+            Request::Lock {
+                key: b("k"),
+                time: LockTime::UntilUnlock
+            }
+        );
+        assert_eq!(
+            line("mget p").unwrap(),
+            Request::Mget {
+                prefix: b("p"),
+                limit: None
+            }
+        );
+        assert_eq!(
+            line("mget p 3").unwrap(),
+            Request::Mget {
+                prefix: b("p"),
+                limit: Some(3)
+            }
+        );
+        assert_eq!(
+            line("meta k SIZE").unwrap(),
+            Request::Meta {
+                key: b("k"),
+                field: MetaField::Size
+            }
+        );
+        assert_eq!(
+            line("mlock p 5").unwrap(),
+            Request::Mlock {
+                prefix: b("p"),
+                time: LockTime::Seconds(5)
+            }
+        );
+        assert_eq!(line("  ping ").unwrap(), Request::Ping);
+        for (name, _, _) in COMMANDS {
+            let l = format!("{name} a 1 2");
+            let r = line(&l);
+            match *name {
+                "SET" | "MSET" | "MGET" => assert!(r.is_ok() || r.is_err()),
+                "STATS" | "PING" | "END" => assert!(r.unwrap_err().0.contains("too many")),
+                _ => {}
+            }
+        }
+    }
+
+    #[test]
+    fn errors_name_the_argument() {
+        let err = |s: &str| line(s).unwrap_err().0;
+        assert!(err("set x k v").contains("`ttl`"), "{}", err("set x k v"));
+        assert!(err("get").contains("missing argument `key`"));
+        assert!(err("set 0 k").contains("missing argument `value`"));
+        assert!(err("get a b").contains("too many arguments"));
+        assert!(err("lock k -2").contains("`seconds`"));
+        assert!(err("meta k colour").contains("`field`"));
+        assert!(err("mget p -1").contains("`limit`"));
+        assert!(err("nope").contains("unknown command"));
+        assert!(err("set 0 k \"open").contains("unterminated"));
+        assert!(err("set 0 k \"\\q\"").contains("unknown escape"));
+        assert!(err("ttl k 99999999999").contains("too large"));
+    }
+}
