@@ -426,6 +426,34 @@ async fn abandoned_pipeline_keeps_the_connection_in_step<R: Runtime>() {
     conn.mdel(&p).await.unwrap();
 }
 
+/// A lazy handle connects on first use; dropping the last handle ends the
+/// driver, which closes the socket (seen by the server).
+async fn lazy_connect_and_close_on_last_drop<R: Runtime>() {
+    let server = TestServer::start();
+    if server.is_external() {
+        return; // other clients may come and go
+    }
+    let observer = Connection::with_config(server.config()).await.unwrap();
+    let lazy = Connection::lazy(server.config()).unwrap();
+    assert!(!lazy.is_connected());
+    assert_eq!(observer.stats().await.unwrap().total_clients, 1);
+    let clone = lazy.clone();
+    R::spawn(async move { clone.ping().await }).await.unwrap();
+    assert!(lazy.is_connected());
+    assert_eq!(lazy.connects(), 1);
+    assert_eq!(observer.stats().await.unwrap().total_clients, 2);
+    drop(lazy);
+    let mut clients = 2;
+    for _ in 0..200 {
+        clients = observer.stats().await.unwrap().total_clients;
+        if clients == 1 {
+            break;
+        }
+        Timer::after(Duration::from_millis(10)).await;
+    }
+    assert_eq!(clients, 1, "the dropped connection's socket is still open");
+}
+
 macro_rules! on_runtime {
     ($module:ident, $rt:ty) => {
         mod $module {
@@ -469,11 +497,45 @@ macro_rules! on_runtime {
             }
 
             #[test]
+            fn lazy_connect_and_close_on_last_drop() {
+                <$rt>::block_on(super::lazy_connect_and_close_on_last_drop::<$rt>());
+            }
+
+            #[test]
             fn abandoned_pipeline_keeps_the_connection_in_step() {
                 <$rt>::block_on(super::abandoned_pipeline_keeps_the_connection_in_step::<$rt>());
             }
         }
     };
+}
+
+/// No executor at all: `futures_lite::future::block_on` drives neither
+/// the `async-io` reactor nor tasks; the driver runs on its own.
+struct Bare;
+
+impl Runtime for Bare {
+    fn block_on<F: Future>(f: F) -> F::Output {
+        future::block_on(f)
+    }
+    fn spawn<T: Send + 'static>(
+        f: impl Future<Output = T> + Send + 'static,
+    ) -> Pin<Box<dyn Future<Output = T> + Send>> {
+        // Runs `f` on a thread of its own, like a minimal executor would.
+        let (tx, rx) = futures_channel::oneshot::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(future::block_on(f));
+        });
+        Box::pin(async move { rx.await.expect("spawned future panicked") })
+    }
+}
+
+#[test]
+fn works_under_a_bare_block_on() {
+    Bare::block_on(oversized_request_is_refused_before_writing::<Bare>());
+    Bare::block_on(one_timeout_leaves_the_others_and_the_connection_healthy::<
+        Bare,
+    >());
+    Bare::block_on(lazy_connect_and_close_on_last_drop::<Bare>());
 }
 
 on_runtime!(async_std_runtime, AsyncStd);
