@@ -1,0 +1,119 @@
+//! `gibson bench` with a tiny `-n`: every test of the list has a row for
+//! every runtime and for `--raw`, against the embedded server and against
+//! an address; `--csv`.
+
+mod common;
+
+use std::process::Command;
+
+use gibson_test_support::TestServer;
+
+const TESTS: [&str; 10] = [
+    "ping", "set", "get", "inc", "dec", "meta", "mset", "mget", "count", "keys",
+];
+const CLIENTS: [&str; 4] = ["tokio", "async-std", "blocking", "raw"];
+
+fn bench(extra: &[&str]) -> (String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_gibson"))
+        .env_remove("GIBSON_ADDR")
+        .args(extra)
+        .args([
+            "bench",
+            "-n",
+            "300",
+            "-c",
+            "3",
+            "-P",
+            "4",
+            "-r",
+            "50",
+            "-q",
+            "--runtime",
+            "tokio,async-std,blocking",
+            "--raw",
+        ])
+        .output()
+        .expect("run gibson bench");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    (stdout, stderr)
+}
+
+fn check_table(table: &str) {
+    let header = table.lines().next().unwrap();
+    for col in [
+        "test", "client", "ops/s", "p50 µs", "p95 µs", "p99 µs", "max µs", "vs raw",
+    ] {
+        assert!(header.contains(col), "{table}");
+    }
+    for test in TESTS {
+        for client in CLIENTS {
+            let row = table
+                .lines()
+                .find(|l| {
+                    let mut w = l.split_whitespace();
+                    w.next() == Some(test) && w.next() == Some(client)
+                })
+                .unwrap_or_else(|| panic!("no {test} {client} row:\n{table}"));
+            let requests: u64 = row.split_whitespace().nth(2).unwrap().parse().unwrap();
+            assert_eq!(requests, 300, "{row}");
+        }
+    }
+    assert_eq!(
+        table.lines().count(),
+        2 + TESTS.len() * CLIENTS.len(),
+        "{table}"
+    );
+}
+
+#[test]
+fn every_test_for_every_runtime_against_the_embedded_server() {
+    let (table, stderr) = bench(&[]);
+    assert!(stderr.contains("embedded server"), "{stderr}");
+    check_table(&table);
+}
+
+#[test]
+fn against_an_address() {
+    let server = TestServer::embedded_tcp();
+    let args = common::addr_args(&server);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (table, stderr) = bench(&args);
+    assert!(
+        stderr.contains(&format!("server {}", server.addr())),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("embedded"), "{stderr}");
+    check_table(&table);
+    // The bench's keys are cleaned up.
+    let out = Command::new(env!("CARGO_BIN_EXE_gibson"))
+        .args(&args)
+        .args(["count", "gibson-bench:"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "0\n");
+}
+
+#[test]
+fn csv_and_test_selection() {
+    let out = Command::new(env!("CARGO_BIN_EXE_gibson"))
+        .env_remove("GIBSON_ADDR")
+        .args([
+            "bench", "-n", "200", "-c", "2", "-P", "1", "-t", "get,mset", "--csv", "-q",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let csv = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(
+        lines[0].starts_with(
+            "test,client,requests,clients,pipeline,data_size,seconds,ops_per_sec,p50_us"
+        ),
+        "{csv}"
+    );
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(lines[1].starts_with("get,tokio,200,2,1,16,"), "{csv}");
+    assert!(lines[2].starts_with("mset,tokio,200,2,1,16,"), "{csv}");
+}
