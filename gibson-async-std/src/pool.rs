@@ -1,6 +1,5 @@
 //! A pool of multiplexed connections.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
@@ -38,7 +37,8 @@ struct PoolInner {
     config: Config,
     members: Vec<Connection>,
     permits: Semaphore,
-    closed: AtomicBool,
+    /// Dropped with the pool: ends the health-check task at once.
+    _stop: async_channel::Sender<()>,
 }
 
 impl Pool {
@@ -78,13 +78,17 @@ impl Pool {
             member.ping().await?;
         }
         let permits = config.pool.max_size.saturating_mul(config.max_in_flight);
+        let (stop, stopped) = async_channel::bounded(1);
         let inner = Arc::new(PoolInner {
             members,
             permits: Semaphore::new(permits),
-            closed: AtomicBool::new(false),
+            _stop: stop,
             config,
         });
-        crate::spawn::spawn("gibson-pool-health", health_checks(Arc::downgrade(&inner)))?;
+        crate::spawn::spawn(
+            "gibson-pool-health",
+            health_checks(Arc::downgrade(&inner), stopped),
+        )?;
         Ok(Pool { inner })
     }
 
@@ -192,24 +196,23 @@ impl Pool {
     gibson_proto::implement_commands!(async);
 }
 
-impl Drop for PoolInner {
-    fn drop(&mut self) {
-        self.closed.store(true, Ordering::Relaxed);
-    }
-}
-
-/// PINGs idle, connected members; stops when the pool is dropped.
-async fn health_checks(pool: Weak<PoolInner>) {
+/// PINGs idle, connected members; stops as soon as the pool is dropped.
+async fn health_checks(pool: Weak<PoolInner>, stopped: async_channel::Receiver<()>) {
     let interval = match pool.upgrade() {
         Some(p) => p.config.pool.health_check_interval,
         None => return,
     };
     loop {
-        Timer::after(interval).await;
-        let Some(pool) = pool.upgrade() else { return };
-        if pool.closed.load(Ordering::Relaxed) {
+        let tick = async {
+            Timer::after(interval).await;
+            true
+        };
+        // `recv` fails when the pool (the only sender) is dropped.
+        let stop = async { stopped.recv().await.is_ok() };
+        if !futures_lite::future::or(tick, stop).await {
             return;
         }
+        let Some(pool) = pool.upgrade() else { return };
         for (i, member) in pool.members.iter().enumerate() {
             let keep_open = i < pool.config.pool.min_size;
             if member.in_flight() == 0 && (member.is_connected() || keep_open) {

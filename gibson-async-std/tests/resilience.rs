@@ -426,6 +426,32 @@ async fn abandoned_pipeline_keeps_the_connection_in_step<R: Runtime>() {
     conn.mdel(&p).await.unwrap();
 }
 
+/// The health check finds a broken member and reopens it (the first
+/// `min_size` members are kept open) without any user request.
+async fn pool_health_check_reopens_a_broken_member<R: Runtime>() {
+    let server = TestServer::start();
+    let proxy = Proxy::start(server.addr().clone());
+    let mut config = Config::new(proxy.addr());
+    config.pool.min_size = 1;
+    config.pool.max_size = 1;
+    config.pool.health_check_interval = Duration::from_millis(30);
+    let pool = Pool::with_config(config).await.unwrap();
+    assert_eq!(pool.members()[0].connects(), 1);
+    proxy.reset_all();
+    let mut reopened = false;
+    for _ in 0..200 {
+        Timer::after(Duration::from_millis(10)).await;
+        let member = &pool.members()[0];
+        if member.connects() >= 2 && member.is_connected() {
+            reopened = true;
+            break;
+        }
+    }
+    assert!(reopened, "the broken member was not reopened");
+    assert!(proxy.connections() >= 2);
+    pool.ping().await.unwrap();
+}
+
 /// A lazy handle connects on first use; dropping the last handle ends the
 /// driver, which closes the socket (seen by the server).
 async fn lazy_connect_and_close_on_last_drop<R: Runtime>() {
@@ -494,6 +520,11 @@ macro_rules! on_runtime {
             #[test]
             fn pool_exhausted_waits_then_errors() {
                 <$rt>::block_on(super::pool_exhausted_waits_then_errors::<$rt>());
+            }
+
+            #[test]
+            fn pool_health_check_reopens_a_broken_member() {
+                <$rt>::block_on(super::pool_health_check_reopens_a_broken_member::<$rt>());
             }
 
             #[test]
