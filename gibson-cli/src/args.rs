@@ -121,6 +121,11 @@ pub(crate) struct BenchArgs {
     /// Client libraries to drive, comma-separated.
     #[arg(long = "runtime", value_delimiter = ',', value_enum, default_values_t = [Runtime::Tokio])]
     pub(crate) runtimes: Vec<Runtime>,
+    /// Executor threads of the async runtimes (tokio: 1 is a current-thread
+    /// runtime; async-std: its thread count). Blocking and raw use one
+    /// thread per client.
+    #[arg(long = "threads", default_value_t = 1)]
+    pub(crate) threads: usize,
     /// Also run each test through a minimal hand-written socket loop, and
     /// show each library's throughput as a ratio of it.
     #[arg(long)]

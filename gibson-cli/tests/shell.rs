@@ -18,7 +18,7 @@ fn piped_lines_run_one_by_one() {
          set 0 {p}bin \"a\\x00b\"\n\
          get {p}bin\n\
          inc {p}n\n\
-         mget {p}\n\
+         mget {p}b\n\
          get {p}missing\n\
          get\n\
          inc {p}k\n\
@@ -30,7 +30,7 @@ fn piped_lines_run_one_by_one() {
         format!(
             "OK\n\"hello   spaced world\"\n\"hello   spaced world\"\n\
              \"a\\x00b\"\n\"a\\x00b\"\n1\n\
-             {p}bin \"a\\x00b\"\n{p}k \"hello   spaced world\"\n{p}n 1\n\
+             {p}bin \"a\\x00b\"\n\
              (nil)\n3\n"
         )
     );

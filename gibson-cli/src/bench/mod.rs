@@ -35,6 +35,8 @@ pub(crate) struct Plan {
     pub(crate) pipeline: usize,
     /// `-n`.
     pub(crate) requests: u64,
+    /// `--threads`: executor threads of the async runtimes.
+    pub(crate) threads: usize,
 }
 
 /// Who runs a test: a library, or the raw loop.
@@ -99,7 +101,9 @@ pub(crate) fn run(cli: &Cli, args: &BenchArgs) -> i32 {
         clients: args.clients,
         pipeline: args.pipeline,
         requests: args.requests,
+        threads: args.threads.max(1),
     };
+    runners::init_async_std(plan.threads);
     let tests: Vec<Test> = if args.tests.is_empty() {
         Test::value_variants().to_vec()
     } else {
@@ -121,8 +125,8 @@ pub(crate) fn run(cli: &Cli, args: &BenchArgs) -> i32 {
         return output::exit_code(&e);
     }
     eprintln!(
-        "gibson bench: {where_}; {} requests per test, {} clients, {} in flight per client, {}-byte values, keyspace {}",
-        args.requests, args.clients, args.pipeline, args.data_size, args.keyspace
+        "gibson bench: {where_}; {} requests per test, {} clients, {} in flight per client, {}-byte values, keyspace {}, {} async executor thread(s)",
+        args.requests, args.clients, args.pipeline, args.data_size, args.keyspace, plan.threads
     );
 
     let mut results: Vec<RunResult> = Vec::new();

@@ -30,7 +30,7 @@ pub(crate) fn share_len(w: usize, workers: usize, n: u64) -> usize {
 /// Generates the runner of an async crate whose `Connection` has
 /// `with_config(Config)`, `Clone` and `execute`.
 macro_rules! async_runner {
-    ($(#[$doc:meta])* $name:ident, $conn:ty, |$fut:ident| $block_on:expr, |$task:ident| $spawn:expr, |$handle:ident| $join:expr) => {
+    ($(#[$doc:meta])* $name:ident, $conn:ty, |$fut:ident, $threads:ident| $block_on:expr, |$task:ident| $spawn:expr, |$handle:ident| $join:expr) => {
         $(#[$doc])*
         pub(crate) fn $name<C, F>(
             plan: &Plan,
@@ -82,20 +82,29 @@ macro_rules! async_runner {
                 }
                 Ok((start.elapsed(), outs))
             };
+            let $threads = plan.threads;
             $block_on
         }
     };
 }
 
 async_runner!(
-    /// Runs one test on gibson-tokio, on a multi-threaded tokio runtime.
+    /// Runs one test on gibson-tokio: a current-thread runtime for
+    /// `--threads 1`, else a multi-threaded one with that many workers.
     run_tokio,
     gibson_tokio::Connection,
-    |fut| {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| format!("tokio runtime: {e}"))?;
+    |fut, threads| {
+        let rt = if threads <= 1 {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+        } else {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(threads)
+                .enable_all()
+                .build()
+        }
+        .map_err(|e| format!("tokio runtime: {e}"))?;
         rt.block_on(fut)
     },
     |task| tokio::spawn(task),
@@ -104,13 +113,22 @@ async_runner!(
 
 async_runner!(
     /// Runs one test on gibson-async-std, on async-std's executor (the
-    /// connection drivers are async-std tasks too).
+    /// connection drivers are async-std tasks too; its thread count is set
+    /// from `--threads` before first use, see [`init_async_std`]).
     run_async_std,
     gibson_async_std::Connection,
-    |fut| async_std::task::block_on(fut),
+    |fut, _threads| async_std::task::block_on(fut),
     |task| async_std::task::spawn(task),
     |h| h.await
 );
+
+/// Sizes async-std's global executor (read once, on its first use) to
+/// `threads`, unless `ASYNC_STD_THREAD_COUNT` is already set.
+pub(crate) fn init_async_std(threads: usize) {
+    if std::env::var_os("ASYNC_STD_THREAD_COUNT").is_none() {
+        std::env::set_var("ASYNC_STD_THREAD_COUNT", threads.max(1).to_string());
+    }
+}
 
 /// Runs one test on gibson-blocking: a thread per client sending
 /// pipelines of `-P` requests (single requests when `-P` is 1). Every
