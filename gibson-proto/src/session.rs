@@ -81,6 +81,9 @@ pub struct Session<T> {
     /// Id of `pending.front()`.
     front: u64,
     failed: Option<Error>,
+    /// Set by [`close`](Session::close): fail once the buffered whole
+    /// replies are delivered; the flag is `in_reply`.
+    eof: Option<bool>,
 }
 
 impl<T> Session<T> {
@@ -94,6 +97,7 @@ impl<T> Session<T> {
             pending: VecDeque::new(),
             front: 0,
             failed: None,
+            eof: None,
         }
     }
 
@@ -110,6 +114,9 @@ impl<T> Session<T> {
     pub fn send<C: Command>(&mut self, cmd: &C, token: T) -> Result<RequestId, Error> {
         if let Some(err) = &self.failed {
             return Err(err.clone());
+        }
+        if let Some(in_reply) = self.eof {
+            return Err(Error::ConnectionClosed { in_reply });
         }
         cmd.encode(&mut self.output, &self.limits)?;
         Ok(self.push(C::OPCODE, token))
@@ -177,7 +184,10 @@ impl<T> Session<T> {
                 return None;
             }
             match self.decoder.decode(&mut self.input) {
-                Ok(None) => return None,
+                Ok(None) => match self.eof {
+                    Some(in_reply) => self.fail(Error::ConnectionClosed { in_reply }),
+                    None => return None,
+                },
                 Ok(Some(reply)) => {
                     if let Some(done) = self.pop_with(Ok(reply)) {
                         return Some(done);
@@ -230,12 +240,36 @@ impl<T> Session<T> {
         }
     }
 
-    /// The peer closed the connection (EOF). Pending requests fail with
-    /// [`Error::ConnectionClosed`]; `in_reply` tells whether part of a reply
-    /// had arrived.
+    /// The peer closed the connection (EOF). Replies that arrived whole
+    /// are still delivered by [`poll_reply`](Session::poll_reply); the
+    /// requests still pending after them fail with
+    /// [`Error::ConnectionClosed`], whose `in_reply` tells whether part of
+    /// a reply had arrived.
     pub fn close(&mut self) {
-        let in_reply = !self.input.is_empty();
-        self.fail(Error::ConnectionClosed { in_reply });
+        if self.failed.is_some() || self.eof.is_some() {
+            return;
+        }
+        // Count the whole frames still buffered: they will be delivered.
+        let mut probe = self.input.clone();
+        let mut decoder = self.decoder;
+        let mut whole = 0usize;
+        let mut broken = false;
+        loop {
+            match decoder.decode(&mut probe) {
+                Ok(Some(_)) => whole += 1,
+                Ok(None) => break,
+                Err(_) => {
+                    broken = true;
+                    break;
+                }
+            }
+        }
+        let in_reply = broken || !probe.is_empty();
+        if whole == 0 || self.pending.is_empty() {
+            self.fail(Error::ConnectionClosed { in_reply });
+        } else {
+            self.eof = Some(in_reply);
+        }
     }
 
     /// The error the session failed with, if it has.
@@ -262,5 +296,60 @@ impl<T> Session<T> {
         if self.output.is_empty() && self.output.capacity() > keep {
             self.output = BytesMut::with_capacity(keep);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cmd;
+
+    const OK: &[u8] = b"\x05\x00\x00\x01\x00\x00\x00\x00";
+
+    #[test]
+    fn eof_delivers_whole_replies_first() {
+        let mut s = Session::new(Limits::default());
+        for token in 0..3 {
+            s.send(&cmd::Ping, token).unwrap();
+        }
+        s.feed(OK);
+        s.feed(OK);
+        s.feed(&OK[..3]);
+        s.close();
+        assert!(
+            s.failure().is_none(),
+            "two whole replies are still to be delivered"
+        );
+        assert!(s.send(&cmd::Ping, 9).is_err(), "no new request after EOF");
+        assert_eq!(s.poll_reply().unwrap().result.unwrap(), Reply::Ok);
+        assert_eq!(s.poll_reply().unwrap().result.unwrap(), Reply::Ok);
+        let last = s.poll_reply().unwrap();
+        assert_eq!(last.token, 2);
+        assert!(matches!(
+            last.result,
+            Err(Error::ConnectionClosed { in_reply: true })
+        ));
+        assert!(s.poll_reply().is_none());
+        assert!(s.failure().is_some());
+    }
+
+    #[test]
+    fn eof_when_idle_or_with_nothing_whole_fails_at_once() {
+        let mut idle: Session<u8> = Session::new(Limits::default());
+        idle.close();
+        assert!(matches!(
+            idle.failure(),
+            Some(Error::ConnectionClosed { in_reply: false })
+        ));
+
+        let mut s = Session::new(Limits::default());
+        s.send(&cmd::Ping, 1).unwrap();
+        s.feed(&OK[..2]);
+        s.close();
+        assert!(matches!(
+            s.failure(),
+            Some(Error::ConnectionClosed { in_reply: true })
+        ));
+        assert!(s.poll_reply().unwrap().result.is_err());
     }
 }
