@@ -448,7 +448,6 @@ async fn pool_health_check_reopens_a_broken_member<R: Runtime>() {
         }
     }
     assert!(reopened, "the broken member was not reopened");
-    assert!(proxy.connections() >= 2);
     pool.ping().await.unwrap();
 }
 
