@@ -68,6 +68,10 @@ Exit codes: 0 success (also for absent keys), 1 the server answered an error
 #[derive(Debug, Subcommand)]
 pub(crate) enum Sub {
     /// Measure throughput and latency, like redis-benchmark.
+    ///
+    /// Without -a/-p/-u (or GIBSON_ADDR) it starts an embedded gibson-server
+    /// on a free loopback port. Every test of -t runs for every runtime of
+    /// --runtime, and with --raw through a hand-written socket loop too.
     Bench(BenchArgs),
     /// A Gibson command: `gibson get key`, `gibson set 0 key value`…
     #[command(external_subcommand)]

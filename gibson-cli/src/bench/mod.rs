@@ -125,7 +125,7 @@ pub(crate) fn run(cli: &Cli, args: &BenchArgs) -> i32 {
         return output::exit_code(&e);
     }
     eprintln!(
-        "gibson bench: {where_}; {} requests per test, {} clients, {} in flight per client, {}-byte values, keyspace {}, {} async executor thread(s)",
+        "gibson bench: {where_}; {} requests per test, {} clients, {} in flight per client, {}-byte values, keyspace {}, async runtimes on {} thread(s)",
         args.requests, args.clients, args.pipeline, args.data_size, args.keyspace, plan.threads
     );
 

@@ -122,18 +122,20 @@ pub(crate) fn with_progress<T>(
         ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
     };
     bar.set_style(
-        ProgressStyle::with_template(
-            "{prefix:>16} [{bar:32}] {pos:>9}/{len} {per_sec:>12} {elapsed}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> "),
+        ProgressStyle::with_template("{prefix:>16} [{bar:32}] {pos:>9}/{len} {msg:>14} {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
     );
     bar.set_prefix(label.to_string());
     let stop = AtomicBool::new(false);
     let result = std::thread::scope(|s| {
         s.spawn(|| {
+            let start = std::time::Instant::now();
             while !stop.load(Ordering::Relaxed) {
-                bar.set_position(done.load(Ordering::Relaxed));
+                let pos = done.load(Ordering::Relaxed);
+                bar.set_position(pos);
+                let rate = pos as f64 / start.elapsed().as_secs_f64().max(1e-3);
+                bar.set_message(format!("{rate:.0} ops/s"));
                 std::thread::sleep(Duration::from_millis(50));
             }
         });
