@@ -75,9 +75,7 @@ fn interactive(conn: &mut Connection, addr: &str, format: Format) -> i32 {
     if let Some(path) = &history {
         let _ = editor.load_history(path);
     }
-    println!(
-        "gibson shell connected to {addr} (lazily); :help for commands, :quit or Ctrl-D to leave"
-    );
+    println!("gibson shell, server {addr}: :help for commands, :quit or Ctrl-D to leave");
     let prompt = format!("{addr}> ");
     loop {
         match editor.readline(&prompt) {

@@ -117,3 +117,21 @@ fn csv_and_test_selection() {
     assert!(lines[1].starts_with("get,tokio,200,2,1,16,"), "{csv}");
     assert!(lines[2].starts_with("mset,tokio,200,2,1,16,"), "{csv}");
 }
+
+#[test]
+fn over_a_unix_socket() {
+    let server = TestServer::embedded_unix();
+    let args = common::addr_args(&server);
+    assert_eq!(args[0], "-u");
+    let out = Command::new(env!("CARGO_BIN_EXE_gibson"))
+        .args(&args)
+        .args([
+            "bench", "-n", "100", "-c", "2", "-P", "3", "-t", "get,keys", "-q",
+        ])
+        .args(["--runtime", "tokio,async-std,blocking", "--raw"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(table.lines().count(), 2 + 2 * 4, "{table}");
+}

@@ -221,3 +221,14 @@ fn gibson_addr_names_the_server() {
     assert_eq!(out.stdout, b"OK\n", "{out:?}");
     assert!(out.status.success());
 }
+
+#[test]
+fn unix_socket() {
+    let s = TestServer::start_unix();
+    let k = format!("{}k", unique_prefix("cli-unix"));
+    assert_eq!(
+        ok(&s, &["set", "0", &k, "over a socket"]),
+        "\"over a socket\"\n"
+    );
+    assert_eq!(ok(&s, &["get", &k]), "\"over a socket\"\n");
+}
