@@ -11,6 +11,7 @@ mod report;
 mod runners;
 pub(crate) mod workload;
 
+use std::io::Write;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
@@ -159,14 +160,16 @@ pub(crate) fn run(cli: &Cli, args: &BenchArgs) -> i32 {
     if let Err(e) = workload.cleanup(&plan.config) {
         output::print_error(&format_args!("bench cleanup: {e}"));
     }
-    if args.csv {
-        print!(
-            "{}",
-            report::csv(&results, args.clients, args.pipeline, args.data_size)
-        );
+    let text = if args.csv {
+        report::csv(&results, args.clients, args.pipeline, args.data_size)
     } else {
-        print!("{}", report::table(&results));
-    }
+        report::table(&results)
+    };
+    // A closed pipe (`| head`) is not worth a panic.
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
     code
 }
 
