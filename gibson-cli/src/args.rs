@@ -134,6 +134,10 @@ pub(crate) struct BenchArgs {
     /// show each library's throughput as a ratio of it.
     #[arg(long)]
     pub(crate) raw: bool,
+    /// Run every test this many rounds and keep each client's fastest run
+    /// (for noisy machines).
+    #[arg(long = "repeat", default_value_t = 1)]
+    pub(crate) repeat: usize,
     /// Print CSV instead of a table.
     #[arg(long)]
     pub(crate) csv: bool,

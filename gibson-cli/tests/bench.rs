@@ -101,6 +101,7 @@ fn csv_and_test_selection() {
         .env_remove("GIBSON_ADDR")
         .args([
             "bench", "-n", "200", "-c", "2", "-P", "1", "-t", "get,mset", "--csv", "-q",
+            "--repeat", "2",
         ])
         .output()
         .unwrap();
