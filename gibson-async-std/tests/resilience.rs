@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use async_io::Timer;
 use futures_lite::future;
-use gibson_async_std::{Config, Connection, Error, Pool, Ttl, Value};
+use gibson_async_std::{Config, Connection, Error, Pool, RetryPolicy, Ttl, Value};
 use gibson_test_support::{unique_prefix, Faults, Proxy, TestServer};
 
 /// An executor to run the scenarios on.
@@ -426,6 +426,48 @@ async fn abandoned_pipeline_keeps_the_connection_in_step<R: Runtime>() {
     conn.mdel(&p).await.unwrap();
 }
 
+/// A reset connection: GET (idempotent) is resent once on a new socket and
+/// succeeds, INC never is and fails; with `RetryPolicy::Never` nothing is.
+async fn only_idempotent_requests_are_retried<R: Runtime>() {
+    let server = TestServer::start();
+    let proxy = Proxy::start(server.addr().clone());
+    for policy in [RetryPolicy::Idempotent, RetryPolicy::Never] {
+        let conn = Connection::with_config(Config::new(proxy.addr()).retry(policy))
+            .await
+            .unwrap();
+        let p = unique_prefix("retry");
+        conn.set(format!("{p}k"), "v", Ttl::Never).await.unwrap();
+        proxy.set_faults(Faults {
+            latency: Duration::from_millis(150),
+            ..Faults::default()
+        });
+        let get = R::spawn({
+            let conn = conn.clone();
+            let p = p.clone();
+            async move { conn.get::<String>(format!("{p}k")).await }
+        });
+        let inc = R::spawn({
+            let conn = conn.clone();
+            let p = p.clone();
+            async move { conn.inc(format!("{p}n")).await }
+        });
+        Timer::after(Duration::from_millis(50)).await;
+        assert_eq!(conn.in_flight(), 2);
+        proxy.reset_all();
+        let got = no_hang("get", get).await;
+        let err = no_hang("inc", inc).await.unwrap_err();
+        assert!(err.is_connection_broken(), "{err}");
+        match policy {
+            RetryPolicy::Idempotent => assert_eq!(got.unwrap().as_deref(), Some("v")),
+            _ => assert!(got.unwrap_err().is_connection_broken()),
+        }
+        proxy.set_faults(Faults::default());
+        conn.ping().await.unwrap();
+        assert!(conn.connects() >= 2);
+        conn.mdel(&p).await.unwrap();
+    }
+}
+
 /// The health check finds a broken member and reopens it (the first
 /// `min_size` members are kept open) without any user request.
 async fn pool_health_check_reopens_a_broken_member<R: Runtime>() {
@@ -519,6 +561,11 @@ macro_rules! on_runtime {
             #[test]
             fn pool_exhausted_waits_then_errors() {
                 <$rt>::block_on(super::pool_exhausted_waits_then_errors::<$rt>());
+            }
+
+            #[test]
+            fn only_idempotent_requests_are_retried() {
+                <$rt>::block_on(super::only_idempotent_requests_are_retried::<$rt>());
             }
 
             #[test]
