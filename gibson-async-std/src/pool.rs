@@ -17,7 +17,10 @@ use crate::connection::{with_deadline, Connection};
 /// grows. At most `max_size × max_in_flight` requests run at once; a caller
 /// beyond that waits at most `pool.wait_timeout`, then gets
 /// [`Error::PoolExhausted`]. A background task PINGs idle members every
-/// `pool.health_check_interval`; a broken member reconnects on its next use.
+/// `pool.health_check_interval`; a broken member reconnects on its next use
+/// (the first `min_size` members are reopened by the check itself). The
+/// check runs where the connection drivers run (see the [crate
+/// docs](crate#where-the-driver-runs)) and stops when the pool is dropped.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), gibson_async_std::Error> {
