@@ -179,3 +179,61 @@ impl Slots {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::net::UnixStream;
+    use std::time::Duration;
+
+    use async_io::{Async, Timer};
+    use futures_channel::oneshot;
+    use gibson_proto::Limits;
+
+    use super::*;
+
+    /// A request the driver took is failed with the connection's error; one
+    /// still queued when the driver dies was never written, and its caller
+    /// learns so (the sender is dropped: `Canceled`), which is what lets the
+    /// connection resend it, even a non-idempotent INC.
+    #[test]
+    fn queued_requests_are_dropped_unsent_when_the_driver_dies() {
+        async_io::block_on(async {
+            let (ours, peer) = UnixStream::pair().unwrap();
+            let (tx, rx) = async_channel::bounded(8);
+            let driver = Driver::new(
+                Stream::Unix(Async::new(ours).unwrap()),
+                rx,
+                Session::new(Limits::default()),
+            );
+            let (taken_tx, taken) = oneshot::channel();
+            let (queued_tx, queued) = oneshot::channel();
+            // More than the high-water mark: the driver stops taking requests
+            // until it is written, which the silent peer never lets happen.
+            let big = Message {
+                frames: Bytes::from(vec![0u8; 2 * WRITE_HIGH_WATER]),
+                slots: Slots::One(Opcode::Ping, taken_tx),
+            };
+            let inc = Message {
+                frames: Bytes::from_static(b"\x07\x00\x00\x00\x05\x00counter"),
+                slots: Slots::One(Opcode::Inc, queued_tx),
+            };
+            tx.send(big).await.unwrap();
+            tx.send(inc).await.unwrap();
+            futures_lite::future::zip(driver.run(), async move {
+                Timer::after(Duration::from_millis(50)).await;
+                drop(peer);
+            })
+            .await;
+            let taken = taken.await.expect("the taken request gets a result");
+            assert!(taken.unwrap_err().is_connection_broken());
+            // Without the drain it would sit in the channel (the test holds a
+            // sender) and this would wait forever.
+            let unsent = futures_lite::future::or(async { queued.await.is_err() }, async {
+                Timer::after(Duration::from_secs(10)).await;
+                false
+            });
+            assert!(unsent.await, "the queued request must be dropped unsent");
+            assert!(tx.is_closed());
+        });
+    }
+}
