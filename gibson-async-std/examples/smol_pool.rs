@@ -1,6 +1,6 @@
 //! A pool of multiplexed connections shared by many smol tasks.
 //!
-//! `cargo run -p gibson-async-std --example pool`
+//! `cargo run -p gibson-async-std --example smol_pool`
 
 mod common;
 

@@ -1,7 +1,7 @@
 //! Single-key commands under smol: set with a TTL, get, meta, inc, dec,
 //! lock, unlock, del.
 //!
-//! `cargo run -p gibson-async-std --example basic` (set GIBSON_ADDR to use a real server).
+//! `cargo run -p gibson-async-std --example smol_basic` (set GIBSON_ADDR to use a real server).
 
 mod common;
 
