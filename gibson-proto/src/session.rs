@@ -272,6 +272,13 @@ impl<T> Session<T> {
         }
     }
 
+    /// `true` once the session has failed or seen EOF: no new request is
+    /// accepted, though whole replies received before the EOF are still
+    /// delivered.
+    pub fn is_closed(&self) -> bool {
+        self.failed.is_some() || self.eof.is_some()
+    }
+
     /// The error the session failed with, if it has.
     pub fn failure(&self) -> Option<&Error> {
         self.failed.as_ref()
