@@ -83,7 +83,12 @@ fn interactive(conn: &mut Connection, addr: &str, format: Format) -> i32 {
                 if !line.trim().is_empty() {
                     let _ = editor.add_history_entry(line.as_str());
                 }
-                if let Step::Quit = step(conn, &line, format) {
+                // A bracketed paste of several lines arrives as one: run
+                // each line.
+                if line
+                    .lines()
+                    .any(|l| matches!(step(conn, l, format), Step::Quit))
+                {
                     break;
                 }
             }
