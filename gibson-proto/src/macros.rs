@@ -107,7 +107,7 @@ macro_rules! __gibson_method {
 macro_rules! __gibson_command_list {
     (@$mode:ident $($doc:literal)*) => {
         $crate::__gibson_method!(@$mode ($($doc)*) "set(\"greeting\", \"hello\", 60)"
-            /// `SET`: stores `value` under `key` with a TTL ([`Ttl::Never`](gibson_proto::Ttl) or
+            /// `SET`: stores `value` under `key` with a TTL (`Ttl::Never` or
             /// seconds); returns the value the server stored. LOCKED if the key is locked.
             set [] (key: impl $crate::ToArg, value: impl $crate::ToArg, ttl: impl ::core::convert::Into<$crate::Ttl>)
                 -> $crate::Value = $crate::cmd::Set::new(key, value, ttl));

@@ -1,12 +1,4 @@
 //! Explicit pipelines: many commands, one write, results in order.
-//!
-//! A [`Pipeline`] encodes commands into one buffer as they are added and
-//! hands back a typed [`Handle`] for each. A runtime sends
-//! [`Pipeline::frames`] in one write, collects one reply per
-//! [`Pipeline::opcodes`] entry, and builds [`PipelineResults`], from which
-//! each handle takes its own typed result. A command refused by validation
-//! is not sent; its handle yields the validation error and the others are
-//! unaffected.
 
 use std::marker::PhantomData;
 
@@ -18,7 +10,15 @@ use crate::limits::Limits;
 use crate::reply::Reply;
 use crate::wire::Opcode;
 
-/// A batch of commands to send together. See the [module docs](self).
+/// A batch of commands to send together.
+///
+/// A [`Pipeline`] encodes commands into one buffer as they are added and
+/// hands back a typed [`Handle`] for each. A runtime sends
+/// [`Pipeline::frames`] in one write, collects one reply per
+/// [`Pipeline::opcodes`] entry, and builds [`PipelineResults`], from which
+/// each handle takes its own typed result. A command refused by validation
+/// is not sent; its handle yields the validation error and the others are
+/// unaffected.
 ///
 /// ```
 /// use gibson_proto::{Pipeline, PipelineResults, Reply, Value, Ttl};

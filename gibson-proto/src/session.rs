@@ -1,20 +1,4 @@
 //! The client session: the pipelining state machine every runtime drives.
-//!
-//! Sans-IO: the session never touches a socket. The driver
-//! 1. [`send`](Session::send)s commands, each with a token of its choosing
-//!    (a oneshot sender, an index…), which appends the request to the output
-//!    buffer;
-//! 2. writes [`output`](Session::output) to the socket and calls
-//!    [`consume_output`](Session::consume_output) with what was written;
-//! 3. reads into [`read_buf`](Session::read_buf) (or [`feed`](Session::feed)s
-//!    bytes) and calls [`poll_reply`](Session::poll_reply) until it returns
-//!    `None`; each completion hands back the token with the reply or error;
-//! 4. on EOF or a read error calls [`close`](Session::close), after which
-//!    `poll_reply` fails every pending request with the same error.
-//!
-//! Replies are matched to requests first-in first-out. A request whose
-//! caller went away is [`abandon`](Session::abandon)ed: it keeps its slot and
-//! its reply is read and dropped, so the stream never shifts.
 
 use std::collections::VecDeque;
 
@@ -52,7 +36,23 @@ struct Slot<T> {
     token: Option<T>,
 }
 
-/// The pipelining state machine. See the [module docs](self).
+/// The pipelining state machine.
+///
+/// Sans-IO: the session never touches a socket. The driver
+/// 1. [`send`](Session::send)s commands, each with a token of its choosing
+///    (a oneshot sender, an index…), which appends the request to the output
+///    buffer;
+/// 2. writes [`output`](Session::output) to the socket and calls
+///    [`consume_output`](Session::consume_output) with what was written;
+/// 3. reads into [`read_buf`](Session::read_buf) (or [`feed`](Session::feed)s
+///    bytes) and calls [`poll_reply`](Session::poll_reply) until it returns
+///    `None`; each completion hands back the token with the reply or error;
+/// 4. on EOF or a read error calls [`close`](Session::close), after which
+///    `poll_reply` fails every pending request with the same error.
+///
+/// Replies are matched to requests first-in first-out. A request whose
+/// caller went away is [`abandon`](Session::abandon)ed: it keeps its slot and
+/// its reply is read and dropped, so the stream never shifts.
 ///
 /// ```
 /// use gibson_proto::{cmd, Reply, Session};
