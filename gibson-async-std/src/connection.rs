@@ -8,9 +8,7 @@ use std::time::{Duration, Instant};
 use async_io::Timer;
 use bytes::{Bytes, BytesMut};
 use futures_channel::oneshot;
-use gibson_proto::{
-    Command, Config, Error, Opcode, Pipeline, PipelineResults, Reply, RetryPolicy, Session,
-};
+use gibson_proto::{Command, Config, Error, Opcode, Pipeline, PipelineResults, Reply, Session};
 
 use crate::driver::{Driver, Message, Slots};
 use crate::stream::Stream;
@@ -305,10 +303,8 @@ impl Connection {
                 };
                 match self.attempt(&link, msg, rx).await {
                     Attempt::NotSent => continue,
-                    Attempt::Done(Err(Error::Io(_) | Error::ConnectionClosed { .. }))
-                        if !retried
-                            && self.inner.config.retry == RetryPolicy::Idempotent
-                            && op.is_idempotent() =>
+                    Attempt::Done(Err(ref e))
+                        if !retried && self.inner.config.retry.allows_resend(op, e) =>
                     {
                         retried = true;
                     }

@@ -6,7 +6,7 @@ use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
 use gibson_proto::{
-    Addr, Command, Config, Error, Opcode, Pipeline, PipelineResults, Reply, RetryPolicy, Session,
+    Addr, Command, Config, Error, Opcode, Pipeline, PipelineResults, Reply, Session,
 };
 
 /// A connected socket.
@@ -233,7 +233,7 @@ impl Connection {
         // Validate before touching the socket.
         let mut frame = bytes::BytesMut::new();
         cmd.encode(&mut frame, &self.config.limits)?;
-        let mut replies = self.round_trip(&frame, &[C::OPCODE], C::OPCODE.is_idempotent())?;
+        let mut replies = self.round_trip(&frame, &[C::OPCODE], true)?;
         let reply = replies
             .pop()
             .unwrap_or(Err(Error::ConnectionClosed { in_reply: false }))?;
@@ -241,14 +241,15 @@ impl Connection {
     }
 
     /// Writes `frames` and reads one reply per opcode, reconnecting and
-    /// resending once after a broken connection if `retry_ok` and the
+    /// resending once after a broken connection if `single` (one command,
+    /// not a pipeline) and the
     /// policy allow. After a failure mid-way, the replies that arrived are
     /// kept and the rest get the error.
     fn round_trip(
         &mut self,
         frames: &[u8],
         ops: &[Opcode],
-        retry_ok: bool,
+        single: bool,
     ) -> Result<Vec<Result<Reply, Error>>, Error> {
         let mut retried = false;
         loop {
@@ -259,10 +260,7 @@ impl Connection {
             };
             // Poisoned: never reuse a socket that may be out of step.
             self.disconnect();
-            let may_retry = !sent
-                || (retry_ok
-                    && self.config.retry == RetryPolicy::Idempotent
-                    && matches!(err, Error::Io(_) | Error::ConnectionClosed { .. }));
+            let may_retry = !sent || (single && self.config.retry.allows_resend(ops[0], &err));
             if may_retry && !retried && replies.is_empty() {
                 retried = true;
                 continue;

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::error::Error;
 use crate::limits::Limits;
+use crate::wire::Opcode;
 
 /// The server's default TCP port.
 pub const DEFAULT_PORT: u16 = 10128;
@@ -91,6 +92,27 @@ pub enum RetryPolicy {
     /// DEC, MINC, MDEC, LOCK or MLOCK.
     #[default]
     Idempotent,
+}
+
+impl RetryPolicy {
+    /// Whether a request for `op` that failed with `err` after it may have
+    /// reached the server is sent again (once) on a new connection: only
+    /// under [`RetryPolicy::Idempotent`], only for idempotent commands, and
+    /// only when the connection itself failed (I/O error or EOF), never
+    /// after a timeout, a protocol violation or a server reply.
+    ///
+    /// ```
+    /// use gibson_proto::{Error, Opcode, RetryPolicy};
+    /// let eof = Error::ConnectionClosed { in_reply: false };
+    /// assert!(RetryPolicy::Idempotent.allows_resend(Opcode::Get, &eof));
+    /// assert!(!RetryPolicy::Idempotent.allows_resend(Opcode::Inc, &eof));
+    /// assert!(!RetryPolicy::Never.allows_resend(Opcode::Get, &eof));
+    /// ```
+    pub fn allows_resend(self, op: Opcode, err: &Error) -> bool {
+        self == RetryPolicy::Idempotent
+            && op.is_idempotent()
+            && matches!(err, Error::Io(_) | Error::ConnectionClosed { .. })
+    }
 }
 
 /// Pool settings.

@@ -5,9 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::BytesMut;
-use gibson_proto::{
-    Command, Config, Error, Opcode, Pipeline, PipelineResults, Reply, RetryPolicy, Session,
-};
+use gibson_proto::{Command, Config, Error, Opcode, Pipeline, PipelineResults, Reply, Session};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
@@ -284,10 +282,8 @@ impl Connection {
                 };
                 match self.attempt(&link, msg, rx).await {
                     Attempt::NotSent => continue,
-                    Attempt::Done(Err(Error::Io(_) | Error::ConnectionClosed { .. }))
-                        if !retried
-                            && self.inner.config.retry == RetryPolicy::Idempotent
-                            && op.is_idempotent() =>
+                    Attempt::Done(Err(ref e))
+                        if !retried && self.inner.config.retry.allows_resend(op, e) =>
                     {
                         retried = true;
                     }
