@@ -240,11 +240,11 @@ impl Connection {
         C::decode(reply)
     }
 
-    /// Writes `frames` and reads one reply per opcode, reconnecting and
-    /// resending once after a broken connection if `single` (one command,
-    /// not a pipeline) and the
-    /// policy allow. After a failure mid-way, the replies that arrived are
-    /// kept and the rest get the error.
+    /// Writes `frames` and reads one reply per opcode. A request that was
+    /// never sent is resent on a new connection; a single command (not a
+    /// pipeline) is also resent once if the retry policy allows. After a
+    /// failure mid-way, the replies that arrived are kept and the rest get
+    /// the error.
     fn round_trip(
         &mut self,
         frames: &[u8],
