@@ -82,7 +82,7 @@ impl Write for Stream {
 
 /// Buffers above this are released after a request.
 const KEEP_BUFFER: usize = 256 * 1024;
-/// Bytes read per `read` call at least.
+/// Bytes read per `read` call at most.
 const READ_CHUNK: usize = 64 * 1024;
 
 /// A blocking connection: one request at a time, with timeouts on every
@@ -104,6 +104,8 @@ pub struct Connection {
     config: Config,
     stream: Option<Stream>,
     session: Session<()>,
+    /// Read buffer, allocated on first use.
+    scratch: Vec<u8>,
     connects: u64,
 }
 
@@ -149,6 +151,7 @@ impl Connection {
             session: Session::new(config.limits),
             config,
             stream: None,
+            scratch: Vec::new(),
             connects: 0,
         })
     }
@@ -324,22 +327,19 @@ impl Connection {
             if let Err(e) = stream.set_timeouts(Some(remaining)) {
                 return Err((e.into(), true));
             }
-            let want = self.session.wanted().max(READ_CHUNK);
-            let buf = self.session.read_buf();
-            let start = buf.len();
-            buf.resize(start + want, 0);
-            match stream.read(&mut buf[start..]) {
+            // Read into a buffer allocated once per connection and feed
+            // only what arrived: no zero-filling of a large buffer per read.
+            if self.scratch.is_empty() {
+                self.scratch = vec![0; READ_CHUNK];
+            }
+            match stream.read(&mut self.scratch) {
                 Ok(0) => {
-                    buf.truncate(start);
-                    let in_reply = start > 0;
+                    let in_reply = !self.session.read_buf().is_empty();
                     return Err((Error::ConnectionClosed { in_reply }, true));
                 }
-                Ok(n) => buf.truncate(start + n),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(start),
-                Err(e) => {
-                    buf.truncate(start);
-                    return Err((timed_out(e), true));
-                }
+                Ok(n) => self.session.feed(&self.scratch[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err((timed_out(e), true)),
             }
         }
         self.session.shrink_buffers(KEEP_BUFFER);

@@ -121,16 +121,11 @@ impl Pool {
     /// ```
     pub fn pick(&self) -> &Connection {
         let members = &self.inner.members;
-        let mut best = &members[0];
-        let mut best_key = (usize::MAX, true);
-        for m in members {
-            let key = (m.in_flight(), !m.is_connected());
-            if key < best_key {
-                best = m;
-                best_key = key;
-            }
-        }
-        best
+        // `Config::validate` guarantees at least one member.
+        members
+            .iter()
+            .min_by_key(|m| (m.in_flight(), !m.is_connected()))
+            .unwrap_or(&members[0])
     }
 
     async fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, Error> {
