@@ -25,6 +25,7 @@
 
 mod connection;
 mod driver;
+mod mux;
 mod pool;
 mod stream;
 

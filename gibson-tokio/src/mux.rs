@@ -1,0 +1,549 @@
+//! Where callers meet the driver.
+//!
+//! A caller encodes its request straight into the shared output buffer and
+//! takes a slot; the driver takes the buffer as a whole, writes it, and
+//! fills the slots as replies arrive, waking each caller once. A pipeline
+//! is one slot however many commands it holds. Response deadlines are kept
+//! in the slots and enforced by the driver with one timer, so a request
+//! costs no timer of its own, no channel and no allocation.
+//!
+//! A slot lives until both sides are done with it: the caller has taken
+//! its result (or gone away) and the driver owes it no more replies. So a
+//! late reply can never land in a reused slot.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use bytes::BytesMut;
+use gibson_proto::{Command, Error, Limits, Opcode, Reply, RequestId, Session};
+use tokio::time::{Instant, Sleep};
+
+/// The outcome of one command.
+pub(crate) type Outcome = Result<Reply, Error>;
+
+/// Callers stop queueing while this much output waits for the driver.
+pub(crate) const WRITE_HIGH_WATER: usize = 1024 * 1024;
+
+/// What a request resolves to.
+#[derive(Debug)]
+pub(crate) enum Delivery {
+    /// The reply to a single command, or the error that ended the connection.
+    One(Outcome),
+    /// One outcome per command of a pipeline, in order.
+    Many(Vec<Outcome>),
+    /// The request as a whole failed (its deadline passed).
+    Failed(Error),
+    /// The request never reached the driver: always safe to resend.
+    NotSent,
+}
+
+/// Something that can be queued: one command or an encoded pipeline.
+pub(crate) trait Request {
+    /// Commands (and so replies) in the request.
+    fn count(&self) -> usize;
+    /// Appends the frames to `out`; writes nothing on error.
+    fn encode(&self, out: &mut BytesMut, limits: &Limits) -> Result<(), Error>;
+    /// Queues one token per command.
+    fn queue(&self, queued: &mut Vec<(Opcode, u32)>, slot: u32);
+}
+
+/// A single command.
+pub(crate) struct One<C>(pub(crate) C);
+
+impl<C: Command> Request for One<C> {
+    fn count(&self) -> usize {
+        1
+    }
+
+    fn encode(&self, out: &mut BytesMut, limits: &Limits) -> Result<(), Error> {
+        self.0.encode(out, limits)
+    }
+
+    fn queue(&self, queued: &mut Vec<(Opcode, u32)>, slot: u32) {
+        queued.push((C::OPCODE, slot));
+    }
+}
+
+/// An encoded pipeline.
+pub(crate) struct Batch<'a> {
+    pub(crate) ops: &'a [Opcode],
+    pub(crate) frames: &'a [u8],
+}
+
+impl Request for Batch<'_> {
+    fn count(&self) -> usize {
+        self.ops.len()
+    }
+
+    fn encode(&self, out: &mut BytesMut, _limits: &Limits) -> Result<(), Error> {
+        // Validated when the pipeline was built.
+        out.extend_from_slice(self.frames);
+        Ok(())
+    }
+
+    fn queue(&self, queued: &mut Vec<(Opcode, u32)>, slot: u32) {
+        queued.extend(self.ops.iter().map(|&op| (op, slot)));
+    }
+}
+
+/// The state shared by one connection's handles and its driver.
+pub(crate) struct Mux {
+    state: Mutex<State>,
+    /// Mirrors `State::up` for lock-free checks.
+    up: AtomicBool,
+    limits: Limits,
+    max_in_flight: usize,
+}
+
+const NO_SLOT: u32 = u32::MAX;
+
+struct State {
+    /// A driver is running.
+    up: bool,
+    /// Encoded requests the driver has not taken yet.
+    out: BytesMut,
+    /// Their tokens, in order.
+    queued: Vec<(Opcode, u32)>,
+    slots: Vec<Slot>,
+    free: u32,
+    /// Replies owed over all slots: the requests in flight.
+    owed: usize,
+    /// No deadline of a waiting slot is earlier than this.
+    earliest: Option<Instant>,
+    driver: Option<Waker>,
+    /// Callers waiting for room.
+    blocked: Vec<Waker>,
+    /// Every handle is gone: the driver stops once idle.
+    handles_gone: bool,
+}
+
+struct Slot {
+    /// Replies the driver still owes this slot.
+    owed: u32,
+    /// Commands in the request.
+    count: u32,
+    /// The session id of its first command, once the driver took it.
+    first: Option<RequestId>,
+    caller: Caller,
+    next_free: u32,
+}
+
+enum Caller {
+    Free,
+    Waiting {
+        waker: Waker,
+        deadline: Instant,
+        timeout: Duration,
+        /// Replies so far, for a pipeline.
+        replies: Option<Vec<Outcome>>,
+    },
+    Ready(Delivery),
+    /// The caller took its result or went away.
+    Gone,
+}
+
+/// What an attempt to queue a request came to.
+enum Queued {
+    Slot(u32, Option<Waker>),
+    Full,
+    Down,
+}
+
+impl Mux {
+    pub(crate) fn new(limits: Limits, max_in_flight: usize) -> Mux {
+        Mux {
+            state: Mutex::new(State {
+                up: false,
+                out: BytesMut::new(),
+                queued: Vec::new(),
+                slots: Vec::new(),
+                free: NO_SLOT,
+                owed: 0,
+                earliest: None,
+                driver: None,
+                blocked: Vec::new(),
+                handles_gone: false,
+            }),
+            up: AtomicBool::new(false),
+            limits,
+            max_in_flight: max_in_flight.max(1),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Nothing panics while holding the lock; if something ever did,
+        // the state is still consistent slot by slot.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `true` while a driver runs.
+    pub(crate) fn is_up(&self) -> bool {
+        self.up.load(Ordering::Acquire)
+    }
+
+    /// A new driver is about to run: requests may be queued again.
+    pub(crate) fn start(&self) {
+        let mut st = self.lock();
+        st.up = true;
+        self.up.store(true, Ordering::Release);
+    }
+
+    /// Every handle is gone.
+    pub(crate) fn close(&self) {
+        let driver = {
+            let mut st = self.lock();
+            st.handles_gone = true;
+            st.driver.take()
+        };
+        if let Some(w) = driver {
+            w.wake();
+        }
+    }
+
+    /// Queues `req` (unless `pending` already holds its slot) and waits
+    /// for its delivery. `Err` is an invalid argument: nothing was queued.
+    pub(crate) fn call<'a, R: Request>(
+        &'a self,
+        req: &'a mut R,
+        deadline: Instant,
+        timeout: Duration,
+    ) -> Call<'a, R> {
+        Call {
+            mux: self,
+            req,
+            deadline,
+            timeout,
+            slot: None,
+            wait: None,
+            finished: false,
+        }
+    }
+
+    // ---- the driver's side ----
+
+    /// Registers the driver's waker; takes the queued requests into
+    /// `session` unless `session`'s output is already at the high-water
+    /// mark. Returns whether anything was taken, the earliest deadline and
+    /// whether the driver should stop once idle.
+    pub(crate) fn take(
+        &self,
+        session: &mut Session<u32>,
+        waker: &Waker,
+        wakers: &mut Vec<Waker>,
+    ) -> (bool, Option<Instant>, bool) {
+        let mut st = self.lock();
+        if !st.driver.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            st.driver = Some(waker.clone());
+        }
+        let mut took = false;
+        if !st.queued.is_empty() && session.output().len() < WRITE_HIGH_WATER {
+            took = true;
+            let st = &mut *st;
+            if session.output().is_empty() {
+                std::mem::swap(&mut st.out, session.output_mut());
+            } else {
+                session.output_mut().extend_from_slice(&st.out);
+                st.out.clear();
+            }
+            for (op, slot) in st.queued.drain(..) {
+                let id = session.push(op, slot);
+                if let Some(s) = st.slots.get_mut(slot as usize) {
+                    s.first.get_or_insert(id);
+                }
+            }
+            wakers.append(&mut st.blocked);
+        }
+        (took, st.earliest, st.handles_gone && st.queued.is_empty())
+    }
+
+    /// Hands replies to their slots.
+    pub(crate) fn deliver(&self, done: &mut Vec<(u32, Outcome)>, wakers: &mut Vec<Waker>) {
+        let mut st = self.lock();
+        for (slot, outcome) in done.drain(..) {
+            st.deliver(slot, outcome, wakers);
+        }
+        if st.owed < self.max_in_flight {
+            wakers.append(&mut st.blocked);
+        }
+    }
+
+    /// Fails the waiting requests whose deadline has passed; their replies
+    /// will be read and dropped.
+    pub(crate) fn expire(&self, session: &mut Session<u32>, wakers: &mut Vec<Waker>) {
+        let now = Instant::now();
+        let mut st = self.lock();
+        let st = &mut *st;
+        let mut earliest: Option<Instant> = None;
+        for slot in st.slots.iter_mut() {
+            let Caller::Waiting {
+                deadline, timeout, ..
+            } = &slot.caller
+            else {
+                continue;
+            };
+            if *deadline > now {
+                earliest = Some(earliest.map_or(*deadline, |e| e.min(*deadline)));
+                continue;
+            }
+            let err = Error::Timeout {
+                what: "response",
+                after: *timeout,
+            };
+            if let Caller::Waiting { waker, .. } =
+                std::mem::replace(&mut slot.caller, Caller::Ready(Delivery::Failed(err)))
+            {
+                wakers.push(waker);
+            }
+            // Commands already in the session are abandoned there (their
+            // replies are dropped without a completion); commands not yet
+            // taken will be, and their replies are dropped on delivery.
+            if let Some(first) = slot.first {
+                for k in 0..u64::from(slot.count) {
+                    if session.abandon(RequestId(first.0 + k)).is_some() {
+                        slot.owed = slot.owed.saturating_sub(1);
+                        st.owed = st.owed.saturating_sub(1);
+                    }
+                }
+            }
+        }
+        st.earliest = earliest;
+        if st.owed < self.max_in_flight {
+            wakers.append(&mut st.blocked);
+        }
+    }
+
+    /// The driver is done: requests it never took are handed back unsent,
+    /// and no more are queued until a new driver starts.
+    pub(crate) fn stop(&self, wakers: &mut Vec<Waker>) {
+        let mut st = self.lock();
+        let st = &mut *st;
+        st.up = false;
+        self.up.store(false, Ordering::Release);
+        st.out.clear();
+        for (_, slot) in std::mem::take(&mut st.queued) {
+            st.owed = st.owed.saturating_sub(1);
+            let Some(s) = st.slots.get_mut(slot as usize) else {
+                continue;
+            };
+            s.owed = s.owed.saturating_sub(1);
+            if let Caller::Waiting { .. } = s.caller {
+                if let Caller::Waiting { waker, .. } =
+                    std::mem::replace(&mut s.caller, Caller::Ready(Delivery::NotSent))
+                {
+                    wakers.push(waker);
+                }
+            }
+            if s.owed == 0 && matches!(s.caller, Caller::Gone) {
+                st.release(slot);
+            }
+        }
+        st.earliest = None;
+        st.driver = None;
+        wakers.append(&mut st.blocked);
+    }
+}
+
+impl State {
+    fn alloc(&mut self, slot: Slot) -> u32 {
+        if self.free != NO_SLOT {
+            let index = self.free;
+            let s = &mut self.slots[index as usize];
+            self.free = s.next_free;
+            *s = slot;
+            index
+        } else {
+            self.slots.push(slot);
+            (self.slots.len() - 1) as u32
+        }
+    }
+
+    fn release(&mut self, index: u32) {
+        if let Some(s) = self.slots.get_mut(index as usize) {
+            s.caller = Caller::Free;
+            s.first = None;
+            s.next_free = self.free;
+            self.free = index;
+        }
+    }
+
+    fn deliver(&mut self, index: u32, outcome: Outcome, wakers: &mut Vec<Waker>) {
+        let Some(slot) = self.slots.get_mut(index as usize) else {
+            return;
+        };
+        if slot.owed == 0 {
+            return;
+        }
+        slot.owed -= 1;
+        self.owed -= 1;
+        match &mut slot.caller {
+            Caller::Waiting {
+                replies: Some(replies),
+                ..
+            } => {
+                replies.push(outcome);
+                if slot.owed == 0 {
+                    if let Caller::Waiting {
+                        waker,
+                        replies: Some(replies),
+                        ..
+                    } = std::mem::replace(&mut slot.caller, Caller::Free)
+                    {
+                        slot.caller = Caller::Ready(Delivery::Many(replies));
+                        wakers.push(waker);
+                    }
+                }
+            }
+            Caller::Waiting { replies: None, .. } => {
+                if let Caller::Waiting { waker, .. } =
+                    std::mem::replace(&mut slot.caller, Caller::Ready(Delivery::One(outcome)))
+                {
+                    wakers.push(waker);
+                }
+            }
+            Caller::Gone if slot.owed == 0 => self.release(index),
+            // Timed out or gone: the reply is dropped.
+            _ => {}
+        }
+    }
+}
+
+/// A request on its way: queues on first poll, then waits for its slot.
+pub(crate) struct Call<'a, R> {
+    mux: &'a Mux,
+    // `&mut` only so that the future is `Send` whenever `R` is, without
+    // requiring `R: Sync`.
+    req: &'a mut R,
+    deadline: Instant,
+    timeout: Duration,
+    slot: Option<u32>,
+    /// Armed only while waiting for room.
+    wait: Option<Pin<Box<Sleep>>>,
+    /// Resolved: polling again does not queue again.
+    finished: bool,
+}
+
+impl<R: Request> Call<'_, R> {
+    fn queue(&mut self, st: &mut State, waker: &Waker) -> Result<Queued, Error> {
+        if !st.up {
+            return Ok(Queued::Down);
+        }
+        let count = self.req.count();
+        if (st.owed > 0 && st.owed + count > self.mux.max_in_flight)
+            || st.out.len() >= WRITE_HIGH_WATER
+        {
+            st.blocked.push(waker.clone());
+            return Ok(Queued::Full);
+        }
+        self.req.encode(&mut st.out, &self.mux.limits)?;
+        let slot = st.alloc(Slot {
+            owed: count as u32,
+            count: count as u32,
+            first: None,
+            caller: Caller::Waiting {
+                waker: waker.clone(),
+                deadline: self.deadline,
+                timeout: self.timeout,
+                replies: (count != 1).then(|| Vec::with_capacity(count)),
+            },
+            next_free: NO_SLOT,
+        });
+        self.req.queue(&mut st.queued, slot);
+        st.owed += count;
+        if st.earliest.is_none_or(|e| self.deadline < e) {
+            st.earliest = Some(self.deadline);
+        }
+        Ok(Queued::Slot(slot, st.driver.take()))
+    }
+}
+
+impl<R: Request> Future for Call<'_, R> {
+    type Output = Result<Delivery, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        if this.finished {
+            return Poll::Ready(Ok(Delivery::NotSent));
+        }
+        let Some(index) = this.slot else {
+            let queued = {
+                let mut st = this.mux.lock();
+                this.queue(&mut st, cx.waker())
+            };
+            let queued = match queued {
+                Ok(queued) => queued,
+                Err(e) => {
+                    this.finished = true;
+                    return Poll::Ready(Err(e));
+                }
+            };
+            return match queued {
+                Queued::Slot(index, driver) => {
+                    this.slot = Some(index);
+                    if let Some(w) = driver {
+                        w.wake();
+                    }
+                    Poll::Pending
+                }
+                Queued::Down => {
+                    this.finished = true;
+                    Poll::Ready(Ok(Delivery::NotSent))
+                }
+                Queued::Full => {
+                    let deadline = this.deadline;
+                    let wait = this
+                        .wait
+                        .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+                    match wait.as_mut().poll(cx) {
+                        Poll::Ready(()) => {
+                            this.finished = true;
+                            Poll::Ready(Ok(Delivery::Failed(Error::Timeout {
+                                what: "response",
+                                after: this.timeout,
+                            })))
+                        }
+                        Poll::Pending => Poll::Pending,
+                    }
+                }
+            };
+        };
+        let mut st = this.mux.lock();
+        let st = &mut *st;
+        let Some(slot) = st.slots.get_mut(index as usize) else {
+            return Poll::Ready(Ok(Delivery::NotSent));
+        };
+        if let Caller::Waiting { waker, .. } = &mut slot.caller {
+            if !waker.will_wake(cx.waker()) {
+                *waker = cx.waker().clone();
+            }
+            return Poll::Pending;
+        }
+        let delivery = match std::mem::replace(&mut slot.caller, Caller::Gone) {
+            Caller::Ready(delivery) => delivery,
+            // Not reachable: a slot stays ours until we take its result.
+            _ => Delivery::NotSent,
+        };
+        if slot.owed == 0 {
+            st.release(index);
+        }
+        this.slot = None;
+        this.finished = true;
+        Poll::Ready(Ok(delivery))
+    }
+}
+
+impl<R> Drop for Call<'_, R> {
+    fn drop(&mut self) {
+        let Some(index) = self.slot else { return };
+        let mut st = self.mux.lock();
+        if let Some(slot) = st.slots.get_mut(index as usize) {
+            slot.caller = Caller::Gone;
+            if slot.owed == 0 {
+                st.release(index);
+            }
+        }
+    }
+}
