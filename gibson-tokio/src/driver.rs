@@ -66,7 +66,9 @@ impl Driver {
             let mut progress = false;
 
             // 1. Take what callers queued.
-            let (took, earliest, stop) = self.mux.take(&mut self.session, cx.waker(), &mut self.wakers);
+            let (took, earliest, stop) =
+                self.mux
+                    .take(&mut self.session, cx.waker(), &mut self.wakers);
             progress |= took;
             self.wake();
 
