@@ -2,6 +2,7 @@
 //! with as few syscalls as possible, reads into a large buffer and hands
 //! replies back in order through the proto [`Session`].
 
+use std::collections::VecDeque;
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -16,6 +17,8 @@ use crate::stream::Stream;
 
 /// Read buffer: reserve this much spare room before each read.
 const READ_CHUNK: usize = 64 * 1024;
+/// Replies handed over per turn before the driver lets woken callers run.
+const HAND_OVER_CHUNK: usize = 32;
 /// Buffers above this are released when empty.
 const KEEP_BUFFER: usize = 256 * 1024;
 
@@ -27,8 +30,8 @@ pub(crate) struct Driver {
     /// Fires at the earliest response deadline.
     timer: Pin<Box<Sleep>>,
     armed: Option<Instant>,
-    /// Completions read but not yet handed over (reused buffer).
-    done: Vec<(u32, Outcome)>,
+    /// Completions read but not yet handed over.
+    done: VecDeque<(u32, Outcome)>,
     /// Callers to wake once the lock is released (reused buffer).
     wakers: Vec<Waker>,
     stopped: bool,
@@ -42,7 +45,7 @@ impl Driver {
             session,
             timer: Box::pin(tokio::time::sleep_until(Instant::now())),
             armed: None,
-            done: Vec::new(),
+            done: VecDeque::new(),
             wakers: Vec::new(),
             stopped: false,
         }
@@ -104,7 +107,7 @@ impl Driver {
                     Poll::Pending => {}
                 }
             }
-            self.hand_over();
+            let more = self.hand_over(true);
 
             // 4. Deadlines.
             if let Some(at) = earliest {
@@ -129,21 +132,42 @@ impl Driver {
                     return Poll::Ready(());
                 }
             }
+            if more {
+                // Let the callers just woken queue their next requests, so
+                // that they are written while the rest of the replies are
+                // handed over: the server works while we do.
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
             if !progress {
                 return Poll::Pending;
             }
         }
     }
 
-    /// Completes every request whose reply (or failure) is known.
-    fn hand_over(&mut self) {
+    /// Completes the requests whose reply (or failure) is known, at most
+    /// `HAND_OVER_CHUNK` of them when `chunked`; `true` if some were kept
+    /// for the next turn.
+    ///
+    /// Handing replies over a chunk at a time lets the callers woken by one
+    /// chunk queue their next requests before the next chunk is handed
+    /// over: those are written at once, and the server works on them while
+    /// the rest are handed over instead of waiting for the whole batch.
+    fn hand_over(&mut self, chunked: bool) -> bool {
         while let Some(done) = self.session.poll_reply() {
-            self.done.push((done.token, done.result));
+            self.done.push_back((done.token, done.result));
         }
-        if !self.done.is_empty() {
-            self.mux.deliver(&mut self.done, &mut self.wakers);
-            self.wake();
+        if self.done.is_empty() {
+            return false;
         }
+        let n = if chunked {
+            self.done.len().min(HAND_OVER_CHUNK)
+        } else {
+            self.done.len()
+        };
+        self.mux.deliver(self.done.drain(..n), &mut self.wakers);
+        self.wake();
+        !self.done.is_empty()
     }
 
     /// Fails what is in flight, hands back what was never taken, and lets
@@ -155,7 +179,7 @@ impl Driver {
         self.stopped = true;
         self.session
             .fail(Error::ConnectionClosed { in_reply: false });
-        self.hand_over();
+        self.hand_over(false);
         self.mux.stop(&mut self.wakers);
         self.wake();
     }

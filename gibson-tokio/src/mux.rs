@@ -261,9 +261,13 @@ impl Mux {
     }
 
     /// Hands replies to their slots.
-    pub(crate) fn deliver(&self, done: &mut Vec<(u32, Outcome)>, wakers: &mut Vec<Waker>) {
+    pub(crate) fn deliver(
+        &self,
+        done: impl Iterator<Item = (u32, Outcome)>,
+        wakers: &mut Vec<Waker>,
+    ) {
         let mut st = self.lock();
-        for (slot, outcome) in done.drain(..) {
+        for (slot, outcome) in done {
             st.deliver(slot, outcome, wakers);
         }
         if st.owed < self.max_in_flight {

@@ -120,7 +120,7 @@ async fn a_pipeline_timeout_leaves_the_connection_in_step() {
     let impatient = conn.with_response_timeout(Duration::from_millis(20));
     let mut pipe = impatient.pipeline();
     for i in 0..20 {
-        pipe.get::<String>(format!("{p}{i}"));
+        let _ = pipe.get::<String>(format!("{p}{i}"));
     }
     let err = impatient.run(pipe).await.unwrap_err();
     assert!(is_response_timeout(&err), "{err}");
