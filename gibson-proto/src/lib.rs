@@ -42,6 +42,7 @@ mod stats;
 mod wire;
 
 pub mod cmd;
+pub mod mux;
 pub mod server;
 
 pub use command::{Command, LockTime, MetaField, Ttl};

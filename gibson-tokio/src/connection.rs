@@ -5,11 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gibson_proto::{Command, Config, Error, Opcode, Pipeline, PipelineResults, Session};
-use tokio::time::Instant;
+use std::time::Instant;
 
 use crate::driver::Driver;
-use crate::mux::{Batch, Delivery, Mux, One, Request};
 use crate::stream::Stream;
+use gibson_proto::mux::{Batch, Delivery, Mux, One, Request};
 
 /// A cheap-to-clone handle to one multiplexed connection.
 ///
@@ -259,7 +259,7 @@ impl Connection {
         // dropping connections must not make this loop forever.
         for _ in 0..8 {
             if !self.inner.mux.is_up() {
-                match tokio::time::timeout_at(deadline, self.link()).await {
+                match tokio::time::timeout_at(deadline.into(), self.link()).await {
                     Ok(linked) => linked?,
                     Err(_) => {
                         return Err(Error::Timeout {

@@ -12,8 +12,8 @@ use gibson_proto::{Error, Session};
 use tokio::io::AsyncWrite;
 use tokio::time::{Instant, Sleep};
 
-use crate::mux::{Mux, Outcome};
 use crate::stream::Stream;
+use gibson_proto::mux::{Mux, Outcome};
 
 /// Read buffer: reserve this much spare room before each read.
 const READ_CHUNK: usize = 64 * 1024;
@@ -29,7 +29,7 @@ pub(crate) struct Driver {
     session: Session<u32>,
     /// Fires at the earliest response deadline.
     timer: Pin<Box<Sleep>>,
-    armed: Option<Instant>,
+    armed: Option<std::time::Instant>,
     /// Completions read but not yet handed over.
     done: VecDeque<(u32, Outcome)>,
     /// Callers to wake once the lock is released (reused buffer).
@@ -112,12 +112,16 @@ impl Driver {
             // 4. Deadlines.
             if let Some(at) = earliest {
                 if self.armed != Some(at) {
-                    self.timer.as_mut().reset(at);
+                    self.timer.as_mut().reset(Instant::from_std(at));
                     self.armed = Some(at);
                 }
                 if self.timer.as_mut().poll(cx).is_ready() {
                     self.armed = None;
-                    self.mux.expire(&mut self.session, &mut self.wakers);
+                    self.mux.expire(
+                        std::time::Instant::now(),
+                        &mut self.session,
+                        &mut self.wakers,
+                    );
                     self.wake();
                     progress = true;
                 }

@@ -25,7 +25,6 @@
 
 mod connection;
 mod driver;
-mod mux;
 mod pool;
 mod stream;
 

@@ -129,6 +129,10 @@ impl Pool {
     }
 
     async fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, Error> {
+        // Uncontended: no timer.
+        if let Ok(permit) = self.inner.permits.try_acquire() {
+            return Ok(permit);
+        }
         let wait = self.inner.config.pool.wait_timeout;
         match tokio::time::timeout(wait, self.inner.permits.acquire()).await {
             Ok(Ok(permit)) => Ok(permit),

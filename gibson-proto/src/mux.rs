@@ -1,15 +1,24 @@
-//! Where callers meet the driver.
+//! The multiplexer: where the callers of an async connection meet the one
+//! task (the *driver*) that owns its socket. Runtime-neutral: it knows
+//! wakers and instants, never sockets, tasks or timers, so each async
+//! runtime crate is a short driver loop around it and a [`Session`].
 //!
-//! A caller encodes its request straight into the shared output buffer and
-//! takes a slot; the driver takes the buffer as a whole, writes it, and
-//! fills the slots as replies arrive, waking each caller once. A pipeline
-//! is one slot however many commands it holds. Response deadlines are kept
-//! in the slots and enforced by the driver with one timer, so a request
-//! costs no timer of its own, no channel and no allocation.
+//! A caller's [`Call`] encodes its request straight into the shared output
+//! buffer and takes a slot; the driver [`take`](Mux::take)s the buffer as a
+//! whole, writes it, and [`deliver`](Mux::deliver)s replies to the slots as
+//! they arrive, waking each caller once. A pipeline is one slot however
+//! many commands it holds. Response deadlines live in the slots; the driver
+//! keeps one timer at [`take`](Mux::take)'s earliest deadline and calls
+//! [`expire`](Mux::expire) when it fires. So a request costs no timer of
+//! its own, no channel and, once the slots are warm, no allocation.
 //!
 //! A slot lives until both sides are done with it: the caller has taken
-//! its result (or gone away) and the driver owes it no more replies. So a
-//! late reply can never land in a reused slot.
+//! its result (or gone away) and the driver owes it no more replies, so a
+//! late reply can never land in a reused slot. A caller that goes away
+//! leaves its requests in the session; their replies are read and dropped.
+//!
+//! Most users never touch this module: it is the engine of
+//! `gibson-tokio`'s and `gibson-async-std`'s `Connection`.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -18,19 +27,27 @@ use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use std::time::Instant;
+
 use bytes::BytesMut;
-use gibson_proto::{Command, Error, Limits, Opcode, Reply, RequestId, Session};
-use tokio::time::{Instant, Sleep};
+
+use crate::command::Command;
+use crate::error::Error;
+use crate::limits::Limits;
+use crate::reply::Reply;
+use crate::session::{RequestId, Session};
+use crate::wire::Opcode;
 
 /// The outcome of one command.
-pub(crate) type Outcome = Result<Reply, Error>;
+pub type Outcome = Result<Reply, Error>;
 
-/// Callers stop queueing while this much output waits for the driver.
-pub(crate) const WRITE_HIGH_WATER: usize = 1024 * 1024;
+/// Callers wait while this much output waits for the driver, and the
+/// driver takes no more while this much is unwritten.
+pub const WRITE_HIGH_WATER: usize = 1024 * 1024;
 
-/// What a request resolves to.
+/// What a [`Call`] resolves to.
 #[derive(Debug)]
-pub(crate) enum Delivery {
+pub enum Delivery {
     /// The reply to a single command, or the error that ended the connection.
     One(Outcome),
     /// One outcome per command of a pipeline, in order.
@@ -41,8 +58,8 @@ pub(crate) enum Delivery {
     NotSent,
 }
 
-/// Something that can be queued: one command or an encoded pipeline.
-pub(crate) trait Request {
+/// Something that can be queued: [`One`] command or a [`Batch`].
+pub trait Request {
     /// Commands (and so replies) in the request.
     fn count(&self) -> usize;
     /// Appends the frames to `out`; writes nothing on error.
@@ -52,7 +69,8 @@ pub(crate) trait Request {
 }
 
 /// A single command.
-pub(crate) struct One<C>(pub(crate) C);
+#[derive(Debug)]
+pub struct One<C>(pub C);
 
 impl<C: Command> Request for One<C> {
     fn count(&self) -> usize {
@@ -68,10 +86,13 @@ impl<C: Command> Request for One<C> {
     }
 }
 
-/// An encoded pipeline.
-pub(crate) struct Batch<'a> {
-    pub(crate) ops: &'a [Opcode],
-    pub(crate) frames: &'a [u8],
+/// An encoded pipeline (see [`Pipeline`](crate::Pipeline)).
+#[derive(Debug)]
+pub struct Batch<'a> {
+    /// The opcode of each command, in order.
+    pub ops: &'a [Opcode],
+    /// The frames, already validated.
+    pub frames: &'a [u8],
 }
 
 impl Request for Batch<'_> {
@@ -90,8 +111,10 @@ impl Request for Batch<'_> {
     }
 }
 
-/// The state shared by one connection's handles and its driver.
-pub(crate) struct Mux {
+/// The state shared by one connection's handles and its driver; it
+/// outlives drivers: after a reconnect a new driver [`start`](Mux::start)s
+/// on the same `Mux`.
+pub struct Mux {
     state: Mutex<State>,
     /// Mirrors `State::up` for lock-free checks.
     up: AtomicBool,
@@ -115,8 +138,8 @@ struct State {
     /// No deadline of a waiting slot is earlier than this.
     earliest: Option<Instant>,
     driver: Option<Waker>,
-    /// Callers waiting for room.
-    blocked: Vec<Waker>,
+    /// Callers waiting for room, with their deadlines.
+    blocked: Vec<(Waker, Instant)>,
     /// Every handle is gone: the driver stops once idle.
     handles_gone: bool,
 }
@@ -146,15 +169,33 @@ enum Caller {
     Gone,
 }
 
-/// What an attempt to queue a request came to.
+/// What an attempt to queue a request came to; each may carry the driver's
+/// waker, to be woken once the lock is released.
 enum Queued {
     Slot(u32, Option<Waker>),
-    Full,
+    Full(Option<Waker>),
     Down,
 }
 
+impl std::fmt::Debug for Mux {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mux")
+            .field("up", &self.is_up())
+            .field("max_in_flight", &self.max_in_flight)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Mux {
-    pub(crate) fn new(limits: Limits, max_in_flight: usize) -> Mux {
+    /// A multiplexer enforcing `limits` on encoded requests and letting at
+    /// most `max_in_flight` requests wait for replies (a larger pipeline
+    /// still goes, alone).
+    ///
+    /// ```
+    /// let mux = gibson_proto::mux::Mux::new(Default::default(), 4096);
+    /// assert!(!mux.is_up()); // no driver yet: calls resolve to `NotSent`
+    /// ```
+    pub fn new(limits: Limits, max_in_flight: usize) -> Mux {
         Mux {
             state: Mutex::new(State {
                 up: false,
@@ -181,19 +222,19 @@ impl Mux {
     }
 
     /// `true` while a driver runs.
-    pub(crate) fn is_up(&self) -> bool {
+    pub fn is_up(&self) -> bool {
         self.up.load(Ordering::Acquire)
     }
 
     /// A new driver is about to run: requests may be queued again.
-    pub(crate) fn start(&self) {
+    pub fn start(&self) {
         let mut st = self.lock();
         st.up = true;
         self.up.store(true, Ordering::Release);
     }
 
-    /// Every handle is gone.
-    pub(crate) fn close(&self) {
+    /// Every handle is gone: the driver stops once nothing is in flight.
+    pub fn close(&self) {
         let driver = {
             let mut st = self.lock();
             st.handles_gone = true;
@@ -204,9 +245,12 @@ impl Mux {
         }
     }
 
-    /// Queues `req` (unless `pending` already holds its slot) and waits
-    /// for its delivery. `Err` is an invalid argument: nothing was queued.
-    pub(crate) fn call<'a, R: Request>(
+    /// A future that queues `req` on first poll and resolves to its
+    /// delivery; `Err` is an invalid argument, and then nothing was queued.
+    /// The driver fails it once `deadline` passes (`timeout` is what the
+    /// error reports). Dropping it abandons the request without
+    /// desynchronising the connection.
+    pub fn call<'a, R: Request>(
         &'a self,
         req: &'a mut R,
         deadline: Instant,
@@ -218,18 +262,19 @@ impl Mux {
             deadline,
             timeout,
             slot: None,
-            wait: None,
+            blocked: false,
             finished: false,
         }
     }
 
     // ---- the driver's side ----
 
-    /// Registers the driver's waker; takes the queued requests into
-    /// `session` unless `session`'s output is already at the high-water
-    /// mark. Returns whether anything was taken, the earliest deadline and
-    /// whether the driver should stop once idle.
-    pub(crate) fn take(
+    /// For the driver: registers its waker and moves the queued requests
+    /// into `session` (unless its output is at [`WRITE_HIGH_WATER`]).
+    /// Returns whether anything was taken, the earliest deadline to arm a
+    /// timer for, and whether the driver should stop once idle. Callers to
+    /// wake are appended to `wakers`: wake them after this returns.
+    pub fn take(
         &self,
         session: &mut Session<u32>,
         waker: &Waker,
@@ -255,30 +300,27 @@ impl Mux {
                     s.first.get_or_insert(id);
                 }
             }
-            wakers.append(&mut st.blocked);
+            wake_blocked(&mut st.blocked, wakers);
         }
         (took, st.earliest, st.handles_gone && st.queued.is_empty())
     }
 
-    /// Hands replies to their slots.
-    pub(crate) fn deliver(
-        &self,
-        done: impl Iterator<Item = (u32, Outcome)>,
-        wakers: &mut Vec<Waker>,
-    ) {
+    /// For the driver: hands completions (from
+    /// [`Session::poll_reply`]) to their slots.
+    pub fn deliver(&self, done: impl Iterator<Item = (u32, Outcome)>, wakers: &mut Vec<Waker>) {
         let mut st = self.lock();
         for (slot, outcome) in done {
             st.deliver(slot, outcome, wakers);
         }
         if st.owed < self.max_in_flight {
-            wakers.append(&mut st.blocked);
+            wake_blocked(&mut st.blocked, wakers);
         }
     }
 
-    /// Fails the waiting requests whose deadline has passed; their replies
-    /// will be read and dropped.
-    pub(crate) fn expire(&self, session: &mut Session<u32>, wakers: &mut Vec<Waker>) {
-        let now = Instant::now();
+    /// For the driver, when its timer fires: fails the requests whose
+    /// deadline is past `now` (their replies will be read and dropped) and
+    /// wakes the callers waiting for room past theirs.
+    pub fn expire(&self, now: Instant, session: &mut Session<u32>, wakers: &mut Vec<Waker>) {
         let mut st = self.lock();
         let st = &mut *st;
         let mut earliest: Option<Instant> = None;
@@ -314,15 +356,26 @@ impl Mux {
                 }
             }
         }
+        let mut i = 0;
+        while i < st.blocked.len() {
+            let deadline = st.blocked[i].1;
+            if deadline <= now {
+                wakers.push(st.blocked.swap_remove(i).0);
+            } else {
+                earliest = Some(earliest.map_or(deadline, |e| e.min(deadline)));
+                i += 1;
+            }
+        }
         st.earliest = earliest;
         if st.owed < self.max_in_flight {
-            wakers.append(&mut st.blocked);
+            wake_blocked(&mut st.blocked, wakers);
         }
     }
 
-    /// The driver is done: requests it never took are handed back unsent,
-    /// and no more are queued until a new driver starts.
-    pub(crate) fn stop(&self, wakers: &mut Vec<Waker>) {
+    /// For the driver, once it has failed its session and delivered every
+    /// completion: requests it never took are handed back unsent, and none
+    /// are queued until a new driver [`start`](Mux::start)s.
+    pub fn stop(&self, wakers: &mut Vec<Waker>) {
         let mut st = self.lock();
         let st = &mut *st;
         st.up = false;
@@ -347,8 +400,12 @@ impl Mux {
         }
         st.earliest = None;
         st.driver = None;
-        wakers.append(&mut st.blocked);
+        wake_blocked(&mut st.blocked, wakers);
     }
+}
+
+fn wake_blocked(blocked: &mut Vec<(Waker, Instant)>, wakers: &mut Vec<Waker>) {
+    wakers.extend(blocked.drain(..).map(|(w, _)| w));
 }
 
 impl State {
@@ -416,7 +473,9 @@ impl State {
 }
 
 /// A request on its way: queues on first poll, then waits for its slot.
-pub(crate) struct Call<'a, R> {
+/// Made by [`Mux::call`].
+#[must_use = "a call does nothing unless polled"]
+pub struct Call<'a, R> {
     mux: &'a Mux,
     // `&mut` only so that the future is `Send` whenever `R` is, without
     // requiring `R: Sync`.
@@ -424,8 +483,8 @@ pub(crate) struct Call<'a, R> {
     deadline: Instant,
     timeout: Duration,
     slot: Option<u32>,
-    /// Armed only while waiting for room.
-    wait: Option<Pin<Box<Sleep>>>,
+    /// Waited for room at least once.
+    blocked: bool,
     /// Resolved: polling again does not queue again.
     finished: bool,
 }
@@ -439,8 +498,14 @@ impl<R: Request> Call<'_, R> {
         if (st.owed > 0 && st.owed + count > self.mux.max_in_flight)
             || st.out.len() >= WRITE_HIGH_WATER
         {
-            st.blocked.push(waker.clone());
-            return Ok(Queued::Full);
+            st.blocked.push((waker.clone(), self.deadline));
+            // The driver's timer must fire by this caller's deadline too.
+            let mut driver = None;
+            if st.earliest.is_none_or(|e| self.deadline < e) {
+                st.earliest = Some(self.deadline);
+                driver = st.driver.take();
+            }
+            return Ok(Queued::Full(driver));
         }
         self.req.encode(&mut st.out, &self.mux.limits)?;
         let slot = st.alloc(Slot {
@@ -473,6 +538,13 @@ impl<R: Request> Future for Call<'_, R> {
             return Poll::Ready(Ok(Delivery::NotSent));
         }
         let Some(index) = this.slot else {
+            if this.blocked && Instant::now() >= this.deadline {
+                this.finished = true;
+                return Poll::Ready(Ok(Delivery::Failed(Error::Timeout {
+                    what: "response",
+                    after: this.timeout,
+                })));
+            }
             let queued = {
                 let mut st = this.mux.lock();
                 this.queue(&mut st, cx.waker())
@@ -496,21 +568,12 @@ impl<R: Request> Future for Call<'_, R> {
                     this.finished = true;
                     Poll::Ready(Ok(Delivery::NotSent))
                 }
-                Queued::Full => {
-                    let deadline = this.deadline;
-                    let wait = this
-                        .wait
-                        .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
-                    match wait.as_mut().poll(cx) {
-                        Poll::Ready(()) => {
-                            this.finished = true;
-                            Poll::Ready(Ok(Delivery::Failed(Error::Timeout {
-                                what: "response",
-                                after: this.timeout,
-                            })))
-                        }
-                        Poll::Pending => Poll::Pending,
+                Queued::Full(driver) => {
+                    this.blocked = true;
+                    if let Some(w) = driver {
+                        w.wake();
                     }
+                    Poll::Pending
                 }
             };
         };
