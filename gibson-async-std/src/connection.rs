@@ -2,15 +2,14 @@
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_io::Timer;
-use bytes::{Bytes, BytesMut};
-use futures_channel::oneshot;
-use gibson_proto::{Command, Config, Error, Opcode, Pipeline, PipelineResults, Reply, Session};
+use gibson_proto::mux::{Batch, Delivery, Mux, One, Request};
+use gibson_proto::{Command, Config, Error, Opcode, Pipeline, PipelineResults, Session};
 
-use crate::driver::{Driver, Message, Slots};
+use crate::driver::Driver;
 use crate::stream::Stream;
 
 /// A cheap-to-clone handle to one multiplexed connection.
@@ -43,7 +42,8 @@ pub struct Connection {
 
 struct Inner {
     config: Config,
-    link: Mutex<Option<Link>>,
+    /// Shared with the driver of the current socket.
+    mux: Arc<Mux>,
     /// Serialises reconnects so that a burst of callers opens one socket.
     reconnect: async_lock::Mutex<()>,
     /// Requests started and not yet finished, for least-loaded choice.
@@ -52,9 +52,11 @@ struct Inner {
     connects: AtomicU64,
 }
 
-#[derive(Clone)]
-struct Link {
-    tx: async_channel::Sender<Message>,
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // The driver finishes what is in flight, then closes the socket.
+        self.mux.close();
+    }
 }
 
 impl std::fmt::Debug for Connection {
@@ -65,13 +67,6 @@ impl std::fmt::Debug for Connection {
             .field("in_flight", &self.in_flight())
             .finish()
     }
-}
-
-/// How one attempt at a request ended.
-enum Attempt {
-    Done(Result<Reply, Error>),
-    /// The request never reached the socket: always safe to resend.
-    NotSent,
 }
 
 /// Decrements the in-flight count when a request ends, however it ends.
@@ -148,11 +143,11 @@ impl Connection {
         Ok(Connection {
             response_timeout: config.response_timeout,
             inner: Arc::new(Inner {
-                config,
-                link: Mutex::new(None),
+                mux: Arc::new(Mux::new(config.limits, config.max_in_flight)),
                 reconnect: async_lock::Mutex::new(()),
                 in_flight: AtomicUsize::new(0),
                 connects: AtomicU64::new(0),
+                config,
             }),
         })
     }
@@ -198,7 +193,7 @@ impl Connection {
     /// # }
     /// ```
     pub fn is_connected(&self) -> bool {
-        self.current().is_some()
+        self.inner.mux.is_up()
     }
 
     /// Requests started on this handle (and its clones) and not finished.
@@ -225,19 +220,15 @@ impl Connection {
         self.inner.connects.load(Ordering::Relaxed)
     }
 
-    fn current(&self) -> Option<Link> {
-        let guard = self.inner.link.lock().unwrap_or_else(|e| e.into_inner());
-        guard.as_ref().filter(|l| !l.tx.is_closed()).cloned()
-    }
-
-    /// The open link, connecting (with attempts and backoff) if needed.
-    async fn link(&self) -> Result<Link, Error> {
-        if let Some(link) = self.current() {
-            return Ok(link);
+    /// Makes sure a driver runs, connecting (with attempts and backoff)
+    /// if needed.
+    async fn link(&self) -> Result<(), Error> {
+        if self.inner.mux.is_up() {
+            return Ok(());
         }
         let _one_at_a_time = self.inner.reconnect.lock().await;
-        if let Some(link) = self.current() {
-            return Ok(link);
+        if self.inner.mux.is_up() {
+            return Ok(());
         }
         let config = &self.inner.config;
         let mut last = None;
@@ -248,13 +239,16 @@ impl Connection {
             }
             match Stream::connect(config).await {
                 Ok(stream) => {
-                    let (tx, rx) = async_channel::bounded(config.max_in_flight);
-                    let driver = Driver::new(stream, rx, Session::new(config.limits));
-                    crate::spawn::spawn("gibson-driver", driver.run())?;
-                    let link = Link { tx };
-                    *self.inner.link.lock().unwrap_or_else(|e| e.into_inner()) = Some(link.clone());
+                    let mux = self.inner.mux.clone();
+                    mux.start();
+                    let driver = Driver::new(stream, mux, Session::new(config.limits));
+                    if let Err(e) = crate::spawn::spawn("gibson-driver", driver.run()) {
+                        // The driver was dropped unspawned: its `Drop`
+                        // marked the mux down again.
+                        return Err(e.into());
+                    }
                     self.inner.connects.fetch_add(1, Ordering::Relaxed);
-                    return Ok(link);
+                    return Ok(());
                 }
                 Err(e) => last = Some(e),
             }
@@ -272,63 +266,50 @@ impl Connection {
     /// # Ok(()) }
     /// ```
     pub async fn execute<C: Command>(&self, cmd: C) -> Result<C::Output, Error> {
-        let mut frame = BytesMut::new();
-        cmd.encode(&mut frame, &self.inner.config.limits)?;
-        let fut = self.round_trip(C::OPCODE, frame.freeze());
+        let fut = async {
+            let mut req = One(cmd);
+            match self.call(&mut req, Some(C::OPCODE)).await? {
+                Delivery::One(reply) => C::decode(reply?),
+                other => Err(unexpected(other)),
+            }
+        };
         #[cfg(feature = "tracing")]
         let fut = tracing::Instrument::instrument(
             fut,
             tracing::debug_span!("gibson", command = %C::OPCODE),
         );
-        C::decode(fut.await?)
+        fut.await
     }
 
-    /// Sends one encoded request and waits for its reply, reconnecting and
-    /// resending as the policy allows, all within the response timeout.
-    async fn round_trip(&self, op: Opcode, frame: Bytes) -> Result<Reply, Error> {
+    /// Queues `req` and waits for its delivery, reconnecting and resending
+    /// as the policy allows (`op` is the opcode of a single command; a
+    /// pipeline is never resent once written), all within the response
+    /// timeout.
+    async fn call<R: Request>(&self, req: &mut R, op: Option<Opcode>) -> Result<Delivery, Error> {
         self.inner.in_flight.fetch_add(1, Ordering::Relaxed);
         let _guard = InFlight(&self.inner.in_flight);
         let timeout = self.response_timeout;
         let deadline = Instant::now() + timeout;
-        let work = async {
-            let mut retried = false;
-            // Unsent requests are resent freely, but a server that keeps
-            // dropping connections must not make this loop forever.
-            for _ in 0..8 {
-                let link = self.link().await?;
-                let (tx, rx) = oneshot::channel();
-                let msg = Message {
-                    frames: frame.clone(),
-                    slots: Slots::One(op, tx),
-                };
-                match self.attempt(&link, msg, rx).await {
-                    Attempt::NotSent => continue,
-                    Attempt::Done(Err(ref e))
-                        if !retried && self.inner.config.retry.allows_resend(op, e) =>
-                    {
-                        retried = true;
-                    }
-                    Attempt::Done(result) => return result,
-                }
+        let mut retried = false;
+        // Unsent requests are resent freely, but a server that keeps
+        // dropping connections must not make this loop forever.
+        for _ in 0..8 {
+            if !self.inner.mux.is_up() {
+                with_deadline(deadline, timeout, "response", self.link()).await?;
             }
-            Err(Error::ConnectionClosed { in_reply: false })
-        };
-        with_deadline(deadline, timeout, "response", work).await
-    }
-
-    async fn attempt(
-        &self,
-        link: &Link,
-        msg: Message,
-        rx: oneshot::Receiver<Result<Reply, Error>>,
-    ) -> Attempt {
-        if link.tx.send(msg).await.is_err() {
-            return Attempt::NotSent;
+            match self.inner.mux.call(req, deadline, timeout).await? {
+                Delivery::NotSent => continue,
+                Delivery::One(Err(ref e))
+                    if !retried
+                        && op.is_some_and(|op| self.inner.config.retry.allows_resend(op, e)) =>
+                {
+                    retried = true;
+                }
+                Delivery::Failed(e) => return Err(e),
+                delivery => return Ok(delivery),
+            }
         }
-        match rx.await {
-            Ok(result) => Attempt::Done(result),
-            Err(_) => Attempt::NotSent,
-        }
+        Err(Error::ConnectionClosed { in_reply: false })
     }
 
     /// A new, empty pipeline using this connection's limits.
@@ -366,49 +347,27 @@ impl Connection {
         if ops.is_empty() {
             return Ok(pipeline.finish(Vec::new()));
         }
-        self.inner.in_flight.fetch_add(1, Ordering::Relaxed);
-        let _guard = InFlight(&self.inner.in_flight);
-        let timeout = self.response_timeout;
-        let deadline = Instant::now() + timeout;
         let frames = pipeline.take_frames();
-        let work = async {
-            for _ in 0..8 {
-                let link = self.link().await?;
-                let mut slots = Vec::with_capacity(ops.len());
-                let mut receivers = Vec::with_capacity(ops.len());
-                for &op in &ops {
-                    let (tx, rx) = oneshot::channel();
-                    slots.push((op, tx));
-                    receivers.push(rx);
-                }
-                let msg = Message {
-                    frames: frames.clone(),
-                    slots: Slots::Many(slots),
-                };
-                if link.tx.send(msg).await.is_err() {
-                    continue;
-                }
-                let mut replies = Vec::with_capacity(ops.len());
-                let mut unsent = false;
-                for rx in receivers {
-                    match rx.await {
-                        Ok(r) => replies.push(r),
-                        Err(_) => {
-                            unsent = true;
-                            break;
-                        }
-                    }
-                }
-                if unsent {
-                    continue;
-                }
-                return Ok(replies);
-            }
-            Err(Error::ConnectionClosed { in_reply: false })
+        let mut req = Batch {
+            ops: &ops,
+            frames: &frames,
         };
-        let replies = with_deadline(deadline, timeout, "response", work).await?;
+        let replies = match self.call(&mut req, None).await? {
+            Delivery::Many(replies) => replies,
+            Delivery::One(reply) => vec![reply],
+            other => return Err(unexpected(other)),
+        };
         Ok(pipeline.finish(replies))
     }
 
     gibson_proto::implement_commands!(async);
+}
+
+/// A delivery of the wrong shape: cannot happen, but is an error rather
+/// than a panic.
+fn unexpected(delivery: Delivery) -> Error {
+    match delivery {
+        Delivery::Failed(e) => e,
+        _ => Error::ConnectionClosed { in_reply: false },
+    }
 }
