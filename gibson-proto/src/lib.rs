@@ -1,7 +1,7 @@
 //! Sans-IO protocol core for the [Gibson](https://github.com/evilsocket/gibson)
 //! cache server.
 //!
-//! No sockets, no clocks, no runtime: this crate turns commands into bytes
+//! No sockets, no clock reads, no runtime: this crate turns commands into bytes
 //! and bytes into typed results. The runtime crates (`gibson-tokio`,
 //! `gibson-async-std`, `gibson-blocking`) are thin drivers around its
 //! [`Session`], and `gibson-server` is built on its [`server`] codec.
@@ -11,6 +11,8 @@
 //! * [`Decoder`] is a push parser: `Ok(None)` means "need more bytes", and
 //!   values are zero-copy [`Bytes`](bytes::Bytes) slices of the frame;
 //! * [`Session`] matches pipelined replies to requests, first in first out;
+//! * [`mux`] is where the callers of an async connection meet its driver:
+//!   wakers and instants (passed in), no runtime;
 //! * [`HashRing`] spreads keys over several servers.
 //!
 //! ```

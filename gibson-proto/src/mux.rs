@@ -142,6 +142,8 @@ struct State {
     blocked: Vec<(Waker, Instant)>,
     /// Every handle is gone: the driver stops once idle.
     handles_gone: bool,
+    /// The time of the driver's last [`Mux::expire`].
+    now: Option<Instant>,
 }
 
 struct Slot {
@@ -175,6 +177,8 @@ enum Queued {
     Slot(u32, Option<Waker>),
     Full(Option<Waker>),
     Down,
+    /// Waited for room past the deadline.
+    Expired,
 }
 
 impl std::fmt::Debug for Mux {
@@ -208,6 +212,7 @@ impl Mux {
                 driver: None,
                 blocked: Vec::new(),
                 handles_gone: false,
+                now: None,
             }),
             up: AtomicBool::new(false),
             limits,
@@ -323,6 +328,7 @@ impl Mux {
     pub fn expire(&self, now: Instant, session: &mut Session<u32>, wakers: &mut Vec<Waker>) {
         let mut st = self.lock();
         let st = &mut *st;
+        st.now = Some(now);
         let mut earliest: Option<Instant> = None;
         for slot in st.slots.iter_mut() {
             let Caller::Waiting {
@@ -494,6 +500,9 @@ impl<R: Request> Call<'_, R> {
         if !st.up {
             return Ok(Queued::Down);
         }
+        if self.blocked && st.now.is_some_and(|now| now >= self.deadline) {
+            return Ok(Queued::Expired);
+        }
         let count = self.req.count();
         if (st.owed > 0 && st.owed + count > self.mux.max_in_flight)
             || st.out.len() >= WRITE_HIGH_WATER
@@ -538,13 +547,6 @@ impl<R: Request> Future for Call<'_, R> {
             return Poll::Ready(Ok(Delivery::NotSent));
         }
         let Some(index) = this.slot else {
-            if this.blocked && Instant::now() >= this.deadline {
-                this.finished = true;
-                return Poll::Ready(Ok(Delivery::Failed(Error::Timeout {
-                    what: "response",
-                    after: this.timeout,
-                })));
-            }
             let queued = {
                 let mut st = this.mux.lock();
                 this.queue(&mut st, cx.waker())
@@ -567,6 +569,13 @@ impl<R: Request> Future for Call<'_, R> {
                 Queued::Down => {
                     this.finished = true;
                     Poll::Ready(Ok(Delivery::NotSent))
+                }
+                Queued::Expired => {
+                    this.finished = true;
+                    Poll::Ready(Ok(Delivery::Failed(Error::Timeout {
+                        what: "response",
+                        after: this.timeout,
+                    })))
                 }
                 Queued::Full(driver) => {
                     this.blocked = true;

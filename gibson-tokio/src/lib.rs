@@ -10,6 +10,18 @@
 //! The protocol itself lives in [`gibson_proto`]; this crate is the thin
 //! tokio driver around it.
 //!
+//! # How a request travels
+//!
+//! A caller encodes its command straight into the connection's shared
+//! output buffer ([`gibson_proto::mux`]) and waits on a slot. One driver
+//! task per socket writes everything queued with one syscall, reads 64 KiB
+//! at a time, and hands replies back 32 at a time, so that the next
+//! requests of the callers it woke are written while it hands over the
+//! rest. Response deadlines live in the slots and are enforced by the
+//! driver with one timer per connection: a request costs no channel, no
+//! timer and (once warm) no allocation; a pipeline is one slot and one
+//! wake-up however many commands it holds.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), gibson_tokio::Error> {
 //! use gibson_tokio::{Connection, Ttl};
