@@ -1,18 +1,16 @@
-//! The future that owns a socket: it takes what callers queued on the
-//! [`Mux`], writes it with as few syscalls as possible, reads into a large
-//! buffer and hands replies back in order through the proto [`Session`].
+//! The future that owns a socket: the I/O and the timer around the proto
+//! [`DriverCore`], which takes what callers queued and hands their replies
+//! back.
 
-use std::collections::VecDeque;
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use std::time::Instant;
 
 use async_io::Timer;
 use futures_io::{AsyncRead, AsyncWrite};
-use gibson_proto::mux::{Mux, Outcome};
-use gibson_proto::{Error, Session};
+use gibson_proto::mux::DriverCore;
+use gibson_proto::Error;
 
 use crate::stream::Stream;
 
@@ -32,114 +30,88 @@ const HAND_OVER_CHUNK: usize = 32;
 
 pub(crate) struct Driver {
     stream: Stream,
-    mux: Arc<Mux>,
-    /// Tokens are the mux's slot indices.
-    session: Session<u32>,
+    core: DriverCore,
     scratch: Box<[u8]>,
     /// Fires at the earliest response deadline.
     timer: Timer,
     armed: Option<Instant>,
-    /// Completions read but not yet handed over.
-    done: VecDeque<(u32, Outcome)>,
-    /// Callers to wake once the mux's lock is released (reused buffer).
-    wakers: Vec<Waker>,
-    stopped: bool,
 }
 
 impl Driver {
-    pub(crate) fn new(stream: Stream, mux: Arc<Mux>, session: Session<u32>) -> Driver {
+    pub(crate) fn new(stream: Stream, core: DriverCore) -> Driver {
         Driver {
             stream,
-            mux,
-            session,
+            core,
             scratch: vec![0; READ_CHUNK].into_boxed_slice(),
             timer: Timer::never(),
             armed: None,
-            done: VecDeque::new(),
-            wakers: Vec::new(),
-            stopped: false,
         }
     }
 
     /// Runs until the connection breaks or every handle is gone.
     pub(crate) async fn run(mut self) {
         poll_fn(|cx| self.poll(cx)).await;
-        self.stop();
+        self.core.stop();
         let _ = poll_fn(|cx| Pin::new(&mut self.stream).poll_close(cx)).await;
-    }
-
-    fn wake(&mut self) {
-        for w in self.wakers.drain(..) {
-            w.wake();
-        }
     }
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         for _ in 0..BUDGET {
-            let mut progress = false;
-
             // 1. Take what callers queued.
-            let (took, earliest, stop) =
-                self.mux
-                    .take(&mut self.session, cx.waker(), &mut self.wakers);
-            progress |= took;
-            self.wake();
+            let turn = self.core.take(cx.waker());
+            let mut progress = turn.took;
+            let session = self.core.session();
 
             // 2. Write.
-            while !self.session.output().is_empty() && self.session.failure().is_none() {
-                match Pin::new(&mut self.stream).poll_write(cx, self.session.output()) {
-                    Poll::Ready(Ok(0)) => self
-                        .session
-                        .fail(Error::ConnectionClosed { in_reply: false }),
+            while !session.output().is_empty() && session.failure().is_none() {
+                match Pin::new(&mut self.stream).poll_write(cx, session.output()) {
+                    Poll::Ready(Ok(0)) => session.fail(Error::ConnectionClosed { in_reply: false }),
                     Poll::Ready(Ok(n)) => {
                         progress = true;
-                        self.session.consume_output(n);
+                        session.consume_output(n);
                     }
-                    Poll::Ready(Err(e)) => self.session.fail(e.into()),
+                    Poll::Ready(Err(e)) => session.fail(e.into()),
                     Poll::Pending => break,
                 }
             }
 
             // 3. Read, then hand over what arrived.
-            if self.session.failure().is_none() {
+            if session.failure().is_none() {
                 match Pin::new(&mut self.stream).poll_read(cx, &mut self.scratch) {
-                    Poll::Ready(Ok(0)) => self.session.close(),
+                    Poll::Ready(Ok(0)) => session.close(),
                     Poll::Ready(Ok(n)) => {
                         progress = true;
                         match self.scratch.get(..n) {
-                            Some(data) => self.session.feed(data),
-                            None => self
-                                .session
-                                .fail(Error::ConnectionClosed { in_reply: true }),
+                            Some(data) => session.feed(data),
+                            None => session.fail(Error::ConnectionClosed { in_reply: true }),
                         }
                     }
-                    Poll::Ready(Err(e)) => self.session.fail(e.into()),
+                    Poll::Ready(Err(e)) => session.fail(e.into()),
                     Poll::Pending => {}
                 }
             }
-            let more = self.hand_over(true);
+            let more = self.core.hand_over(HAND_OVER_CHUNK);
 
             // 4. Deadlines.
-            if let Some(at) = earliest {
+            if let Some(at) = turn.earliest {
                 if self.armed != Some(at) {
                     self.timer.set_at(at);
                     self.armed = Some(at);
                 }
                 if Pin::new(&mut self.timer).poll(cx).is_ready() {
                     self.armed = None;
-                    self.mux
-                        .expire(Instant::now(), &mut self.session, &mut self.wakers);
-                    self.wake();
+                    self.core.expire(Instant::now());
                     progress = true;
                 }
             }
 
-            if self.session.failure().is_some() {
+            let session = self.core.session();
+            if session.failure().is_some() {
                 return Poll::Ready(());
             }
-            if self.session.is_idle() {
-                self.session.shrink_buffers(KEEP_BUFFER);
-                if stop && self.session.output().is_empty() {
+            if session.is_idle() {
+                session.shrink_buffers(KEEP_BUFFER);
+                if turn.stop && session.output().is_empty() {
                     return Poll::Ready(());
                 }
             }
@@ -157,48 +129,6 @@ impl Driver {
         cx.waker().wake_by_ref();
         Poll::Pending
     }
-
-    /// Completes the requests whose reply (or failure) is known, at most
-    /// `HAND_OVER_CHUNK` of them when `chunked`; `true` if some were kept
-    /// for the next turn (see the tokio driver for why).
-    fn hand_over(&mut self, chunked: bool) -> bool {
-        while let Some(done) = self.session.poll_reply() {
-            self.done.push_back((done.token, done.result));
-        }
-        if self.done.is_empty() {
-            return false;
-        }
-        let n = if chunked {
-            self.done.len().min(HAND_OVER_CHUNK)
-        } else {
-            self.done.len()
-        };
-        self.mux.deliver(self.done.drain(..n), &mut self.wakers);
-        self.wake();
-        !self.done.is_empty()
-    }
-
-    /// Fails what is in flight, hands back what was never taken, and lets
-    /// the next request reconnect.
-    fn stop(&mut self) {
-        if self.stopped {
-            return;
-        }
-        self.stopped = true;
-        self.session
-            .fail(Error::ConnectionClosed { in_reply: false });
-        self.hand_over(false);
-        self.mux.stop(&mut self.wakers);
-        self.wake();
-    }
-}
-
-impl Drop for Driver {
-    /// A driver dropped without finishing (its executor went away) still
-    /// releases every caller.
-    fn drop(&mut self) {
-        self.stop();
-    }
 }
 
 #[cfg(test)]
@@ -207,7 +137,9 @@ mod tests {
     use std::time::Duration;
 
     use async_io::{Async, Timer};
-    use gibson_proto::mux::{Batch, Delivery, One, WRITE_HIGH_WATER};
+    use std::sync::Arc;
+
+    use gibson_proto::mux::{Batch, Delivery, Mux, One, WRITE_HIGH_WATER};
     use gibson_proto::{cmd, Limits, Opcode};
 
     use super::*;
@@ -224,8 +156,7 @@ mod tests {
             mux.start();
             let driver = Driver::new(
                 Stream::Unix(Async::new(ours).unwrap()),
-                mux.clone(),
-                Session::new(Limits::default()),
+                DriverCore::new(mux.clone(), Limits::default()),
             );
             let deadline = Instant::now() + Duration::from_secs(30);
             // More than the high-water mark: the driver takes no more

@@ -3,14 +3,16 @@
 //! wakers and instants, never sockets, tasks or timers, so each async
 //! runtime crate is a short driver loop around it and a [`Session`].
 //!
-//! A caller's [`Call`] encodes its request straight into the shared output
-//! buffer and takes a slot; the driver [`take`](Mux::take)s the buffer as a
-//! whole, writes it, and [`deliver`](Mux::deliver)s replies to the slots as
-//! they arrive, waking each caller once. A pipeline is one slot however
-//! many commands it holds. Response deadlines live in the slots; the driver
-//! keeps one timer at [`take`](Mux::take)'s earliest deadline and calls
-//! [`expire`](Mux::expire) when it fires. So a request costs no timer of
-//! its own, no channel and, once the slots are warm, no allocation.
+//! A caller's [`Call`] (or [`Mux::round_trip`], which adds reconnects and
+//! resends) encodes its request straight into the shared output buffer and
+//! takes a slot; the driver's [`DriverCore::take`] moves the buffer as a
+//! whole into its session, the driver writes it, and
+//! [`DriverCore::hand_over`] delivers replies to the slots as they arrive,
+//! waking each caller once. A pipeline is one slot however many commands
+//! it holds. Response deadlines live in the slots; the driver keeps one
+//! timer at [`Turn::earliest`] and calls [`DriverCore::expire`] when it
+//! fires. So a request costs no timer of its own, no channel and, once the
+//! slots are warm, no allocation.
 //!
 //! A slot lives until both sides are done with it: the caller has taken
 //! its result (or gone away) and the driver owes it no more replies, so a
@@ -20,18 +22,18 @@
 //! Most users never touch this module: it is the engine of
 //! `gibson-tokio`'s and `gibson-async-std`'s `Connection`.
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
-use std::time::Duration;
-
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 
 use crate::command::Command;
+use crate::config::RetryPolicy;
 use crate::error::Error;
 use crate::limits::Limits;
 use crate::reply::Reply;
@@ -56,6 +58,34 @@ pub enum Delivery {
     Failed(Error),
     /// The request never reached the driver: always safe to resend.
     NotSent,
+}
+
+impl Delivery {
+    /// The reply to a single command; an error for a failed request (and,
+    /// though it cannot happen, for a delivery of another shape).
+    pub fn into_reply(self) -> Result<Reply, Error> {
+        match self {
+            Delivery::One(outcome) => outcome,
+            other => Err(other.into_error()),
+        }
+    }
+
+    /// The outcomes of a pipeline's commands, in order.
+    pub fn into_replies(self) -> Result<Vec<Outcome>, Error> {
+        match self {
+            Delivery::Many(outcomes) => Ok(outcomes),
+            // A pipeline of one command.
+            Delivery::One(outcome) => Ok(vec![outcome]),
+            other => Err(other.into_error()),
+        }
+    }
+
+    fn into_error(self) -> Error {
+        match self {
+            Delivery::Failed(e) => e,
+            _ => Error::ConnectionClosed { in_reply: false },
+        }
+    }
 }
 
 /// Something that can be queued: [`One`] command or a [`Batch`].
@@ -272,14 +302,56 @@ impl Mux {
         }
     }
 
-    // ---- the driver's side ----
+    /// Sends `req` and waits for its delivery, before `deadline`:
+    /// * whenever no driver runs, awaits `link()` (which connects and
+    ///   starts one, or fails);
+    /// * resends what never reached a driver;
+    /// * resends once a single command (`op`) whose connection broke, when
+    ///   `retry` allows it for that command.
+    ///
+    /// A server that keeps dropping connections ends it after 8 attempts.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn round_trip<R, L, F>(
+        &self,
+        req: &mut R,
+        op: Option<Opcode>,
+        retry: RetryPolicy,
+        deadline: Instant,
+        timeout: Duration,
+        mut link: L,
+    ) -> Result<Delivery, Error>
+    where
+        R: Request,
+        L: FnMut() -> F,
+        F: Future<Output = Result<(), Error>>,
+    {
+        let mut retried = false;
+        for _ in 0..8 {
+            if !self.is_up() {
+                link().await?;
+            }
+            match self.call(req, deadline, timeout).await? {
+                Delivery::NotSent => continue,
+                Delivery::One(Err(ref e))
+                    if !retried && op.is_some_and(|op| retry.allows_resend(op, e)) =>
+                {
+                    retried = true;
+                }
+                Delivery::Failed(e) => return Err(e),
+                delivery => return Ok(delivery),
+            }
+        }
+        Err(Error::ConnectionClosed { in_reply: false })
+    }
+
+    // ---- the driver's side, through `DriverCore` ----
 
     /// For the driver: registers its waker and moves the queued requests
     /// into `session` (unless its output is at [`WRITE_HIGH_WATER`]).
     /// Returns whether anything was taken, the earliest deadline to arm a
     /// timer for, and whether the driver should stop once idle. Callers to
     /// wake are appended to `wakers`: wake them after this returns.
-    pub fn take(
+    fn take(
         &self,
         session: &mut Session<u32>,
         waker: &Waker,
@@ -312,7 +384,7 @@ impl Mux {
 
     /// For the driver: hands completions (from
     /// [`Session::poll_reply`]) to their slots.
-    pub fn deliver(&self, done: impl Iterator<Item = (u32, Outcome)>, wakers: &mut Vec<Waker>) {
+    fn deliver(&self, done: impl Iterator<Item = (u32, Outcome)>, wakers: &mut Vec<Waker>) {
         let mut st = self.lock();
         for (slot, outcome) in done {
             st.deliver(slot, outcome, wakers);
@@ -325,7 +397,7 @@ impl Mux {
     /// For the driver, when its timer fires: fails the requests whose
     /// deadline is past `now` (their replies will be read and dropped) and
     /// wakes the callers waiting for room past theirs.
-    pub fn expire(&self, now: Instant, session: &mut Session<u32>, wakers: &mut Vec<Waker>) {
+    fn expire(&self, now: Instant, session: &mut Session<u32>, wakers: &mut Vec<Waker>) {
         let mut st = self.lock();
         let st = &mut *st;
         st.now = Some(now);
@@ -381,7 +453,7 @@ impl Mux {
     /// For the driver, once it has failed its session and delivered every
     /// completion: requests it never took are handed back unsent, and none
     /// are queued until a new driver [`start`](Mux::start)s.
-    pub fn stop(&self, wakers: &mut Vec<Waker>) {
+    fn stop(&self, wakers: &mut Vec<Waker>) {
         let mut st = self.lock();
         let st = &mut *st;
         st.up = false;
@@ -407,6 +479,132 @@ impl Mux {
         st.earliest = None;
         st.driver = None;
         wake_blocked(&mut st.blocked, wakers);
+    }
+}
+
+/// What [`DriverCore::take`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Turn {
+    /// Requests were moved into the session's output: write them.
+    pub took: bool,
+    /// The earliest deadline: arm the timer for it, and call
+    /// [`DriverCore::expire`] when it fires.
+    pub earliest: Option<Instant>,
+    /// Every handle is gone: stop once the session is idle.
+    pub stop: bool,
+}
+
+/// The runtime-independent half of a driver: the [`Session`] (the socket's
+/// bytes go in and out through [`session`](DriverCore::session)), the
+/// completions not yet handed over, and the callers to wake. A runtime
+/// crate's driver owns one and adds the socket and one timer.
+///
+/// Dropping it (a driver whose runtime went away) [`stop`](DriverCore::stop)s
+/// it, so no caller is left waiting.
+pub struct DriverCore {
+    mux: Arc<Mux>,
+    session: Session<u32>,
+    done: VecDeque<(u32, Outcome)>,
+    wakers: Vec<Waker>,
+    stopped: bool,
+}
+
+impl std::fmt::Debug for DriverCore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DriverCore")
+            .field("in_flight", &self.session.in_flight())
+            .field("undelivered", &self.done.len())
+            .field("stopped", &self.stopped)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DriverCore {
+    /// The core of a new driver for `mux`, whose session enforces
+    /// `limits`. Call [`Mux::start`] before the driver runs.
+    pub fn new(mux: Arc<Mux>, limits: Limits) -> DriverCore {
+        DriverCore {
+            mux,
+            session: Session::new(limits),
+            done: VecDeque::new(),
+            wakers: Vec::new(),
+            stopped: false,
+        }
+    }
+
+    /// The session: write its output, feed it what is read, `close` it on
+    /// EOF, `fail` it on an error.
+    pub fn session(&mut self) -> &mut Session<u32> {
+        &mut self.session
+    }
+
+    fn wake(&mut self) {
+        for w in self.wakers.drain(..) {
+            w.wake();
+        }
+    }
+
+    /// Registers the driver's `waker` with the mux (new requests wake it)
+    /// and moves the queued requests into the session's output, unless it
+    /// holds [`WRITE_HIGH_WATER`] bytes already.
+    pub fn take(&mut self, waker: &Waker) -> Turn {
+        let (took, earliest, stop) = self.mux.take(&mut self.session, waker, &mut self.wakers);
+        self.wake();
+        Turn {
+            took,
+            earliest,
+            stop,
+        }
+    }
+
+    /// Hands every decodable reply (or the failure) to its caller, at most
+    /// `limit` of them; `true` if some are left for the next turn.
+    ///
+    /// Handing replies over a chunk at a time lets the callers woken by one
+    /// chunk queue their next requests before the next chunk: the driver
+    /// writes those at once, and the server works on them while it hands
+    /// over the rest.
+    pub fn hand_over(&mut self, limit: usize) -> bool {
+        while let Some(done) = self.session.poll_reply() {
+            self.done.push_back((done.token, done.result));
+        }
+        if self.done.is_empty() {
+            return false;
+        }
+        let n = self.done.len().min(limit);
+        self.mux.deliver(self.done.drain(..n), &mut self.wakers);
+        self.wake();
+        !self.done.is_empty()
+    }
+
+    /// The timer fired: fails the requests whose deadline is not after
+    /// `now` (their replies will be read and dropped) and wakes callers
+    /// that waited for room past theirs.
+    pub fn expire(&mut self, now: Instant) {
+        self.mux.expire(now, &mut self.session, &mut self.wakers);
+        self.wake();
+    }
+
+    /// The driver is done (its session failed, or every handle is gone):
+    /// fails what is in flight, hands back unsent what was never taken, and
+    /// lets the next request reconnect. Idempotent.
+    pub fn stop(&mut self) {
+        if self.stopped {
+            return;
+        }
+        self.stopped = true;
+        self.session
+            .fail(Error::ConnectionClosed { in_reply: false });
+        self.hand_over(usize::MAX);
+        self.mux.stop(&mut self.wakers);
+        self.wake();
+    }
+}
+
+impl Drop for DriverCore {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
-use gibson_proto::mux::{Batch, Delivery, Mux, One, Outcome};
-use gibson_proto::{cmd, Error, Limits, Opcode, Reply, Session, Value};
+use gibson_proto::mux::{Batch, Delivery, DriverCore, Mux, One, Turn};
+use gibson_proto::{cmd, Error, Limits, Opcode, Reply, Value};
 
 /// Counts its wake-ups.
 #[derive(Default)]
@@ -40,44 +40,33 @@ fn val(v: &[u8]) -> Vec<u8> {
     f
 }
 
-/// What the driver does on every turn, minus the socket: takes what was
-/// queued, then hands over every reply `session` can decode.
+/// A driver without a socket: the tests write and read for it.
 struct FakeDriver {
-    session: Session<u32>,
-    waker: Waker,
-    wakers: Vec<Waker>,
+    core: DriverCore,
 }
 
 impl FakeDriver {
-    fn new() -> FakeDriver {
+    fn new(mux: &Arc<Mux>) -> FakeDriver {
         FakeDriver {
-            session: Session::new(Limits::default()),
-            waker: Waker::noop().clone(),
-            wakers: Vec::new(),
+            core: DriverCore::new(mux.clone(), Limits::default()),
         }
     }
 
-    fn take(&mut self, mux: &Mux) -> (bool, Option<Instant>, bool) {
-        let r = mux.take(&mut self.session, &self.waker, &mut self.wakers);
-        self.wakers.drain(..).for_each(Waker::wake);
-        r
+    fn take(&mut self) -> Turn {
+        self.core.take(Waker::noop())
     }
 
     /// Everything written so far, as the server would read it.
     fn written(&mut self) -> Vec<u8> {
-        let out = self.session.output().to_vec();
-        self.session.consume_output(out.len());
+        let session = self.core.session();
+        let out = session.output().to_vec();
+        session.consume_output(out.len());
         out
     }
 
-    fn receive(&mut self, mux: &Mux, bytes: &[u8]) {
-        self.session.feed(bytes);
-        let mut done: Vec<(u32, Outcome)> = Vec::new();
-        while let Some(c) = self.session.poll_reply() {
-            done.push((c.token, c.result));
-        }
-        mux.deliver(done.into_iter(), &mut self.wakers);
-        self.wakers.drain(..).for_each(Waker::wake);
+    fn receive(&mut self, bytes: &[u8]) {
+        self.core.session().feed(bytes);
+        self.core.hand_over(usize::MAX);
     }
 }
 
@@ -90,7 +79,7 @@ fn value(d: Delivery) -> Vec<u8> {
 
 #[test]
 fn a_call_before_any_driver_is_not_sent() {
-    let mux = Mux::new(Limits::default(), 16);
+    let mux = Arc::new(Mux::new(Limits::default(), 16));
     let mut req = One(cmd::Ping);
     let mut call = mux.call(&mut req, Instant::now() + LONG, LONG);
     assert!(matches!(
@@ -101,9 +90,9 @@ fn a_call_before_any_driver_is_not_sent() {
 
 #[test]
 fn replies_reach_their_callers_in_order_and_wake_each_once() {
-    let mux = Mux::new(Limits::default(), 16);
+    let mux = Arc::new(Mux::new(Limits::default(), 16));
     mux.start();
-    let mut driver = FakeDriver::new();
+    let mut driver = FakeDriver::new(&mux);
     let deadline = Instant::now() + LONG;
     let mut reqs: Vec<_> = (0..3)
         .map(|i| One(cmd::Get::<_, bytes::Bytes>::new(format!("k{i}"))))
@@ -116,14 +105,14 @@ fn replies_reach_their_callers_in_order_and_wake_each_once() {
     for (call, (_, w)) in calls.iter_mut().zip(&counters) {
         assert!(poll(call, w).is_pending());
     }
-    let (took, earliest, stop) = driver.take(&mux);
-    assert!(took && !stop);
-    assert_eq!(earliest, Some(deadline));
+    let turn = driver.take();
+    assert!(turn.took && !turn.stop);
+    assert_eq!(turn.earliest, Some(deadline));
     let written = driver.written();
     assert_eq!(written.len(), 3 * (6 + 2), "three GET frames in one buffer");
     assert_eq!(&written[6..8], b"k0");
 
-    driver.receive(&mux, &[val(b"zero"), val(b"one")].concat());
+    driver.receive(&[val(b"zero"), val(b"one")].concat());
     assert_eq!(counters[0].0 .0.load(Ordering::SeqCst), 1);
     assert_eq!(counters[1].0 .0.load(Ordering::SeqCst), 1);
     assert_eq!(counters[2].0 .0.load(Ordering::SeqCst), 0);
@@ -137,7 +126,7 @@ fn replies_reach_their_callers_in_order_and_wake_each_once() {
         other => panic!("{other:?}"),
     }
     assert!(poll(&mut calls[2], &counters[2].1).is_pending());
-    driver.receive(&mux, &val(b"two"));
+    driver.receive(&val(b"two"));
     match poll(&mut calls[2], &counters[2].1) {
         Poll::Ready(Ok(d)) => assert_eq!(value(d), b"two"),
         other => panic!("{other:?}"),
@@ -146,26 +135,26 @@ fn replies_reach_their_callers_in_order_and_wake_each_once() {
 
 #[test]
 fn a_dropped_call_keeps_its_place_and_its_slot_is_reused_only_after_the_reply() {
-    let mux = Mux::new(Limits::default(), 16);
+    let mux = Arc::new(Mux::new(Limits::default(), 16));
     mux.start();
-    let mut driver = FakeDriver::new();
+    let mut driver = FakeDriver::new(&mux);
     let deadline = Instant::now() + LONG;
     let mut a = One(cmd::Get::<_, bytes::Bytes>::new("a"));
     let mut call_a = mux.call(&mut a, deadline, LONG);
     assert!(poll(&mut call_a, Waker::noop()).is_pending());
-    driver.take(&mux);
+    driver.take();
     drop(call_a);
     // A new call while the abandoned reply is still owed.
     let mut b = One(cmd::Get::<_, bytes::Bytes>::new("b"));
     let mut call_b = mux.call(&mut b, deadline, LONG);
     assert!(poll(&mut call_b, Waker::noop()).is_pending());
-    driver.take(&mux);
-    driver.receive(&mux, &val(b"for a"));
+    driver.take();
+    driver.receive(&val(b"for a"));
     assert!(
         poll(&mut call_b, Waker::noop()).is_pending(),
         "a's reply must not reach b"
     );
-    driver.receive(&mux, &val(b"for b"));
+    driver.receive(&val(b"for b"));
     match poll(&mut call_b, Waker::noop()) {
         Poll::Ready(Ok(d)) => assert_eq!(value(d), b"for b"),
         other => panic!("{other:?}"),
@@ -174,9 +163,9 @@ fn a_dropped_call_keeps_its_place_and_its_slot_is_reused_only_after_the_reply() 
 
 #[test]
 fn an_expired_call_fails_alone_and_its_late_reply_is_dropped() {
-    let mux = Mux::new(Limits::default(), 16);
+    let mux = Arc::new(Mux::new(Limits::default(), 16));
     mux.start();
-    let mut driver = FakeDriver::new();
+    let mut driver = FakeDriver::new(&mux);
     let now = Instant::now();
     let short = Duration::from_millis(10);
     let mut a = One(cmd::Get::<_, bytes::Bytes>::new("a"));
@@ -186,11 +175,10 @@ fn an_expired_call_fails_alone_and_its_late_reply_is_dropped() {
     let (ca, wa) = counter();
     assert!(poll(&mut call_a, &wa).is_pending());
     assert!(poll(&mut call_b, Waker::noop()).is_pending());
-    let (_, earliest, _) = driver.take(&mux);
-    assert_eq!(earliest, Some(now + short), "the timer is armed for a");
+    let turn = driver.take();
+    assert_eq!(turn.earliest, Some(now + short), "the timer is armed for a");
 
-    mux.expire(now + short, &mut driver.session, &mut driver.wakers);
-    driver.wakers.drain(..).for_each(Waker::wake);
+    driver.core.expire(now + short);
     assert_eq!(ca.0.load(Ordering::SeqCst), 1);
     match poll(&mut call_a, &wa) {
         Poll::Ready(Ok(Delivery::Failed(Error::Timeout { after, .. }))) => {
@@ -198,9 +186,9 @@ fn an_expired_call_fails_alone_and_its_late_reply_is_dropped() {
         }
         other => panic!("{other:?}"),
     }
-    let (_, earliest, _) = driver.take(&mux);
-    assert_eq!(earliest, Some(now + LONG), "re-armed for b");
-    driver.receive(&mux, &[val(b"late a"), val(b"b")].concat());
+    let turn = driver.take();
+    assert_eq!(turn.earliest, Some(now + LONG), "re-armed for b");
+    driver.receive(&[val(b"late a"), val(b"b")].concat());
     match poll(&mut call_b, Waker::noop()) {
         Poll::Ready(Ok(d)) => assert_eq!(value(d), b"b"),
         other => panic!("{other:?}"),
@@ -209,9 +197,9 @@ fn an_expired_call_fails_alone_and_its_late_reply_is_dropped() {
 
 #[test]
 fn callers_beyond_max_in_flight_wait_then_go_or_time_out() {
-    let mux = Mux::new(Limits::default(), 1);
+    let mux = Arc::new(Mux::new(Limits::default(), 1));
     mux.start();
-    let mut driver = FakeDriver::new();
+    let mut driver = FakeDriver::new(&mux);
     let now = Instant::now();
     let short = Duration::from_millis(5);
     let mut a = One(cmd::Ping);
@@ -225,17 +213,16 @@ fn callers_beyond_max_in_flight_wait_then_go_or_time_out() {
     assert!(poll(&mut call_a, Waker::noop()).is_pending());
     assert!(poll(&mut call_b, &wb).is_pending());
     assert!(poll(&mut call_c, &wc).is_pending());
-    let (_, earliest, _) = driver.take(&mux);
+    let turn = driver.take();
     assert_eq!(driver.written().len(), 6, "only one PING may be in flight");
     assert_eq!(
-        earliest,
+        turn.earliest,
         Some(now + short),
         "a waiting caller's deadline counts"
     );
 
     // c's deadline passes while it waits for room.
-    mux.expire(now + short, &mut driver.session, &mut driver.wakers);
-    driver.wakers.drain(..).for_each(Waker::wake);
+    driver.core.expire(now + short);
     assert_eq!(cc.0.load(Ordering::SeqCst), 1);
     assert!(matches!(
         poll(&mut call_c, &wc),
@@ -243,22 +230,22 @@ fn callers_beyond_max_in_flight_wait_then_go_or_time_out() {
     ));
 
     // a's reply makes room for b.
-    driver.receive(&mux, b"\x05\x00\x00\x01\x00\x00\x00\x00");
+    driver.receive(b"\x05\x00\x00\x01\x00\x00\x00\x00");
     assert!(cb.0.load(Ordering::SeqCst) >= 1);
     assert!(matches!(
         poll(&mut call_a, Waker::noop()),
         Poll::Ready(Ok(Delivery::One(Ok(Reply::Ok))))
     ));
     assert!(poll(&mut call_b, &wb).is_pending());
-    driver.take(&mux);
+    driver.take();
     assert_eq!(driver.written().len(), 6);
 }
 
 #[test]
 fn a_pipeline_is_one_slot_with_one_wake_up() {
-    let mux = Mux::new(Limits::default(), 16);
+    let mux = Arc::new(Mux::new(Limits::default(), 16));
     mux.start();
-    let mut driver = FakeDriver::new();
+    let mut driver = FakeDriver::new(&mux);
     let mut p = gibson_proto::Pipeline::new(Limits::default());
     let _ = p.get::<String>("x");
     let _ = p.ping();
@@ -272,16 +259,16 @@ fn a_pipeline_is_one_slot_with_one_wake_up() {
     let mut call = mux.call(&mut batch, Instant::now() + LONG, LONG);
     let (count, w) = counter();
     assert!(poll(&mut call, &w).is_pending());
-    driver.take(&mux);
+    driver.take();
     assert_eq!(driver.written(), frames.to_vec());
-    driver.receive(&mux, &val(b"X"));
-    driver.receive(&mux, b"\x05\x00\x00\x01\x00\x00\x00\x00");
+    driver.receive(&val(b"X"));
+    driver.receive(b"\x05\x00\x00\x01\x00\x00\x00\x00");
     assert_eq!(
         count.0.load(Ordering::SeqCst),
         0,
         "not before the last reply"
     );
-    driver.receive(&mux, b"\x01\x00\x00\x00\x00\x00\x00");
+    driver.receive(b"\x01\x00\x00\x00\x00\x00\x00");
     assert_eq!(count.0.load(Ordering::SeqCst), 1);
     match poll(&mut call, &w) {
         Poll::Ready(Ok(Delivery::Many(replies))) => {
@@ -294,23 +281,23 @@ fn a_pipeline_is_one_slot_with_one_wake_up() {
 
 #[test]
 fn stopping_fails_what_was_taken_and_hands_back_what_was_not() {
-    let mux = Mux::new(Limits::default(), 16);
+    let mux = Arc::new(Mux::new(Limits::default(), 16));
     mux.start();
-    let mut driver = FakeDriver::new();
+    let mut driver = FakeDriver::new(&mux);
     let deadline = Instant::now() + LONG;
     let mut a = One(cmd::Inc::new("n"));
     let mut b = One(cmd::Inc::new("n"));
     let mut call_a = mux.call(&mut a, deadline, LONG);
     assert!(poll(&mut call_a, Waker::noop()).is_pending());
-    driver.take(&mux);
+    driver.take();
     let mut call_b = mux.call(&mut b, deadline, LONG);
     assert!(poll(&mut call_b, Waker::noop()).is_pending());
     // The connection breaks before b was taken.
     driver
-        .session
+        .core
+        .session()
         .fail(Error::ConnectionClosed { in_reply: false });
-    driver.receive(&mux, &[]);
-    mux.stop(&mut driver.wakers);
+    driver.core.stop();
     assert!(!mux.is_up());
     assert!(matches!(
         poll(&mut call_a, Waker::noop()),
@@ -324,17 +311,17 @@ fn stopping_fails_what_was_taken_and_hands_back_what_was_not() {
 
 #[test]
 fn an_invalid_argument_queues_nothing() {
-    let mux = Mux::new(Limits::default(), 16);
+    let mux = Arc::new(Mux::new(Limits::default(), 16));
     mux.start();
-    let mut driver = FakeDriver::new();
+    let mut driver = FakeDriver::new(&mux);
     let mut bad = One(cmd::Get::<_, bytes::Bytes>::new(""));
     let mut call = mux.call(&mut bad, Instant::now() + LONG, LONG);
     assert!(matches!(
         poll(&mut call, Waker::noop()),
         Poll::Ready(Err(Error::InvalidArgument { .. }))
     ));
-    let (took, earliest, _) = driver.take(&mux);
-    assert!(!took);
-    assert_eq!(earliest, None);
+    let turn = driver.take();
+    assert!(!turn.took);
+    assert_eq!(turn.earliest, None);
     assert!(driver.written().is_empty());
 }

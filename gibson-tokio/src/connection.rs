@@ -4,12 +4,12 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use gibson_proto::{Command, Config, Error, Opcode, Pipeline, PipelineResults, Session};
+use gibson_proto::{Command, Config, Error, Opcode, Pipeline, PipelineResults};
 use std::time::Instant;
 
 use crate::driver::Driver;
 use crate::stream::Stream;
-use gibson_proto::mux::{Batch, Delivery, Mux, One, Request};
+use gibson_proto::mux::{Batch, Delivery, DriverCore, Mux, One, Request};
 
 /// A cheap-to-clone handle to one multiplexed connection.
 ///
@@ -208,9 +208,9 @@ impl Connection {
             tokio::time::sleep(config.backoff_delay(attempt)).await;
             match Stream::connect(config).await {
                 Ok(stream) => {
-                    let mux = self.inner.mux.clone();
-                    mux.start();
-                    tokio::spawn(Driver::new(stream, mux, Session::new(config.limits)).run());
+                    self.inner.mux.start();
+                    let core = DriverCore::new(self.inner.mux.clone(), config.limits);
+                    tokio::spawn(Driver::new(stream, core).run());
                     self.inner.connects.fetch_add(1, Ordering::Relaxed);
                     return Ok(());
                 }
@@ -232,10 +232,7 @@ impl Connection {
     pub async fn execute<C: Command>(&self, cmd: C) -> Result<C::Output, Error> {
         let fut = async {
             let mut req = One(cmd);
-            match self.call(&mut req, Some(C::OPCODE)).await? {
-                Delivery::One(reply) => C::decode(reply?),
-                other => Err(unexpected(other)),
-            }
+            C::decode(self.call(&mut req, Some(C::OPCODE)).await?.into_reply()?)
         };
         #[cfg(feature = "tracing")]
         let fut = tracing::Instrument::instrument(
@@ -245,43 +242,27 @@ impl Connection {
         fut.await
     }
 
-    /// Queues `req` and waits for its delivery, reconnecting and resending
-    /// as the policy allows (`op` is the opcode of a single command; a
-    /// pipeline is never resent once written), all within the response
-    /// timeout.
+    /// [`Mux::round_trip`] within the response timeout, reconnecting
+    /// through [`link`](Connection::link).
     async fn call<R: Request>(&self, req: &mut R, op: Option<Opcode>) -> Result<Delivery, Error> {
         self.inner.in_flight.fetch_add(1, Ordering::Relaxed);
         let _guard = InFlight(&self.inner.in_flight);
         let timeout = self.response_timeout;
         let deadline = Instant::now() + timeout;
-        let mut retried = false;
-        // Unsent requests are resent freely, but a server that keeps
-        // dropping connections must not make this loop forever.
-        for _ in 0..8 {
-            if !self.inner.mux.is_up() {
-                match tokio::time::timeout_at(deadline.into(), self.link()).await {
-                    Ok(linked) => linked?,
-                    Err(_) => {
-                        return Err(Error::Timeout {
-                            what: "response",
-                            after: timeout,
-                        })
-                    }
-                }
+        let link = || async move {
+            match tokio::time::timeout_at(deadline.into(), self.link()).await {
+                Ok(linked) => linked,
+                Err(_) => Err(Error::Timeout {
+                    what: "response",
+                    after: timeout,
+                }),
             }
-            match self.inner.mux.call(req, deadline, timeout).await? {
-                Delivery::NotSent => continue,
-                Delivery::One(Err(ref e))
-                    if !retried
-                        && op.is_some_and(|op| self.inner.config.retry.allows_resend(op, e)) =>
-                {
-                    retried = true;
-                }
-                Delivery::Failed(e) => return Err(e),
-                delivery => return Ok(delivery),
-            }
-        }
-        Err(Error::ConnectionClosed { in_reply: false })
+        };
+        let retry = self.inner.config.retry;
+        self.inner
+            .mux
+            .round_trip(req, op, retry, deadline, timeout, link)
+            .await
     }
 
     /// A new, empty pipeline using this connection's limits.
@@ -324,22 +305,9 @@ impl Connection {
             ops: &ops,
             frames: &frames,
         };
-        let replies = match self.call(&mut req, None).await? {
-            Delivery::Many(replies) => replies,
-            Delivery::One(reply) => vec![reply],
-            other => return Err(unexpected(other)),
-        };
+        let replies = self.call(&mut req, None).await?.into_replies()?;
         Ok(pipeline.finish(replies))
     }
 
     gibson_proto::implement_commands!(async, "gibson_tokio", "Connection");
-}
-
-/// A delivery of the wrong shape: cannot happen, but is an error rather
-/// than a panic.
-fn unexpected(delivery: Delivery) -> Error {
-    match delivery {
-        Delivery::Failed(e) => e,
-        _ => Error::ConnectionClosed { in_reply: false },
-    }
 }
