@@ -261,6 +261,17 @@ impl Mux {
         self.up.load(Ordering::Acquire)
     }
 
+    /// Requests queued or written whose replies have not all arrived,
+    /// abandoned ones included: what the server still owes.
+    ///
+    /// ```
+    /// let mux = gibson_proto::mux::Mux::new(Default::default(), 4096);
+    /// assert_eq!(mux.in_flight(), 0);
+    /// ```
+    pub fn in_flight(&self) -> usize {
+        self.lock().owed
+    }
+
     /// A new driver is about to run: requests may be queued again.
     pub fn start(&self) {
         let mut st = self.lock();

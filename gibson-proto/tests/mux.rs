@@ -325,3 +325,193 @@ fn an_invalid_argument_queues_nothing() {
     assert_eq!(turn.earliest, None);
     assert!(driver.written().is_empty());
 }
+
+mod model {
+    //! Random interleavings of callers, a driver, a server, the clock and
+    //! broken connections, checked against what each caller may see.
+
+    use std::collections::VecDeque;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    type Fut = Pin<Box<dyn Future<Output = Result<Delivery, Error>> + Send>>;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        /// A caller starts a GET with this timeout (ms) and polls it once.
+        Call(u8),
+        /// A caller polls again.
+        Poll(usize),
+        /// A caller goes away.
+        Drop(usize),
+        /// The driver takes what was queued and writes it.
+        Take,
+        /// The server answers this many of the requests it read; the
+        /// driver hands over at most `chunk` per turn.
+        Reply(u8, u8),
+        /// Time passes and the driver's timer fires.
+        Advance(u8),
+        /// The connection breaks; a new driver starts.
+        Break,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (1u8..60).prop_map(Op::Call),
+            4 => any::<usize>().prop_map(Op::Poll),
+            1 => any::<usize>().prop_map(Op::Drop),
+            3 => Just(Op::Take),
+            3 => (1u8..8, 1u8..5).prop_map(|(n, c)| Op::Reply(n, c)),
+            1 => (1u8..30).prop_map(Op::Advance),
+            1 => Just(Op::Break),
+        ]
+    }
+
+    struct Caller {
+        key: Vec<u8>,
+        deadline: Instant,
+        epoch: u32,
+        fut: Fut,
+    }
+
+    /// The GET keys in the frames the driver wrote.
+    fn keys(mut bytes: &[u8]) -> Vec<Vec<u8>> {
+        let mut keys = Vec::new();
+        while bytes.len() >= 6 {
+            let len = u32::from_le_bytes(bytes[..4].try_into().unwrap()) as usize;
+            keys.push(bytes[6..4 + len].to_vec());
+            bytes = &bytes[4 + len..];
+        }
+        keys
+    }
+
+    /// Checks one delivery against what this caller may see.
+    fn check(c: &Caller, now: Instant, epoch: u32, r: Result<Delivery, Error>) {
+        match r {
+            Ok(Delivery::One(Ok(Reply::Value(Value::Bytes(v))))) => {
+                assert_eq!(
+                    v.as_ref(),
+                    c.key.as_slice(),
+                    "a reply reached the wrong caller"
+                )
+            }
+            Ok(Delivery::Failed(Error::Timeout { .. })) => {
+                assert!(now >= c.deadline, "timed out before its deadline")
+            }
+            Ok(Delivery::One(Err(Error::ConnectionClosed { .. }))) | Ok(Delivery::NotSent) => {
+                assert!(epoch > c.epoch, "failed without a broken connection")
+            }
+            other => panic!("unexpected delivery {other:?}"),
+        }
+    }
+
+    fn run(ops: Vec<Op>) {
+        let mux = Arc::new(Mux::new(Limits::default(), 1 << 20));
+        mux.start();
+        let mut core = DriverCore::new(mux.clone(), Limits::default());
+        let start = Instant::now();
+        let mut now = start;
+        let mut epoch = 0u32;
+        let mut server: VecDeque<Vec<u8>> = VecDeque::new();
+        let mut callers: Vec<Option<Caller>> = Vec::new();
+        let waker = Waker::noop();
+        let poll_caller = |callers: &mut Vec<Option<Caller>>, i: usize, now, epoch| {
+            if let Some(c) = callers.get_mut(i).and_then(Option::as_mut) {
+                if let Poll::Ready(r) = c.fut.as_mut().poll(&mut Context::from_waker(waker)) {
+                    check(c, now, epoch, r);
+                    callers[i] = None;
+                }
+            }
+        };
+        for op in ops {
+            match op {
+                Op::Call(ms) => {
+                    let key = format!("k{}", callers.len()).into_bytes();
+                    let timeout = Duration::from_millis(u64::from(ms));
+                    let deadline = now + timeout;
+                    let (m, k) = (mux.clone(), key.clone());
+                    let fut: Fut = Box::pin(async move {
+                        let mut req = One(cmd::Get::<_, bytes::Bytes>::new(k));
+                        m.call(&mut req, deadline, timeout).await
+                    });
+                    callers.push(Some(Caller {
+                        key,
+                        deadline,
+                        epoch,
+                        fut,
+                    }));
+                    let i = callers.len() - 1;
+                    poll_caller(&mut callers, i, now, epoch);
+                }
+                Op::Poll(i) if !callers.is_empty() => {
+                    let i = i % callers.len();
+                    poll_caller(&mut callers, i, now, epoch)
+                }
+                Op::Drop(i) if !callers.is_empty() => {
+                    let n = callers.len();
+                    callers[i % n] = None;
+                }
+                Op::Take => {
+                    core.take(waker);
+                    let session = core.session();
+                    let out = session.output().to_vec();
+                    session.consume_output(out.len());
+                    server.extend(keys(&out));
+                }
+                Op::Reply(n, chunk) => {
+                    let mut bytes = Vec::new();
+                    for _ in 0..n {
+                        let Some(key) = server.pop_front() else { break };
+                        bytes.extend(val(&key));
+                    }
+                    core.session().feed(&bytes);
+                    while core.hand_over(usize::from(chunk)) {}
+                }
+                Op::Advance(ms) => {
+                    now += Duration::from_millis(u64::from(ms));
+                    core.expire(now);
+                }
+                Op::Break => {
+                    core.session()
+                        .fail(Error::ConnectionClosed { in_reply: false });
+                    core.stop();
+                    epoch += 1;
+                    server.clear();
+                    mux.start();
+                    core = DriverCore::new(mux.clone(), Limits::default());
+                }
+                _ => {}
+            }
+        }
+        // Drain: everything queued is written and answered, every caller
+        // still waiting must then be resolved.
+        core.take(waker);
+        let session = core.session();
+        let out = session.output().to_vec();
+        session.consume_output(out.len());
+        server.extend(keys(&out));
+        let bytes: Vec<u8> = server.drain(..).flat_map(|k| val(&k)).collect();
+        core.session().feed(&bytes);
+        core.hand_over(usize::MAX);
+        for i in 0..callers.len() {
+            poll_caller(&mut callers, i, now, epoch);
+            assert!(
+                callers[i].is_none(),
+                "caller {i} still waits after every reply"
+            );
+        }
+        assert_eq!(mux.in_flight(), 0, "replies still owed after the drain");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        #[test]
+        fn every_caller_gets_its_own_reply_or_a_justified_error(
+            ops in proptest::collection::vec(op(), 1..120)
+        ) {
+            run(ops);
+        }
+    }
+}
