@@ -521,6 +521,87 @@ async fn lazy_connect_and_close_on_last_drop<R: Runtime>() {
     assert_eq!(clients, 1, "the dropped connection's socket is still open");
 }
 
+/// A server that accepts and never reads: the socket fills, the driver
+/// takes no more, and the requests left queued must still time out.
+async fn requests_stuck_behind_a_full_socket_time_out<R: Runtime>() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let holder = std::thread::spawn(move || {
+        let (sock, _) = listener.accept().unwrap();
+        std::thread::sleep(Duration::from_secs(4));
+        drop(sock);
+    });
+    let mut limits = gibson_proto::Limits::default();
+    limits.max_value_size = 64 << 20;
+    limits.max_request_size = 64 << 20;
+    let config = Config::new(addr.to_string().parse().unwrap())
+        .response_timeout(Duration::from_millis(400))
+        .limits(limits);
+    let conn = Connection::with_config(config).await.unwrap();
+    let big = vec![b'x'; 2 << 20];
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let (conn, big) = (conn.clone(), big.clone());
+        tasks.push(R::spawn(async move {
+            conn.set(format!("big{i}"), big, Ttl::Never)
+                .await
+                .map(|_| ())
+        }));
+    }
+    for i in 0..32 {
+        let conn = conn.clone();
+        tasks.push(R::spawn(async move {
+            conn.get::<Vec<u8>>(format!("k{i}")).await.map(|_| ())
+        }));
+    }
+    for t in tasks {
+        let err = no_hang("a request queued behind a full socket", t)
+            .await
+            .expect_err("nothing can succeed: the server never reads");
+        assert!(
+            matches!(
+                err,
+                Error::Timeout {
+                    what: "response",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+    holder.join().unwrap();
+}
+
+/// Far more concurrent callers than `max_in_flight`: they wait for room
+/// and every one gets its own reply.
+async fn callers_beyond_max_in_flight_wait_and_all_complete<R: Runtime>() {
+    let server = TestServer::start();
+    let conn = Connection::with_config(server.config().max_in_flight(3))
+        .await
+        .unwrap();
+    let p = unique_prefix("room");
+    let mut tasks = Vec::new();
+    for t in 0..32 {
+        let conn = conn.clone();
+        let p = p.clone();
+        tasks.push(R::spawn(async move {
+            for i in 0..25 {
+                let key = format!("{p}{t}:{i}");
+                let value = format!("{t}/{i}");
+                conn.set(&key, &value, Ttl::Never).await.unwrap();
+                assert_eq!(conn.get::<String>(&key).await.unwrap(), Some(value));
+            }
+        }));
+    }
+    for t in tasks {
+        no_hang("a caller waiting for room", t).await;
+    }
+    assert_eq!(conn.count(&p).await.unwrap(), 32 * 25);
+    assert_eq!(conn.in_flight(), 0);
+    assert_eq!(conn.connects(), 1);
+    conn.mdel(&p).await.unwrap();
+}
+
 macro_rules! on_runtime {
     ($module:ident, $rt:ty) => {
         mod $module {
@@ -576,6 +657,18 @@ macro_rules! on_runtime {
             #[test]
             fn lazy_connect_and_close_on_last_drop() {
                 <$rt>::block_on(super::lazy_connect_and_close_on_last_drop::<$rt>());
+            }
+
+            #[test]
+            fn requests_stuck_behind_a_full_socket_time_out() {
+                <$rt>::block_on(super::requests_stuck_behind_a_full_socket_time_out::<$rt>());
+            }
+
+            #[test]
+            fn callers_beyond_max_in_flight_wait_and_all_complete() {
+                <$rt>::block_on(super::callers_beyond_max_in_flight_wait_and_all_complete::<
+                    $rt,
+                >());
             }
 
             #[test]
