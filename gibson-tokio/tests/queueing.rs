@@ -67,9 +67,9 @@ async fn requests_stuck_behind_a_full_socket_time_out() {
     holder.join().unwrap();
 }
 
-/// Far more concurrent callers than `max_in_flight`: they wait for room
-/// and every one gets its own reply.
-#[tokio::test]
+/// Far more concurrent callers than `max_in_flight`, on two worker
+/// threads: they wait for room and every one gets its own reply.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn callers_beyond_max_in_flight_wait_and_all_complete() {
     let server = TestServer::start();
     let conn = Connection::with_config(server.config().max_in_flight(3))
