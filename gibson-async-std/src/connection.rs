@@ -239,12 +239,11 @@ impl Connection {
             }
             match Stream::connect(config).await {
                 Ok(stream) => {
-                    self.inner.mux.start();
-                    let core = DriverCore::new(self.inner.mux.clone(), config.limits);
+                    let core = DriverCore::new(self.inner.mux.clone());
                     let driver = Driver::new(stream, core);
                     if let Err(e) = crate::spawn::spawn("gibson-driver", driver.run()) {
-                        // The driver was dropped unspawned: its `Drop`
-                        // marked the mux down again.
+                        // The driver was dropped unspawned: its core's
+                        // `Drop` marked the mux down again.
                         return Err(e.into());
                     }
                     self.inner.connects.fetch_add(1, Ordering::Relaxed);

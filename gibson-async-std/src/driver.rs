@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use async_io::Timer;
 use futures_io::{AsyncRead, AsyncWrite};
-use gibson_proto::mux::DriverCore;
+use gibson_proto::mux::{DriverCore, Next, HAND_OVER_CHUNK};
 use gibson_proto::Error;
 
 use crate::stream::Stream;
@@ -17,16 +17,12 @@ use crate::stream::Stream;
 /// Size of each read. `futures-io` reads into initialised memory, so the
 /// driver reads into this scratch buffer and feeds the session from it.
 const READ_CHUNK: usize = 64 * 1024;
-/// Buffers above this are released when empty.
-const KEEP_BUFFER: usize = 256 * 1024;
 /// Rounds of work (each up to one read of `READ_CHUNK`) before the driver
 /// yields to its executor. `async-io` has no cooperative budget (tokio's
 /// sockets do), so without this a driver receiving a large reply would
 /// hold a shared executor thread (smol's global executor has one by default)
 /// until the whole reply is in, stalling every other driver and task there.
 const BUDGET: usize = 32;
-/// Replies handed over per turn before the driver lets woken callers run.
-const HAND_OVER_CHUNK: usize = 32;
 
 pub(crate) struct Driver {
     stream: Stream,
@@ -90,7 +86,7 @@ impl Driver {
                     Poll::Pending => {}
                 }
             }
-            let more = self.core.hand_over(HAND_OVER_CHUNK);
+            self.core.hand_over(HAND_OVER_CHUNK);
 
             // 4. Deadlines.
             if let Some(at) = turn.earliest {
@@ -105,24 +101,17 @@ impl Driver {
                 }
             }
 
-            let session = self.core.session();
-            if session.failure().is_some() {
-                return Poll::Ready(());
-            }
-            if session.is_idle() {
-                session.shrink_buffers(KEEP_BUFFER);
-                if turn.stop && session.output().is_empty() {
-                    return Poll::Ready(());
+            match self.core.end_turn(&turn, progress) {
+                Next::Stop => return Poll::Ready(()),
+                Next::Yield => {
+                    // Let the callers just woken queue their next requests,
+                    // so that they are written while the rest are handed
+                    // over.
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
                 }
-            }
-            if more {
-                // Let the callers just woken queue their next requests, so
-                // that they are written while the rest are handed over.
-                cx.waker().wake_by_ref();
-                return Poll::Pending;
-            }
-            if !progress {
-                return Poll::Pending;
+                Next::Wait => return Poll::Pending,
+                Next::Again => {}
             }
         }
         // Still busy: let other tasks run, and be polled again soon.
@@ -153,10 +142,9 @@ mod tests {
         async_io::block_on(async {
             let (ours, peer) = UnixStream::pair().unwrap();
             let mux = Arc::new(Mux::new(Limits::default(), 64));
-            mux.start();
             let driver = Driver::new(
                 Stream::Unix(Async::new(ours).unwrap()),
-                DriverCore::new(mux.clone(), Limits::default()),
+                DriverCore::new(mux.clone()),
             );
             let deadline = Instant::now() + Duration::from_secs(30);
             // More than the high-water mark: the driver takes no more
@@ -181,8 +169,8 @@ mod tests {
             let run = futures_lite::future::zip(driver.run(), killer);
             let ((taken, queued), _) =
                 futures_lite::future::zip(futures_lite::future::zip(taken, queued), run).await;
-            match taken.unwrap() {
-                Delivery::One(Err(e)) => assert!(e.is_connection_broken(), "{e}"),
+            match taken.unwrap().into_replies().unwrap().as_slice() {
+                [Err(e)] => assert!(e.is_connection_broken(), "{e}"),
                 other => panic!("{other:?}"),
             }
             assert!(

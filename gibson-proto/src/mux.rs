@@ -47,6 +47,14 @@ pub type Outcome = Result<Reply, Error>;
 /// driver takes no more while this much is unwritten.
 pub const WRITE_HIGH_WATER: usize = 1024 * 1024;
 
+/// Replies a driver hands over per turn ([`DriverCore::hand_over`])
+/// before it lets the callers just woken run.
+pub const HAND_OVER_CHUNK: usize = 32;
+
+/// Session buffers larger than this are released when the connection is
+/// idle, so one huge reply does not pin its buffer.
+const KEEP_BUFFER: usize = 256 * 1024;
+
 /// What a [`Call`] resolves to.
 #[derive(Debug)]
 pub enum Delivery {
@@ -74,8 +82,6 @@ impl Delivery {
     pub fn into_replies(self) -> Result<Vec<Outcome>, Error> {
         match self {
             Delivery::Many(outcomes) => Ok(outcomes),
-            // A pipeline of one command.
-            Delivery::One(outcome) => Ok(vec![outcome]),
             other => Err(other.into_error()),
         }
     }
@@ -96,6 +102,11 @@ pub trait Request {
     fn encode(&self, out: &mut BytesMut, limits: &Limits) -> Result<(), Error>;
     /// Queues one token per command.
     fn queue(&self, queued: &mut Vec<(Opcode, u32)>, slot: u32);
+    /// Delivered as [`Delivery::Many`] (a pipeline, even of one command)
+    /// rather than [`Delivery::One`].
+    fn is_batch(&self) -> bool {
+        false
+    }
 }
 
 /// A single command.
@@ -139,14 +150,19 @@ impl Request for Batch<'_> {
     fn queue(&self, queued: &mut Vec<(Opcode, u32)>, slot: u32) {
         queued.extend(self.ops.iter().map(|&op| (op, slot)));
     }
+
+    fn is_batch(&self) -> bool {
+        true
+    }
 }
 
 /// The state shared by one connection's handles and its driver; it
-/// outlives drivers: after a reconnect a new driver [`start`](Mux::start)s
-/// on the same `Mux`.
+/// outlives drivers: after a reconnect a new [`DriverCore`] starts on the
+/// same `Mux`.
 pub struct Mux {
     state: Mutex<State>,
-    /// Mirrors `State::up` for lock-free checks.
+    /// A driver is running. Written only under the state's lock, so a
+    /// read under the lock agrees with the rest of the state.
     up: AtomicBool,
     limits: Limits,
     max_in_flight: usize,
@@ -155,8 +171,6 @@ pub struct Mux {
 const NO_SLOT: u32 = u32::MAX;
 
 struct State {
-    /// A driver is running.
-    up: bool,
     /// Encoded requests the driver has not taken yet.
     out: BytesMut,
     /// Their tokens, in order.
@@ -232,7 +246,6 @@ impl Mux {
     pub fn new(limits: Limits, max_in_flight: usize) -> Mux {
         Mux {
             state: Mutex::new(State {
-                up: false,
                 out: BytesMut::new(),
                 queued: Vec::new(),
                 slots: Vec::new(),
@@ -273,9 +286,8 @@ impl Mux {
     }
 
     /// A new driver is about to run: requests may be queued again.
-    pub fn start(&self) {
-        let mut st = self.lock();
-        st.up = true;
+    fn start(&self) {
+        let _st = self.lock();
         self.up.store(true, Ordering::Release);
     }
 
@@ -359,15 +371,9 @@ impl Mux {
 
     /// For the driver: registers its waker and moves the queued requests
     /// into `session` (unless its output is at [`WRITE_HIGH_WATER`]).
-    /// Returns whether anything was taken, the earliest deadline to arm a
-    /// timer for, and whether the driver should stop once idle. Callers to
-    /// wake are appended to `wakers`: wake them after this returns.
-    fn take(
-        &self,
-        session: &mut Session<u32>,
-        waker: &Waker,
-        wakers: &mut Vec<Waker>,
-    ) -> (bool, Option<Instant>, bool) {
+    /// Callers to wake are appended to `wakers`: wake them after this
+    /// returns.
+    fn take(&self, session: &mut Session<u32>, waker: &Waker, wakers: &mut Vec<Waker>) -> Turn {
         let mut st = self.lock();
         if !st.driver.as_ref().is_some_and(|w| w.will_wake(waker)) {
             st.driver = Some(waker.clone());
@@ -390,7 +396,11 @@ impl Mux {
             }
             wake_blocked(&mut st.blocked, wakers);
         }
-        (took, st.earliest, st.handles_gone && st.queued.is_empty())
+        Turn {
+            took,
+            earliest: st.earliest,
+            stop: st.handles_gone && st.queued.is_empty(),
+        }
     }
 
     /// For the driver: hands completions (from
@@ -412,7 +422,7 @@ impl Mux {
         let mut st = self.lock();
         let st = &mut *st;
         st.now = Some(now);
-        let mut earliest: Option<Instant> = None;
+        let mut earliest = None;
         for slot in st.slots.iter_mut() {
             let Caller::Waiting {
                 deadline, timeout, ..
@@ -421,18 +431,14 @@ impl Mux {
                 continue;
             };
             if *deadline > now {
-                earliest = Some(earliest.map_or(*deadline, |e| e.min(*deadline)));
+                earliest = earlier(earliest, *deadline);
                 continue;
             }
             let err = Error::Timeout {
                 what: "response",
                 after: *timeout,
             };
-            if let Caller::Waiting { waker, .. } =
-                std::mem::replace(&mut slot.caller, Caller::Ready(Delivery::Failed(err)))
-            {
-                wakers.push(waker);
-            }
+            slot.resolve(Delivery::Failed(err), wakers);
             // Commands already in the session are abandoned there (their
             // replies are dropped without a completion); commands not yet
             // taken will be, and their replies are dropped on delivery.
@@ -451,7 +457,7 @@ impl Mux {
             if deadline <= now {
                 wakers.push(st.blocked.swap_remove(i).0);
             } else {
-                earliest = Some(earliest.map_or(deadline, |e| e.min(deadline)));
+                earliest = earlier(earliest, deadline);
                 i += 1;
             }
         }
@@ -463,11 +469,10 @@ impl Mux {
 
     /// For the driver, once it has failed its session and delivered every
     /// completion: requests it never took are handed back unsent, and none
-    /// are queued until a new driver [`start`](Mux::start)s.
+    /// are queued until a new [`DriverCore`] starts.
     fn stop(&self, wakers: &mut Vec<Waker>) {
         let mut st = self.lock();
         let st = &mut *st;
-        st.up = false;
         self.up.store(false, Ordering::Release);
         st.out.clear();
         for (_, slot) in std::mem::take(&mut st.queued) {
@@ -476,13 +481,7 @@ impl Mux {
                 continue;
             };
             s.owed = s.owed.saturating_sub(1);
-            if let Caller::Waiting { .. } = s.caller {
-                if let Caller::Waiting { waker, .. } =
-                    std::mem::replace(&mut s.caller, Caller::Ready(Delivery::NotSent))
-                {
-                    wakers.push(waker);
-                }
-            }
+            s.resolve(Delivery::NotSent, wakers);
             if s.owed == 0 && matches!(s.caller, Caller::Gone) {
                 st.release(slot);
             }
@@ -504,6 +503,21 @@ pub struct Turn {
     pub earliest: Option<Instant>,
     /// Every handle is gone: stop once the session is idle.
     pub stop: bool,
+}
+
+/// What a driver does after a turn ([`DriverCore::end_turn`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// The connection failed or every handle is gone: call
+    /// [`DriverCore::stop`] and close the socket.
+    Stop,
+    /// Replies are left to hand over: wake the driver's own task and
+    /// return, so that the callers just woken run first.
+    Yield,
+    /// Something happened: take another turn now.
+    Again,
+    /// Nothing to do until a waker fires.
+    Wait,
 }
 
 /// The runtime-independent half of a driver: the [`Session`] (the socket's
@@ -532,12 +546,13 @@ impl std::fmt::Debug for DriverCore {
 }
 
 impl DriverCore {
-    /// The core of a new driver for `mux`, whose session enforces
-    /// `limits`. Call [`Mux::start`] before the driver runs.
-    pub fn new(mux: Arc<Mux>, limits: Limits) -> DriverCore {
+    /// The core of a new driver for `mux`, whose session enforces the
+    /// mux's limits. From now on requests may be queued on `mux` again.
+    pub fn new(mux: Arc<Mux>) -> DriverCore {
+        mux.start();
         DriverCore {
+            session: Session::new(mux.limits),
             mux,
-            session: Session::new(limits),
             done: VecDeque::new(),
             wakers: Vec::new(),
             stopped: false,
@@ -560,13 +575,9 @@ impl DriverCore {
     /// and moves the queued requests into the session's output, unless it
     /// holds [`WRITE_HIGH_WATER`] bytes already.
     pub fn take(&mut self, waker: &Waker) -> Turn {
-        let (took, earliest, stop) = self.mux.take(&mut self.session, waker, &mut self.wakers);
+        let turn = self.mux.take(&mut self.session, waker, &mut self.wakers);
         self.wake();
-        Turn {
-            took,
-            earliest,
-            stop,
-        }
+        turn
     }
 
     /// Hands every decodable reply (or the failure) to its caller, at most
@@ -587,6 +598,28 @@ impl DriverCore {
         self.mux.deliver(self.done.drain(..n), &mut self.wakers);
         self.wake();
         !self.done.is_empty()
+    }
+
+    /// What the driver does once a turn (take, write, read, hand over,
+    /// deadlines) is done; `progress` says whether any of it did
+    /// something. Releases oversized buffers when idle.
+    pub fn end_turn(&mut self, turn: &Turn, progress: bool) -> Next {
+        if self.session.failure().is_some() {
+            return Next::Stop;
+        }
+        if self.session.is_idle() {
+            self.session.shrink_buffers(KEEP_BUFFER);
+            if turn.stop && self.session.output().is_empty() {
+                return Next::Stop;
+            }
+        }
+        if !self.done.is_empty() {
+            Next::Yield
+        } else if progress {
+            Next::Again
+        } else {
+            Next::Wait
+        }
     }
 
     /// The timer fired: fails the requests whose deadline is not after
@@ -619,11 +652,26 @@ impl Drop for DriverCore {
     }
 }
 
+/// The earlier of an optional deadline and another.
+fn earlier(a: Option<Instant>, b: Instant) -> Option<Instant> {
+    Some(a.map_or(b, |a| a.min(b)))
+}
+
 fn wake_blocked(blocked: &mut Vec<(Waker, Instant)>, wakers: &mut Vec<Waker>) {
     wakers.extend(blocked.drain(..).map(|(w, _)| w));
 }
 
 impl State {
+    /// Makes sure the driver's timer fires by `deadline`; `true` if that
+    /// moved it earlier.
+    fn lower_earliest(&mut self, deadline: Instant) -> bool {
+        let lower = self.earliest.is_none_or(|e| deadline < e);
+        if lower {
+            self.earliest = Some(deadline);
+        }
+        lower
+    }
+
     fn alloc(&mut self, slot: Slot) -> u32 {
         if self.free != NO_SLOT {
             let index = self.free;
@@ -662,27 +710,28 @@ impl State {
             } => {
                 replies.push(outcome);
                 if slot.owed == 0 {
-                    if let Caller::Waiting {
-                        waker,
-                        replies: Some(replies),
-                        ..
-                    } = std::mem::replace(&mut slot.caller, Caller::Free)
-                    {
-                        slot.caller = Caller::Ready(Delivery::Many(replies));
-                        wakers.push(waker);
-                    }
+                    let replies = std::mem::take(replies);
+                    slot.resolve(Delivery::Many(replies), wakers);
                 }
             }
-            Caller::Waiting { replies: None, .. } => {
-                if let Caller::Waiting { waker, .. } =
-                    std::mem::replace(&mut slot.caller, Caller::Ready(Delivery::One(outcome)))
-                {
-                    wakers.push(waker);
-                }
-            }
+            Caller::Waiting { replies: None, .. } => slot.resolve(Delivery::One(outcome), wakers),
             Caller::Gone if slot.owed == 0 => self.release(index),
             // Timed out or gone: the reply is dropped.
             _ => {}
+        }
+    }
+}
+
+impl Slot {
+    /// A waiting caller's result is `delivery`: it is woken (through
+    /// `wakers`). Does nothing for a slot whose caller is not waiting.
+    fn resolve(&mut self, delivery: Delivery, wakers: &mut Vec<Waker>) {
+        if let Caller::Waiting { .. } = self.caller {
+            if let Caller::Waiting { waker, .. } =
+                std::mem::replace(&mut self.caller, Caller::Ready(delivery))
+            {
+                wakers.push(waker);
+            }
         }
     }
 }
@@ -706,7 +755,7 @@ pub struct Call<'a, R> {
 
 impl<R: Request> Call<'_, R> {
     fn queue(&mut self, st: &mut State, waker: &Waker) -> Result<Queued, Error> {
-        if !st.up {
+        if !self.mux.is_up() {
             return Ok(Queued::Down);
         }
         if self.blocked && st.now.is_some_and(|now| now >= self.deadline) {
@@ -718,12 +767,8 @@ impl<R: Request> Call<'_, R> {
         {
             st.blocked.push((waker.clone(), self.deadline));
             // The driver's timer must fire by this caller's deadline too.
-            let mut driver = None;
-            if st.earliest.is_none_or(|e| self.deadline < e) {
-                st.earliest = Some(self.deadline);
-                driver = st.driver.take();
-            }
-            return Ok(Queued::Full(driver));
+            let driver = st.lower_earliest(self.deadline).then(|| st.driver.take());
+            return Ok(Queued::Full(driver.flatten()));
         }
         self.req.encode(&mut st.out, &self.mux.limits)?;
         let slot = st.alloc(Slot {
@@ -734,15 +779,13 @@ impl<R: Request> Call<'_, R> {
                 waker: waker.clone(),
                 deadline: self.deadline,
                 timeout: self.timeout,
-                replies: (count != 1).then(|| Vec::with_capacity(count)),
+                replies: self.req.is_batch().then(|| Vec::with_capacity(count)),
             },
             next_free: NO_SLOT,
         });
         self.req.queue(&mut st.queued, slot);
         st.owed += count;
-        if st.earliest.is_none_or(|e| self.deadline < e) {
-            st.earliest = Some(self.deadline);
-        }
+        st.lower_earliest(self.deadline);
         Ok(Queued::Slot(slot, st.driver.take()))
     }
 }

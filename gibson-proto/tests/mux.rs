@@ -48,7 +48,7 @@ struct FakeDriver {
 impl FakeDriver {
     fn new(mux: &Arc<Mux>) -> FakeDriver {
         FakeDriver {
-            core: DriverCore::new(mux.clone(), Limits::default()),
+            core: DriverCore::new(mux.clone()),
         }
     }
 
@@ -91,7 +91,6 @@ fn a_call_before_any_driver_is_not_sent() {
 #[test]
 fn replies_reach_their_callers_in_order_and_wake_each_once() {
     let mux = Arc::new(Mux::new(Limits::default(), 16));
-    mux.start();
     let mut driver = FakeDriver::new(&mux);
     let deadline = Instant::now() + LONG;
     let mut reqs: Vec<_> = (0..3)
@@ -136,7 +135,6 @@ fn replies_reach_their_callers_in_order_and_wake_each_once() {
 #[test]
 fn a_dropped_call_keeps_its_place_and_its_slot_is_reused_only_after_the_reply() {
     let mux = Arc::new(Mux::new(Limits::default(), 16));
-    mux.start();
     let mut driver = FakeDriver::new(&mux);
     let deadline = Instant::now() + LONG;
     let mut a = One(cmd::Get::<_, bytes::Bytes>::new("a"));
@@ -164,7 +162,6 @@ fn a_dropped_call_keeps_its_place_and_its_slot_is_reused_only_after_the_reply() 
 #[test]
 fn an_expired_call_fails_alone_and_its_late_reply_is_dropped() {
     let mux = Arc::new(Mux::new(Limits::default(), 16));
-    mux.start();
     let mut driver = FakeDriver::new(&mux);
     let now = Instant::now();
     let short = Duration::from_millis(10);
@@ -198,7 +195,6 @@ fn an_expired_call_fails_alone_and_its_late_reply_is_dropped() {
 #[test]
 fn callers_beyond_max_in_flight_wait_then_go_or_time_out() {
     let mux = Arc::new(Mux::new(Limits::default(), 1));
-    mux.start();
     let mut driver = FakeDriver::new(&mux);
     let now = Instant::now();
     let short = Duration::from_millis(5);
@@ -244,7 +240,6 @@ fn callers_beyond_max_in_flight_wait_then_go_or_time_out() {
 #[test]
 fn a_pipeline_is_one_slot_with_one_wake_up() {
     let mux = Arc::new(Mux::new(Limits::default(), 16));
-    mux.start();
     let mut driver = FakeDriver::new(&mux);
     let mut p = gibson_proto::Pipeline::new(Limits::default());
     let _ = p.get::<String>("x");
@@ -282,7 +277,6 @@ fn a_pipeline_is_one_slot_with_one_wake_up() {
 #[test]
 fn stopping_fails_what_was_taken_and_hands_back_what_was_not() {
     let mux = Arc::new(Mux::new(Limits::default(), 16));
-    mux.start();
     let mut driver = FakeDriver::new(&mux);
     let deadline = Instant::now() + LONG;
     let mut a = One(cmd::Inc::new("n"));
@@ -312,7 +306,6 @@ fn stopping_fails_what_was_taken_and_hands_back_what_was_not() {
 #[test]
 fn an_invalid_argument_queues_nothing() {
     let mux = Arc::new(Mux::new(Limits::default(), 16));
-    mux.start();
     let mut driver = FakeDriver::new(&mux);
     let mut bad = One(cmd::Get::<_, bytes::Bytes>::new(""));
     let mut call = mux.call(&mut bad, Instant::now() + LONG, LONG);
@@ -409,8 +402,7 @@ mod model {
 
     fn run(ops: Vec<Op>) {
         let mux = Arc::new(Mux::new(Limits::default(), 1 << 20));
-        mux.start();
-        let mut core = DriverCore::new(mux.clone(), Limits::default());
+        let mut core = DriverCore::new(mux.clone());
         let start = Instant::now();
         let mut now = start;
         let mut epoch = 0u32;
@@ -479,8 +471,7 @@ mod model {
                     core.stop();
                     epoch += 1;
                     server.clear();
-                    mux.start();
-                    core = DriverCore::new(mux.clone(), Limits::default());
+                    core = DriverCore::new(mux.clone());
                 }
                 _ => {}
             }

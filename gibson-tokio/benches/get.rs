@@ -30,6 +30,12 @@ fn get_frame() -> Vec<u8> {
     f
 }
 
+/// The length of the whole reply at the start of `buf`, if it is all there.
+fn whole_reply(buf: &[u8]) -> Option<usize> {
+    let size = u32::from_le_bytes(buf.get(3..7)?.try_into().ok()?) as usize;
+    (buf.len() >= 7 + size).then_some(7 + size)
+}
+
 /// The hand-written loop: keeps `depth` GETs in flight with a sliding
 /// window, counting replies by their headers. It writes replacements after
 /// every `chunk` replies it counts (`usize::MAX`: after each read).
@@ -51,16 +57,12 @@ async fn raw_gets(stream: &mut TcpStream, depth: usize, chunk: usize, n: u64) {
         let mut pos = 0;
         let mut completed = 0u64;
         loop {
-            let whole = filled - pos >= 7 && {
-                let size = u32::from_le_bytes(buf[pos + 3..pos + 7].try_into().unwrap()) as usize;
-                filled - pos >= 7 + size
-            };
-            if whole {
-                let size = u32::from_le_bytes(buf[pos + 3..pos + 7].try_into().unwrap()) as usize;
-                pos += 7 + size;
+            let whole = whole_reply(&buf[pos..filled]);
+            if let Some(len) = whole {
+                pos += len;
                 completed += 1;
             }
-            if completed > 0 && (!whole || completed as usize == chunk) {
+            if completed > 0 && (whole.is_none() || completed as usize == chunk) {
                 done += completed;
                 let more = completed.min(n - sent);
                 if more > 0 {
@@ -73,7 +75,7 @@ async fn raw_gets(stream: &mut TcpStream, depth: usize, chunk: usize, n: u64) {
                 }
                 completed = 0;
             }
-            if !whole {
+            if whole.is_none() {
                 break;
             }
         }

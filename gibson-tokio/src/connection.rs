@@ -2,14 +2,13 @@
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use gibson_proto::mux::{Batch, Delivery, DriverCore, Mux, One, Request};
 use gibson_proto::{Command, Config, Error, Opcode, Pipeline, PipelineResults};
-use std::time::Instant;
 
 use crate::driver::Driver;
 use crate::stream::Stream;
-use gibson_proto::mux::{Batch, Delivery, DriverCore, Mux, One, Request};
 
 /// A cheap-to-clone handle to one multiplexed connection.
 ///
@@ -208,8 +207,7 @@ impl Connection {
             tokio::time::sleep(config.backoff_delay(attempt)).await;
             match Stream::connect(config).await {
                 Ok(stream) => {
-                    self.inner.mux.start();
-                    let core = DriverCore::new(self.inner.mux.clone(), config.limits);
+                    let core = DriverCore::new(self.inner.mux.clone());
                     tokio::spawn(Driver::new(stream, core).run());
                     self.inner.connects.fetch_add(1, Ordering::Relaxed);
                     return Ok(());

@@ -6,7 +6,7 @@ use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use gibson_proto::mux::DriverCore;
+use gibson_proto::mux::{DriverCore, Next, HAND_OVER_CHUNK};
 use gibson_proto::Error;
 use tokio::io::AsyncWrite;
 use tokio::time::{Instant, Sleep};
@@ -15,10 +15,6 @@ use crate::stream::Stream;
 
 /// Read buffer: reserve this much spare room before each read.
 const READ_CHUNK: usize = 64 * 1024;
-/// Replies handed over per turn before the driver lets woken callers run.
-const HAND_OVER_CHUNK: usize = 32;
-/// Buffers above this are released when empty.
-const KEEP_BUFFER: usize = 256 * 1024;
 
 pub(crate) struct Driver {
     stream: Stream,
@@ -82,7 +78,7 @@ impl Driver {
                     Poll::Pending => {}
                 }
             }
-            let more = self.core.hand_over(HAND_OVER_CHUNK);
+            self.core.hand_over(HAND_OVER_CHUNK);
 
             // 4. Deadlines.
             if let Some(at) = turn.earliest {
@@ -97,24 +93,17 @@ impl Driver {
                 }
             }
 
-            let session = self.core.session();
-            if session.failure().is_some() {
-                return Poll::Ready(());
-            }
-            if session.is_idle() {
-                session.shrink_buffers(KEEP_BUFFER);
-                if turn.stop && session.output().is_empty() {
-                    return Poll::Ready(());
+            match self.core.end_turn(&turn, progress) {
+                Next::Stop => return Poll::Ready(()),
+                Next::Yield => {
+                    // Let the callers just woken queue their next requests,
+                    // so that they are written while the rest are handed
+                    // over.
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
                 }
-            }
-            if more {
-                // Let the callers just woken queue their next requests, so
-                // that they are written while the rest are handed over.
-                cx.waker().wake_by_ref();
-                return Poll::Pending;
-            }
-            if !progress {
-                return Poll::Pending;
+                Next::Wait => return Poll::Pending,
+                Next::Again => {}
             }
         }
     }
