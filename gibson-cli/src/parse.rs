@@ -350,10 +350,10 @@ impl ArgReader<'_> {
         if n == -1 {
             return Ok(LockTime::UntilUnlock);
         }
-        u32::try_from(n).map(LockTime::Seconds).map_err(|_| {
+        u64::try_from(n).map(LockTime::Seconds).map_err(|_| {
             Error::invalid(
                 "seconds",
-                format!("{n}: use -1 (until UNLOCK) or 1 to {}", u32::MAX),
+                format!("{n}: use -1 (until UNLOCK) or 1 to {}", i64::MAX),
             )
             .into()
         })

@@ -76,7 +76,7 @@ impl<K: ToArg, V: ToArg> Command for Set<K, V> {
     const OPCODE: Opcode = Opcode::Set;
 
     fn encode(&self, dst: &mut BytesMut, limits: &Limits) -> Result<(), Error> {
-        let ttl = self.ttl.wire()?;
+        let ttl = self.ttl.wire(limits)?;
         let (k, v) = (self.key.to_arg(), self.value.to_arg());
         encode_request(
             dst,
@@ -120,7 +120,7 @@ impl<K: ToArg> Command for SetTtl<K> {
     const OPCODE: Opcode = Opcode::Ttl;
 
     fn encode(&self, dst: &mut BytesMut, limits: &Limits) -> Result<(), Error> {
-        let ttl = self.ttl.wire()?;
+        let ttl = self.ttl.wire(limits)?;
         let k = self.key.to_arg();
         encode_request(
             dst,
@@ -366,7 +366,7 @@ impl<P: ToArg> Command for Mttl<P> {
     const OPCODE: Opcode = Opcode::Mttl;
 
     fn encode(&self, dst: &mut BytesMut, limits: &Limits) -> Result<(), Error> {
-        let ttl = self.ttl.wire()?;
+        let ttl = self.ttl.wire(limits)?;
         let p = self.prefix.to_arg();
         encode_request(
             dst,

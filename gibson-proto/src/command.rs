@@ -56,6 +56,13 @@ pub(crate) fn other_reply(command: Opcode, reply: Reply) -> Error {
 
 /// How long an item lives: a number of seconds, or no expiry.
 ///
+/// Gibson 1.2.1 keeps a TTL in a signed 16-bit field, so a TTL above
+/// 32 767 seconds (9 h 6 min) would be stored as something else: 65 537 s
+/// as 1 s (the item is gone a second later), 40 000 s as a negative number
+/// (it never expires). SET, TTL and MTTL therefore refuse a TTL above
+/// [`Limits::max_ttl`] with [`Error::InvalidArgument`] before anything is
+/// written; raise that limit only for a server built with a wider field.
+///
 /// ```
 /// use std::time::Duration;
 /// use gibson_proto::Ttl;
@@ -67,19 +74,30 @@ pub enum Ttl {
     /// The item never expires (sent as `0`).
     #[default]
     Never,
-    /// The item expires this many seconds from now (at least 1; the server
-    /// caps it at its `max_item_ttl`).
+    /// The item expires this many seconds from now: at least 1 and at most
+    /// [`Limits::max_ttl`] (32 767 by default, because Gibson 1.2.1 stores
+    /// TTLs in a signed 16-bit field and silently changes anything larger;
+    /// the encoder refuses such a TTL). The server also caps it at its
+    /// `max_item_ttl`.
     Seconds(u32),
 }
 
 impl Ttl {
-    /// The number sent on the wire, validated.
-    pub(crate) fn wire(self) -> Result<i64, Error> {
+    /// The number sent on the wire, validated against `limits.max_ttl`.
+    pub(crate) fn wire(self, limits: &Limits) -> Result<i64, Error> {
         match self {
             Ttl::Never => Ok(0),
             Ttl::Seconds(0) => Err(Error::invalid(
                 "ttl",
                 "0 seconds means \"no expiry\" to the server; use Ttl::Never to say so",
+            )),
+            Ttl::Seconds(n) if n > limits.max_ttl => Err(Error::invalid(
+                "ttl",
+                format!(
+                    "{n} s is over max_ttl ({} s): Gibson 1.2.1 stores TTLs in 16 bits and \
+                     would silently change it (65537 s becomes 1 s, 40000 s never expires)",
+                    limits.max_ttl
+                ),
             )),
             Ttl::Seconds(n) => Ok(i64::from(n)),
         }
@@ -108,12 +126,16 @@ impl From<Option<Duration>> for Ttl {
 }
 
 /// How long a lock holds.
+///
+/// The server keeps lock times in 64 bits, so any number of seconds up to
+/// `i64::MAX` is sent as is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LockTime {
     /// Until UNLOCK (sent as `-1`).
     UntilUnlock,
-    /// For this many seconds (at least 1: the server treats 0 as "do not lock").
-    Seconds(u32),
+    /// For this many seconds: at least 1 (the server treats 0 as "do not
+    /// lock") and at most `i64::MAX`.
+    Seconds(u64),
 }
 
 impl LockTime {
@@ -124,24 +146,26 @@ impl LockTime {
                 "seconds",
                 "a 0-second lock does not lock; use at least 1 or LockTime::UntilUnlock",
             )),
-            LockTime::Seconds(n) => Ok(i64::from(n)),
+            LockTime::Seconds(n) => i64::try_from(n).map_err(|_| {
+                Error::invalid(
+                    "seconds",
+                    format!("{n} does not fit the server's signed 64-bit lock time"),
+                )
+            }),
         }
     }
 }
 
 impl From<u32> for LockTime {
     fn from(secs: u32) -> LockTime {
-        LockTime::Seconds(secs)
+        LockTime::Seconds(u64::from(secs))
     }
 }
 
 impl From<Duration> for LockTime {
     /// Rounds up to whole seconds.
     fn from(d: Duration) -> LockTime {
-        match Ttl::from(d) {
-            Ttl::Seconds(n) => LockTime::Seconds(n),
-            Ttl::Never => LockTime::Seconds(0),
-        }
+        LockTime::Seconds(d.as_secs().saturating_add(u64::from(d.subsec_nanos() > 0)))
     }
 }
 

@@ -296,6 +296,8 @@ impl Config {
             || l.max_value_size == 0
             || l.max_request_size < 2
             || l.max_reply_size < 8
+            || l.max_ttl == 0
+            || l.write_window == 0
         {
             return Err(Error::invalid(
                 "limits",
@@ -330,7 +332,8 @@ impl FromStr for Config {
     /// a bare address (`host:port`, `/path`). Options: `connect_timeout`,
     /// `response_timeout`, `backoff`, `backoff_max`, `pool_wait` (durations);
     /// `attempts`, `max_in_flight`, `max_key_size`, `max_value_size`,
-    /// `max_request_size`, `max_reply_size`, `pool_min`, `pool_max`
+    /// `max_request_size`, `max_reply_size`, `max_ttl`, `write_window`,
+    /// `pool_min`, `pool_max`
     /// (numbers); `retry` (`never` or `idempotent`). Unknown options are
     /// errors.
     fn from_str(url: &str) -> Result<Config, Error> {
@@ -396,6 +399,10 @@ impl Config {
             "max_value_size" => self.limits.max_value_size = num()?,
             "max_request_size" => self.limits.max_request_size = num()?,
             "max_reply_size" => self.limits.max_reply_size = num()?,
+            "max_ttl" => {
+                self.limits.max_ttl = u32::try_from(num()?).map_err(|_| bad("a smaller number"))?
+            }
+            "write_window" => self.limits.write_window = num()?,
             "pool_min" => self.pool.min_size = num()?,
             "pool_max" => self.pool.max_size = num()?,
             "retry" => {
@@ -447,7 +454,16 @@ mod tests {
         assert_eq!(c.retry, RetryPolicy::Never);
         assert_eq!(c.pool.max_size, 8);
         assert_eq!(c.limits.max_key_size, 64);
+        assert_eq!(c.limits.max_ttl, 32_767);
+        assert_eq!(c.limits.write_window, 64 * 1024);
+        let c: Config = "gibson://h:1?max_ttl=2592000&write_window=4096"
+            .parse()
+            .unwrap();
+        assert_eq!((c.limits.max_ttl, c.limits.write_window), (2_592_000, 4096));
         for (bad, needle) in [
+            ("gibson://h?max_ttl=0", "too small"),
+            ("gibson://h?max_ttl=4294967296", "smaller number"),
+            ("gibson://h?write_window=0", "too small"),
             ("redis://h", "scheme"),
             ("gibson://h?nope=1", "unknown option"),
             ("gibson://h?attempts=x", "whole number"),

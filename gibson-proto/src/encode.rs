@@ -21,7 +21,9 @@ pub enum Arg<'a> {
     /// A value, always the last argument: non-empty, at most
     /// `max_value_size`; any byte allowed.
     Value(&'static str, &'a [u8]),
-    /// An integer sent as ASCII decimal: must fit the server's 32-bit fields.
+    /// An integer sent as ASCII decimal. The server reads it into a 64-bit
+    /// `long`; narrower rules (such as the 16-bit TTL) belong to the
+    /// argument's type.
     Int(&'static str, i64),
     /// A word sent as is (a META field name): non-empty, no space, no NUL.
     Word(&'static str, &'a [u8]),
@@ -110,19 +112,7 @@ fn check_arg(arg: &Arg<'_>, offset: usize, limits: &Limits) -> Result<usize, Err
             }
             Ok(value.len())
         }
-        Arg::Int(name, n) => {
-            if n < i64::from(i32::MIN) || n > i64::from(i32::MAX) {
-                return Err(Error::invalid(
-                    name,
-                    format!(
-                        "{n} does not fit the server's 32-bit field ({}..={})",
-                        i32::MIN,
-                        i32::MAX
-                    ),
-                ));
-            }
-            Ok(int_len(n))
-        }
+        Arg::Int(_, n) => Ok(int_len(n)),
         Arg::Word(name, word) => {
             check_word(name, word, "a word")?;
             Ok(word.len())
@@ -363,22 +353,24 @@ mod tests {
     }
 
     #[test]
-    fn integers_out_of_range() {
-        for n in [
-            i64::from(i32::MAX) + 1,
-            i64::from(i32::MIN) - 1,
-            99_999_999_999,
-        ] {
-            let (arg, r) =
-                rule(enc(Opcode::Ttl, &[Arg::Key("key", b"k"), Arg::Int("ttl", n)]).unwrap_err());
-            assert_eq!(arg, "ttl");
-            assert!(r.contains("does not fit the server's 32-bit field"), "{r}");
-        }
-        assert!(enc(
-            Opcode::Ttl,
-            &[Arg::Key("key", b"k"), Arg::Int("ttl", i64::from(i32::MAX))]
+    fn integers_are_sent_in_the_full_64_bit_range() {
+        // The server reads lock times and limits into a C `long`; the
+        // narrower TTL rule is the Ttl type's, not the encoder's.
+        let mut buf = BytesMut::new();
+        encode_request(
+            &mut buf,
+            &Limits::default(),
+            Opcode::Lock,
+            &[Arg::Key("key", b"k"), Arg::Int("seconds", 4_294_967_296)],
         )
-        .is_ok());
+        .unwrap();
+        assert_eq!(&buf[..], b"\x0e\x00\x00\x00\x07\x00k 4294967296");
+        let frame = enc(
+            Opcode::Lock,
+            &[Arg::Key("key", b"k"), Arg::Int("seconds", i64::MIN)],
+        )
+        .unwrap();
+        assert!(frame.ends_with(b"k -9223372036854775808"));
     }
 
     #[test]

@@ -55,7 +55,7 @@ pub use encode::{encode_request, Arg};
 pub use error::{Error, ProtocolError, ServerError};
 pub use limits::{
     Limits, DEFAULT_MAX_KEY_SIZE, DEFAULT_MAX_REPLY_SIZE, DEFAULT_MAX_REQUEST_SIZE,
-    DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_MAX_VALUE_SIZE,
+    DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_MAX_TTL, DEFAULT_MAX_VALUE_SIZE, DEFAULT_WRITE_WINDOW,
 };
 pub use pipeline::{Handle, Pipeline, PipelineResults};
 pub use reply::{Pairs, PairsIter, Reply, Value};

@@ -28,6 +28,19 @@ pub struct Limits {
     /// never sends more than `max_response_size` (15 MiB) of multi-key data;
     /// the default leaves room above it.
     pub max_reply_size: usize,
+    /// Longest TTL, in seconds, that SET, TTL and MTTL may send (default
+    /// 32 767). Gibson 1.2.1 stores TTLs in a signed 16-bit field: a larger
+    /// TTL is silently changed (65 537 s becomes 1 s, 40 000 s becomes a
+    /// negative number, so the item never expires). Raise it only for a
+    /// server built with a wider field.
+    pub max_ttl: u32,
+    /// Request bytes a connection keeps written but not yet answered
+    /// (default 64 KiB). Writes stop at request boundaries within this
+    /// window, so that the kernel takes each write whole and no request's
+    /// size prefix reaches the server in two pieces, which Gibson 1.2.1
+    /// cannot read (it drops the connection). A request larger than the
+    /// window is written alone, once nothing else is in flight.
+    pub write_window: usize,
 }
 
 /// The server's default `max_key_size`.
@@ -41,6 +54,11 @@ pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 15 * 1024 * 1024;
 /// The decoder's default frame limit: the server's response limit plus room
 /// for a header and slack.
 pub const DEFAULT_MAX_REPLY_SIZE: usize = 16 * 1024 * 1024;
+/// The longest TTL Gibson 1.2.1 stores faithfully: `i16::MAX` seconds
+/// (9 h 6 min 7 s).
+pub const DEFAULT_MAX_TTL: u32 = 32_767;
+/// The default [`Limits::write_window`]: 64 KiB.
+pub const DEFAULT_WRITE_WINDOW: usize = 64 * 1024;
 
 impl Default for Limits {
     fn default() -> Limits {
@@ -49,6 +67,8 @@ impl Default for Limits {
             max_value_size: DEFAULT_MAX_VALUE_SIZE,
             max_request_size: DEFAULT_MAX_REQUEST_SIZE,
             max_reply_size: DEFAULT_MAX_REPLY_SIZE,
+            max_ttl: DEFAULT_MAX_TTL,
+            write_window: DEFAULT_WRITE_WINDOW,
         }
     }
 }

@@ -242,45 +242,55 @@ fn request_over_max_request_size() {
 }
 
 #[test]
-fn integers_out_of_the_servers_range() {
+fn integers_within_the_servers_fields() {
     let l = Limits::default();
-    let big = Ttl::Seconds(u32::MAX);
-    for (arg, rule) in [
-        refused(&cmd::Set::new("k", "v", big), &l),
-        refused(&cmd::SetTtl::new("k", big), &l),
-        refused(&cmd::Mttl::new("p", big), &l),
-    ] {
-        assert_eq!(arg, "ttl");
-        assert_eq!(
-            rule,
-            "4294967295 does not fit the server's 32-bit field (-2147483648..=2147483647)"
-        );
+    // TTLs: Gibson 1.2.1 stores them in 16 bits, so anything above 32 767
+    // is refused before a byte is written.
+    for secs in [32_768, 40_000, 65_537, u32::MAX] {
+        let big = Ttl::Seconds(secs);
+        for (arg, rule) in [
+            refused(&cmd::Set::new("k", "v", big), &l),
+            refused(&cmd::SetTtl::new("k", big), &l),
+            refused(&cmd::Mttl::new("p", big), &l),
+        ] {
+            assert_eq!(arg, "ttl");
+            assert!(
+                rule.starts_with(&format!("{secs} s is over max_ttl (32767 s)"))
+                    && rule.contains("16 bits"),
+                "{rule}"
+            );
+        }
     }
-    let big = LockTime::Seconds(2_147_483_648);
+    assert_eq!(accepted(&cmd::SetTtl::new("k", 32_767), &l), b"k 32767");
+    // A server built with a wider field: the limit is configurable.
+    let mut wide = l;
+    wide.max_ttl = 2_592_000;
+    assert_eq!(accepted(&cmd::SetTtl::new("k", 40_000), &wide), b"k 40000");
+    assert_eq!(refused(&cmd::SetTtl::new("k", 2_592_001), &wide).0, "ttl");
+
+    // Lock times are 64-bit on the server.
+    assert_eq!(
+        accepted(&cmd::Lock::new("k", LockTime::Seconds(4_294_967_296)), &l),
+        b"k 4294967296"
+    );
+    assert_eq!(
+        accepted(
+            &cmd::Mlock::new("p", LockTime::Seconds(i64::MAX as u64)),
+            &l
+        ),
+        b"p 9223372036854775807"
+    );
     for (arg, rule) in [
-        refused(&cmd::Lock::new("k", big), &l),
-        refused(&cmd::Mlock::new("p", big), &l),
+        refused(&cmd::Lock::new("k", LockTime::Seconds(1 << 63)), &l),
+        refused(&cmd::Mlock::new("p", LockTime::Seconds(u64::MAX)), &l),
     ] {
         assert_eq!(arg, "seconds");
-        assert!(
-            rule.starts_with("2147483648 does not fit the server's 32-bit field"),
-            "{rule}"
-        );
+        assert!(rule.contains("signed 64-bit lock time"), "{rule}");
     }
-    let (arg, rule) = refused(&cmd::Mget::<_, Bytes, Bytes>::new("p").limit(u32::MAX), &l);
-    assert_eq!(arg, "limit");
-    assert!(
-        rule.contains("does not fit the server's 32-bit field"),
-        "{rule}"
-    );
-
-    // The largest values that fit are sent as is.
-    let max = i32::MAX as u32;
-    assert_eq!(accepted(&cmd::SetTtl::new("k", max), &l), b"k 2147483647");
-    assert_eq!(accepted(&cmd::Lock::new("k", max), &l), b"k 2147483647");
+    // MGET's limit is a C long too.
     assert_eq!(
-        accepted(&cmd::Mget::<_, Bytes, Bytes>::new("p").limit(max), &l),
-        b"p 2147483647"
+        accepted(&cmd::Mget::<_, Bytes, Bytes>::new("p").limit(u32::MAX), &l),
+        b"p 4294967295"
     );
     // A Duration too long for a u32 saturates, then is refused (Duration::MAX,
     // whose rounding up overflowed a u64, included).
@@ -292,9 +302,9 @@ fn integers_out_of_the_servers_range() {
         assert_eq!(Ttl::from(d), Ttl::Seconds(u32::MAX));
         let (arg, _) = refused(&cmd::SetTtl::new("k", d), &l);
         assert_eq!(arg, "ttl");
-        let (arg, _) = refused(&cmd::Lock::new("k", d), &l);
-        assert_eq!(arg, "seconds");
     }
+    let (arg, _) = refused(&cmd::Lock::new("k", std::time::Duration::MAX), &l);
+    assert_eq!(arg, "seconds");
 }
 
 #[test]

@@ -38,14 +38,14 @@ fn value() -> impl Strategy<Value = Vec<u8>> {
 fn ttl() -> impl Strategy<Value = (Ttl, i64)> {
     prop_oneof![
         Just((Ttl::Never, 0)),
-        (1u32..=i32::MAX as u32).prop_map(|n| (Ttl::Seconds(n), i64::from(n))),
+        (1u32..=32_767).prop_map(|n| (Ttl::Seconds(n), i64::from(n))),
     ]
 }
 
 fn lock_time() -> impl Strategy<Value = (LockTime, i64)> {
     prop_oneof![
         Just((LockTime::UntilUnlock, -1)),
-        (1u32..=i32::MAX as u32).prop_map(|n| (LockTime::Seconds(n), i64::from(n))),
+        (1u64..=i64::MAX as u64).prop_map(|n| (LockTime::Seconds(n), n as i64)),
     ]
 }
 
@@ -142,7 +142,7 @@ fn command() -> impl Strategy<Value = (Opcode, BytesMut, Expect)> {
             encode(&cmd::Mget::<_, Bytes, Bytes>::new(&k)),
             Expect::KeyAbsent(k)
         )),
-        (key(), 1u32..=i32::MAX as u32).prop_map(|(k, n)| {
+        (key(), 1u32..=u32::MAX).prop_map(|(k, n)| {
             let k = k[..k.len().min(1012)].to_vec();
             (
                 Opcode::Mget,
