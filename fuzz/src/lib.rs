@@ -575,11 +575,8 @@ impl<'a> Oracle<'a> {
         self
     }
 
-    fn int(mut self, name: &'static str, n: i64) -> Self {
+    fn int(mut self, _name: &'static str, n: i64) -> Self {
         self.sep();
-        if i32::try_from(n).is_err() {
-            self.violations.push(name);
-        }
         self.payload.extend_from_slice(n.to_string().as_bytes());
         self
     }
@@ -588,6 +585,11 @@ impl<'a> Oracle<'a> {
         match ttl {
             Ttl::Never => self.int("ttl", 0),
             Ttl::Seconds(0) => self.refuse("ttl"),
+            Ttl::Seconds(n) if n > self.limits.max_ttl => {
+                let mut refused = self.int("ttl", i64::from(n));
+                refused.violations.push("ttl");
+                refused
+            }
             Ttl::Seconds(n) => self.int("ttl", i64::from(n)),
         }
     }
@@ -596,7 +598,10 @@ impl<'a> Oracle<'a> {
         match time {
             LockTime::UntilUnlock => self.int("seconds", -1),
             LockTime::Seconds(0) => self.refuse("seconds"),
-            LockTime::Seconds(n) => self.int("seconds", i64::from(n)),
+            LockTime::Seconds(n) => match i64::try_from(n) {
+                Ok(n) => self.int("seconds", n),
+                Err(_) => self.refuse("seconds"),
+            },
         }
     }
 
@@ -708,8 +713,8 @@ pub fn roundtrip(data: &[u8]) {
     };
     let lock = match input.byte() % 3 {
         0 => LockTime::UntilUnlock,
-        1 => LockTime::Seconds(u32::from(input.byte())),
-        _ => LockTime::Seconds(input.u32()),
+        1 => LockTime::Seconds(u64::from(input.byte())),
+        _ => LockTime::Seconds(input.u64()),
     };
     let limit = match input.byte() % 3 {
         0 => None,

@@ -6,7 +6,8 @@ use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
 use gibson_proto::{
-    Addr, Command, Config, Error, Opcode, Pipeline, PipelineResults, Reply, Session,
+    is_short_reply, short_replies_in_batch, Addr, Command, Config, Error, Opcode, Pipeline,
+    PipelineResults, Reply, Session,
 };
 
 /// A connected socket.
@@ -236,11 +237,21 @@ impl Connection {
         // Validate before touching the socket.
         let mut frame = bytes::BytesMut::new();
         cmd.encode(&mut frame, &self.config.limits)?;
-        let mut replies = self.round_trip(&frame, &[C::OPCODE], true)?;
-        let reply = replies
+        let mut attempts = 1;
+        loop {
+            let reply = self.round_trip_one(&frame, C::OPCODE);
+            if !is_short_reply(&reply, attempts) {
+                return C::decode(reply?);
+            }
+            attempts += 1;
+        }
+    }
+
+    /// [`round_trip`](Connection::round_trip) of one command.
+    fn round_trip_one(&mut self, frame: &[u8], op: Opcode) -> Result<Reply, Error> {
+        self.round_trip(frame, &[op], true)?
             .pop()
-            .unwrap_or(Err(Error::ConnectionClosed { in_reply: false }))?;
-        C::decode(reply)
+            .unwrap_or(Err(Error::ConnectionClosed { in_reply: false }))
     }
 
     /// Writes `frames` and reads one reply per opcode. A request that was
@@ -382,7 +393,18 @@ impl Connection {
             return Ok(pipeline.finish(Vec::new()));
         }
         let frames = pipeline.take_frames();
-        let replies = self.round_trip(&frames, &ops, false)?;
+        let mut replies = self.round_trip(&frames, &ops, false)?;
+        let mut attempts = 1;
+        loop {
+            let again = short_replies_in_batch(&frames, &replies, attempts);
+            if again.is_empty() {
+                break;
+            }
+            attempts += 1;
+            for (i, frame) in again {
+                replies[i] = self.round_trip_one(&frame, ops[i]);
+            }
+        }
         Ok(pipeline.finish(replies))
     }
 

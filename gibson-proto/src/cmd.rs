@@ -13,6 +13,7 @@ use crate::convert::{FromValue, ToArg};
 use crate::encode::{encode_request, Arg};
 use crate::error::Error;
 use crate::limits::Limits;
+use crate::repeat::whole;
 use crate::reply::{Reply, Value};
 use crate::stats::Stats;
 use crate::wire::Opcode;
@@ -469,6 +470,7 @@ impl<P: ToArg, K: FromValue, V: FromValue> Command for Mget<P, K, V> {
         match found(Self::OPCODE, reply)? {
             None => Ok(Vec::new()),
             Some(Reply::Pairs(pairs)) => {
+                let pairs = whole(Self::OPCODE, pairs)?;
                 let mut out = Vec::with_capacity(pairs.len());
                 for (k, v) in pairs {
                     out.push((K::from_value(Value::Bytes(k))?, V::from_value(v)?));
@@ -511,6 +513,7 @@ impl<P: ToArg, K: FromValue> Command for Keys<P, K> {
         match found(Self::OPCODE, reply)? {
             None => Ok(Vec::new()),
             Some(Reply::Pairs(pairs)) => {
+                let pairs = whole(Self::OPCODE, pairs)?;
                 let mut out = Vec::with_capacity(pairs.len());
                 for (_, name) in pairs {
                     out.push(K::from_value(name)?);
@@ -595,7 +598,7 @@ bare_command!(
 bare_command!(
     /// `STATS`: the server's statistics.
     GetStats, Stats, Stats, |reply| match reply {
-        Reply::Pairs(pairs) => Stats::from_pairs(pairs),
+        Reply::Pairs(pairs) => Stats::from_pairs(whole(Opcode::Stats, pairs)?),
         other => Err(other_reply(Opcode::Stats, other)),
     }
 );

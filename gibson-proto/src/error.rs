@@ -65,6 +65,27 @@ pub enum Error {
         /// What broke the connection.
         cause: Arc<Error>,
     },
+    /// A multi-key reply held fewer pairs than it announced, and still did
+    /// after the command was sent again ([`SHORT_REPLY_ATTEMPTS`] tries in
+    /// all). Gibson 1.2.1 sends such a reply when items under the prefix
+    /// expire as it reads them (see [`Pairs`](crate::Pairs)); the
+    /// connection is fine and the same request may be sent again.
+    ///
+    /// [`SHORT_REPLY_ATTEMPTS`]: crate::SHORT_REPLY_ATTEMPTS
+    #[error(
+        "{command}: the server announced {announced} pairs but sent {received}, \
+         {attempts} times in a row (items under the prefix kept expiring as it read them)"
+    )]
+    ShortReply {
+        /// The command.
+        command: Opcode,
+        /// The pairs the last reply announced.
+        announced: usize,
+        /// The pairs it held.
+        received: usize,
+        /// How many times the command was sent.
+        attempts: u32,
+    },
     /// No pooled connection became free within the bounded wait.
     #[error("pool exhausted: no connection free after {waited:?}")]
     PoolExhausted {
@@ -223,7 +244,8 @@ impl Error {
             | Error::ConnectionClosed { .. }
             | Error::Broken { .. }
             | Error::Timeout { .. }
-            | Error::PoolExhausted { .. } => true,
+            | Error::PoolExhausted { .. }
+            | Error::ShortReply { .. } => true,
             Error::Server { kind, .. } => *kind == ServerError::Mem,
             _ => false,
         }

@@ -69,11 +69,15 @@ pub enum Delivery {
 }
 
 impl Delivery {
-    /// The reply to a single command; an error for a failed request (and,
-    /// though it cannot happen, for a delivery of another shape).
+    /// The reply to a single command (or to a batch of one); an error for a
+    /// failed request (and, though it cannot happen, for a delivery of
+    /// another shape).
     pub fn into_reply(self) -> Result<Reply, Error> {
         match self {
             Delivery::One(outcome) => outcome,
+            Delivery::Many(mut outcomes) if outcomes.len() == 1 => outcomes
+                .pop()
+                .unwrap_or(Err(Error::ConnectionClosed { in_reply: false })),
             other => Err(other.into_error()),
         }
     }

@@ -139,11 +139,31 @@ impl Reply {
 
 /// The key/value pairs of a KVAL reply, validated when decoded and read
 /// lazily: iterating yields `Bytes` slices of the frame, nothing is copied.
+///
+/// A KVAL may be *short*: well-formed, its data ending exactly after a
+/// whole entry, but with fewer entries than its count announces. Gibson
+/// 1.2.1 sends one when an MGET meets items that have expired but were not
+/// yet swept: it counts the live items, removes the expired ones, and stops
+/// writing entries at the first removed one (often before the first
+/// entry). That is not a protocol error; [`is_short`](Pairs::is_short)
+/// tells it, and MGET repeats itself (the expired items are gone after the
+/// first try). An entry cut in the middle stays a protocol error.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Pairs {
     /// The entries, after the count.
     entries: Bytes,
+    /// Entries present.
     len: u32,
+    /// The count the frame announced (at least `len`).
+    announced: u32,
+}
+
+/// What [`Pairs::validate`] found: the entries present and the count the
+/// frame announced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PairCount {
+    pub(crate) present: u32,
+    pub(crate) announced: u32,
 }
 
 /// Minimum size of one KVAL entry: key_len, encoding, value_len.
@@ -153,28 +173,37 @@ impl Pairs {
     /// Validates KVAL data (`count` then the entries) without allocating.
     ///
     /// Every entry must lie inside `data`, every value must be PLAIN or a
-    /// well-sized NUMBER, and no byte may be left over.
+    /// well-sized NUMBER, and no byte may be left over. The data may end
+    /// after a whole entry before the announced count is reached (a short
+    /// KVAL, see [`Pairs`]).
     pub fn parse(data: Bytes) -> Result<Pairs, ProtocolError> {
-        let len = Pairs::validate(&data)?;
-        Ok(Pairs::from_validated(data, len))
+        let count = Pairs::validate(&data)?;
+        Ok(Pairs::from_validated(data, count))
     }
 
-    /// Wraps KVAL data that [`Pairs::validate`] accepted with `len` pairs.
-    pub(crate) fn from_validated(data: Bytes, len: u32) -> Pairs {
+    /// Wraps KVAL data that [`Pairs::validate`] accepted.
+    pub(crate) fn from_validated(data: Bytes, count: PairCount) -> Pairs {
         Pairs {
             entries: data.slice(4..),
-            len,
+            len: count.present,
+            announced: count.announced,
         }
     }
 
-    /// The checks of [`Pairs::parse`] on borrowed data; returns the count.
-    pub(crate) fn validate(data: &[u8]) -> Result<u32, ProtocolError> {
+    /// The checks of [`Pairs::parse`] on borrowed data.
+    pub(crate) fn validate(data: &[u8]) -> Result<PairCount, ProtocolError> {
         let mut cur: &[u8] = data;
         if cur.len() < 4 {
             return Err(ProtocolError::MalformedPairs("shorter than its count"));
         }
-        let count = cur.get_u32_le();
-        for _ in 0..count {
+        let announced = cur.get_u32_le();
+        let mut present = 0;
+        while present < announced {
+            if cur.is_empty() {
+                // A short KVAL: the data ends on an entry boundary.
+                break;
+            }
+            present += 1;
             if cur.len() < MIN_ENTRY {
                 return Err(ProtocolError::MalformedPairs("entries overrun the frame"));
             }
@@ -208,12 +237,24 @@ impl Pairs {
                 "bytes left after the last entry",
             ));
         }
-        Ok(count)
+        Ok(PairCount { present, announced })
     }
 
-    /// Number of pairs.
+    /// Number of pairs present.
     pub fn len(&self) -> usize {
         self.len as usize
+    }
+
+    /// The number of pairs the frame announced: [`len`](Pairs::len), unless
+    /// the KVAL is [short](Pairs::is_short).
+    pub fn announced(&self) -> usize {
+        self.announced as usize
+    }
+
+    /// `true` when the frame announced more pairs than it holds (see
+    /// [`Pairs`]).
+    pub fn is_short(&self) -> bool {
+        self.len < self.announced
     }
 
     /// `true` when there are no pairs.

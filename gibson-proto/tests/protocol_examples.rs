@@ -412,9 +412,10 @@ fn malformed_replies_are_protocol_errors() {
             "07 00 00 02 00 00 00 01 00".into(),
             ProtocolError::MalformedPairs("shorter than its count"),
         ),
-        // Count 2, one entry.
+        // Count 2, one entry, then part of a second one (a whole entry
+        // then nothing is a short KVAL, not an error: see below).
         (
-            "07 00 00 0f 00 00 00 02 00 00 00 01 00 00 00 61 00 01 00 00 00 62".into(),
+            "07 00 00 12 00 00 00 02 00 00 00 01 00 00 00 61 00 01 00 00 00 62 01 00 00".into(),
             ProtocolError::MalformedPairs("entries overrun the frame"),
         ),
         // Key length beyond the data.
@@ -463,6 +464,45 @@ fn malformed_replies_are_protocol_errors() {
             &bytes[..],
             "an error must leave the buffer as it was"
         );
+    }
+}
+
+/// Corrections: "MGET over expired items sends a short KVAL ... count 2, no
+/// entries: `07 00 00 04 00 00 00 02 00 00 00`". A well-formed frame whose
+/// data ends on an entry boundary before its count is a reply, never a
+/// protocol error; MGET decodes it to `Error::ShortReply` (the runtimes
+/// send the MGET again first).
+#[test]
+fn a_short_kval_is_a_reply_not_a_protocol_error() {
+    for (bytes, present, announced) in [
+        ("07 00 00 04 00 00 00 02 00 00 00", 0, 2),
+        (
+            "07 00 00 0f 00 00 00 02 00 00 00 01 00 00 00 61 00 01 00 00 00 62",
+            1,
+            2,
+        ),
+    ] {
+        let mut buf = BytesMut::from(&hex(bytes)[..]);
+        let Some(Reply::Pairs(pairs)) = Decoder::default().decode(&mut buf).unwrap() else {
+            panic!("{bytes}: not a KVAL");
+        };
+        assert!(buf.is_empty(), "the whole frame is consumed");
+        assert_eq!((pairs.len(), pairs.announced()), (present, announced));
+        assert!(pairs.is_short());
+        assert_eq!(pairs.iter().count(), present);
+        let err = cmd::Mget::<&str, Bytes, Bytes>::decode(Reply::Pairs(pairs)).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::ShortReply {
+                    command: Opcode::Mget,
+                    announced: 2,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(!err.is_connection_broken());
     }
 }
 

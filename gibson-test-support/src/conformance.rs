@@ -109,6 +109,80 @@ macro_rules! __conformance_tests {
         }
 
         #[test]
+        fn ttls_the_server_stores_in_16_bits() {
+            $run($($wrap)* {
+                let server = $crate::TestServer::start();
+                let $cfg = server.config();
+                #[allow(unused_mut)]
+                let mut c = $connect.expect("connect");
+                let p = $crate::unique_prefix("ttl16");
+                let k = format!("{p}k");
+                // Gibson 1.2.1 would store 65537 as 1 and 40000 as a negative
+                // TTL: refused before anything is written.
+                for secs in [65_537, 40_000, 32_768] {
+                    for err in [
+                        c.set(&k, "v", Ttl::Seconds(secs))$($aw)*.unwrap_err(),
+                        c.ttl(&k, Ttl::Seconds(secs))$($aw)*.unwrap_err(),
+                        c.mttl(&p, Ttl::Seconds(secs))$($aw)*.unwrap_err(),
+                    ] {
+                        assert!(
+                            matches!(&err, Error::InvalidArgument { arg: "ttl", rule } if rule.contains("16 bits")),
+                            "{err}"
+                        );
+                    }
+                }
+                assert_eq!(c.get::<String>(&k)$($aw)*.unwrap(), None);
+                c.set(&k, "v", Ttl::Seconds(32_767))$($aw)*.unwrap();
+                assert_eq!(c.meta(&k, MetaField::Ttl)$($aw)*.unwrap(), Some(32_767));
+                // Lock times are 64-bit on the server.
+                assert!(c.lock(&k, LockTime::Seconds(4_294_967_296))$($aw)*.unwrap());
+                assert_eq!(c.meta(&k, MetaField::Lock)$($aw)*.unwrap(), Some(4_294_967_296));
+                assert!(c.unlock(&k)$($aw)*.unwrap());
+                assert!(c.del(&k)$($aw)*.unwrap());
+                assert_eq!(c.connects(), 1);
+            })
+        }
+
+        #[test]
+        fn mget_over_just_expired_items_returns_the_live_ones() {
+            $run($($wrap)* {
+                let server = $crate::TestServer::start();
+                let $cfg = server.config();
+                #[allow(unused_mut)]
+                let mut c = $connect.expect("connect");
+                let p = $crate::unique_prefix("short");
+                // Gibson 1.2.1 answers an MGET that meets expired, unswept
+                // items with a KVAL shorter than its count; the client
+                // sends it again and returns the live pairs.
+                for sub in ["alone:", "piped:"] {
+                    c.set(format!("{p}{sub}a"), "1", Ttl::Seconds(1))$($aw)*.unwrap();
+                    c.set(format!("{p}{sub}b"), "2", Ttl::Never)$($aw)*.unwrap();
+                    c.set(format!("{p}{sub}c"), "3", Ttl::Never)$($aw)*.unwrap();
+                }
+                std::thread::sleep(std::time::Duration::from_millis(2_200));
+                let live = |sub: &str| vec![
+                    (format!("{p}{sub}b"), "2".to_string()),
+                    (format!("{p}{sub}c"), "3".to_string()),
+                ];
+                let mut got: Vec<(String, String)> = c.mget(format!("{p}alone:"))$($aw)*.unwrap();
+                got.sort();
+                assert_eq!(got, live("alone:"));
+                // In the middle of a pipeline: the requests around it succeed.
+                let mut pipe = c.pipeline();
+                let before = pipe.get::<String>(format!("{p}alone:b"));
+                let mget = pipe.mget::<String, String>(format!("{p}piped:"));
+                let after = pipe.inc(format!("{p}n"));
+                let mut results = c.run(pipe)$($aw)*.unwrap();
+                assert_eq!(results.take(before).unwrap().as_deref(), Some("2"));
+                let mut got = results.take(mget).unwrap();
+                got.sort();
+                assert_eq!(got, live("piped:"));
+                assert_eq!(results.take(after).unwrap(), 1);
+                assert_eq!(c.connects(), 1, "the connection was never reset");
+            })
+        }
+
+        #[test]
         fn counters() {
             $run($($wrap)* {
                 let server = $crate::TestServer::start();

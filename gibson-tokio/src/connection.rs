@@ -5,7 +5,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use gibson_proto::mux::{Batch, Delivery, DriverCore, Mux, One, Request};
-use gibson_proto::{Command, Config, Error, Opcode, Pipeline, PipelineResults};
+use gibson_proto::{
+    is_short_reply, short_replies_in_batch, Command, Config, Error, Opcode, Pipeline,
+    PipelineResults,
+};
 
 use crate::driver::Driver;
 use crate::stream::Stream;
@@ -230,7 +233,14 @@ impl Connection {
     pub async fn execute<C: Command>(&self, cmd: C) -> Result<C::Output, Error> {
         let fut = async {
             let mut req = One(cmd);
-            C::decode(self.call(&mut req, Some(C::OPCODE)).await?.into_reply()?)
+            let mut attempts = 1;
+            loop {
+                let reply = self.call(&mut req, Some(C::OPCODE)).await?.into_reply();
+                if !is_short_reply(&reply, attempts) {
+                    return C::decode(reply?);
+                }
+                attempts += 1;
+            }
         };
         #[cfg(feature = "tracing")]
         let fut = tracing::Instrument::instrument(
@@ -303,7 +313,23 @@ impl Connection {
             ops: &ops,
             frames: &frames,
         };
-        let replies = self.call(&mut req, None).await?.into_replies()?;
+        let mut replies = self.call(&mut req, None).await?.into_replies()?;
+        let mut attempts = 1;
+        loop {
+            let again = short_replies_in_batch(&frames, &replies, attempts);
+            if again.is_empty() {
+                break;
+            }
+            attempts += 1;
+            for (i, frame) in again {
+                let mut req = Batch {
+                    ops: &ops[i..=i],
+                    frames: &frame,
+                };
+                let reply = self.call(&mut req, None).await;
+                replies[i] = reply.and_then(Delivery::into_reply);
+            }
+        }
         Ok(pipeline.finish(replies))
     }
 
