@@ -287,7 +287,9 @@ impl Connection {
         }
     }
 
-    /// One write and its replies. On error, says whether any byte was sent.
+    /// Writes `frames` (within the session's write window, so that writes
+    /// end on request boundaries and are taken whole) and reads one reply
+    /// per opcode. On error, says whether any byte was sent.
     fn exchange(
         &mut self,
         frames: &[u8],
@@ -306,15 +308,11 @@ impl Connection {
             },
             _ => e.into(),
         };
-        if let Err(e) = stream.set_timeouts(Some(timeout)) {
-            return Err((e.into(), false));
-        }
-        if let Err(e) = stream.write_all(frames) {
-            return Err((timed_out(e), true));
-        }
+        self.session.output_mut().extend_from_slice(frames);
         for &op in ops {
             self.session.push(op, ());
         }
+        let mut sent = false;
         while replies.len() < ops.len() {
             if let Some(done) = self.session.poll_reply() {
                 match done.result {
@@ -332,11 +330,24 @@ impl Connection {
                         what: "response",
                         after: timeout,
                     },
-                    true,
+                    sent,
                 ));
             }
             if let Err(e) = stream.set_timeouts(Some(remaining)) {
-                return Err((e.into(), true));
+                return Err((e.into(), sent));
+            }
+            let writable = self.session.writable();
+            if !writable.is_empty() {
+                match stream.write(writable) {
+                    Ok(0) => return Err((Error::ConnectionClosed { in_reply: false }, sent)),
+                    Ok(n) => {
+                        sent = true;
+                        self.session.consume_output(n);
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err((timed_out(e), sent)),
+                }
+                continue;
             }
             // Read into a buffer allocated once per connection and feed
             // only what arrived: no zero-filling of a large buffer per read.

@@ -42,6 +42,7 @@ mod reply;
 mod ring;
 mod session;
 mod stats;
+mod window;
 mod wire;
 
 pub mod cmd;

@@ -9,6 +9,7 @@ use crate::decode::Decoder;
 use crate::error::{Error, ProtocolError};
 use crate::limits::Limits;
 use crate::reply::Reply;
+use crate::window::WriteWindow;
 use crate::wire::Opcode;
 
 /// Identifies a request sent through a [`Session`]; ids increase by one per
@@ -42,7 +43,7 @@ struct Slot<T> {
 /// 1. [`send`](Session::send)s commands, each with a token of its choosing
 ///    (a oneshot sender, an index…), which appends the request to the output
 ///    buffer;
-/// 2. writes [`output`](Session::output) to the socket and calls
+/// 2. writes [`writable`](Session::writable) to the socket and calls
 ///    [`consume_output`](Session::consume_output) with what was written;
 /// 3. reads into [`read_buf`](Session::read_buf) (or [`feed`](Session::feed)s
 ///    bytes) and calls [`poll_reply`](Session::poll_reply) until it returns
@@ -76,6 +77,7 @@ pub struct Session<T> {
     limits: Limits,
     decoder: Decoder,
     output: BytesMut,
+    window: WriteWindow,
     input: BytesMut,
     pending: VecDeque<Slot<T>>,
     /// Id of `pending.front()`.
@@ -93,6 +95,7 @@ impl<T> Session<T> {
             limits,
             decoder: Decoder::new(limits.max_reply_size),
             output: BytesMut::new(),
+            window: WriteWindow::new(limits.write_window),
             input: BytesMut::new(),
             pending: VecDeque::new(),
             front: 0,
@@ -126,6 +129,7 @@ impl<T> Session<T> {
     /// [`output_mut`](Session::output_mut) (for callers that encode
     /// elsewhere, e.g. a pipeline batch).
     pub fn push(&mut self, opcode: Opcode, token: T) -> RequestId {
+        self.window.push(&self.output);
         let id = RequestId(self.front + self.pending.len() as u64);
         self.pending.push_back(Slot {
             opcode,
@@ -134,9 +138,23 @@ impl<T> Session<T> {
         id
     }
 
-    /// Bytes waiting to be written.
+    /// Bytes waiting to be written (all of them: write
+    /// [`writable`](Session::writable)).
     pub fn output(&self) -> &[u8] {
         &self.output
+    }
+
+    /// The bytes to write now: the head of [`output`](Session::output)
+    /// that ends on a request boundary and keeps the request bytes written
+    /// but not yet answered within [`Limits::write_window`]. Empty while
+    /// the window is full; replies open it again. A request larger than the
+    /// window is written alone once nothing else is in flight.
+    ///
+    /// Gibson 1.2.1 drops the connection when a request's size prefix
+    /// reaches it in two pieces, which happens when a write is cut; writes
+    /// that fit the socket's buffers are taken whole.
+    pub fn writable(&self) -> &[u8] {
+        &self.output[..self.window.writable(self.output.len())]
     }
 
     /// The output buffer itself, to encode into or write from.
@@ -148,6 +166,7 @@ impl<T> Session<T> {
     pub fn consume_output(&mut self, n: usize) {
         let n = n.min(self.output.len());
         let _ = self.output.split_to(n);
+        self.window.consumed(n);
         if self.output.is_empty() {
             self.output.clear();
         }
@@ -204,6 +223,7 @@ impl<T> Session<T> {
     fn pop_with(&mut self, result: Result<Reply, Error>) -> Option<Completion<T>> {
         loop {
             let slot = self.pending.pop_front()?;
+            self.window.answered();
             let id = RequestId(self.front);
             self.front += 1;
             match slot.token {

@@ -49,8 +49,8 @@ impl Driver {
             let session = self.core.session();
 
             // 2. Write.
-            while !session.output().is_empty() && session.failure().is_none() {
-                match Pin::new(&mut self.stream).poll_write(cx, session.output()) {
+            while !session.writable().is_empty() && session.failure().is_none() {
+                match Pin::new(&mut self.stream).poll_write(cx, session.writable()) {
                     Poll::Ready(Ok(0)) => session.fail(Error::ConnectionClosed { in_reply: false }),
                     Poll::Ready(Ok(n)) => {
                         progress = true;
