@@ -90,9 +90,12 @@ pub(crate) fn run(cli: &Cli, args: &BenchArgs) -> i32 {
             }
         },
     };
+    let mut limits = gibson_proto::Limits::default();
+    limits.write_window = args.write_window;
     let config = cli
         .with_timeouts(Config::new(addr))
-        .max_in_flight(args.pipeline.max(4096));
+        .max_in_flight(args.pipeline.max(4096))
+        .limits(limits);
     if let Err(e) = config.validate() {
         output::print_error(&e);
         return EXIT_USAGE;
