@@ -16,7 +16,10 @@ use gibson_server::{parse_config, parse_duration, parse_size, Builder, Server};
 /// Every setting, as the real binary's `--help` lists it, with what it does
 /// here.
 const SETTINGS: &[(&str, &str)] = &[
-    ("logfile", "Accepted and ignored (this server logs on stderr)."),
+    (
+        "logfile",
+        "Accepted and ignored (this server logs on stderr).",
+    ),
     ("loglevel", "Accepted and ignored."),
     ("logflushrate", "Accepted and ignored."),
     (
@@ -37,8 +40,14 @@ const SETTINGS: &[(&str, &str)] = &[
         "compression",
         "Values above this size are LZF-compressed, e.g. `4K`.",
     ),
-    ("daemonize", "Accepted and ignored: this server never forks."),
-    ("cron_period", "Milliseconds between cron ticks (default 100)."),
+    (
+        "daemonize",
+        "Accepted and ignored: this server never forks.",
+    ),
+    (
+        "cron_period",
+        "Milliseconds between cron ticks (default 100).",
+    ),
     ("pidfile", "Accepted and ignored."),
     (
         "gc_ratio",

@@ -105,9 +105,15 @@ mod tests {
         for _ in 0..512 {
             p.alloc();
         }
-        assert_eq!((p.used(), p.capacity(), p.total_capacity()), (512, 512, 512));
+        assert_eq!(
+            (p.used(), p.capacity(), p.total_capacity()),
+            (512, 512, 512)
+        );
         p.alloc();
-        assert_eq!((p.used(), p.capacity(), p.total_capacity()), (1, 1024, 1536));
+        assert_eq!(
+            (p.used(), p.capacity(), p.total_capacity()),
+            (1, 1024, 1536)
+        );
         p.free();
         p.alloc();
         assert_eq!(p.used(), 1);

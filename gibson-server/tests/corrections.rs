@@ -172,7 +172,11 @@ fn lock_times_are_64_bits_and_not_capped() {
     assert_eq!(r.req(LOCK, &args(&[&a, b"4294967296"])), ok());
     assert_eq!(r.req(META, &args(&[&a, b"lock"])), num(4_294_967_296));
     assert_eq!(r.req(DEL, &a), locked());
-    assert_eq!(r.req(MLOCK, &args(&[&a, b"5"])), not_found(), "already locked");
+    assert_eq!(
+        r.req(MLOCK, &args(&[&a, b"5"])),
+        not_found(),
+        "already locked"
+    );
     assert_eq!(r.req(UNLOCK, &a), ok());
     assert_eq!(r.req(MLOCK, &args(&[&a, b"9999999999"])), num(1));
     assert_eq!(r.req(META, &args(&[&a, b"lock"])), num(9_999_999_999));

@@ -62,9 +62,7 @@ fn sweep_removes_expired_items_locked_ones_too() {
     assert_eq!(r.req(LOCK, b"s:d -1"), ok());
     c.advance(5);
     // KEYS does not check expiry: only the sweep makes the entries go.
-    assert!(eventually(
-        || r.req(KEYS, b"s:") == keys_reply(&[b"s:c"])
-    ));
+    assert!(eventually(|| r.req(KEYS, b"s:") == keys_reply(&[b"s:c"])));
     let mut stats = bytes::BytesMut::from(&r.req(STATS, b"")[..]);
     let Some(gibson_proto::Reply::Pairs(pairs)) =
         gibson_proto::Decoder::default().decode(&mut stats).unwrap()
@@ -126,5 +124,9 @@ fn over_max_memory_the_cron_collects_idle_items_even_locked() {
     c.advance(10);
     assert!(eventually(|| r.req(SET, b"0 new v") == val(b"v")));
     assert_eq!(r.req(GET, b"old"), not_found(), "idle item collected");
-    assert_eq!(r.req(GET, b"kept"), not_found(), "locked idle item collected too");
+    assert_eq!(
+        r.req(GET, b"kept"),
+        not_found(),
+        "locked idle item collected too"
+    );
 }

@@ -43,10 +43,7 @@ impl Engine {
         now: i64,
         out: &mut BytesMut,
     ) -> Flow {
-        let Some(item) = self
-            .live(key, now)
-            .and_then(|id| self.tree.item_mut(id))
-        else {
+        let Some(item) = self.live(key, now).and_then(|id| self.tree.item_mut(id)) else {
             return status(out, ReplyCode::NotFound);
         };
         let field = rest.and_then(meta_field);

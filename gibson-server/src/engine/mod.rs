@@ -306,10 +306,7 @@ impl Engine {
     }
 
     fn cmd_get(&mut self, key: &[u8], now: i64, out: &mut BytesMut) -> Flow {
-        let Some(item) = self
-            .live(key, now)
-            .and_then(|id| self.tree.item_mut(id))
-        else {
+        let Some(item) = self.live(key, now).and_then(|id| self.tree.item_mut(id)) else {
             return status(out, ReplyCode::NotFound);
         };
         item.access = now;
@@ -342,7 +339,11 @@ impl Engine {
     /// INC and DEC: only an absent key is created (as 1, for DEC too); an
     /// expired one is removed and answers NOT_FOUND.
     fn cmd_incdec(&mut self, key: &[u8], delta: i64, now: i64, out: &mut BytesMut) -> Flow {
-        let absent = self.tree.find_node(key).and_then(|id| self.tree.item(id)).is_none();
+        let absent = self
+            .tree
+            .find_node(key)
+            .and_then(|id| self.tree.item(id))
+            .is_none();
         if absent {
             let id = self.tree.insert_node(key);
             self.put(id, key.len(), Item::new(Data::Number(1), now), now);

@@ -53,7 +53,10 @@ impl Engine {
             ("item_pool_current_capacity", Value::Int(pool_capacity)),
             ("item_pool_total_capacity", Value::Int(pool_total)),
             ("item_pool_object_size", Value::Int(OBJECT_SIZE)),
-            ("item_pool_max_block_size", Value::Int(MAX_BLOCK_SIZE as i64)),
+            (
+                "item_pool_max_block_size",
+                Value::Int(MAX_BLOCK_SIZE as i64),
+            ),
             (
                 "memory_available",
                 Value::Int(self.settings.memory_available as i64),

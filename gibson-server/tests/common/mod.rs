@@ -3,6 +3,7 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod rng;
 pub mod target;
 
 use std::io::{Read, Write};
@@ -249,7 +250,8 @@ impl Raw {
 /// numbers; others read 0).
 pub fn stats(r: &mut Raw) -> std::collections::HashMap<String, i64> {
     let mut buf = bytes::BytesMut::from(&r.req(STATS, b"")[..]);
-    let Ok(Some(gibson_proto::Reply::Pairs(pairs))) = gibson_proto::Decoder::default().decode(&mut buf)
+    let Ok(Some(gibson_proto::Reply::Pairs(pairs))) =
+        gibson_proto::Decoder::default().decode(&mut buf)
     else {
         panic!("STATS is not a KVAL")
     };

@@ -96,4 +96,3 @@ impl Target {
 pub fn args(parts: &[&[u8]]) -> Vec<u8> {
     parts.join(&b' ')
 }
-
