@@ -153,7 +153,7 @@ fn request(rng: &mut Rng, prefix: &[u8]) -> (u16, Vec<u8>, Compare) {
             2 => [&pfx[..], b" "].concat(),
             _ => {
                 let limits: [&[u8]; 6] = [b"-1", b"0", b"1", b"2", b"3", b"x"];
-                let limit: &[u8] = *rng.pick(&limits[..]);
+                let limit = *rng.pick(&limits);
                 args(&[&pfx, limit])
             }
         },
