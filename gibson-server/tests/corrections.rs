@@ -2,30 +2,33 @@
 //! the wire. Every test here runs against the embedded server (manual
 //! clock) by default and against `GIBSON_TEST_ADDR` when it is set (e.g.
 //! the real Gibson 1.2.1), where time passes for real: the waits are one
-//! second. Tests that need settings of their own run embedded only.
+//! second, and a test whose expired items the server's periodic sweep
+//! removed first is run again (`with_expiry`). Tests that need settings of
+//! their own run embedded only.
 
 mod common;
 
-use common::target::{args, Target};
+use common::target::{args, with_expiry, Target};
 use common::*;
 
 #[test]
 fn mdel_is_not_found_when_nothing_was_deleted() {
-    let t = Target::start("mdel");
-    let mut r = t.conn();
-    let (a, b, c) = (t.key("a"), t.key("b"), t.key("c"));
-    r.req(SET, &args(&[b"1", &a, b"1"]));
-    r.req(SET, &args(&[b"1", &b, b"1"]));
-    assert_eq!(r.req(LOCK, &args(&[&b, b"-1"])), ok());
-    r.req(SET, &args(&[b"0", &c, b"1"]));
-    assert_eq!(r.req(LOCK, &args(&[&c, b"-1"])), ok());
-    assert_eq!(r.req(MDEL, &c), not_found(), "a locked match counts 0");
-    t.wait(1);
-    // a: expired, unlocked: deleted, counts 0. b: expired but locked: stays.
-    assert_eq!(r.req(MDEL, &t.key("")), not_found());
-    assert_eq!(r.req(KEYS, &t.key("")), keys_reply(&[&b, &c]));
-    assert_eq!(r.req(UNLOCK, &c), ok());
-    assert_eq!(r.req(MDEL, &t.key("")), num(1));
+    with_expiry("mdel", |t| {
+        let mut r = t.conn();
+        let (a, b, c) = (t.key("a"), t.key("b"), t.key("c"));
+        r.req(SET, &args(&[b"1", &a, b"1"]));
+        r.req(SET, &args(&[b"1", &b, b"1"]));
+        assert_eq!(r.req(LOCK, &args(&[&b, b"-1"])), ok());
+        r.req(SET, &args(&[b"0", &c, b"1"]));
+        assert_eq!(r.req(LOCK, &args(&[&c, b"-1"])), ok());
+        assert_eq!(r.req(MDEL, &c), not_found(), "a locked match counts 0");
+        t.wait(1);
+        // a: expired, unlocked: deleted, counts 0. b: expired but locked: stays.
+        assert_eq!(r.req(MDEL, &t.key("")), not_found());
+        assert_eq!(r.req(KEYS, &t.key("")), keys_reply(&[&b, &c]));
+        assert_eq!(r.req(UNLOCK, &c), ok());
+        assert_eq!(r.req(MDEL, &t.key("")), num(1));
+    });
 }
 
 #[test]
@@ -48,18 +51,19 @@ fn minc_and_mdec_count_compressed_items_without_changing_them() {
 
 #[test]
 fn minc_checks_the_lock_before_expiry() {
-    let t = Target::start("minclock");
-    let mut r = t.conn();
-    let (a, b, c) = (t.key("a"), t.key("b"), t.key("c"));
-    r.req(SET, &args(&[b"1", &a, b"5"]));
-    r.req(SET, &args(&[b"1", &b, b"5"]));
-    assert_eq!(r.req(LOCK, &args(&[&b, b"-1"])), ok());
-    r.req(SET, &args(&[b"0", &c, b"5"]));
-    t.wait(1);
-    // a: expired, removed, counts 0; b: locked (and expired): left alone.
-    assert_eq!(r.req(MINC, &t.key("")), num(1));
-    assert_eq!(r.req(KEYS, &t.key("")), keys_reply(&[&b, &c]));
-    assert_eq!(r.req(GET, &c), num(6));
+    with_expiry("minclock", |t| {
+        let mut r = t.conn();
+        let (a, b, c) = (t.key("a"), t.key("b"), t.key("c"));
+        r.req(SET, &args(&[b"1", &a, b"5"]));
+        r.req(SET, &args(&[b"1", &b, b"5"]));
+        assert_eq!(r.req(LOCK, &args(&[&b, b"-1"])), ok());
+        r.req(SET, &args(&[b"0", &c, b"5"]));
+        t.wait(1);
+        // a: expired, removed, counts 0; b: locked (and expired): left alone.
+        assert_eq!(r.req(MINC, &t.key("")), num(1));
+        assert_eq!(r.req(KEYS, &t.key("")), keys_reply(&[&b, &c]));
+        assert_eq!(r.req(GET, &c), num(6));
+    });
 }
 
 #[test]
@@ -80,16 +84,17 @@ fn multi_key_commands_see_keys_cut_at_nul() {
 
 #[test]
 fn inc_on_an_expired_item_is_not_found_then_creates_1() {
-    let t = Target::start("incexp");
-    let mut r = t.conn();
-    let (a, d) = (t.key("a"), t.key("d"));
-    r.req(SET, &args(&[b"1", &a, b"5"]));
-    r.req(SET, &args(&[b"1", &d, b"5"]));
-    t.wait(1);
-    assert_eq!(r.req(INC, &a), not_found());
-    assert_eq!(r.req(INC, &a), num(1));
-    assert_eq!(r.req(DEC, &d), not_found());
-    assert_eq!(r.req(DEC, &d), num(1));
+    with_expiry("incexp", |t| {
+        let mut r = t.conn();
+        let (a, d) = (t.key("a"), t.key("d"));
+        r.req(SET, &args(&[b"1", &a, b"5"]));
+        r.req(SET, &args(&[b"1", &d, b"5"]));
+        t.wait(1);
+        assert_eq!(r.req(INC, &a), not_found());
+        assert_eq!(r.req(INC, &a), num(1));
+        assert_eq!(r.req(DEC, &d), not_found());
+        assert_eq!(r.req(DEC, &d), num(1));
+    });
 }
 
 #[test]
@@ -105,37 +110,38 @@ fn mget_with_a_trailing_space_is_err() {
 
 #[test]
 fn mget_over_expired_items_sends_a_short_kval() {
-    let t = Target::start("mgetshort");
-    let mut r = t.conn();
-    let (a, b, c) = (t.key("a"), t.key("b"), t.key("c"));
-    r.req(SET, &args(&[b"1", &a, b"1"]));
-    r.req(SET, &args(&[b"0", &b, b"2"]));
-    r.req(SET, &args(&[b"1", &c, b"3"]));
-    t.wait(1);
-    // Count 1 (b), but the entries stop at the first expired slot (a).
-    assert_eq!(r.req(MGET, &t.key("")), [7, 0, 0, 4, 0, 0, 0, 1, 0, 0, 0]);
-    // The expired items are gone now: a full reply.
-    assert_eq!(r.req(MGET, &t.key("")), kval(&[(&b, V::P(b"2"))]));
+    with_expiry("mgetshort", |t| {
+        let mut r = t.conn();
+        let (a, b, c) = (t.key("a"), t.key("b"), t.key("c"));
+        r.req(SET, &args(&[b"1", &a, b"1"]));
+        r.req(SET, &args(&[b"0", &b, b"2"]));
+        r.req(SET, &args(&[b"1", &c, b"3"]));
+        t.wait(1);
+        // Count 1 (b), but the entries stop at the first expired slot (a).
+        assert_eq!(r.req(MGET, &t.key("")), [7, 0, 0, 4, 0, 0, 0, 1, 0, 0, 0]);
+        // The expired items are gone now: a full reply.
+        assert_eq!(r.req(MGET, &t.key("")), kval(&[(&b, V::P(b"2"))]));
 
-    // A live item before the expired one is sent; the limit counts
-    // expired slots too.
-    let (d, e, f) = (t.key("d"), t.key("e"), t.key("f"));
-    r.req(SET, &args(&[b"0", &d, b"4"]));
-    r.req(SET, &args(&[b"1", &e, b"5"]));
-    r.req(SET, &args(&[b"0", &f, b"6"]));
-    t.wait(1);
-    let short = {
-        let mut full = kval(&[(&b, V::P(b"2")), (&d, V::P(b"4"))]);
-        full[7] = 3; // count: b, d, f are live
-        full
-    };
-    assert_eq!(r.req(MGET, &t.key("")), short);
-    let (g, h) = (t.key("g"), t.key("h"));
-    r.req(SET, &args(&[b"1", &g, b"7"]));
-    r.req(SET, &args(&[b"0", &h, b"8"]));
-    t.wait(1);
-    assert_eq!(r.req(MGET, &args(&[&g, b"1"])), not_found(), "g expired");
-    assert_eq!(r.req(MGET, &args(&[&h, b"1"])), kval(&[(&h, V::P(b"8"))]));
+        // A live item before the expired one is sent; the limit counts
+        // expired slots too.
+        let (d, e, f) = (t.key("d"), t.key("e"), t.key("f"));
+        r.req(SET, &args(&[b"0", &d, b"4"]));
+        r.req(SET, &args(&[b"1", &e, b"5"]));
+        r.req(SET, &args(&[b"0", &f, b"6"]));
+        t.wait(1);
+        let short = {
+            let mut full = kval(&[(&b, V::P(b"2")), (&d, V::P(b"4"))]);
+            full[7] = 3; // count: b, d, f are live
+            full
+        };
+        assert_eq!(r.req(MGET, &t.key("")), short);
+        let (g, h) = (t.key("g"), t.key("h"));
+        r.req(SET, &args(&[b"1", &g, b"7"]));
+        r.req(SET, &args(&[b"0", &h, b"8"]));
+        t.wait(1);
+        assert_eq!(r.req(MGET, &args(&[&g, b"1"])), not_found(), "g expired");
+        assert_eq!(r.req(MGET, &args(&[&h, b"1"])), kval(&[(&h, V::P(b"8"))]));
+    });
 }
 
 #[test]

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use gibson_proto::Addr;
 use gibson_server::{Builder, ManualClock};
-use gibson_test_support::{unique_prefix, TestServer};
+use gibson_test_support::{unique_prefix, TestServer, TEST_ADDR_VAR};
 
-use super::{Raw, T0};
+use super::{keys_reply, Raw, KEYS, SET, T0};
 
 /// A server under test.
 pub struct Target {
@@ -23,22 +23,21 @@ impl Target {
     /// The external server if `GIBSON_TEST_ADDR` is set, else an embedded
     /// one with default settings and a manual clock.
     pub fn start(tag: &str) -> Target {
-        let server = TestServer::start();
-        if server.is_external() {
-            return Target {
-                server,
-                clock: None,
-                prefix: unique_prefix(tag),
-            };
+        if !external_wanted() {
+            return Target::embedded(tag, |b| b);
         }
-        Target::embedded(tag, |b| b)
+        Target {
+            server: TestServer::start(),
+            clock: None,
+            prefix: unique_prefix(tag),
+        }
     }
 
     /// An embedded server whose builder is adjusted by `f`; `None`, with a
     /// note on stderr, when testing an external server (its settings
     /// cannot be chosen here).
     pub fn start_with(tag: &str, why: &str, f: impl FnOnce(Builder) -> Builder) -> Option<Target> {
-        if TestServer::start().is_external() {
+        if external_wanted() {
             eprintln!("skipped against an external server: {why}");
             return None;
         }
@@ -53,11 +52,6 @@ impl Target {
             clock: Some(clock),
             prefix: unique_prefix(tag),
         }
-    }
-
-    /// `true` when testing `GIBSON_TEST_ADDR`.
-    pub fn is_external(&self) -> bool {
-        self.server.is_external()
     }
 
     /// A new raw connection.
@@ -85,11 +79,37 @@ impl Target {
             ),
         }
     }
+}
 
-    /// The embedded server's clock, if any.
-    pub fn clock(&self) -> Option<&ManualClock> {
-        self.clock.as_ref()
+/// Runs a test in which items expire, on a fresh [`Target`] each try, until
+/// no expiry sweep of the server ran in the middle of it (at most 3
+/// tries). The real server sweeps every 15 s, and a sweep that removes the
+/// expired items first changes what the commands see. A sentinel item with
+/// a TTL of 1 s, set before the test's items, tells: KEYS does not check
+/// expiry, so the sentinel is still listed after the test exactly when no
+/// sweep ran since it expired.
+pub fn with_expiry(tag: &str, body: impl Fn(&Target)) {
+    use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+    for attempt in 1..=3 {
+        let t = Target::start(tag);
+        let mut r = t.conn();
+        let sentinel = unique_prefix(&format!("{tag}-sweep")).into_bytes();
+        r.req(SET, &args(&[b"1", &sentinel, b"s"]));
+        let outcome = catch_unwind(AssertUnwindSafe(|| body(&t)));
+        let swept = r.req(KEYS, &sentinel) != keys_reply(&[&sentinel]);
+        if !swept || attempt == 3 {
+            if let Err(panic) = outcome {
+                resume_unwind(panic);
+            }
+            return;
+        }
+        eprintln!("{tag}: the server's expiry sweep ran during try {attempt}; trying again");
     }
+}
+
+/// `true` when `GIBSON_TEST_ADDR` names a server.
+fn external_wanted() -> bool {
+    std::env::var(TEST_ADDR_VAR).is_ok_and(|a| !a.trim().is_empty())
 }
 
 /// Joins request parts with single spaces.
