@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use bytes::BytesMut;
 use gibson_proto::server::RequestDecoder;
+use gibson_proto::ProtocolError;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::watch;
 
@@ -91,7 +92,17 @@ pub(crate) fn process(
                 Flow::Close | Flow::Kill => return Step::Close,
             },
             Ok(None) => return Step::NeedMore,
-            // Bad size or unknown opcode: dropped without a reply.
+            // An unknown opcode: the real server reads the whole frame and
+            // counts the request before it drops the connection.
+            Err(ProtocolError::UnknownOpcode(_)) => {
+                let size = u32::from_le_bytes([rbuf[0], rbuf[1], rbuf[2], rbuf[3]]) as usize;
+                if rbuf.len() < 4 + size {
+                    return Step::NeedMore;
+                }
+                engine.count_dropped_request();
+                return Step::Close;
+            }
+            // Bad size: dropped without a reply.
             Err(_) => return Step::Close,
         }
     }
@@ -106,6 +117,10 @@ async fn serve_io<S: AsyncRead + AsyncWrite + Unpin>(
 ) {
     let mut rbuf = BytesMut::with_capacity(READ_CHUNK);
     let mut wbuf = BytesMut::with_capacity(READ_CHUNK);
+    let break_on_split = match engine.try_borrow() {
+        Ok(engine) => engine.settings().break_on_split_prefix,
+        Err(_) => return,
+    };
     loop {
         if rbuf.capacity() - rbuf.len() < READ_CHUNK / 4 {
             rbuf.reserve(READ_CHUNK);
@@ -138,6 +153,18 @@ async fn serve_io<S: AsyncRead + AsyncWrite + Unpin>(
                 wbuf.clear();
             }
             match step {
+                Step::NeedMore if split_prefix(&rbuf, break_on_split) => {
+                    // Part of a size prefix is here, the rest is not: the
+                    // real server would now read the prefix in two parts.
+                    // Take what has arrived meanwhile before deciding.
+                    match read_now(&mut stream, &mut rbuf).await {
+                        ReadNow::Got => continue,
+                        ReadNow::Nothing | ReadNow::Closed => {
+                            let _ = stream.shutdown().await;
+                            return;
+                        }
+                    }
+                }
                 Step::NeedMore => break,
                 Step::Flush => continue,
                 Step::Close => {
@@ -146,6 +173,31 @@ async fn serve_io<S: AsyncRead + AsyncWrite + Unpin>(
                 }
             }
         }
+    }
+}
+
+/// `true` when `rbuf` holds only part of a request size prefix.
+fn split_prefix(rbuf: &BytesMut, detect: bool) -> bool {
+    detect && (1..4).contains(&rbuf.len())
+}
+
+/// What an immediate read found.
+enum ReadNow {
+    /// Bytes were appended.
+    Got,
+    /// Nothing has arrived.
+    Nothing,
+    /// The peer closed or the read failed.
+    Closed,
+}
+
+/// Reads whatever has already arrived, without waiting.
+async fn read_now<S: AsyncRead + Unpin>(stream: &mut S, rbuf: &mut BytesMut) -> ReadNow {
+    rbuf.reserve(READ_CHUNK);
+    match tokio::time::timeout(std::time::Duration::ZERO, stream.read_buf(rbuf)).await {
+        Ok(Ok(0)) | Ok(Err(_)) => ReadNow::Closed,
+        Ok(Ok(_)) => ReadNow::Got,
+        Err(_) => ReadNow::Nothing,
     }
 }
 
@@ -209,7 +261,7 @@ pub fn fuzz_connection(data: &[u8]) {
             rbuf.len()
         );
         if piece[0] == 0xff {
-            engine.sweep(now);
+            engine.cron_tick(now);
         }
     }
     assert!(engine.node_count() <= data.len() + 1);

@@ -22,7 +22,9 @@
 
 mod clock;
 mod conn;
+mod cron;
 mod engine;
+mod pool;
 mod settings;
 mod trie;
 
@@ -175,14 +177,49 @@ impl Builder {
         self
     }
 
-    /// How often expired items are swept (default 15 s, as the real cron).
-    pub fn sweep_period(mut self, period: Duration) -> Builder {
-        self.settings.sweep_period = period.max(Duration::from_millis(1));
+    /// The cron's tick (`cron_period`, default 100 ms). STATS
+    /// `total_cron_done` counts ticks; the jobs below run on ticks.
+    pub fn cron_period(mut self, period: Duration) -> Builder {
+        self.settings.cron_period = period.max(Duration::from_millis(1));
         self
     }
 
-    /// Over `max_memory`, the sweep drops unlocked items idle at least this
-    /// long (default 15 minutes).
+    /// How often expired items are deleted (`expired_cron`, default 15 s),
+    /// locked ones included.
+    pub fn expired_cron(mut self, period: Duration) -> Builder {
+        self.settings.expired_cron = period;
+        self
+    }
+
+    /// How often `max_memory` is checked (`max_mem_cron`, default 15 s).
+    pub fn max_mem_cron(mut self, period: Duration) -> Builder {
+        self.settings.max_mem_cron = period;
+        self
+    }
+
+    /// Runs both cron jobs (expiry and memory) every `period`, shortening
+    /// the cron tick to `period` if it is longer: the shorthand for tests
+    /// that want expired items gone quickly.
+    pub fn sweep_period(mut self, period: Duration) -> Builder {
+        let period = period.max(Duration::from_millis(1));
+        self.settings.cron_period = self.settings.cron_period.min(period);
+        self.settings.expired_cron = period;
+        self.settings.max_mem_cron = period;
+        self
+    }
+
+    /// Whether a request whose 4-byte size prefix arrives in more than one
+    /// read breaks the connection (default `true`). The real server reads
+    /// such a prefix into the wrong place and loses the connection with
+    /// every request in flight on it; this server closes it. Turn it off
+    /// for tests that deliberately cut requests into pieces.
+    pub fn break_on_split_prefix(mut self, on: bool) -> Builder {
+        self.settings.break_on_split_prefix = on;
+        self
+    }
+
+    /// Over `max_memory`, the cron drops items idle at least this long
+    /// (default 15 minutes), locked ones included.
     pub fn gc_ratio(mut self, idle: Duration) -> Builder {
         self.settings.gc_ratio = idle;
         self
@@ -223,6 +260,8 @@ impl Builder {
             Err(e) => return Err(e),
         }
         let listener = std::os::unix::net::UnixListener::bind(&path)?;
+        // As the real server: anyone on the machine may connect.
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o777))?;
         self.start(conn::StdListener::Unix(listener), ServerAddr::Unix(path))
     }
 
@@ -270,7 +309,7 @@ async fn serve(
     clock: Arc<dyn Clock>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let sweep_period = settings.sweep_period.max(Duration::from_millis(1));
+    let cron_period = settings.cron_period.max(Duration::from_millis(1));
     let max_clients = settings.max_clients;
     let engine = Rc::new(RefCell::new(engine::Engine::new(settings, clock.now())));
     let clients = Rc::new(Cell::new(0usize));
@@ -280,13 +319,13 @@ async fn serve(
         let clock = clock.clone();
         let mut shutdown = shutdown.clone();
         tokio::task::spawn_local(async move {
-            let mut tick = tokio::time::interval(sweep_period);
+            let mut tick = tokio::time::interval(cron_period);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             tick.tick().await;
             loop {
                 tokio::select! {
                     _ = tick.tick() => {
-                        engine.borrow_mut().sweep(clock.now());
+                        engine.borrow_mut().cron_tick(clock.now());
                     }
                     _ = shutdown.changed() => return,
                 }

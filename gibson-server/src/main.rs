@@ -1,62 +1,83 @@
 //! `gibson-server`: a stand-in for Gibson 1.2.1's server binary.
 //!
-//! Reads Gibson's own configuration file with `-c FILE`; every setting can
-//! also be given as a flag named like the setting (`--max_request_size 2M`),
-//! flags overriding the file. Settings this server has no use for
-//! (`daemonize`, `logfile`, …) are accepted and ignored with a log line.
+//! Reads Gibson's own configuration file with `-c FILE`; every setting of
+//! that file can also be given as a long option named like it
+//! (`--max_request_size 2M`, `--expired_cron 1`), options overriding the
+//! file, as the real binary accepts them. Settings this server has no use
+//! for (`daemonize`, `logfile`, …) are accepted and ignored with a log
+//! line. SIGTERM (or Ctrl-C) stops it with exit status 0.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{Arg, ArgMatches, Command};
 use gibson_server::{parse_config, parse_duration, parse_size, Builder, Server};
 
-/// Gibson 1.2.1-compatible cache server.
-#[derive(Debug, Parser)]
-#[command(name = "gibson-server", version)]
-struct Cli {
-    /// Gibson configuration file (`name value` lines).
-    #[arg(short = 'c', long = "config", value_name = "FILE")]
-    config: Option<String>,
-    /// TCP address to listen on (default 127.0.0.1).
-    #[arg(long)]
-    address: Option<String>,
-    /// TCP port (default 10128).
-    #[arg(long)]
-    port: Option<String>,
-    /// Unix socket path; when set, no TCP socket is opened.
-    #[arg(long = "unix_socket")]
-    unix_socket: Option<String>,
-    /// Largest request, e.g. `2M`.
-    #[arg(long = "max_request_size")]
-    max_request_size: Option<String>,
-    /// Longest key, e.g. `1K`.
-    #[arg(long = "max_key_size")]
-    max_key_size: Option<String>,
-    /// Longest value.
-    #[arg(long = "max_value_size")]
-    max_value_size: Option<String>,
-    /// Largest multi-key reply, e.g. `15M`.
-    #[arg(long = "max_response_size")]
-    max_response_size: Option<String>,
-    /// Memory limit, e.g. `1G`.
-    #[arg(long = "max_memory")]
-    max_memory: Option<String>,
-    /// TTL cap in seconds (or `30d`).
-    #[arg(long = "max_item_ttl")]
-    max_item_ttl: Option<String>,
-    /// Maximum simultaneous clients.
-    #[arg(long = "max_clients")]
-    max_clients: Option<String>,
-    /// Values above this size are LZF-compressed, e.g. `4K`.
-    #[arg(long)]
-    compression: Option<String>,
-    /// Over max_memory, items idle this long are collected, e.g. `15m`.
-    #[arg(long = "gc_ratio")]
-    gc_ratio: Option<String>,
-    /// Expiry sweep period, e.g. `15s` (this server's own setting).
-    #[arg(long = "expiry_sweep")]
-    expiry_sweep: Option<String>,
+/// Every setting, as the real binary's `--help` lists it, with what it does
+/// here.
+const SETTINGS: &[(&str, &str)] = &[
+    (
+        "logfile",
+        "Accepted and ignored (this server logs on stderr).",
+    ),
+    ("loglevel", "Accepted and ignored."),
+    ("logflushrate", "Accepted and ignored."),
+    (
+        "unix_socket",
+        "Unix socket path; when set, no TCP socket is opened.",
+    ),
+    ("address", "TCP address to listen on (default 127.0.0.1)."),
+    ("port", "TCP port (default 10128)."),
+    ("max_idletime", "Accepted and ignored."),
+    ("max_clients", "Maximum simultaneous clients (default 255)."),
+    ("max_request_size", "Largest request, e.g. `2M`."),
+    ("max_item_ttl", "TTL cap in seconds, or e.g. `30d`."),
+    ("max_memory", "Memory limit, e.g. `1G`."),
+    ("max_key_size", "Longest key, e.g. `1K`."),
+    ("max_value_size", "Longest value."),
+    ("max_response_size", "Largest multi-key reply, e.g. `15M`."),
+    (
+        "compression",
+        "Values above this size are LZF-compressed, e.g. `4K`.",
+    ),
+    (
+        "daemonize",
+        "Accepted and ignored: this server never forks.",
+    ),
+    (
+        "cron_period",
+        "Milliseconds between cron ticks (default 100).",
+    ),
+    ("pidfile", "Accepted and ignored."),
+    (
+        "gc_ratio",
+        "Over max_memory, items idle this long are deleted, e.g. `15m`.",
+    ),
+    (
+        "max_mem_cron",
+        "How often max_memory is checked, e.g. `15s` (seconds without a unit).",
+    ),
+    (
+        "expired_cron",
+        "How often expired items are deleted, e.g. `15s` (seconds without a unit).",
+    ),
+];
+
+fn cli() -> Command {
+    let mut cmd = Command::new("gibson-server")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about("Gibson 1.2.1-compatible cache server.")
+        .arg(
+            Arg::new("config")
+                .short('c')
+                .long("config")
+                .value_name("FILE")
+                .help("Gibson configuration file (`name value` lines)."),
+        );
+    for (name, help) in SETTINGS {
+        cmd = cmd.arg(Arg::new(*name).long(*name).value_name("VALUE").help(*help));
+    }
+    cmd
 }
 
 fn log(msg: &str) {
@@ -81,6 +102,11 @@ fn apply(
     let usize_of = |n: u64| usize::try_from(n).map_err(|_| format!("{name}: `{value}` too large"));
     let secs =
         || parse_duration(value).ok_or_else(|| format!("{name}: `{value}` is not a duration"));
+    let int = || {
+        value
+            .parse::<u64>()
+            .map_err(|_| format!("{name}: `{value}` is not a number"))
+    };
     Ok(match name {
         "address" => {
             listen.address = Some(value.to_string());
@@ -100,16 +126,13 @@ fn apply(
         "max_response_size" => builder.max_response_size(usize_of(size()?)?),
         "max_memory" => builder.max_memory(size()?),
         "max_item_ttl" => builder.max_item_ttl(secs()?),
-        "max_clients" => builder.max_clients(usize_of(
-            value
-                .parse::<u64>()
-                .map_err(|_| format!("{name}: `{value}` is not a number"))?,
-        )?),
+        "max_clients" => builder.max_clients(usize_of(int()?)?),
         "compression" => builder.compression(usize_of(size()?)?),
         "gc_ratio" => builder.gc_ratio(secs()?),
-        "expiry_sweep" => builder.sweep_period(secs()?),
-        "logfile" | "loglevel" | "logflushrate" | "daemonize" | "pidfile" | "max_idletime"
-        | "cron_period" => {
+        "cron_period" => builder.cron_period(Duration::from_millis(int()?)),
+        "expired_cron" => builder.expired_cron(secs()?),
+        "max_mem_cron" => builder.max_mem_cron(secs()?),
+        "logfile" | "loglevel" | "logflushrate" | "daemonize" | "pidfile" | "max_idletime" => {
             log(&format!(
                 "ignoring setting `{name} {value}` (not needed by this server)"
             ));
@@ -122,33 +145,18 @@ fn apply(
     })
 }
 
-fn run(cli: Cli) -> Result<Server, String> {
+fn run(args: &ArgMatches) -> Result<Server, String> {
     let mut builder = Server::builder();
     let mut listen = Listen::default();
-    if let Some(path) = &cli.config {
+    if let Some(path) = args.get_one::<String>("config") {
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
         for (name, value, line) in parse_config(&text).map_err(|e| format!("{path}: {e}"))? {
             builder = apply(builder, &mut listen, &name, &value)
                 .map_err(|e| format!("{path}:{line}: {e}"))?;
         }
     }
-    let flags = [
-        ("address", &cli.address),
-        ("port", &cli.port),
-        ("unix_socket", &cli.unix_socket),
-        ("max_request_size", &cli.max_request_size),
-        ("max_key_size", &cli.max_key_size),
-        ("max_value_size", &cli.max_value_size),
-        ("max_response_size", &cli.max_response_size),
-        ("max_memory", &cli.max_memory),
-        ("max_item_ttl", &cli.max_item_ttl),
-        ("max_clients", &cli.max_clients),
-        ("compression", &cli.compression),
-        ("gc_ratio", &cli.gc_ratio),
-        ("expiry_sweep", &cli.expiry_sweep),
-    ];
-    for (name, value) in flags {
-        if let Some(value) = value {
+    for (name, _) in SETTINGS {
+        if let Some(value) = args.get_one::<String>(name) {
             builder = apply(builder, &mut listen, name, value)?;
         }
     }
@@ -171,13 +179,37 @@ fn run(cli: Cli) -> Result<Server, String> {
         .map_err(|e| format!("cannot listen on {address}:{port}: {e}"))
 }
 
+/// Announces the address on stdout once the signal handlers are in place,
+/// then waits for SIGTERM or SIGINT.
+fn serve_until_terminated(server: &Server) -> std::io::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        println!("gibson-server listening on {}", server.addr());
+        tokio::select! {
+            _ = term.recv() => log("SIGTERM received, shutting down."),
+            _ = int.recv() => log("SIGINT received, shutting down."),
+        }
+        Ok(())
+    })
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
+    let args = cli().get_matches();
+    match run(&args) {
         Ok(server) => {
-            println!("gibson-server listening on {}", server.addr());
-            loop {
-                std::thread::sleep(Duration::from_secs(3600));
+            let waited = serve_until_terminated(&server);
+            server.shutdown();
+            match waited {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    log(&format!("cannot wait for signals: {e}"));
+                    ExitCode::FAILURE
+                }
             }
         }
         Err(e) => {

@@ -29,10 +29,20 @@ pub struct Settings {
     pub max_clients: usize,
     /// Values larger than this are stored LZF-compressed.
     pub compression: usize,
-    /// How often the expiry sweep runs.
-    pub sweep_period: Duration,
-    /// Over `max_memory`, the sweep drops items idle at least this long.
+    /// The cron's tick (`cron_period`, default 100 ms); STATS
+    /// `total_cron_done` counts ticks.
+    pub cron_period: Duration,
+    /// How often the cron deletes expired items (`expired_cron`, default
+    /// 15 s), locked ones included.
+    pub expired_cron: Duration,
+    /// How often the cron checks `max_memory` (`max_mem_cron`, default
+    /// 15 s); over it, items idle at least `gc_ratio` are deleted.
+    pub max_mem_cron: Duration,
+    /// Over `max_memory`, the cron drops items idle at least this long.
     pub gc_ratio: Duration,
+    /// Break a connection whose request size prefix arrives in pieces, as
+    /// the real server does (default `true`; see `Builder::break_on_split_prefix`).
+    pub break_on_split_prefix: bool,
     /// Reported as STATS `memory_available`.
     pub memory_available: u64,
 }
@@ -48,8 +58,11 @@ impl Default for Settings {
             max_item_ttl: 2_592_000,
             max_clients: 255,
             compression: 4096,
-            sweep_period: Duration::from_secs(15),
+            cron_period: Duration::from_millis(100),
+            expired_cron: Duration::from_secs(15),
+            max_mem_cron: Duration::from_secs(15),
             gc_ratio: Duration::from_secs(15 * 60),
+            break_on_split_prefix: true,
             memory_available: 8 << 30,
         }
     }

@@ -64,6 +64,9 @@ fn shipped_config_file_is_accepted_unchanged() {
     let sock_s = sock.to_str().unwrap().to_string();
     let (mut child, line) = spawn(&["-c", FIXTURE, "--unix_socket", &sock_s]);
     assert_eq!(line.trim(), format!("gibson-server listening on {sock_s}"));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&sock).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o777, "socket mode {mode:o}");
     let mut s = std::os::unix::net::UnixStream::connect(&sock).unwrap();
     use std::io::Write;
     s.write_all(&frame(PING, b"")).unwrap();
@@ -142,4 +145,82 @@ fn bad_config_is_refused() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 1"));
+}
+
+#[test]
+fn every_long_option_of_the_real_binary_is_accepted() {
+    let (mut child, line) = spawn(&[
+        "--logfile",
+        "/dev/stdout",
+        "--loglevel",
+        "1",
+        "--logflushrate",
+        "1",
+        "--address",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--max_idletime",
+        "30",
+        "--max_clients",
+        "255",
+        "--max_request_size",
+        "2M",
+        "--max_item_ttl",
+        "2592000",
+        "--max_memory",
+        "1G",
+        "--max_key_size",
+        "1K",
+        "--max_value_size",
+        "2096127",
+        "--max_response_size",
+        "15M",
+        "--compression",
+        "4K",
+        "--daemonize",
+        "0",
+        "--cron_period",
+        "10",
+        "--pidfile",
+        "/nonexistent/gibson.pid",
+        "--gc_ratio",
+        "15m",
+        "--max_mem_cron",
+        "15s",
+        "--expired_cron",
+        "1",
+    ]);
+    let addr = line
+        .trim()
+        .strip_prefix("gibson-server listening on ")
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_string();
+    let mut r = Raw::tcp(&addr);
+    // expired_cron 1: an expired, locked item is deleted within a couple
+    // of seconds (KEYS does not check expiry, only the sweep removes it).
+    assert_eq!(r.req(SET, b"1 k v"), val(b"v"));
+    assert_eq!(r.req(LOCK, b"k -1"), ok());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(4);
+    while r.req(KEYS, b"k") != not_found() {
+        assert!(std::time::Instant::now() < deadline, "not swept");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.0.kill();
+}
+
+#[test]
+fn unix_socket_mode_0777_and_sigterm_exits_0() {
+    use std::os::unix::fs::PermissionsExt;
+    let sock = std::env::temp_dir().join(format!("gibson-bin-term-{}.sock", std::process::id()));
+    let sock_s = sock.to_str().unwrap().to_string();
+    let (mut child, line) = spawn(&["--unix_socket", &sock_s]);
+    assert_eq!(line.trim(), format!("gibson-server listening on {sock_s}"));
+    let mode = std::fs::metadata(&sock).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o777, "mode {mode:o}");
+    let pid = child.0.id().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(killed.success());
+    let status = child.0.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status:?}");
 }

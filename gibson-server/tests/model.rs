@@ -8,26 +8,9 @@ mod common;
 
 use std::collections::HashMap;
 
+use common::rng::Rng;
 use common::*;
 use gibson_server::Server;
-
-/// A tiny deterministic RNG (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
 
 #[derive(Debug, Clone)]
 enum Val {
@@ -50,6 +33,12 @@ impl Entry {
 }
 
 const MAX_TTL: i64 = 2_592_000;
+
+/// The TTL the server stores: capped as unsigned, then cut to 16 bits.
+fn stored_ttl(n: i64) -> i64 {
+    let capped = if n < 0 { MAX_TTL } else { n.min(MAX_TTL) };
+    i64::from(capped as i16)
+}
 
 /// Gibson's integer reading, written again for the model.
 fn gibson_int(s: &[u8]) -> Option<i64> {
@@ -148,7 +137,7 @@ impl Model {
                 if self.map.get(a).is_some_and(Entry::locked) {
                     return locked();
                 }
-                let ttl = if n > 0 { n.min(MAX_TTL) } else { -1 };
+                let ttl = if n > 0 { stored_ttl(n) } else { -1 };
                 self.insert(
                     a,
                     Entry {
@@ -213,7 +202,7 @@ impl Model {
             TTL => match self.map.get_mut(a) {
                 None => not_found(),
                 Some(e) => {
-                    e.ttl = n.min(MAX_TTL);
+                    e.ttl = stored_ttl(n);
                     ok()
                 }
             },
@@ -257,7 +246,7 @@ impl Model {
             MTTL => {
                 let keys = self.matches(a);
                 for k in &keys {
-                    self.map.get_mut(k).unwrap().ttl = n.min(MAX_TTL);
+                    self.map.get_mut(k).unwrap().ttl = stored_ttl(n);
                 }
                 Self::count_or_nf(keys.len() as i64)
             }
@@ -283,9 +272,6 @@ impl Model {
             }
             MDEL => {
                 let keys = self.matches(a);
-                if keys.is_empty() {
-                    return not_found();
-                }
                 let mut c = 0;
                 for k in keys {
                     if !self.map[&k].locked() {
@@ -293,7 +279,7 @@ impl Model {
                         c += 1;
                     }
                 }
-                num(c)
+                Self::count_or_nf(c)
             }
             MINC | MDEC => {
                 let d = if op == MINC { 1 } else { -1 };

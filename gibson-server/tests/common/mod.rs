@@ -3,8 +3,13 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod rng;
+pub mod target;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::os::unix::net::UnixStream;
+use std::path::Path;
 use std::time::Duration;
 
 use gibson_server::{Builder, ManualClock, Server, ServerAddr};
@@ -137,9 +142,40 @@ pub fn start(builder: Builder) -> (Server, ManualClock) {
     (server, clock)
 }
 
+/// A TCP or Unix stream.
+pub enum Stream {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.read(buf),
+            Stream::Unix(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.write(buf),
+            Stream::Unix(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.flush(),
+            Stream::Unix(s) => s.flush(),
+        }
+    }
+}
+
 /// A raw connection.
 pub struct Raw {
-    pub s: TcpStream,
+    pub s: Stream,
 }
 
 impl Raw {
@@ -147,10 +183,22 @@ impl Raw {
         let ServerAddr::Tcp(addr) = server.addr().clone() else {
             panic!("tcp expected")
         };
+        Raw::tcp(&addr.to_string())
+    }
+
+    /// A connection to `host:port`.
+    pub fn tcp(addr: &str) -> Raw {
         let s = TcpStream::connect(addr).expect("connect");
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         s.set_nodelay(true).unwrap();
-        Raw { s }
+        Raw { s: Stream::Tcp(s) }
+    }
+
+    /// A connection to a Unix socket.
+    pub fn unix(path: &Path) -> Raw {
+        let s = UnixStream::connect(path).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        Raw { s: Stream::Unix(s) }
     }
 
     pub fn send(&mut self, bytes: &[u8]) {
@@ -196,4 +244,22 @@ impl Raw {
             ),
         }
     }
+}
+
+/// STATS as name → value (numbers, and text values parsed when they are
+/// numbers; others read 0).
+pub fn stats(r: &mut Raw) -> std::collections::HashMap<String, i64> {
+    let mut buf = bytes::BytesMut::from(&r.req(STATS, b"")[..]);
+    let Ok(Some(gibson_proto::Reply::Pairs(pairs))) =
+        gibson_proto::Decoder::default().decode(&mut buf)
+    else {
+        panic!("STATS is not a KVAL")
+    };
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            let n = v.as_int().unwrap_or(0);
+            (String::from_utf8_lossy(&k[..]).into_owned(), n)
+        })
+        .collect()
 }
