@@ -374,18 +374,6 @@ pub fn parse_int(bytes: &[u8]) -> Option<i64> {
     Some(n.wrapping_mul(sign))
 }
 
-/// Stores a parsed integer into one of the server's 32-bit fields (TTL,
-/// lock): values that do not fit wrap around, as on the real server.
-///
-/// ```
-/// use gibson_proto::server::wrap_i32;
-/// assert_eq!(wrap_i32(4_294_967_295), -1);
-/// assert_eq!(wrap_i32(-5), -5);
-/// ```
-pub fn wrap_i32(n: i64) -> i32 {
-    n as i32
-}
-
 #[cfg(test)]
 mod split_tests {
     use super::*;
@@ -484,7 +472,5 @@ mod split_tests {
         assert_eq!(parse_int(b" 1"), None);
         assert_eq!(parse_int(b"+1"), None);
         assert_eq!(parse_int(b"99999999999"), Some(99_999_999_999));
-        assert_eq!(wrap_i32(99_999_999_999), 1_215_752_191);
-        assert_eq!(wrap_i32(2_147_483_648), i32::MIN);
     }
 }
