@@ -6,6 +6,7 @@
 //! [`unique_prefix`] for their keys and tolerate foreign keys, so that they
 //! pass against a shared external server too.
 
+mod chunking;
 pub mod conformance;
 pub mod faults;
 pub mod hostile;
