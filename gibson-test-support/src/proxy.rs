@@ -55,6 +55,17 @@ struct Shared {
     /// Clones of every live client socket, to kill them on demand.
     clients: Mutex<Vec<TcpStream>>,
     connections: AtomicU64,
+    /// Client connections accepted and not yet closed.
+    open: AtomicU64,
+}
+
+/// Counts a client connection as open while it lives.
+struct OpenConnection(Arc<Shared>);
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 enum Upstream {
@@ -126,6 +137,7 @@ impl Proxy {
             stop: AtomicBool::new(false),
             clients: Mutex::new(Vec::new()),
             connections: AtomicU64::new(0),
+            open: AtomicU64::new(0),
         });
         let s = shared.clone();
         let accept = thread::spawn(move || accept_loop(listener, s));
@@ -153,6 +165,13 @@ impl Proxy {
     /// Connections accepted so far.
     pub fn connections(&self) -> u64 {
         self.shared.connections.load(Ordering::Relaxed)
+    }
+
+    /// Client connections open now: accepted, and neither side has closed
+    /// them yet (the proxy closes its side once the client or the server
+    /// closed theirs).
+    pub fn open_connections(&self) -> u64 {
+        self.shared.open.load(Ordering::SeqCst)
     }
 
     /// Resets (RST) every client connection now.
@@ -188,10 +207,15 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         match listener.accept() {
             Ok((client, _)) => {
                 shared.connections.fetch_add(1, Ordering::Relaxed);
+                shared.open.fetch_add(1, Ordering::SeqCst);
+                let open = OpenConnection(shared.clone());
                 let _ = client.set_nonblocking(false);
                 let _ = client.set_nodelay(true);
                 let s = shared.clone();
-                thread::spawn(move || serve(client, s));
+                thread::spawn(move || {
+                    serve(client, s);
+                    drop(open);
+                });
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                 thread::sleep(Duration::from_millis(5))
