@@ -6,6 +6,8 @@
 //! [`unique_prefix`] for their keys and tolerate foreign keys, so that they
 //! pass against a shared external server too.
 
+pub mod bulk;
+mod chunking;
 pub mod conformance;
 pub mod faults;
 pub mod hostile;
@@ -14,6 +16,7 @@ pub mod proxy;
 #[doc(hidden)]
 pub mod __reexport {
     pub use bytes::Bytes;
+    pub use futures::stream::{FuturesUnordered, StreamExt};
     pub use gibson_proto::{
         Config, Error, Limits, LockTime, MetaField, ProtocolError, RetryPolicy, ServerError, Ttl,
         Value,

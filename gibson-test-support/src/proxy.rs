@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use gibson_proto::Addr;
 
+use crate::chunking::RequestChunker;
+
 /// The faults applied to traffic. Changes apply to data forwarded after the
 /// change (and `blackhole` to connections accepted after it).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -21,7 +23,9 @@ pub struct Faults {
     /// Bandwidth limit per direction, bytes per second.
     pub bytes_per_sec: Option<u64>,
     /// Forward in chunks of at most this many bytes, one write each (1 for
-    /// byte-by-byte).
+    /// byte-by-byte). Towards the server a request's 4-byte size prefix is
+    /// never split: Gibson servers cannot read a size
+    /// prefix that arrives in pieces.
     pub chunk: Option<usize>,
     /// Accept connections and never answer (requests are read and dropped).
     pub blackhole: bool,
@@ -51,6 +55,17 @@ struct Shared {
     /// Clones of every live client socket, to kill them on demand.
     clients: Mutex<Vec<TcpStream>>,
     connections: AtomicU64,
+    /// Client connections accepted and not yet closed.
+    open: AtomicU64,
+}
+
+/// Counts a client connection as open while it lives.
+struct OpenConnection(Arc<Shared>);
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 enum Upstream {
@@ -122,6 +137,7 @@ impl Proxy {
             stop: AtomicBool::new(false),
             clients: Mutex::new(Vec::new()),
             connections: AtomicU64::new(0),
+            open: AtomicU64::new(0),
         });
         let s = shared.clone();
         let accept = thread::spawn(move || accept_loop(listener, s));
@@ -149,6 +165,13 @@ impl Proxy {
     /// Connections accepted so far.
     pub fn connections(&self) -> u64 {
         self.shared.connections.load(Ordering::Relaxed)
+    }
+
+    /// Client connections open now: accepted, and neither side has closed
+    /// them yet (the proxy closes its side once the client or the server
+    /// closed theirs).
+    pub fn open_connections(&self) -> u64 {
+        self.shared.open.load(Ordering::SeqCst)
     }
 
     /// Resets (RST) every client connection now.
@@ -184,10 +207,15 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         match listener.accept() {
             Ok((client, _)) => {
                 shared.connections.fetch_add(1, Ordering::Relaxed);
+                shared.open.fetch_add(1, Ordering::SeqCst);
+                let open = OpenConnection(shared.clone());
                 let _ = client.set_nonblocking(false);
                 let _ = client.set_nodelay(true);
                 let s = shared.clone();
-                thread::spawn(move || serve(client, s));
+                thread::spawn(move || {
+                    serve(client, s);
+                    drop(open);
+                });
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                 thread::sleep(Duration::from_millis(5))
@@ -246,15 +274,18 @@ fn serve(client: TcpStream, shared: Arc<Shared>) {
     let _ = up.join();
 }
 
+/// Requests: cut by a [`RequestChunker`], so that no size prefix is split.
 fn pump(mut from: TcpStream, to: &mut Upstream, shared: &Shared) {
     let mut buf = vec![0u8; 64 * 1024];
+    let mut chunker = RequestChunker::default();
     loop {
         let n = match from.read(&mut buf) {
             Ok(0) | Err(_) => return,
             Ok(n) => n,
         };
         let f = faults(shared);
-        if forward(&buf[..n], to, &f).is_err() {
+        let writes = chunker.cut(&buf[..n], f.chunk);
+        if forward(writes.iter().map(Vec::as_slice), to, &f).is_err() {
             return;
         }
     }
@@ -288,7 +319,8 @@ fn pump_replies(from: &mut Upstream, to: &mut TcpStream, shared: &Shared) {
                 cut = true;
             }
         }
-        if forward(data, to, &f).is_err() {
+        let chunk = f.chunk.unwrap_or(usize::MAX).max(1);
+        if forward(data.chunks(chunk), to, &f).is_err() {
             return;
         }
         sent += data.len() as u64;
@@ -303,12 +335,17 @@ fn pump_replies(from: &mut Upstream, to: &mut TcpStream, shared: &Shared) {
     }
 }
 
-fn forward(data: &[u8], to: &mut impl Write, f: &Faults) -> io::Result<()> {
+/// Writes `pieces` one write each, after the latency and at the bandwidth
+/// the faults ask for.
+fn forward<'a>(
+    pieces: impl Iterator<Item = &'a [u8]>,
+    to: &mut impl Write,
+    f: &Faults,
+) -> io::Result<()> {
     if !f.latency.is_zero() {
         thread::sleep(f.latency);
     }
-    let chunk = f.chunk.unwrap_or(usize::MAX).max(1);
-    for piece in data.chunks(chunk) {
+    for piece in pieces {
         to.write_all(piece)?;
         if let Some(bps) = f.bytes_per_sec {
             let secs = piece.len() as f64 / bps.max(1) as f64;
