@@ -8,8 +8,9 @@
 //! * [`Pool`]: several connections, requests sent to the least loaded one;
 //! * explicit pipelines ([`Connection::pipeline`]): many commands, one write.
 //!
-//! The protocol itself lives in [`gibson_proto`]; this crate is the thin
-//! driver around it: sockets are `async_io::Async<TcpStream>` /
+//! The protocol lives in [`gibson_proto`] and the engine (multiplexer,
+//! driver, reconnects) in [`gibson_async`]; this crate is their binding to
+//! `async-io` ([`AsyncIo`]): sockets are `async_io::Async<TcpStream>` /
 //! `Async<UnixStream>`, timers `async_io::Timer`.
 //!
 //! # Where the driver runs
@@ -34,16 +35,17 @@
 //! # Ok(()) }
 //! ```
 
-mod connection;
-mod driver;
-mod pool;
-mod spawn;
-mod stream;
+mod runtime;
 
-pub use connection::Connection;
-pub use pool::Pool;
+pub use runtime::{AsyncIo, AsyncSocket, AsyncTimer};
+
+/// A multiplexed connection on `async-io`: see [`gibson_async::Connection`].
+pub type Connection = gibson_async::Connection<AsyncIo>;
+
+/// A pool of connections on `async-io`: see [`gibson_async::Pool`].
+pub type Pool = gibson_async::Pool<AsyncIo>;
 
 pub use gibson_proto::{
-    cmd, Addr, Command, Config, Error, FromValue, Handle, LockTime, MetaField, Pipeline,
-    PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg, Ttl, Value,
+    cmd, Addr, AsyncCommands, Command, Config, Error, FromValue, Handle, LockTime, MetaField,
+    Pipeline, PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg, Ttl, Value,
 };

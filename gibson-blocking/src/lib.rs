@@ -17,6 +17,7 @@
 //! # Ok::<(), gibson_blocking::Error>(())
 //! ```
 
+mod commands;
 mod connection;
 mod pool;
 
@@ -30,6 +31,6 @@ pub use pool::{Pool, PooledConnection};
 pub use r2d2_manager::GibsonManager;
 
 pub use gibson_proto::{
-    cmd, Addr, Command, Config, Error, FromValue, Handle, LockTime, MetaField, Pipeline,
+    cmd, Addr, Command, Commands, Config, Error, FromValue, Handle, LockTime, MetaField, Pipeline,
     PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg, Ttl, Value,
 };

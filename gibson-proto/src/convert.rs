@@ -56,7 +56,9 @@ impl std::ops::Deref for ArgBytes<'_> {
 /// assert_eq!(&*"key".to_arg(), b"key");
 /// assert_eq!(&*(-42i32).to_arg(), b"-42");
 /// ```
-pub trait ToArg {
+/// Arguments are `Send`, so that a command future can move between
+/// threads.
+pub trait ToArg: Send {
     /// The bytes to send.
     fn to_arg(&self) -> ArgBytes<'_>;
 }
@@ -89,7 +91,7 @@ impl<const N: usize> ToArg for [u8; N] {
     }
 }
 
-impl<T: ToArg + ?Sized> ToArg for &T {
+impl<T: ToArg + Sync + ?Sized> ToArg for &T {
     fn to_arg(&self) -> ArgBytes<'_> {
         (**self).to_arg()
     }
@@ -130,7 +132,7 @@ to_arg_int!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
 /// assert_eq!(String::from_value(Value::Int(-3)).unwrap(), "-3");
 /// assert!(u8::from_value(Value::Int(300)).is_err());
 /// ```
-pub trait FromValue: Sized {
+pub trait FromValue: Sized + Send {
     /// Converts the value.
     fn from_value(value: Value) -> Result<Self, Error>;
 }

@@ -1,7 +1,7 @@
 //! Sans-IO protocol core for the [Gibson](https://github.com/evilsocket/gibson)
 //! cache server.
 //!
-//! No sockets, no clock reads, no runtime: this crate turns commands into bytes
+//! No sockets, no clock reads, no locks, no wakers, no runtime: this crate turns commands into bytes
 //! and bytes into typed results. The runtime crates (`gibson-tokio`,
 //! `gibson-async-std`, `gibson-blocking`) are thin drivers around its
 //! [`Session`], and `gibson-server` is built on its [`server`] codec.
@@ -11,8 +11,6 @@
 //! * [`Decoder`] is a push parser: `Ok(None)` means "need more bytes", and
 //!   values are zero-copy [`Bytes`](bytes::Bytes) slices of the frame;
 //! * [`Session`] matches pipelined replies to requests, first in first out;
-//! * [`mux`] is where the callers of an async connection meet its driver:
-//!   wakers and instants (passed in), no runtime;
 //! * [`HashRing`] spreads keys over several servers.
 //!
 //! ```
@@ -29,6 +27,7 @@
 //! ```
 
 mod command;
+mod commands;
 mod config;
 mod convert;
 mod decode;
@@ -46,10 +45,10 @@ mod window;
 mod wire;
 
 pub mod cmd;
-pub mod mux;
 pub mod server;
 
 pub use command::{Command, LockTime, MetaField, Ttl};
+pub use commands::{AsyncCommands, Commands};
 pub use config::{parse_duration, Addr, Config, PoolConfig, RetryPolicy, DEFAULT_PORT};
 pub use convert::{escape, ArgBytes, FromValue, ToArg};
 pub use decode::{Decoder, Reader};

@@ -82,6 +82,19 @@ macro_rules! __gibson_method {
             self.execute($cmd)
         }
     };
+    (@async_trait () $ex:literal $(#[$m:meta])* $name:ident [$($g:tt)*] ($($a:ident : $t:ty),*) -> $out:ty = $cmd:expr) => {
+        $(#[$m])*
+        fn $name<$($g)*>(&self, $($a: $t),*)
+            -> impl ::core::future::Future<Output = ::core::result::Result<$out, $crate::Error>> + ::core::marker::Send {
+            self.execute($cmd)
+        }
+    };
+    (@blocking_trait () $ex:literal $(#[$m:meta])* $name:ident [$($g:tt)*] ($($a:ident : $t:ty),*) -> $out:ty = $cmd:expr) => {
+        $(#[$m])*
+        fn $name<$($g)*>(&mut self, $($a: $t),*) -> ::core::result::Result<$out, $crate::Error> {
+            self.execute($cmd)
+        }
+    };
     (@pipeline ($($krate:literal $ty:literal)?) $ex:literal $(#[$m:meta])* $name:ident [$($g:tt)*] ($($a:ident : $t:ty),*) -> $out:ty = $cmd:expr) => {
         $(#[$m])*
         ///

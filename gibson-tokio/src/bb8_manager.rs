@@ -2,7 +2,7 @@
 
 use gibson_proto::{Config, Error};
 
-use crate::connection::Connection;
+use crate::Connection;
 
 /// Opens [`Connection`]s for a `bb8::Pool`.
 ///

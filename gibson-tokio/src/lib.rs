@@ -7,20 +7,10 @@
 //! * [`Pool`]: several connections, requests sent to the least loaded one;
 //! * explicit pipelines ([`Connection::pipeline`]): many commands, one write.
 //!
-//! The protocol itself lives in [`gibson_proto`]; this crate is the thin
-//! tokio driver around it.
-//!
-//! # How a request travels
-//!
-//! A caller encodes its command straight into the connection's shared
-//! output buffer ([`gibson_proto::mux`]) and waits on a slot. One driver
-//! task per socket writes everything queued with one syscall, reads 64 KiB
-//! at a time, and hands replies back 32 at a time, so that the next
-//! requests of the callers it woke are written while it hands over the
-//! rest. Response deadlines live in the slots and are enforced by the
-//! driver with one timer per connection: a request costs no channel, no
-//! timer and (once warm) no allocation; a pipeline is one slot and one
-//! wake-up however many commands it holds.
+//! The protocol lives in [`gibson_proto`] and the engine (multiplexer,
+//! driver, reconnects) in [`gibson_async`]; this crate is their binding to
+//! tokio ([`Tokio`]). A connection's driver runs as a tokio task, so
+//! connect from inside a tokio runtime.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), gibson_tokio::Error> {
@@ -35,21 +25,23 @@
 //! # Ok(()) }
 //! ```
 
-mod connection;
-mod driver;
-mod pool;
-mod stream;
+mod runtime;
 
 #[cfg(feature = "bb8")]
 mod bb8_manager;
 
-pub use connection::Connection;
-pub use pool::Pool;
+pub use runtime::{Tokio, TokioSocket, TokioTimer};
+
+/// A multiplexed connection on tokio: see [`gibson_async::Connection`].
+pub type Connection = gibson_async::Connection<Tokio>;
+
+/// A pool of connections on tokio: see [`gibson_async::Pool`].
+pub type Pool = gibson_async::Pool<Tokio>;
 
 #[cfg(feature = "bb8")]
 pub use bb8_manager::GibsonManager;
 
 pub use gibson_proto::{
-    cmd, Addr, Command, Config, Error, FromValue, Handle, LockTime, MetaField, Pipeline,
-    PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg, Ttl, Value,
+    cmd, Addr, AsyncCommands, Command, Config, Error, FromValue, Handle, LockTime, MetaField,
+    Pipeline, PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg, Ttl, Value,
 };

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
-use gibson_proto::mux::{Batch, Delivery, DriverCore, Mux, One, Turn};
+use gibson_async::mux::{Batch, Delivery, DriverCore, Mux, One, Turn};
 use gibson_proto::{cmd, Error, Limits, Opcode, Reply, Value};
 
 /// Counts its wake-ups.

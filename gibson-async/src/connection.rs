@@ -4,16 +4,22 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use gibson_proto::mux::{Batch, Delivery, DriverCore, Mux, One, Request};
+use std::marker::PhantomData;
+
 use gibson_proto::{
     is_short_reply, short_replies_in_batch, Command, Config, Error, Opcode, Pipeline,
     PipelineResults,
 };
 
+use crate::deadline::until;
 use crate::driver::Driver;
+use crate::mux::{Batch, Delivery, DriverCore, Mux, One, Request};
+use crate::runtime::Runtime;
 use crate::stream::Stream;
 
-/// A cheap-to-clone handle to one multiplexed connection.
+/// A cheap-to-clone handle to one multiplexed connection, on runtime `R`
+/// (`gibson_tokio::Connection` and `gibson_async_std::Connection` name it
+/// for theirs).
 ///
 /// Any number of tasks may use it at once: their requests are pipelined on
 /// one socket and their replies matched in order. Dropping or timing out a
@@ -31,10 +37,20 @@ use crate::stream::Stream;
 /// assert_eq!(value.as_deref(), Some("hello"));
 /// # Ok(()) }
 /// ```
-#[derive(Clone)]
-pub struct Connection {
+pub struct Connection<R: Runtime> {
     inner: Arc<Inner>,
     response_timeout: Duration,
+    runtime: PhantomData<fn() -> R>,
+}
+
+impl<R: Runtime> Clone for Connection<R> {
+    fn clone(&self) -> Self {
+        Connection {
+            inner: self.inner.clone(),
+            response_timeout: self.response_timeout,
+            runtime: PhantomData,
+        }
+    }
 }
 
 struct Inner {
@@ -42,7 +58,7 @@ struct Inner {
     /// Shared with the driver of the current socket.
     mux: Arc<Mux>,
     /// Serialises reconnects so that a burst of callers opens one socket.
-    reconnect: tokio::sync::Mutex<()>,
+    reconnect: async_lock::Mutex<()>,
     /// Requests started and not yet finished, for least-loaded choice.
     in_flight: AtomicUsize,
     /// Connections opened so far.
@@ -56,7 +72,7 @@ impl Drop for Inner {
     }
 }
 
-impl std::fmt::Debug for Connection {
+impl<R: Runtime> std::fmt::Debug for Connection<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Connection")
             .field("addr", &self.inner.config.addr)
@@ -75,7 +91,7 @@ impl Drop for InFlight<'_> {
     }
 }
 
-impl Connection {
+impl<R: Runtime> Connection<R> {
     /// Connects to `url` (see [`Config`]'s `FromStr`: `gibson://host:port`,
     /// `gibson+unix:///path`, or a bare `host:port` / path).
     ///
@@ -85,7 +101,7 @@ impl Connection {
     /// conn.ping().await?;
     /// # Ok(()) }
     /// ```
-    pub async fn connect(url: &str) -> Result<Connection, Error> {
+    pub async fn connect(url: &str) -> Result<Self, Error> {
         Connection::with_config(url.parse()?).await
     }
 
@@ -100,7 +116,7 @@ impl Connection {
     /// conn.ping().await?;
     /// # Ok(()) }
     /// ```
-    pub async fn with_config(config: Config) -> Result<Connection, Error> {
+    pub async fn with_config(config: Config) -> Result<Self, Error> {
         let conn = Connection::lazy(config)?;
         conn.link().await?;
         Ok(conn)
@@ -115,13 +131,14 @@ impl Connection {
     /// conn.ping().await?; // connects now
     /// # Ok(()) }
     /// ```
-    pub fn lazy(config: Config) -> Result<Connection, Error> {
+    pub fn lazy(config: Config) -> Result<Self, Error> {
         config.validate()?;
         Ok(Connection {
+            runtime: PhantomData,
             response_timeout: config.response_timeout,
             inner: Arc::new(Inner {
                 mux: Arc::new(Mux::new(config.limits, config.max_in_flight)),
-                reconnect: tokio::sync::Mutex::new(()),
+                reconnect: async_lock::Mutex::new(()),
                 in_flight: AtomicUsize::new(0),
                 connects: AtomicU64::new(0),
                 config,
@@ -151,10 +168,11 @@ impl Connection {
     /// conn.ping().await?; // same socket, still healthy
     /// # Ok(()) }
     /// ```
-    pub fn with_response_timeout(&self, timeout: Duration) -> Connection {
+    pub fn with_response_timeout(&self, timeout: Duration) -> Self {
         Connection {
             inner: self.inner.clone(),
             response_timeout: timeout,
+            runtime: PhantomData,
         }
     }
 
@@ -207,11 +225,18 @@ impl Connection {
         let config = &self.inner.config;
         let mut last = None;
         for attempt in 0..config.connect_attempts {
-            tokio::time::sleep(config.backoff_delay(attempt)).await;
-            match Stream::connect(config).await {
+            let delay = config.backoff_delay(attempt);
+            if !delay.is_zero() {
+                R::timer(Instant::now() + delay).await;
+            }
+            match Stream::<R>::connect(config).await {
                 Ok(stream) => {
                     let core = DriverCore::new(self.inner.mux.clone());
-                    tokio::spawn(Driver::new(stream, core).run());
+                    let driver = Driver::<R>::new(stream, core);
+                    if let Err(e) = R::spawn("gibson-driver", driver.run()) {
+                        last = Some(e.into());
+                        continue;
+                    }
                     self.inner.connects.fetch_add(1, Ordering::Relaxed);
                     return Ok(());
                 }
@@ -252,20 +277,12 @@ impl Connection {
 
     /// [`Mux::round_trip`] within the response timeout, reconnecting
     /// through [`link`](Connection::link).
-    async fn call<R: Request>(&self, req: &mut R, op: Option<Opcode>) -> Result<Delivery, Error> {
+    async fn call<Q: Request>(&self, req: &mut Q, op: Option<Opcode>) -> Result<Delivery, Error> {
         self.inner.in_flight.fetch_add(1, Ordering::Relaxed);
         let _guard = InFlight(&self.inner.in_flight);
         let timeout = self.response_timeout;
         let deadline = Instant::now() + timeout;
-        let link = || async move {
-            match tokio::time::timeout_at(deadline.into(), self.link()).await {
-                Ok(linked) => linked,
-                Err(_) => Err(Error::Timeout {
-                    what: "response",
-                    after: timeout,
-                }),
-            }
-        };
+        let link = || until::<R, ()>(deadline, timeout, "response", self.link());
         let retry = self.inner.config.retry;
         self.inner
             .mux

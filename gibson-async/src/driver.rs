@@ -1,48 +1,67 @@
-//! The task that owns a socket: the I/O and the timer around the proto
+//! The future that owns a socket: the I/O and the timer around a
 //! [`DriverCore`], which takes what callers queued and hands their replies
 //! back.
 
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Instant;
 
-use gibson_proto::mux::{DriverCore, Next, HAND_OVER_CHUNK};
 use gibson_proto::Error;
-use tokio::io::AsyncWrite;
-use tokio::time::{Instant, Sleep};
 
+use crate::mux::{DriverCore, Next, HAND_OVER_CHUNK};
+use crate::runtime::{Runtime, Socket, Timer};
 use crate::stream::Stream;
 
-/// Read buffer: reserve this much spare room before each read.
+/// Spare room the read buffer has before each read.
 const READ_CHUNK: usize = 64 * 1024;
 
-pub(crate) struct Driver {
-    stream: Stream,
+/// Rounds of work (each up to one read of `READ_CHUNK`) before the driver
+/// yields to its executor, so that a driver receiving a large reply does
+/// not hold a shared executor thread (smol's global executor has one by
+/// default) until the whole reply is in. Tokio's sockets have a budget of
+/// their own; `async-io`'s do not.
+const BUDGET: usize = 32;
+
+/// A connection's driver: run it as a task ([`Driver::run`]).
+pub struct Driver<R: Runtime> {
+    stream: Stream<R>,
     core: DriverCore,
     /// Fires at the earliest response deadline.
-    timer: Pin<Box<Sleep>>,
-    armed: Option<std::time::Instant>,
+    timer: R::Timer,
+    armed: Option<Instant>,
 }
 
-impl Driver {
-    pub(crate) fn new(stream: Stream, core: DriverCore) -> Driver {
+impl<R: Runtime> std::fmt::Debug for Driver<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Driver")
+            .field("stream", &self.stream)
+            .field("core", &self.core)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Runtime> Driver<R> {
+    /// A driver for `stream`, serving the callers of `core`'s mux.
+    pub fn new(stream: Stream<R>, core: DriverCore) -> Driver<R> {
         Driver {
             stream,
             core,
-            timer: Box::pin(tokio::time::sleep_until(Instant::now())),
+            timer: R::timer(Instant::now()),
             armed: None,
         }
     }
 
-    /// Runs until the connection breaks or every handle is gone.
-    pub(crate) async fn run(mut self) {
+    /// Runs until the connection breaks or every handle is gone, then
+    /// fails what is in flight and closes the socket.
+    pub async fn run(mut self) {
         poll_fn(|cx| self.poll(cx)).await;
         self.core.stop();
-        let _ = poll_fn(|cx| Pin::new(&mut self.stream).poll_shutdown(cx)).await;
+        let _ = poll_fn(|cx| self.stream.poll_close(cx)).await;
     }
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        loop {
+        for _ in 0..BUDGET {
             // 1. Take what callers queued.
             let turn = self.core.take(cx.waker());
             let mut progress = turn.took;
@@ -50,7 +69,7 @@ impl Driver {
 
             // 2. Write.
             while !session.writable().is_empty() && session.failure().is_none() {
-                match Pin::new(&mut self.stream).poll_write(cx, session.writable()) {
+                match self.stream.poll_write(cx, session.writable()) {
                     Poll::Ready(Ok(0)) => session.fail(Error::ConnectionClosed { in_reply: false }),
                     Poll::Ready(Ok(n)) => {
                         progress = true;
@@ -67,11 +86,7 @@ impl Driver {
                 if buf.capacity() - buf.len() < READ_CHUNK / 4 {
                     buf.reserve(READ_CHUNK);
                 }
-                match tokio_util::io::poll_read_buf(
-                    Pin::new(&mut self.stream),
-                    cx,
-                    session.read_buf(),
-                ) {
+                match self.stream.poll_read_buf(cx, session.read_buf()) {
                     Poll::Ready(Ok(0)) => session.close(),
                     Poll::Ready(Ok(_)) => progress = true,
                     Poll::Ready(Err(e)) => session.fail(e.into()),
@@ -83,12 +98,12 @@ impl Driver {
             // 4. Deadlines.
             if let Some(at) = turn.earliest {
                 if self.armed != Some(at) {
-                    self.timer.as_mut().reset(Instant::from_std(at));
+                    self.timer.reset(at);
                     self.armed = Some(at);
                 }
-                if self.timer.as_mut().poll(cx).is_ready() {
+                if Pin::new(&mut self.timer).poll(cx).is_ready() {
                     self.armed = None;
-                    self.core.expire(std::time::Instant::now());
+                    self.core.expire(Instant::now());
                     progress = true;
                 }
             }
@@ -106,5 +121,8 @@ impl Driver {
                 Next::Again => {}
             }
         }
+        // Still busy: let other tasks run, and be polled again soon.
+        cx.waker().wake_by_ref();
+        Poll::Pending
     }
 }

@@ -1,13 +1,14 @@
 //! A pool of multiplexed connections.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use async_lock::{Semaphore, SemaphoreGuard};
 use gibson_proto::{Command, Config, Error, Pipeline, PipelineResults};
-use tokio::sync::Semaphore;
 
 use crate::connection::Connection;
+use crate::deadline::until;
+use crate::runtime::Runtime;
 
 /// A pool of multiplexed [`Connection`]s.
 ///
@@ -17,7 +18,10 @@ use crate::connection::Connection;
 /// grows. At most `max_size × max_in_flight` requests run at once; a caller
 /// beyond that waits at most `pool.wait_timeout`, then gets
 /// [`Error::PoolExhausted`]. A background task PINGs idle members every
-/// `pool.health_check_interval`; a broken member reconnects on its next use.
+/// `pool.health_check_interval`; a broken member reconnects on its next use
+/// (the first `min_size` members are reopened by the check itself). The
+/// check runs where the runtime spawns the connection drivers
+/// ([`Runtime::spawn`]) and stops when the pool is dropped.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), gibson_tokio::Error> {
@@ -27,29 +31,46 @@ use crate::connection::Connection;
 /// assert_eq!(pool.get::<String>("k").await?.as_deref(), Some("v"));
 /// # Ok(()) }
 /// ```
-#[derive(Clone, Debug)]
-pub struct Pool {
-    inner: Arc<PoolInner>,
+pub struct Pool<R: Runtime> {
+    inner: Arc<PoolInner<R>>,
 }
 
-#[derive(Debug)]
-struct PoolInner {
+impl<R: Runtime> Clone for Pool<R> {
+    fn clone(&self) -> Self {
+        Pool {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<R: Runtime> std::fmt::Debug for Pool<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pool")
+            .field("addr", &self.inner.config.addr)
+            .field("members", &self.inner.members)
+            .finish_non_exhaustive()
+    }
+}
+
+struct PoolInner<R: Runtime> {
     config: Config,
-    members: Vec<Connection>,
+    members: Vec<Connection<R>>,
     permits: Semaphore,
-    closed: AtomicBool,
+    /// Dropped with the pool: ends the health-check task at once.
+    _stop: async_channel::Sender<()>,
 }
 
-impl Pool {
-    /// Builds a pool from a URL (see [`Config`]).
+impl<R: Runtime> Pool<R> {
+    /// Builds a pool from a URL (see [`Config`]; `pool_min`, `pool_max` and
+    /// the other pool settings are query options).
     ///
     /// ```no_run
     /// # async fn demo() -> Result<(), gibson_tokio::Error> {
-    /// let pool = gibson_tokio::Pool::connect("gibson://127.0.0.1:10128?pool_max=8&pool_wait=500ms").await?;
+    /// let pool = gibson_tokio::Pool::connect("gibson://127.0.0.1:10128?pool_max=4").await?;
     /// pool.ping().await?;
     /// # Ok(()) }
     /// ```
-    pub async fn connect(url: &str) -> Result<Pool, Error> {
+    pub async fn connect(url: &str) -> Result<Self, Error> {
         Pool::with_config(url.parse()?).await
     }
 
@@ -57,32 +78,36 @@ impl Pool {
     ///
     /// ```no_run
     /// # async fn demo() -> Result<(), gibson_tokio::Error> {
-    /// let mut config = gibson_tokio::Config::new("127.0.0.1:10128".parse()?);
-    /// config.pool.min_size = 2;
-    /// config.pool.max_size = 8;
-    /// let pool = gibson_tokio::Pool::with_config(config).await?;
+    /// use std::time::Duration;
+    /// use gibson_tokio::{Config, Pool};
+    /// let mut config = Config::new("127.0.0.1:10128".parse()?);
+    /// config.pool.min_size = 1;
+    /// config.pool.max_size = 4;
+    /// config.pool.wait_timeout = Duration::from_millis(250);
+    /// let pool = Pool::with_config(config).await?;
+    /// pool.ping().await?;
     /// # Ok(()) }
     /// ```
-    pub async fn with_config(config: Config) -> Result<Pool, Error> {
+    pub async fn with_config(config: Config) -> Result<Self, Error> {
         config.validate()?;
         let members = (0..config.pool.max_size)
             .map(|_| Connection::lazy(config.clone()))
             .collect::<Result<Vec<_>, _>>()?;
-        for member in &members[..config.pool.min_size] {
+        for member in members.iter().take(config.pool.min_size) {
             member.ping().await?;
         }
-        let permits = config
-            .pool
-            .max_size
-            .saturating_mul(config.max_in_flight)
-            .min(Semaphore::MAX_PERMITS);
+        let permits = config.pool.max_size.saturating_mul(config.max_in_flight);
+        let (stop, stopped) = async_channel::bounded(1);
         let inner = Arc::new(PoolInner {
             members,
             permits: Semaphore::new(permits),
-            closed: AtomicBool::new(false),
+            _stop: stop,
             config,
         });
-        tokio::spawn(health_checks(Arc::downgrade(&inner)));
+        R::spawn(
+            "gibson-pool-health",
+            health_checks(Arc::downgrade(&inner), stopped),
+        )?;
         Ok(Pool { inner })
     }
 
@@ -90,7 +115,7 @@ impl Pool {
     ///
     /// ```no_run
     /// # fn demo(pool: gibson_tokio::Pool) {
-    /// println!("up to {} connections", pool.config().pool.max_size);
+    /// println!("at most {} connections", pool.config().pool.max_size);
     /// # }
     /// ```
     pub fn config(&self) -> &Config {
@@ -102,10 +127,10 @@ impl Pool {
     /// ```no_run
     /// # fn demo(pool: gibson_tokio::Pool) {
     /// let open = pool.members().iter().filter(|m| m.is_connected()).count();
-    /// println!("{open} connections open");
+    /// println!("{open} open connections");
     /// # }
     /// ```
-    pub fn members(&self) -> &[Connection] {
+    pub fn members(&self) -> &[Connection<R>] {
         &self.inner.members
     }
 
@@ -114,12 +139,12 @@ impl Pool {
     ///
     /// ```no_run
     /// # async fn demo(pool: gibson_tokio::Pool) -> Result<(), gibson_tokio::Error> {
-    /// // Pin a sequence of requests to one connection.
+    /// // Several commands on one member, e.g. to keep them in order.
     /// let conn = pool.pick().clone();
-    /// conn.set("a", "1", gibson_tokio::Ttl::Never).await?;
+    /// conn.ping().await?;
     /// # Ok(()) }
     /// ```
-    pub fn pick(&self) -> &Connection {
+    pub fn pick(&self) -> &Connection<R> {
         let members = &self.inner.members;
         // `Config::validate` guarantees at least one member.
         members
@@ -128,24 +153,23 @@ impl Pool {
             .unwrap_or(&members[0])
     }
 
-    async fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, Error> {
-        // Uncontended: no timer.
-        if let Ok(permit) = self.inner.permits.try_acquire() {
+    async fn permit(&self) -> Result<SemaphoreGuard<'_>, Error> {
+        let wait = self.inner.config.pool.wait_timeout;
+        if let Some(permit) = self.inner.permits.try_acquire() {
             return Ok(permit);
         }
-        let wait = self.inner.config.pool.wait_timeout;
-        match tokio::time::timeout(wait, self.inner.permits.acquire()).await {
-            Ok(Ok(permit)) => Ok(permit),
-            Ok(Err(_)) => Err(Error::ConnectionClosed { in_reply: false }),
-            Err(_) => Err(Error::PoolExhausted { waited: wait }),
-        }
+        let acquire = async { Ok(self.inner.permits.acquire().await) };
+        until::<R, _>(Instant::now() + wait, wait, "pool", acquire)
+            .await
+            .map_err(|_| Error::PoolExhausted { waited: wait })
     }
 
     /// Runs a command on the least-loaded member.
     ///
     /// ```no_run
     /// # async fn demo(pool: gibson_tokio::Pool) -> Result<(), gibson_tokio::Error> {
-    /// let n: u64 = pool.execute(gibson_tokio::cmd::Count::new("user:")).await?;
+    /// use gibson_tokio::cmd;
+    /// let n: u64 = pool.execute(cmd::Count::new("user:")).await?;
     /// # Ok(()) }
     /// ```
     pub async fn execute<C: Command>(&self, cmd: C) -> Result<C::Output, Error> {
@@ -157,9 +181,11 @@ impl Pool {
     ///
     /// ```no_run
     /// # async fn demo(pool: gibson_tokio::Pool) -> Result<(), gibson_tokio::Error> {
+    /// use gibson_tokio::Ttl;
     /// let mut p = pool.pipeline();
-    /// let ping = p.ping();
-    /// pool.run(p).await?.take(ping)?;
+    /// let set = p.set("a", "1", Ttl::Never);
+    /// let mut results = pool.run(p).await?;
+    /// results.take(set)?;
     /// # Ok(()) }
     /// ```
     pub fn pipeline(&self) -> Pipeline {
@@ -171,8 +197,9 @@ impl Pool {
     /// ```no_run
     /// # async fn demo(pool: gibson_tokio::Pool) -> Result<(), gibson_tokio::Error> {
     /// let mut p = pool.pipeline();
-    /// let inc = p.inc("hits");
-    /// assert!(pool.run(p).await?.take(inc)? >= 1);
+    /// let a = p.get::<String>("a");
+    /// let mut results = pool.run(p).await?;
+    /// println!("{:?}", results.take(a)?);
     /// # Ok(()) }
     /// ```
     pub async fn run(&self, pipeline: Pipeline) -> Result<PipelineResults, Error> {
@@ -183,29 +210,29 @@ impl Pool {
     gibson_proto::implement_commands!(async, "gibson_tokio", "Pool");
 }
 
-impl Drop for PoolInner {
-    fn drop(&mut self) {
-        self.closed.store(true, Ordering::Relaxed);
-    }
-}
-
-/// PINGs idle, connected members; stops when the pool is dropped.
-async fn health_checks(pool: Weak<PoolInner>) {
+/// PINGs idle, connected members; stops as soon as the pool is dropped.
+async fn health_checks<R: Runtime>(pool: Weak<PoolInner<R>>, stopped: async_channel::Receiver<()>) {
     let interval = match pool.upgrade() {
         Some(p) => p.config.pool.health_check_interval,
         None => return,
     };
     loop {
-        tokio::time::sleep(interval).await;
-        let Some(pool) = pool.upgrade() else { return };
-        if pool.closed.load(Ordering::Relaxed) {
+        let tick = async {
+            R::timer(Instant::now() + interval).await;
+            true
+        };
+        // `recv` fails when the pool (the only sender) is dropped.
+        let stop = async { stopped.recv().await.is_ok() };
+        if !futures_lite::future::or(tick, stop).await {
             return;
         }
+        let Some(pool) = pool.upgrade() else { return };
         for (i, member) in pool.members.iter().enumerate() {
             let keep_open = i < pool.config.pool.min_size;
             if member.in_flight() == 0 && (member.is_connected() || keep_open) {
                 // A failure breaks the member's socket; it reconnects on next use.
-                let _ = tokio::time::timeout(Duration::from_secs(5), member.ping()).await;
+                let ping = member.with_response_timeout(Duration::from_secs(5));
+                let _ = ping.ping().await;
             }
         }
     }
