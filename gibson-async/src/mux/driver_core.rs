@@ -12,7 +12,14 @@ use super::Mux;
 
 /// Replies a driver hands over per turn ([`DriverCore::hand_over`])
 /// before it lets the callers just woken run.
-pub const HAND_OVER_CHUNK: usize = 32;
+///
+/// Large on purpose: every reply read is handed over at once, so that the
+/// callers it wakes queue their next requests together and the driver
+/// writes them with one syscall. Handing over 32 at a time (as this engine
+/// once did) meant four writes per 128 requests in flight, and the writes
+/// on loopback TCP dominated the client's CPU: GET throughput at 128 in
+/// flight went from 0.27 to 0.55 of a raw socket loop when it changed.
+pub const HAND_OVER_CHUNK: usize = 1024;
 
 /// Session buffers larger than this are released when the connection is
 /// idle, so one huge reply does not pin its buffer.

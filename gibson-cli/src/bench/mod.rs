@@ -6,6 +6,7 @@
 //! Without `-a/-p/-u` (or `GIBSON_ADDR`) it starts the embedded
 //! gibson-server on a free loopback port.
 
+mod cpu;
 mod raw;
 mod report;
 mod runners;
@@ -155,12 +156,16 @@ pub(crate) fn run(cli: &Cli, args: &BenchArgs) -> i32 {
                 if args.repeat > 1 {
                     label = format!("{label} #{}", round + 1);
                 }
+                let cpu_before = cpu::process_cpu();
                 let outcome = report::with_progress(&label, plan.requests, args.quiet, |done| {
                     run_one(&plan, &workload, test, client, done)
                 });
+                let cpu = cpu::process_cpu()
+                    .zip(cpu_before)
+                    .map(|(after, before)| after.saturating_sub(before));
                 match outcome {
                     Ok((elapsed, outs)) => {
-                        let r = RunResult::new(test.name(), client.name(), elapsed, outs);
+                        let r = RunResult::new(test.name(), client.name(), elapsed, outs, cpu);
                         if let Some(e) = &r.first_error {
                             output::print_error(&format_args!(
                                 "{label}: {} of {} requests failed; first: {e}",

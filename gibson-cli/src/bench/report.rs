@@ -56,6 +56,9 @@ pub(crate) struct RunResult {
     pub(crate) errors: u64,
     /// The first failure.
     pub(crate) first_error: Option<String>,
+    /// CPU time the whole process used during the run (the embedded
+    /// server's threads too, when there is one).
+    pub(crate) cpu: Option<Duration>,
 }
 
 impl RunResult {
@@ -65,6 +68,7 @@ impl RunResult {
         client: &'static str,
         elapsed: Duration,
         outs: Vec<WorkerOut>,
+        cpu: Option<Duration>,
     ) -> RunResult {
         // 1 ns to 10 min, 3 significant digits.
         let mut hist = Histogram::<u64>::new_with_bounds(1, 600_000_000_000, 3)
@@ -88,7 +92,14 @@ impl RunResult {
             hist,
             errors,
             first_error,
+            cpu,
         }
+    }
+
+    /// CPU microseconds per request.
+    pub(crate) fn cpu_us_per_op(&self) -> Option<f64> {
+        self.cpu
+            .map(|cpu| cpu.as_secs_f64() * 1e6 / (self.requests.max(1) as f64))
     }
 
     /// Requests per second.
@@ -157,15 +168,38 @@ fn vs_raw(r: &RunResult, all: &[RunResult]) -> Option<f64> {
         .map(|raw| r.ops_per_sec() / raw.ops_per_sec().max(1e-9))
 }
 
+/// CPU per request as a multiple of the raw loop's in the same run.
+fn cpu_vs_raw(r: &RunResult, all: &[RunResult]) -> Option<f64> {
+    if r.client == "raw" {
+        return None;
+    }
+    let raw = all.iter().find(|o| o.client == "raw" && o.test == r.test)?;
+    Some(r.cpu_us_per_op()? / raw.cpu_us_per_op()?.max(1e-9))
+}
+
+/// An optional number with `digits` decimals, `-` when absent.
+fn or_dash(x: Option<f64>, digits: usize) -> String {
+    x.map_or_else(|| "-".into(), |x| format!("{x:.digits$}"))
+}
+
 /// The results as an aligned table.
 pub(crate) fn table(results: &[RunResult]) -> String {
     let with_raw = results.iter().any(|r| r.client == "raw");
     let with_errors = results.iter().any(|r| r.errors > 0);
     let mut header = vec![
-        "test", "client", "requests", "ops/s", "p50 µs", "p95 µs", "p99 µs", "max µs",
+        "test",
+        "client",
+        "requests",
+        "ops/s",
+        "p50 µs",
+        "p95 µs",
+        "p99 µs",
+        "max µs",
+        "cpu µs/op",
     ];
     if with_raw {
         header.push("vs raw");
+        header.push("cpu vs raw");
     }
     if with_errors {
         header.push("errors");
@@ -181,9 +215,11 @@ pub(crate) fn table(results: &[RunResult]) -> String {
             format!("{:.0}", r.quantile_us(0.95)),
             format!("{:.0}", r.quantile_us(0.99)),
             format!("{:.0}", r.max_us()),
+            or_dash(r.cpu_us_per_op(), 2),
         ];
         if with_raw {
-            row.push(vs_raw(r, results).map_or_else(|| "-".into(), |x| format!("{x:.2}")));
+            row.push(or_dash(vs_raw(r, results), 2));
+            row.push(or_dash(cpu_vs_raw(r, results), 2));
         }
         if with_errors {
             row.push(r.errors.to_string());
@@ -223,12 +259,12 @@ pub(crate) fn csv(
     data_size: usize,
 ) -> String {
     let mut out = String::from(
-        "test,client,requests,clients,pipeline,data_size,seconds,ops_per_sec,p50_us,p95_us,p99_us,max_us,vs_raw,errors\n",
+        "test,client,requests,clients,pipeline,data_size,seconds,ops_per_sec,p50_us,p95_us,p99_us,max_us,vs_raw,errors,cpu_us_per_op,cpu_vs_raw\n",
     );
     for r in results {
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{:.6},{:.1},{:.1},{:.1},{:.1},{:.1},{},{}",
+            "{},{},{},{},{},{},{:.6},{:.1},{:.1},{:.1},{:.1},{:.1},{},{},{},{}",
             r.test,
             r.client,
             r.requests,
@@ -242,7 +278,10 @@ pub(crate) fn csv(
             r.quantile_us(0.99),
             r.max_us(),
             vs_raw(r, results).map_or_else(String::new, |x| format!("{x:.3}")),
-            r.errors
+            r.errors,
+            r.cpu_us_per_op()
+                .map_or_else(String::new, |x| format!("{x:.3}")),
+            cpu_vs_raw(r, results).map_or_else(String::new, |x| format!("{x:.3}")),
         );
     }
     out
