@@ -114,8 +114,8 @@ async_runner!(
 async_runner!(
     /// Runs one test on gibson-async-std: the tasks on async-std's executor
     /// (its thread count set from `--threads` before first use, see
-    /// [`init_async_std`]), each connection's driver on its own small thread
-    /// (the crate's default, whatever the executor).
+    /// [`init_async_std`]), each connection's driver an async-std task
+    /// there too (the crate's default).
     run_async_std,
     gibson_async_std::Connection,
     |fut, _threads| async_std::task::block_on(fut),
