@@ -17,17 +17,13 @@
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use gibson_async_std::{Config, Connection, Ttl};
+use gibson_async_std::Connection;
 use gibson_blocking::raw::RawLoop;
-use gibson_blocking::transport;
-use gibson_proto::{cmd, Command, Limits};
-use gibson_test_support::{TestServer, BENCH_ADDR_VAR};
+use gibson_blocking::Limits;
+use gibson_test_support::bench::{timed, GetBench, KEY};
 use smol::LocalExecutor;
 
-const KEY: &str = "bench:get:key";
-const VALUE: &[u8] = b"0123456789abcdef";
 const DEPTHS: [usize; 3] = [1, 16, 128];
 
 async fn library_gets(ex: &Rc<LocalExecutor<'static>>, conn: &Connection, depth: usize, n: u64) {
@@ -50,18 +46,9 @@ async fn library_gets(ex: &Rc<LocalExecutor<'static>>, conn: &Connection, depth:
 fn bench(c: &mut Criterion) {
     let ex = Rc::new(LocalExecutor::new());
     let run = |f| smol::block_on(ex.run(f));
-    let server = TestServer::from_env(BENCH_ADDR_VAR);
-    let config = Config::new(server.addr().clone());
-    let conn = smol::block_on(async {
-        let conn = Connection::with_config(config.clone()).await.unwrap();
-        conn.set(KEY, VALUE, Ttl::Never).await.unwrap();
-        conn
-    });
-    let mut raw = transport::connect(&config.addr, config.connect_timeout, None).unwrap();
-    let mut get = BytesMut::new();
-    cmd::Get::<_>::new(KEY)
-        .encode(&mut get, &Limits::default())
-        .unwrap();
+    let mut bench = GetBench::start();
+    let config = bench.config();
+    let conn = smol::block_on(Connection::with_config(config.clone())).unwrap();
 
     let mut group = c.benchmark_group("async_std_get_16B_one_connection");
     group
@@ -70,16 +57,9 @@ fn bench(c: &mut Criterion) {
     for depth in DEPTHS {
         let n_per_iter = (depth as u64) * 64;
         group.throughput(Throughput::Elements(n_per_iter));
-        let mut raw_loop = RawLoop::new(depth, Limits::default());
-        let n = usize::try_from(n_per_iter).unwrap();
+        let mut raw = RawLoop::new(depth, Limits::default());
         group.bench_with_input(BenchmarkId::new("raw_loop", depth), &depth, |b, _| {
-            b.iter_custom(|iters| {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    raw_loop.run(&mut raw, n, |_| &get[..], |_| {}).unwrap();
-                }
-                start.elapsed()
-            })
+            b.iter_custom(|iters| timed(iters, || bench.raw_gets(&mut raw, n_per_iter)))
         });
         group.bench_with_input(BenchmarkId::new("library", depth), &depth, |b, &depth| {
             b.iter_custom(|iters| {

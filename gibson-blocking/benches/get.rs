@@ -8,27 +8,16 @@
 // criterion_group! generates undocumented items.
 #![allow(missing_docs)]
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use bytes::BytesMut;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use gibson_blocking::raw::RawLoop;
-use gibson_blocking::{cmd, transport, Command, Config, Connection, Limits, Ttl};
-use gibson_test_support::{TestServer, BENCH_ADDR_VAR};
-
-const KEY: &str = "bench:get:key";
-const VALUE: &[u8] = b"0123456789abcdef";
+use gibson_blocking::{Connection, Limits};
+use gibson_test_support::bench::{timed, GetBench, KEY};
 
 fn bench(c: &mut Criterion) {
-    let server = TestServer::from_env(BENCH_ADDR_VAR);
-    let config = Config::new(server.addr().clone());
-    let mut conn = Connection::with_config(config.clone()).unwrap();
-    conn.set(KEY, VALUE, Ttl::Never).unwrap();
-    let mut raw = transport::connect(&config.addr, config.connect_timeout, None).unwrap();
-    let mut get = BytesMut::new();
-    cmd::Get::<_>::new(KEY)
-        .encode(&mut get, &Limits::default())
-        .unwrap();
+    let mut bench = GetBench::start();
+    let mut conn = Connection::with_config(bench.config()).unwrap();
 
     let mut group = c.benchmark_group("blocking_get_16B");
     group
@@ -36,28 +25,17 @@ fn bench(c: &mut Criterion) {
         .warm_up_time(Duration::from_secs(1));
     for batch in [1usize, 16, 128] {
         // Write a batch, read its replies: the library's pipeline, by hand.
-        let mut raw_loop = RawLoop::new(batch, Limits::default());
+        let mut raw = RawLoop::new(batch, Limits::default());
         group.throughput(Throughput::Elements(batch as u64));
-        group.bench_with_input(
-            BenchmarkId::new("raw_std_net", batch),
-            &batch,
-            |b, &batch| {
-                b.iter_custom(|iters| {
-                    let start = Instant::now();
-                    for _ in 0..iters {
-                        raw_loop.run(&mut raw, batch, |_| &get[..], |_| {}).unwrap();
-                    }
-                    start.elapsed()
-                })
-            },
-        );
+        group.bench_with_input(BenchmarkId::new("raw_std_net", batch), &batch, |b, _| {
+            b.iter_custom(|iters| timed(iters, || bench.raw_gets(&mut raw, batch as u64)))
+        });
         group.bench_with_input(
             BenchmarkId::new("gibson_blocking", batch),
             &batch,
             |b, &batch| {
                 b.iter_custom(|iters| {
-                    let start = Instant::now();
-                    for _ in 0..iters {
+                    timed(iters, || {
                         if batch == 1 {
                             let v = conn.get::<bytes::Bytes>(KEY).unwrap();
                             debug_assert!(v.is_some());
@@ -71,8 +49,7 @@ fn bench(c: &mut Criterion) {
                                 debug_assert!(v.is_some());
                             }
                         }
-                    }
-                    start.elapsed()
+                    })
                 })
             },
         );

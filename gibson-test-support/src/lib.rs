@@ -7,8 +7,9 @@
 //! pass against a shared external server too.
 //!
 //! The benchmarks and the examples find their server the same way
-//! ([`TestServer::from_env`] with `GIBSON_BENCH_ADDR`, [`example_server`]).
+//! ([`bench::GetBench`] with `GIBSON_BENCH_ADDR`, [`example_server`]).
 
+pub mod bench;
 pub mod bulk;
 mod chunking;
 pub mod conformance;

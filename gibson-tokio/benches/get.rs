@@ -12,20 +12,16 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
 use criterion::measurement::WallTime;
 use criterion::{
     criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, Throughput,
 };
 use gibson_blocking::raw::RawLoop;
-use gibson_blocking::transport;
-use gibson_proto::{cmd, Command, Limits};
-use gibson_test_support::{TestServer, BENCH_ADDR_VAR};
-use gibson_tokio::{Config, Connection, Ttl};
+use gibson_blocking::Limits;
+use gibson_test_support::bench::{GetBench, KEY};
+use gibson_tokio::Connection;
 use tokio::runtime::Runtime;
 
-const KEY: &str = "bench:get:key";
-const VALUE: &[u8] = b"0123456789abcdef";
 const DEPTHS: [usize; 3] = [1, 16, 128];
 /// Replies the chunked raw loop counts before writing their replacements
 /// (the library's driver hands over 32 replies per turn).
@@ -98,17 +94,9 @@ fn bench(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let server = TestServer::from_env(BENCH_ADDR_VAR);
-    let config = Config::new(server.addr().clone());
-    let conn = rt.block_on(async {
-        let conn = Connection::with_config(config.clone()).await.unwrap();
-        conn.set(KEY, VALUE, Ttl::Never).await.unwrap();
-        conn
-    });
-    let mut raw = transport::connect(&config.addr, config.connect_timeout, None).unwrap();
-    let mut get = BytesMut::new();
-    cmd::Get::<_>::new(KEY)
-        .encode(&mut get, &Limits::default())
+    let mut bench = GetBench::start();
+    let conn = rt
+        .block_on(Connection::with_config(bench.config()))
         .unwrap();
 
     let mut group = c.benchmark_group("get_16B_one_connection");
@@ -122,12 +110,11 @@ fn bench(c: &mut Criterion) {
         // as the library's driver does) after every RAW_CHUNK replies.
         let chunked = (depth > RAW_CHUNK).then_some(("raw_loop_chunked", RAW_CHUNK));
         for (name, chunk) in [("raw_loop", usize::MAX)].into_iter().chain(chunked) {
-            let mut raw_loop = RawLoop::new(depth, Limits::default()).refill_every(chunk);
+            let mut raw = RawLoop::new(depth, Limits::default()).refill_every(chunk);
             group.bench_with_input(BenchmarkId::new(name, depth), &depth, |b, _| {
                 b.iter_custom(|iters| {
-                    let n = usize::try_from(iters * n_per_iter).unwrap();
                     let start = Instant::now();
-                    raw_loop.run(&mut raw, n, |_| &get[..], |_| {}).unwrap();
+                    bench.raw_gets(&mut raw, iters * n_per_iter);
                     start.elapsed()
                 })
             });
