@@ -3,12 +3,12 @@
 //!
 //! `cargo run -p gibson-async-std --example smol_basic` (set GIBSON_ADDR to use a real server).
 
-mod common;
-
 use gibson_async_std::{Connection, Error, MetaField, Ttl};
 
 fn main() -> Result<(), Error> {
-    let (url, _server) = common::server();
+    // GIBSON_ADDR, or an embedded server living as long as `server`.
+    let server = gibson_test_support::example_server();
+    let url = server.url();
     smol::block_on(async {
         let conn = Connection::connect(&url).await?;
 

@@ -2,12 +2,12 @@
 //!
 //! `cargo run -p gibson-async-std --example smol_pool`
 
-mod common;
-
 use gibson_async_std::{Error, Pool, Ttl};
 
 fn main() -> Result<(), Error> {
-    let (url, _server) = common::server();
+    // GIBSON_ADDR, or an embedded server living as long as `server`.
+    let server = gibson_test_support::example_server();
+    let url = server.url();
     smol::block_on(async {
         let pool = Pool::connect(&format!("{url}?pool_min=2&pool_max=4")).await?;
 

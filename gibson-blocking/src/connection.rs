@@ -1,85 +1,14 @@
 //! The blocking connection: one request at a time, plus explicit pipelines.
 
 use std::io::{self, Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
-use std::os::unix::net::UnixStream;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use gibson_proto::{
-    is_short_reply, short_replies_in_batch, Addr, Command, Config, Error, Opcode, Pipeline,
+    is_short_reply, short_replies_in_batch, Command, Config, Error, Opcode, Pipeline,
     PipelineResults, Reply, Session,
 };
 
-/// A connected socket.
-#[derive(Debug)]
-enum Stream {
-    Tcp(TcpStream),
-    Unix(UnixStream),
-}
-
-impl Stream {
-    fn connect(config: &Config) -> Result<Stream, Error> {
-        match &config.addr {
-            Addr::Tcp { host, port } => {
-                let mut last = None;
-                for addr in (host.as_str(), *port).to_socket_addrs()? {
-                    match TcpStream::connect_timeout(&addr, config.connect_timeout) {
-                        Ok(s) => {
-                            s.set_nodelay(true)?;
-                            return Ok(Stream::Tcp(s));
-                        }
-                        Err(e) if e.kind() == io::ErrorKind::TimedOut => {
-                            last = Some(Error::Timeout {
-                                what: "connect",
-                                after: config.connect_timeout,
-                            })
-                        }
-                        Err(e) => last = Some(e.into()),
-                    }
-                }
-                Err(last.unwrap_or_else(|| {
-                    Error::invalid("address", format!("{host}:{port} resolves to nothing"))
-                }))
-            }
-            Addr::Unix(path) => Ok(Stream::Unix(UnixStream::connect(path)?)),
-        }
-    }
-
-    fn set_timeouts(&self, t: Option<Duration>) -> io::Result<()> {
-        match self {
-            Stream::Tcp(s) => {
-                s.set_read_timeout(t)?;
-                s.set_write_timeout(t)
-            }
-            Stream::Unix(s) => {
-                s.set_read_timeout(t)?;
-                s.set_write_timeout(t)
-            }
-        }
-    }
-}
-
-impl Read for Stream {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => s.read(buf),
-            Stream::Unix(s) => s.read(buf),
-        }
-    }
-}
-
-impl Write for Stream {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => s.write(buf),
-            Stream::Unix(s) => s.write(buf),
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
+use crate::transport::{self, Stream};
 
 /// Buffers above this are released after a request.
 const KEEP_BUFFER: usize = 256 * 1024;
@@ -212,7 +141,8 @@ impl Connection {
         let mut last = None;
         for attempt in 0..self.config.connect_attempts {
             std::thread::sleep(self.config.backoff_delay(attempt));
-            match Stream::connect(&self.config) {
+            // Timeouts are set per exchange, from the response deadline.
+            match transport::connect(&self.config.addr, self.config.connect_timeout, None) {
                 Ok(stream) => {
                     self.stream = Some(stream);
                     self.session = Session::new(self.config.limits);

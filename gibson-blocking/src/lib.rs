@@ -5,7 +5,10 @@
 //!   timeouts on by default, a reconnect on the next call after a failure,
 //!   and every Gibson command as a method;
 //! * explicit pipelines ([`Connection::pipeline`]): many commands, one write;
-//! * [`Pool`]: connections shared by threads, with a bounded wait.
+//! * [`Pool`]: connections shared by threads, with a bounded wait;
+//! * [`transport`]: the socket under it all (TCP or Unix, timeouts, `TCP_NODELAY`);
+//! * [`raw`]: a minimal pipelined loop, the baseline benchmarks measure
+//!   the libraries against.
 //!
 //! ```no_run
 //! use gibson_blocking::{Connection, Ttl};
@@ -20,6 +23,8 @@
 mod commands;
 mod connection;
 mod pool;
+pub mod raw;
+pub mod transport;
 
 #[cfg(feature = "r2d2")]
 mod r2d2_manager;
@@ -31,6 +36,6 @@ pub use pool::{Pool, PooledConnection};
 pub use r2d2_manager::GibsonManager;
 
 pub use gibson_proto::{
-    cmd, Addr, Command, Commands, Config, Error, FromValue, Handle, LockTime, MetaField, Pipeline,
-    PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg, Ttl, Value,
+    cmd, Addr, Command, Commands, Config, Error, FromValue, Handle, Limits, LockTime, MetaField,
+    Pipeline, PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg, Ttl, Value,
 };

@@ -138,7 +138,7 @@ pub(crate) struct BenchArgs {
     /// (for noisy machines).
     #[arg(long = "repeat", default_value_t = 1)]
     pub(crate) repeat: usize,
-    /// Request bytes each library connection keeps written but not yet
+    /// Request bytes each connection (library or raw) keeps written but not yet
     /// answered (the client's `write_window`; writes end on request
     /// boundaries within it, so that Gibson 1.2.1 never reads a size prefix
     /// in two pieces).

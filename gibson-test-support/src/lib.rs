@@ -5,7 +5,11 @@
 //! embedded `gibson-server` on a free loopback port. Tests must use
 //! [`unique_prefix`] for their keys and tolerate foreign keys, so that they
 //! pass against a shared external server too.
+//!
+//! The benchmarks and the examples find their server the same way
+//! ([`bench::GetBench`] with `GIBSON_BENCH_ADDR`, [`example_server`]).
 
+pub mod bench;
 pub mod bulk;
 mod chunking;
 pub mod conformance;
@@ -33,8 +37,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use gibson_proto::{Addr, Config};
 use gibson_server::{Builder, Server, ServerAddr};
 
-/// The environment variable naming an external server.
+/// The environment variable naming an external server for the tests.
 pub const TEST_ADDR_VAR: &str = "GIBSON_TEST_ADDR";
+/// The environment variable naming an external server for the benchmarks.
+pub const BENCH_ADDR_VAR: &str = "GIBSON_BENCH_ADDR";
+/// The environment variable naming an external server for the examples.
+pub const EXAMPLE_ADDR_VAR: &str = "GIBSON_ADDR";
 
 /// A server to test against.
 #[derive(Debug)]
@@ -54,28 +62,47 @@ enum Rebind {
 impl TestServer {
     /// `GIBSON_TEST_ADDR` if set, else an embedded server on TCP loopback.
     pub fn start() -> TestServer {
-        match std::env::var(TEST_ADDR_VAR) {
-            Ok(addr) if !addr.trim().is_empty() => TestServer::external(addr.trim()),
-            _ => TestServer::embedded_tcp(),
-        }
+        TestServer::from_env(TEST_ADDR_VAR)
     }
 
     /// `GIBSON_TEST_ADDR` if set, else an embedded server on a Unix socket.
     pub fn start_unix() -> TestServer {
-        match std::env::var(TEST_ADDR_VAR) {
-            Ok(addr) if !addr.trim().is_empty() => TestServer::external(addr.trim()),
-            _ => TestServer::embedded_unix(),
+        match env_addr(TEST_ADDR_VAR) {
+            Some(addr) => TestServer::named_by(TEST_ADDR_VAR, &addr),
+            None => TestServer::embedded_unix(),
+        }
+    }
+
+    /// The server named by the environment variable `var` when it is set
+    /// and not blank, else an embedded server on TCP loopback: for tests
+    /// ([`TEST_ADDR_VAR`]), benchmarks ([`BENCH_ADDR_VAR`]) and examples
+    /// ([`example_server`]). The variable holds an address (`host:port`, a
+    /// socket path) or a URL (`gibson://…`, `gibson+unix://…`; its options
+    /// are not kept).
+    ///
+    /// # Panics
+    ///
+    /// When the variable holds something else.
+    pub fn from_env(var: &str) -> TestServer {
+        match env_addr(var) {
+            Some(addr) => TestServer::named_by(var, &addr),
+            None => TestServer::embedded_tcp(),
         }
     }
 
     /// An external server at `addr`.
     pub fn external(addr: &str) -> TestServer {
-        let addr = addr
+        TestServer::named_by(TEST_ADDR_VAR, addr)
+    }
+
+    /// An external server at `addr`, read from the variable `var`.
+    fn named_by(var: &str, addr: &str) -> TestServer {
+        let config: Config = addr
             .parse()
-            .unwrap_or_else(|e| panic!("{TEST_ADDR_VAR}={addr:?} is not an address: {e}"));
+            .unwrap_or_else(|e| panic!("{var}={addr:?} is not an address: {e}"));
         TestServer {
             embedded: None,
-            addr,
+            addr: config.addr,
             rebind: None,
         }
     }
@@ -180,6 +207,26 @@ impl TestServer {
         self.embedded = Some(server);
         true
     }
+}
+
+/// The server of an example: `GIBSON_ADDR` if set, else an embedded
+/// server, announced on stdout. Keep it alive while the example runs.
+pub fn example_server() -> TestServer {
+    let server = TestServer::from_env(EXAMPLE_ADDR_VAR);
+    if !server.is_external() {
+        println!(
+            "(no {EXAMPLE_ADDR_VAR}: using an embedded server at {})",
+            server.url()
+        );
+    }
+    server
+}
+
+/// The value of the variable `var`, trimmed, unless unset or blank.
+fn env_addr(var: &str) -> Option<String> {
+    let value = std::env::var(var).ok()?;
+    let value = value.trim();
+    (!value.is_empty()).then(|| value.to_string())
 }
 
 /// A fresh socket path in the temp directory.

@@ -4,12 +4,12 @@
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
+use gibson_blocking::transport::{self, Stream};
 use gibson_proto::Addr;
 
 use crate::chunking::RequestChunker;
@@ -36,6 +36,9 @@ pub struct Faults {
     /// counted from when these faults were set.
     pub close_after_reply_bytes: Option<u64>,
 }
+
+/// How long the proxy waits for the server when a client connects.
+const UPSTREAM_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The proxy. Stops (and closes every connection) when dropped.
 #[derive(Debug)]
@@ -65,60 +68,6 @@ struct OpenConnection(Arc<Shared>);
 impl Drop for OpenConnection {
     fn drop(&mut self) {
         self.0.open.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-enum Upstream {
-    Tcp(TcpStream),
-    Unix(UnixStream),
-}
-
-impl Upstream {
-    fn connect(addr: &Addr) -> io::Result<Upstream> {
-        Ok(match addr {
-            Addr::Tcp { host, port } => {
-                let s = TcpStream::connect((host.as_str(), *port))?;
-                s.set_nodelay(true)?;
-                Upstream::Tcp(s)
-            }
-            Addr::Unix(p) => Upstream::Unix(UnixStream::connect(p)?),
-        })
-    }
-
-    fn try_clone(&self) -> io::Result<Upstream> {
-        Ok(match self {
-            Upstream::Tcp(s) => Upstream::Tcp(s.try_clone()?),
-            Upstream::Unix(s) => Upstream::Unix(s.try_clone()?),
-        })
-    }
-
-    fn shutdown(&self) {
-        let _ = match self {
-            Upstream::Tcp(s) => s.shutdown(Shutdown::Both),
-            Upstream::Unix(s) => s.shutdown(Shutdown::Both),
-        };
-    }
-}
-
-impl Read for Upstream {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Upstream::Tcp(s) => s.read(buf),
-            Upstream::Unix(s) => s.read(buf),
-        }
-    }
-}
-
-impl Write for Upstream {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Upstream::Tcp(s) => s.write(buf),
-            Upstream::Unix(s) => s.write(buf),
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
     }
 }
 
@@ -252,7 +201,7 @@ fn serve(client: TcpStream, shared: Arc<Shared>) {
         }
         return;
     }
-    let Ok(upstream) = Upstream::connect(&shared.upstream) else {
+    let Ok(upstream) = transport::connect(&shared.upstream, UPSTREAM_CONNECT_TIMEOUT, None) else {
         reset(&client);
         return;
     };
@@ -264,18 +213,18 @@ fn serve(client: TcpStream, shared: Arc<Shared>) {
     let up = thread::spawn(move || {
         let mut upstream2 = upstream2;
         pump(client2, &mut upstream2, &s);
-        upstream2.shutdown();
+        let _ = upstream2.shutdown(Shutdown::Both);
     });
     // Replies: server → client, where the reply faults apply.
     let mut client_w = client;
     let mut upstream_r = upstream;
     pump_replies(&mut upstream_r, &mut client_w, &shared);
-    upstream_r.shutdown();
+    let _ = upstream_r.shutdown(Shutdown::Both);
     let _ = up.join();
 }
 
 /// Requests: cut by a [`RequestChunker`], so that no size prefix is split.
-fn pump(mut from: TcpStream, to: &mut Upstream, shared: &Shared) {
+fn pump(mut from: TcpStream, to: &mut Stream, shared: &Shared) {
     let mut buf = vec![0u8; 64 * 1024];
     let mut chunker = RequestChunker::default();
     loop {
@@ -291,7 +240,7 @@ fn pump(mut from: TcpStream, to: &mut Upstream, shared: &Shared) {
     }
 }
 
-fn pump_replies(from: &mut Upstream, to: &mut TcpStream, shared: &Shared) {
+fn pump_replies(from: &mut Stream, to: &mut TcpStream, shared: &Shared) {
     let mut buf = vec![0u8; 64 * 1024];
     let mut sent: u64 = 0;
     let mut generation = shared.generation.load(Ordering::SeqCst);

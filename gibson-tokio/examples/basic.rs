@@ -2,13 +2,13 @@
 //!
 //! `cargo run -p gibson-tokio --example basic` (set GIBSON_ADDR to use a real server).
 
-mod common;
-
 use gibson_tokio::{Connection, Error, MetaField, Ttl};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let (url, _server) = common::server();
+    // GIBSON_ADDR, or an embedded server living as long as `server`.
+    let server = gibson_test_support::example_server();
+    let url = server.url();
     let conn = Connection::connect(&url).await?;
 
     println!(

@@ -2,13 +2,13 @@
 //!
 //! `cargo run -p gibson-tokio --example pipeline`
 
-mod common;
-
 use gibson_tokio::{Connection, Error, Ttl};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let (url, _server) = common::server();
+    // GIBSON_ADDR, or an embedded server living as long as `server`.
+    let server = gibson_test_support::example_server();
+    let url = server.url();
     let conn = Connection::connect(&url).await?;
 
     let mut pipe = conn.pipeline();

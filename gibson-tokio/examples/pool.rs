@@ -2,13 +2,13 @@
 //!
 //! `cargo run -p gibson-tokio --example pool`
 
-mod common;
-
 use gibson_tokio::{Error, Pool, Ttl};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let (url, _server) = common::server();
+    // GIBSON_ADDR, or an embedded server living as long as `server`.
+    let server = gibson_test_support::example_server();
+    let url = server.url();
     let pool = Pool::connect(&format!("{url}?pool_min=2&pool_max=4")).await?;
 
     let mut tasks = Vec::new();

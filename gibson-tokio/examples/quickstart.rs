@@ -8,13 +8,13 @@
 //!
 //! Without `GIBSON_ADDR` it starts the embedded `gibson-server`.
 
-mod common;
-
 use gibson_tokio::{Connection, Error, LockTime, MetaField, Pool, Ttl};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let (url, _server) = common::server();
+    // GIBSON_ADDR, or an embedded server living as long as `server`.
+    let server = gibson_test_support::example_server();
+    let url = server.url();
     let conn = Connection::connect(&url).await?;
     println!("connected to {url}\n");
 

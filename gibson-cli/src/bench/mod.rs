@@ -15,14 +15,13 @@ pub(crate) mod workload;
 use std::io::Write;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
-use std::time::Duration;
 
 use clap::ValueEnum;
 use gibson_proto::{Addr, Config};
 
 use crate::args::{BenchArgs, Cli, Runtime};
 use crate::output::{self, EXIT_CONNECTION, EXIT_SERVER, EXIT_USAGE};
-use report::{RunResult, WorkerOut};
+use report::RunResult;
 pub(crate) use workload::Test;
 use workload::{with_command, Workload};
 
@@ -213,7 +212,7 @@ fn run_one(
     test: Test,
     client: Client,
     done: &Arc<AtomicU64>,
-) -> Result<(Duration, Vec<WorkerOut>), String> {
+) -> runners::RunOutcome {
     match client {
         Client::Raw => raw::run_raw(plan, done, workload.raw_frames(test)),
         Client::Library(Runtime::Tokio) => {

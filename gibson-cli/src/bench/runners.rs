@@ -12,6 +12,15 @@ use gibson_proto::{Command, Config};
 use super::report::WorkerOut;
 use super::Plan;
 
+/// What a runner returns: the time from the start (every client
+/// connected) to the last reply, and what each worker recorded.
+pub(crate) type RunOutcome = Result<(Duration, Vec<WorkerOut>), String>;
+
+/// Request `i`'s typed command: what every library runner is given.
+pub(crate) trait MakeCommand<C>: Fn(u64) -> C + Send + Sync + Clone + 'static {}
+
+impl<C, F: Fn(u64) -> C + Send + Sync + Clone + 'static> MakeCommand<C> for F {}
+
 /// The requests of worker `w` out of `workers`: `w, w + workers, …` below `n`.
 pub(crate) fn share(w: usize, workers: usize, n: u64) -> impl Iterator<Item = u64> {
     (w as u64..n).step_by(workers.max(1))
@@ -32,15 +41,11 @@ pub(crate) fn share_len(w: usize, workers: usize, n: u64) -> usize {
 macro_rules! async_runner {
     ($(#[$doc:meta])* $name:ident, $conn:ty, |$fut:ident, $threads:ident| $block_on:expr, |$task:ident| $spawn:expr, |$handle:ident| $join:expr) => {
         $(#[$doc])*
-        pub(crate) fn $name<C, F>(
-            plan: &Plan,
-            done: &Arc<AtomicU64>,
-            make: F,
-        ) -> Result<(Duration, Vec<WorkerOut>), String>
+        pub(crate) fn $name<C, F>(plan: &Plan, done: &Arc<AtomicU64>, make: F) -> RunOutcome
         where
             C: Command + Send + 'static,
             C::Output: Send,
-            F: Fn(u64) -> C + Send + Sync + Clone + 'static,
+            F: MakeCommand<C>,
         {
             let (clients, depth, n) = (plan.clients, plan.pipeline, plan.requests);
             let config: Config = plan.config.clone();
@@ -134,31 +139,21 @@ pub(crate) fn init_async_std(threads: usize) {
 /// Runs one test on gibson-blocking: a thread per client sending
 /// pipelines of `-P` requests (single requests when `-P` is 1). Every
 /// request of a pipeline gets the pipeline's round-trip time as latency.
-pub(crate) fn run_blocking<C, F>(
-    plan: &Plan,
-    done: &Arc<AtomicU64>,
-    make: F,
-) -> Result<(Duration, Vec<WorkerOut>), String>
+pub(crate) fn run_blocking<C, F>(plan: &Plan, done: &Arc<AtomicU64>, make: F) -> RunOutcome
 where
     C: Command + Send + 'static,
     C::Output: Send,
-    F: Fn(u64) -> C + Send + Sync + Clone + 'static,
+    F: MakeCommand<C>,
 {
     let (clients, depth, n) = (plan.clients, plan.pipeline.max(1), plan.requests);
-    let barrier = Arc::new(Barrier::new(clients + 1));
-    let mut threads = Vec::with_capacity(clients);
-    for c in 0..clients {
-        let (config, barrier, done, make) = (
-            plan.config.clone(),
-            barrier.clone(),
-            done.clone(),
-            make.clone(),
-        );
-        threads.push(std::thread::spawn(move || -> Result<WorkerOut, String> {
-            let conn = gibson_blocking::Connection::with_config(config.clone())
-                .map_err(|e| format!("connect to {}: {e}", config.addr));
-            barrier.wait();
-            let mut conn = conn?;
+    let config = &plan.config;
+    per_client_threads(
+        clients,
+        |_| {
+            gibson_blocking::Connection::with_config(config.clone())
+                .map_err(|e| format!("connect to {}: {e}", config.addr))
+        },
+        |c, mut conn| {
             let mut out = WorkerOut::with_capacity(share_len(c, clients, n));
             let indices: Vec<u64> = share(c, clients, n).collect();
             for batch in indices.chunks(depth) {
@@ -188,18 +183,41 @@ where
                 done.fetch_add(batch.len() as u64, Ordering::Relaxed);
             }
             Ok(out)
-        }));
-    }
-    barrier.wait();
-    let start = Instant::now();
-    let mut outs = Vec::with_capacity(clients);
-    for t in threads {
-        outs.push(
-            t.join()
-                .map_err(|_| "a client thread panicked".to_string())??,
-        );
-    }
-    Ok((start.elapsed(), outs))
+        },
+    )
+}
+
+/// Runs a test on one thread per client: client `c` runs `connect(c)`,
+/// waits until every client has, then runs `work(c, connection)`. The time
+/// is taken from that moment to the last worker's end.
+pub(crate) fn per_client_threads<T, C, W>(clients: usize, connect: C, work: W) -> RunOutcome
+where
+    C: Fn(usize) -> Result<T, String> + Sync,
+    W: Fn(usize, T) -> Result<WorkerOut, String> + Sync,
+{
+    let barrier = Barrier::new(clients + 1);
+    std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..clients)
+            .map(|c| {
+                let (barrier, connect, work) = (&barrier, &connect, &work);
+                scope.spawn(move || {
+                    let conn = connect(c);
+                    barrier.wait();
+                    work(c, conn?)
+                })
+            })
+            .collect();
+        barrier.wait();
+        let start = Instant::now();
+        let mut outs = Vec::with_capacity(clients);
+        for t in threads {
+            outs.push(
+                t.join()
+                    .map_err(|_| "a client thread panicked".to_string())??,
+            );
+        }
+        Ok((start.elapsed(), outs))
+    })
 }
 
 #[cfg(test)]
