@@ -7,8 +7,7 @@ use std::time::{Duration, Instant};
 use std::marker::PhantomData;
 
 use gibson_proto::{
-    is_short_reply, short_replies_in_batch, Command, Config, Error, Opcode, Pipeline,
-    PipelineResults,
+    is_short_reply, BatchRepeats, Command, Config, Error, Opcode, Pipeline, PipelineResults,
 };
 
 use crate::deadline::until;
@@ -331,13 +330,8 @@ impl<R: Runtime> Connection<R> {
             frames: &frames,
         };
         let mut replies = self.call(&mut req, None).await?.into_replies()?;
-        let mut attempts = 1;
-        loop {
-            let again = short_replies_in_batch(&frames, &replies, attempts);
-            if again.is_empty() {
-                break;
-            }
-            attempts += 1;
+        let mut repeats = BatchRepeats::default();
+        while let Some(again) = repeats.next(&frames, &replies) {
             for (i, frame) in again {
                 let mut req = Batch {
                     ops: &ops[i..=i],

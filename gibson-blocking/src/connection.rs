@@ -4,8 +4,8 @@ use std::io::{self, Read, Write};
 use std::time::Instant;
 
 use gibson_proto::{
-    is_short_reply, short_replies_in_batch, Command, Config, Error, Opcode, Pipeline,
-    PipelineResults, Reply, Session,
+    is_short_reply, BatchRepeats, Command, Config, Error, Opcode, Pipeline, PipelineResults, Reply,
+    Session,
 };
 
 use crate::transport::{self, Stream};
@@ -335,13 +335,8 @@ impl Connection {
         }
         let frames = pipeline.take_frames();
         let mut replies = self.round_trip(&frames, &ops, false)?;
-        let mut attempts = 1;
-        loop {
-            let again = short_replies_in_batch(&frames, &replies, attempts);
-            if again.is_empty() {
-                break;
-            }
-            attempts += 1;
+        let mut repeats = BatchRepeats::default();
+        while let Some(again) = repeats.next(&frames, &replies) {
             for (i, frame) in again {
                 replies[i] = self.round_trip_one(&frame, ops[i]);
             }

@@ -59,7 +59,7 @@ pub use limits::{
     DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_MAX_TTL, DEFAULT_MAX_VALUE_SIZE, DEFAULT_WRITE_WINDOW,
 };
 pub use pipeline::{Handle, Pipeline, PipelineResults};
-pub use repeat::{is_short_reply, short_replies_in_batch, SHORT_REPLY_ATTEMPTS};
+pub use repeat::{is_short_reply, short_replies_in_batch, BatchRepeats, SHORT_REPLY_ATTEMPTS};
 pub use reply::{Pairs, PairsIter, Reply, Value};
 pub use ring::HashRing;
 pub use session::{Completion, RequestId, Session};

@@ -76,6 +76,52 @@ pub fn short_replies_in_batch(
     again
 }
 
+/// The rounds in which a batch's short replies are sent again: each call
+/// of [`next`](BatchRepeats::next) gives the commands to send again now,
+/// until none are short or [`SHORT_REPLY_ATTEMPTS`] are used up.
+///
+/// ```
+/// use gibson_proto::{BatchRepeats, Pairs, Reply};
+/// let frames = bytes::Bytes::from_static(b"\x04\x00\x00\x00\x0b\x00p");
+/// let short = || Ok(Reply::Pairs(Pairs::parse(vec![1, 0, 0, 0].into()).unwrap()));
+/// let mut replies = vec![short()];
+/// let mut repeats = BatchRepeats::default();
+/// let mut sent = 0;
+/// while let Some(again) = repeats.next(&frames, &replies) {
+///     for (i, _frame) in again {
+///         sent += 1;
+///         replies[i] = short(); // the server keeps answering short
+///     }
+/// }
+/// assert_eq!(sent, 2); // three attempts in all
+/// ```
+#[derive(Debug, Clone)]
+pub struct BatchRepeats {
+    /// Attempts made so far.
+    attempts: u32,
+}
+
+impl Default for BatchRepeats {
+    fn default() -> Self {
+        BatchRepeats { attempts: 1 }
+    }
+}
+
+impl BatchRepeats {
+    /// The short commands of the batch to send again now, with their own
+    /// frames (see [`short_replies_in_batch`]); `None` when there are none
+    /// or no attempt is left.
+    pub fn next(
+        &mut self,
+        frames: &Bytes,
+        replies: &[Result<Reply, Error>],
+    ) -> Option<Vec<(usize, Bytes)>> {
+        let again = short_replies_in_batch(frames, replies, self.attempts);
+        self.attempts = self.attempts.saturating_add(1);
+        (!again.is_empty()).then_some(again)
+    }
+}
+
 /// The length of the request frame starting at `at`, if it is whole.
 fn frame_len(frames: &[u8], at: usize) -> Option<usize> {
     let size = frames.get(at..at.checked_add(4)?)?;
