@@ -82,7 +82,7 @@ pub fn short_replies_in_batch(
 ///
 /// ```
 /// use gibson_proto::{BatchRepeats, Pairs, Reply};
-/// let frames = bytes::Bytes::from_static(b"\x04\x00\x00\x00\x0b\x00p");
+/// let frames = bytes::Bytes::from_static(b"\x03\x00\x00\x00\x0b\x00p");
 /// let short = || Ok(Reply::Pairs(Pairs::parse(vec![1, 0, 0, 0].into()).unwrap()));
 /// let mut replies = vec![short()];
 /// let mut repeats = BatchRepeats::default();
