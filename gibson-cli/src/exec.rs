@@ -1,63 +1,83 @@
-//! Runs a [`Request`] as its typed command on a blocking connection.
+//! Runs a [`Request`] as its command's method on a blocking connection;
+//! the dispatch comes from the command list (see `commands.rs`).
 
-use bytes::Bytes;
-use gibson_blocking::{cmd, Connection, Error, Value};
+use gibson_blocking::{Connection, Error};
 
 use crate::output::Output;
 use crate::parse::Request;
 
 /// Sends `req` and maps the typed result to what is printed.
 pub(crate) fn execute(conn: &mut Connection, req: Request) -> Result<Output, Error> {
-    let found = |b: bool| if b { Output::Ok } else { Output::NotFound };
-    Ok(match req {
-        Request::Set { ttl, key, value } => {
-            Output::Value(conn.execute(cmd::Set::new(key, value, ttl))?)
-        }
-        Request::Ttl { key, ttl } => found(conn.execute(cmd::SetTtl::new(key, ttl))?),
-        Request::Get(key) => match conn.execute(cmd::Get::<_, Value>::new(key))? {
-            Some(v) => Output::Value(v),
-            None => Output::Nil,
-        },
-        Request::Del(key) => found(conn.execute(cmd::Del::new(key))?),
-        Request::Inc(key) => Output::Int(conn.execute(cmd::Inc::new(key))?),
-        Request::Dec(key) => Output::Int(conn.execute(cmd::Dec::new(key))?),
-        Request::Lock { key, time } => found(conn.execute(cmd::Lock::new(key, time))?),
-        Request::Unlock(key) => found(conn.execute(cmd::Unlock::new(key))?),
-        Request::Mset { prefix, value } => {
-            Output::Count(conn.execute(cmd::Mset::new(prefix, value))?)
-        }
-        Request::Mttl { prefix, ttl } => Output::Count(conn.execute(cmd::Mttl::new(prefix, ttl))?),
-        Request::Mget { prefix, limit } => {
-            let mget = cmd::Mget::<_, Bytes, Value>::new(prefix);
-            let mget = match limit {
-                Some(n) => mget.limit(n),
-                None => mget,
-            };
-            Output::Pairs(conn.execute(mget)?)
-        }
-        Request::Mdel(p) => Output::Count(conn.execute(cmd::Mdel::new(p))?),
-        Request::Minc(p) => Output::Count(conn.execute(cmd::Minc::new(p))?),
-        Request::Mdec(p) => Output::Count(conn.execute(cmd::Mdec::new(p))?),
-        Request::Mlock { prefix, time } => {
-            Output::Count(conn.execute(cmd::Mlock::new(prefix, time))?)
-        }
-        Request::Munlock(p) => Output::Count(conn.execute(cmd::Munlock::new(p))?),
-        Request::Count(p) => Output::Count(conn.execute(cmd::Count::new(p))?),
-        Request::Stats => Output::Pairs(conn.execute(cmd::GetStats)?.raw),
-        Request::Ping => {
-            conn.execute(cmd::Ping)?;
+    let end = req == Request::End;
+    let out = dispatch(conn, req)?;
+    if end {
+        // The server closes the connection: open a new one next time.
+        conn.disconnect();
+    }
+    Ok(out)
+}
+
+gibson_proto::__gibson_command_list!([crate::commands::cli_commands] @exec);
+
+/// How a command's typed result prints: the `prints` names of the command
+/// list.
+mod print {
+    use bytes::Bytes;
+    use gibson_blocking::{Stats, Value};
+
+    use crate::output::Output;
+
+    /// A value.
+    pub(super) fn value(v: Value) -> Output {
+        Output::Value(v)
+    }
+
+    /// A value, or `(nil)` when absent.
+    pub(super) fn value_or_nil(v: Option<Value>) -> Output {
+        v.map_or(Output::Nil, Output::Value)
+    }
+
+    /// `OK`, or `(not found)` for a command on an absent key.
+    pub(super) fn found(found: bool) -> Output {
+        if found {
             Output::Ok
+        } else {
+            Output::NotFound
         }
-        Request::Meta { key, field } => match conn.execute(cmd::Meta::new(key, field))? {
-            Some(n) => Output::Int(n),
-            None => Output::Nil,
-        },
-        Request::Keys(p) => Output::Keys(conn.execute(cmd::Keys::<_, Bytes>::new(p))?),
-        Request::End => {
-            conn.execute(cmd::End)?;
-            // The server closes the connection: open a new one next time.
-            conn.disconnect();
-            Output::Ok
-        }
-    })
+    }
+
+    /// A number.
+    pub(super) fn int(n: i64) -> Output {
+        Output::Int(n)
+    }
+
+    /// A number, or `(nil)` when absent.
+    pub(super) fn int_or_nil(n: Option<i64>) -> Output {
+        n.map_or(Output::Nil, Output::Int)
+    }
+
+    /// A count.
+    pub(super) fn count(n: u64) -> Output {
+        Output::Count(n)
+    }
+
+    /// Key/value pairs.
+    pub(super) fn pairs(pairs: Vec<(Bytes, Value)>) -> Output {
+        Output::Pairs(pairs)
+    }
+
+    /// Key names.
+    pub(super) fn keys(keys: Vec<Bytes>) -> Output {
+        Output::Keys(keys)
+    }
+
+    /// The statistics, as pairs in the server's order.
+    pub(super) fn stats(stats: Stats) -> Output {
+        Output::Pairs(stats.raw)
+    }
+
+    /// `OK`.
+    pub(super) fn ok((): ()) -> Output {
+        Output::Ok
+    }
 }

@@ -11,6 +11,7 @@
 
 mod args;
 mod bench;
+mod commands;
 mod exec;
 mod output;
 mod parse;

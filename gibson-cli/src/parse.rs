@@ -1,5 +1,8 @@
 //! Words typed by a person → a [`Request`] holding the arguments of one
-//! typed command of `gibson_proto::cmd`.
+//! command. `Request`, [`COMMANDS`] and the reading of each command's
+//! arguments come from the command list in gibson-proto (see
+//! `commands.rs`); this file has the syntax and one reader a kind of
+//! argument.
 //!
 //! Syntax (PROTOCOL.md's argument order, command names in any case):
 //! words are separated by blanks; a word in double quotes may hold blanks
@@ -12,125 +15,7 @@ use std::fmt;
 use bytes::Bytes;
 use gibson_proto::{Error, LockTime, MetaField, Opcode, Ttl};
 
-/// One command with its arguments, ready to become a typed command.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Request {
-    /// `SET ttl key value`
-    Set { ttl: Ttl, key: Bytes, value: Bytes },
-    /// `TTL key ttl`
-    Ttl { key: Bytes, ttl: Ttl },
-    /// `GET key`
-    Get(Bytes),
-    /// `DEL key`
-    Del(Bytes),
-    /// `INC key`
-    Inc(Bytes),
-    /// `DEC key`
-    Dec(Bytes),
-    /// `LOCK key seconds`
-    Lock { key: Bytes, time: LockTime },
-    /// `UNLOCK key`
-    Unlock(Bytes),
-    /// `MSET prefix value`
-    Mset { prefix: Bytes, value: Bytes },
-    /// `MTTL prefix ttl`
-    Mttl { prefix: Bytes, ttl: Ttl },
-    /// `MGET prefix [limit]`
-    Mget { prefix: Bytes, limit: Option<u32> },
-    /// `MDEL prefix`
-    Mdel(Bytes),
-    /// `MINC prefix`
-    Minc(Bytes),
-    /// `MDEC prefix`
-    Mdec(Bytes),
-    /// `MLOCK prefix seconds`
-    Mlock { prefix: Bytes, time: LockTime },
-    /// `MUNLOCK prefix`
-    Munlock(Bytes),
-    /// `COUNT prefix`
-    Count(Bytes),
-    /// `STATS`
-    Stats,
-    /// `PING`
-    Ping,
-    /// `META key field`
-    Meta { key: Bytes, field: MetaField },
-    /// `KEYS prefix`
-    Keys(Bytes),
-    /// `END`
-    End,
-}
-
-/// Each command's argument names and a one-line description, for usage
-/// messages and `:help`.
-pub(crate) const COMMANDS: &[(&str, &str, &str)] = &[
-    (
-        "SET",
-        "ttl key value",
-        "store value (the rest of the line); ttl <= 0: no expiry",
-    ),
-    (
-        "TTL",
-        "key ttl",
-        "set key's TTL in seconds; ttl <= 0: no expiry",
-    ),
-    ("GET", "key", "the value of key, (nil) if absent"),
-    ("DEL", "key", "delete key"),
-    (
-        "INC",
-        "key",
-        "add 1 to the number at key (absent: becomes 1)",
-    ),
-    (
-        "DEC",
-        "key",
-        "subtract 1 from the number at key (absent: becomes 1)",
-    ),
-    (
-        "LOCK",
-        "key seconds",
-        "lock key for seconds; -1: until UNLOCK",
-    ),
-    ("UNLOCK", "key", "unlock key"),
-    (
-        "MSET",
-        "prefix value",
-        "set value on every existing key under prefix",
-    ),
-    (
-        "MTTL",
-        "prefix ttl",
-        "set the TTL of every key under prefix",
-    ),
-    (
-        "MGET",
-        "prefix [limit]",
-        "key/value pairs under prefix, at most limit (>= 1)",
-    ),
-    ("MDEL", "prefix", "delete every unlocked key under prefix"),
-    ("MINC", "prefix", "add 1 to every number under prefix"),
-    (
-        "MDEC",
-        "prefix",
-        "subtract 1 from every number under prefix",
-    ),
-    (
-        "MLOCK",
-        "prefix seconds",
-        "lock every key under prefix; -1: until UNLOCK",
-    ),
-    ("MUNLOCK", "prefix", "unlock every key under prefix"),
-    ("COUNT", "prefix", "number of keys under prefix"),
-    ("STATS", "", "server statistics"),
-    ("PING", "", "check the server answers"),
-    (
-        "META",
-        "key field",
-        "size|encoding|access|created|ttl|left|lock of key",
-    ),
-    ("KEYS", "prefix", "names of the keys under prefix"),
-    ("END", "", "ask the server to close the connection"),
-];
+gibson_proto::__gibson_command_list!([crate::commands::cli_commands] @parse);
 
 /// The usage line of a command: `SET ttl key value`.
 pub(crate) fn usage(op: Opcode) -> String {
@@ -286,7 +171,58 @@ fn unquote(bytes: &[u8], start: usize) -> Result<(Vec<u8>, usize), ParseError> {
     Err(ParseError("unterminated quote".into()))
 }
 
-/// Reads the arguments of one command.
+/// The Rust type of each argument kind of the command list's `cli`
+/// clauses; [`ArgReader`] reads a kind with the method of its name.
+macro_rules! arg_type {
+    (word) => {
+        Bytes
+    };
+    (rest) => {
+        Bytes
+    };
+    (ttl) => {
+        Ttl
+    };
+    (seconds) => {
+        LockTime
+    };
+    (field) => {
+        MetaField
+    };
+    (limit) => {
+        u32
+    };
+}
+
+/// The name an argument has in usage and error messages: a `word` or the
+/// `rest` is named after the argument, the other kinds after the kind.
+macro_rules! arg_label {
+    (word $arg:ident) => {
+        stringify!($arg)
+    };
+    (rest $arg:ident) => {
+        stringify!($arg)
+    };
+    ($kind:ident $arg:ident) => {
+        stringify!($kind)
+    };
+}
+
+/// The argument names of a usage line: `ttl key value`, `prefix [limit]`.
+macro_rules! arg_usage {
+    () => { "" };
+    ($k:ident $a:ident $(, $ks:ident $as:ident)* $(; $ok:ident $oa:ident)?) => {
+        concat!(
+            $crate::parse::arg_label!($k $a)
+            $(, " ", $crate::parse::arg_label!($ks $as))*
+            $(, " [", $crate::parse::arg_label!($ok $oa), "]")?
+        )
+    };
+}
+
+pub(crate) use {arg_label, arg_type, arg_usage};
+
+/// Reads the arguments of one command: one method a kind of argument.
 struct ArgReader<'a> {
     op: Opcode,
     words: &'a Words,
@@ -302,6 +238,7 @@ impl ArgReader<'_> {
         ))
     }
 
+    /// One word: a key or a prefix.
     fn word(&mut self, name: &str) -> Result<Bytes, ParseError> {
         let w = self
             .words
@@ -334,29 +271,65 @@ impl ArgReader<'_> {
     }
 
     /// A TTL: `<= 0` is "no expiry".
-    fn ttl(&mut self) -> Result<Ttl, ParseError> {
-        let n = self.int("ttl")?;
+    fn ttl(&mut self, name: &'static str) -> Result<Ttl, ParseError> {
+        let n = self.int(name)?;
         if n <= 0 {
             return Ok(Ttl::Never);
         }
         u32::try_from(n).map(Ttl::Seconds).map_err(|_| {
-            Error::invalid("ttl", format!("{n} is too large (at most {})", u32::MAX)).into()
+            Error::invalid(name, format!("{n} is too large (at most {})", u32::MAX)).into()
         })
     }
 
     /// Lock seconds: `-1` is "until UNLOCK"; 0 is refused by the command.
-    fn lock_time(&mut self) -> Result<LockTime, ParseError> {
-        let n = self.int("seconds")?;
+    fn seconds(&mut self, name: &'static str) -> Result<LockTime, ParseError> {
+        let n = self.int(name)?;
         if n == -1 {
             return Ok(LockTime::UntilUnlock);
         }
         u64::try_from(n).map(LockTime::Seconds).map_err(|_| {
             Error::invalid(
-                "seconds",
+                name,
                 format!("{n}: use -1 (until UNLOCK) or 1 to {}", i64::MAX),
             )
             .into()
         })
+    }
+
+    /// A META field, in any case.
+    fn field(&mut self, name: &'static str) -> Result<MetaField, ParseError> {
+        let f = self.word(name)?;
+        let f = String::from_utf8_lossy(&f).to_ascii_lowercase();
+        MetaField::from_name(&f).ok_or_else(|| {
+            Error::invalid(
+                name,
+                format!(
+                    "\"{f}\" is not one of {}",
+                    MetaField::ALL.map(MetaField::name).join(", ")
+                ),
+            )
+            .into()
+        })
+    }
+
+    /// An MGET limit; 0 is refused by the command.
+    fn limit(&mut self, name: &'static str) -> Result<u32, ParseError> {
+        let n = self.int(name)?;
+        u32::try_from(n).map_err(|_| {
+            Error::invalid(name, format!("{n}: use 1 to {}, or no limit", u32::MAX)).into()
+        })
+    }
+
+    /// An argument that may be left out (the last one).
+    fn optional<T>(
+        &mut self,
+        read: impl FnOnce(&mut Self) -> Result<T, ParseError>,
+    ) -> Result<Option<T>, ParseError> {
+        if self.next < self.words.words.len() {
+            read(self).map(Some)
+        } else {
+            Ok(None)
+        }
     }
 
     fn done(self) -> Result<(), ParseError> {
@@ -389,80 +362,7 @@ pub(crate) fn parse(words: &Words) -> Result<Request, ParseError> {
         ))
     })?;
     let mut a = ArgReader { op, words, next: 1 };
-    let req = match op {
-        Opcode::Set => {
-            let ttl = a.ttl()?;
-            let key = a.word("key")?;
-            let value = a.rest("value")?;
-            Request::Set { ttl, key, value }
-        }
-        Opcode::Ttl => {
-            let key = a.word("key")?;
-            let ttl = a.ttl()?;
-            Request::Ttl { key, ttl }
-        }
-        Opcode::Get => Request::Get(a.word("key")?),
-        Opcode::Del => Request::Del(a.word("key")?),
-        Opcode::Inc => Request::Inc(a.word("key")?),
-        Opcode::Dec => Request::Dec(a.word("key")?),
-        Opcode::Lock => {
-            let key = a.word("key")?;
-            let time = a.lock_time()?;
-            Request::Lock { key, time }
-        }
-        Opcode::Unlock => Request::Unlock(a.word("key")?),
-        Opcode::Mset => {
-            let prefix = a.word("prefix")?;
-            let value = a.rest("value")?;
-            Request::Mset { prefix, value }
-        }
-        Opcode::Mttl => {
-            let prefix = a.word("prefix")?;
-            let ttl = a.ttl()?;
-            Request::Mttl { prefix, ttl }
-        }
-        Opcode::Mget => {
-            let prefix = a.word("prefix")?;
-            let limit = if a.next < words.words.len() {
-                let n = a.int("limit")?;
-                Some(u32::try_from(n).map_err(|_| {
-                    Error::invalid("limit", format!("{n}: use 1 to {}, or no limit", u32::MAX))
-                })?)
-            } else {
-                None
-            };
-            Request::Mget { prefix, limit }
-        }
-        Opcode::Mdel => Request::Mdel(a.word("prefix")?),
-        Opcode::Minc => Request::Minc(a.word("prefix")?),
-        Opcode::Mdec => Request::Mdec(a.word("prefix")?),
-        Opcode::Mlock => {
-            let prefix = a.word("prefix")?;
-            let time = a.lock_time()?;
-            Request::Mlock { prefix, time }
-        }
-        Opcode::Munlock => Request::Munlock(a.word("prefix")?),
-        Opcode::Count => Request::Count(a.word("prefix")?),
-        Opcode::Stats => Request::Stats,
-        Opcode::Ping => Request::Ping,
-        Opcode::Meta => {
-            let key = a.word("key")?;
-            let f = a.word("field")?;
-            let f = String::from_utf8_lossy(&f).to_ascii_lowercase();
-            let field = MetaField::from_name(&f).ok_or_else(|| {
-                Error::invalid(
-                    "field",
-                    format!(
-                        "\"{f}\" is not one of {}",
-                        MetaField::ALL.map(MetaField::name).join(", ")
-                    ),
-                )
-            })?;
-            Request::Meta { key, field }
-        }
-        Opcode::Keys => Request::Keys(a.word("prefix")?),
-        Opcode::End => Request::End,
-    };
+    let req = read_args(&mut a)?;
     a.done()?;
     Ok(req)
 }
@@ -592,6 +492,18 @@ mod tests {
                 _ => {}
             }
         }
+    }
+
+    #[test]
+    fn one_row_an_opcode() {
+        let names: Vec<&str> = COMMANDS.iter().map(|(name, _, _)| *name).collect();
+        let opcodes: Vec<&str> = Opcode::ALL.iter().map(|op| op.name()).collect();
+        assert_eq!(names, opcodes);
+        assert_eq!(usage(Opcode::Set), "SET ttl key value");
+        assert_eq!(usage(Opcode::Lock), "LOCK key seconds");
+        assert_eq!(usage(Opcode::Mget), "MGET prefix [limit]");
+        assert_eq!(usage(Opcode::Meta), "META key field");
+        assert_eq!(usage(Opcode::Ping), "PING");
     }
 
     #[test]
