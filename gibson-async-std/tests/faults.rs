@@ -1,21 +1,3 @@
 //! The shared fault scenarios, run twice: under async-std and under smol.
 
-/// Under async-std's `block_on`.
-mod async_std_runtime {
-    fn run<F: std::future::Future>(f: F) -> F::Output {
-        async_std::task::block_on(f)
-    }
-
-    gibson_test_support::fault_suite!(async, run: run,
-        connect: |config| gibson_async_std::Connection::with_config(config).await);
-}
-
-/// Under `smol::block_on`.
-mod smol_runtime {
-    fn run<F: std::future::Future>(f: F) -> F::Output {
-        smol::block_on(f)
-    }
-
-    gibson_test_support::fault_suite!(async, run: run,
-        connect: |config| gibson_async_std::Connection::with_config(config).await);
-}
+gibson_test_support::suite!(faults, client: gibson_async_std, runtimes: [async_std, smol]);

@@ -1,11 +1,14 @@
 //! Behaviour specific to the blocking client: poisoning after a timeout in
-//! the middle of a reply, and the pool's bounded wait.
+//! the middle of a reply, and the checkout pool shared by threads and its
+//! bounded wait. The resilience scenarios every client runs are in
+//! resilience.rs.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use gibson_blocking::{Connection, Error, Pool, Ttl};
+use gibson_test_support::resilience::is_response_timeout;
 use gibson_test_support::{unique_prefix, Faults, Proxy, TestServer};
 
 #[test]
@@ -26,16 +29,7 @@ fn timeout_mid_reply_poisons_and_the_next_call_gets_its_own_reply() {
         ..Faults::default()
     });
     let err = conn.get::<Vec<u8>>(format!("{p}big")).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Timeout {
-                what: "response",
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert!(is_response_timeout(&err), "{err}");
     assert!(
         !conn.is_connected(),
         "a timed-out connection must be closed, not reused"
@@ -48,33 +42,6 @@ fn timeout_mid_reply_poisons_and_the_next_call_gets_its_own_reply() {
     );
     assert_eq!(conn.connects(), 2);
     conn.mdel(&p).unwrap();
-}
-
-#[test]
-fn eof_mid_reply_is_reported_and_recovered() {
-    let server = TestServer::start();
-    let proxy = Proxy::start(server.addr().clone());
-    let config =
-        gibson_blocking::Config::new(proxy.addr()).retry(gibson_blocking::RetryPolicy::Never);
-    let mut conn = Connection::with_config(config).unwrap();
-    let p = unique_prefix("eof");
-    conn.set(format!("{p}k"), "0123456789", Ttl::Never).unwrap();
-    // Cut the GET reply after 5 of its bytes.
-    proxy.set_faults(Faults {
-        close_after_reply_bytes: Some(5),
-        ..Faults::default()
-    });
-    let err = conn.get::<String>(format!("{p}k")).unwrap_err();
-    assert!(
-        matches!(err, Error::ConnectionClosed { in_reply: true }),
-        "{err}"
-    );
-    proxy.set_faults(Faults::default());
-    assert_eq!(
-        conn.get::<String>(format!("{p}k")).unwrap().as_deref(),
-        Some("0123456789")
-    );
-    conn.del(format!("{p}k")).unwrap();
 }
 
 #[test]

@@ -1,4 +1,3 @@
 //! The shared conformance suite, on the blocking client.
 
-gibson_test_support::conformance_suite!(blocking,
-    connect: |config| gibson_blocking::Connection::with_config(config));
+gibson_test_support::suite!(conformance, client: gibson_blocking, runtimes: [blocking]);

@@ -1,4 +1,3 @@
 //! The shared fault scenarios, on the blocking client.
 
-gibson_test_support::fault_suite!(blocking,
-    connect: |config| gibson_blocking::Connection::with_config(config));
+gibson_test_support::suite!(faults, client: gibson_blocking, runtimes: [blocking]);

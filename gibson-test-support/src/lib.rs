@@ -16,11 +16,17 @@ pub mod conformance;
 pub mod faults;
 pub mod hostile;
 pub mod proxy;
+pub mod resilience;
+pub mod runtime;
+pub mod suite;
 
 #[doc(hidden)]
 pub mod __reexport {
     pub use bytes::Bytes;
+    pub use futures::channel::oneshot;
+    pub use futures::future::join;
     pub use futures::stream::{FuturesUnordered, StreamExt};
+    pub use futures::FutureExt;
     pub use gibson_proto::{
         Config, Error, Limits, LockTime, MetaField, ProtocolError, RetryPolicy, ServerError, Ttl,
         Value,

@@ -1,12 +1,3 @@
 //! The shared conformance suite, on tokio.
 
-fn run<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(f)
-}
-
-gibson_test_support::conformance_suite!(async, run: run,
-    connect: |config| gibson_tokio::Connection::with_config(config).await);
+gibson_test_support::suite!(conformance, client: gibson_tokio, runtimes: [tokio]);

@@ -1,0 +1,94 @@
+//! The resilience suite: cancellation, timeouts, back-pressure, restarts,
+//! resets, oversized requests and the pool, written once and expanded for
+//! every runtime crate (see [`suite!`](crate::suite)):
+//!
+//! ```ignore
+//! gibson_test_support::suite!(resilience, client: gibson_tokio, runtimes: [tokio, tokio_multi_thread]);
+//! gibson_test_support::suite!(resilience, client: gibson_blocking, runtimes: [blocking]);
+//! ```
+//!
+//! Every scenario is a function of a module named after its concern,
+//! generic over the [`Runtime`](crate::runtime::Runtime) for async clients
+//! (so that a crate can also run one on an executor of its own), with a
+//! `#[test]` of the same name that runs it:
+//!
+//! * `common`: what every client does, the blocking one included (its
+//!   functions are synchronous there);
+//! * `in_flight`: many requests on one async connection: cancelled, timed
+//!   out, queued behind a full socket or beyond `max_in_flight`;
+//! * `reconnect`: server restarts, resets, resends, the socket's lifetime;
+//! * `pools`: the async pool under load, exhausted, and its health check.
+
+mod common;
+mod in_flight;
+mod pools;
+mod reconnect;
+
+use gibson_proto::Error;
+
+/// `true` for [`Error::Timeout`] of a response.
+pub fn is_response_timeout(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::Timeout {
+            what: "response",
+            ..
+        }
+    )
+}
+
+/// A small deterministic PRNG (xorshift64*), seeded per task.
+#[derive(Debug, Clone)]
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next number.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A number below `n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+}
+
+/// Expands the resilience suite; see the [module docs](self).
+#[macro_export]
+macro_rules! resilience_suite {
+    (async, runtime: $rt:ty, client: $client:ident) => {
+        $crate::__resilience_common!(async, $rt, $client);
+        $crate::__resilience_in_flight!($rt, $client);
+        $crate::__resilience_reconnect!($rt, $client);
+        $crate::__resilience_pools!($rt, $client);
+    };
+    (blocking, client: $client:ident) => {
+        $crate::__resilience_common!(blocking, $client);
+    };
+}
+
+/// One `#[test]` per scenario of module `$module`, running
+/// `module::name` (on runtime `$rt` for async ones).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __resilience_tests {
+    (async $rt:ty, $module:ident [$($name:ident),* $(,)?]) => {
+        $(
+            #[test]
+            fn $name() {
+                <$rt as $crate::runtime::Runtime>::block_on($module::$name::<$rt>())
+            }
+        )*
+    };
+    (blocking, $module:ident [$($name:ident),* $(,)?]) => {
+        $(
+            #[test]
+            fn $name() {
+                $module::$name()
+            }
+        )*
+    };
+}
