@@ -8,9 +8,9 @@ mod common;
 
 use std::collections::HashMap;
 
-use common::rng::Rng;
 use common::*;
 use gibson_server::Server;
+use gibson_test_support::Rng;
 
 #[derive(Debug, Clone)]
 enum Val {

@@ -8,6 +8,10 @@
 //!
 //! The benchmarks and the examples find their server the same way
 //! ([`bench::GetBench`] with `GIBSON_BENCH_ADDR`, [`example_server`]).
+//!
+//! The behavioural suites every runtime crate runs are written once here
+//! ([`conformance`], [`faults`], [`bulk`], [`resilience`]) and expanded in a
+//! crate's test file by [`suite!`], on the executors of [`runtime`].
 
 pub mod bench;
 pub mod bulk;
@@ -17,6 +21,7 @@ pub mod faults;
 pub mod hostile;
 pub mod proxy;
 pub mod resilience;
+mod rng;
 pub mod runtime;
 pub mod suite;
 
@@ -35,6 +40,7 @@ pub mod __reexport {
 
 pub use hostile::{Behavior, HostileServer};
 pub use proxy::{Faults, Proxy};
+pub use rng::Rng;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1,4 +1,4 @@
-//! [`suite!`](crate::suite): a runtime crate's test file in one line.
+//! [`suite!`](crate::suite!): a runtime crate's test file in one line.
 //!
 //! ```ignore
 //! // gibson-tokio/tests/faults.rs
@@ -18,61 +18,47 @@
 //! one module per runtime, named `<runtime>_runtime`.
 
 /// Expands a shared suite for a client crate on runtimes; see the
-/// [module docs](crate::suite).
+/// [module docs](mod@crate::suite).
 #[macro_export]
 macro_rules! suite {
     ($suite:ident, client: $client:ident, runtimes: [$rt:ident $(,)?]) => {
-        $crate::__suite!($suite, $client, $rt);
+        $crate::__runtime!($rt, __suite!($suite, $client));
     };
     ($suite:ident, client: $client:ident, runtimes: [$($rt:ident),+ $(,)?]) => {
-        $( $crate::__suite_module!($suite, $client, $rt); )+
+        $( $crate::__runtime!($rt, __suite_in_module!($suite, $client)); )+
     };
 }
 
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __suite_module {
-    ($suite:ident, $client:ident, tokio) => {
-        /// Under tokio's current-thread runtime.
-        mod tokio_runtime {
-            $crate::__suite!($suite, $client, tokio);
-        }
-    };
-    ($suite:ident, $client:ident, tokio_multi_thread) => {
-        /// Under tokio's multi-thread runtime (two workers).
-        mod tokio_multi_thread_runtime {
-            $crate::__suite!($suite, $client, tokio_multi_thread);
-        }
-    };
-    ($suite:ident, $client:ident, async_std) => {
-        /// Under async-std's `block_on` (its executor and reactor).
-        mod async_std_runtime {
-            $crate::__suite!($suite, $client, async_std);
-        }
-    };
-    ($suite:ident, $client:ident, smol) => {
-        /// Under `smol::block_on`, tasks on smol's executor.
-        mod smol_runtime {
-            $crate::__suite!($suite, $client, smol);
-        }
-    };
-}
-
-/// The [`Runtime`](crate::runtime::Runtime) named `tokio`, `async_std`, ….
+/// The runtime named `$rt`: calls `$crate::$then!(module, runtime, …)`
+/// with the module its tests go in (when a file runs several) and its
+/// [`Runtime`](crate::runtime::Runtime) type, or `blocking`.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __runtime {
-    (tokio) => {
-        $crate::runtime::Tokio
+    (tokio, $then:ident!($($args:tt)*)) => {
+        $crate::$then!(tokio_runtime, $crate::runtime::Tokio, $($args)*);
     };
-    (tokio_multi_thread) => {
-        $crate::runtime::TokioMultiThread
+    (tokio_multi_thread, $then:ident!($($args:tt)*)) => {
+        $crate::$then!(tokio_multi_thread_runtime, $crate::runtime::TokioMultiThread, $($args)*);
     };
-    (async_std) => {
-        $crate::runtime::AsyncStd
+    (async_std, $then:ident!($($args:tt)*)) => {
+        $crate::$then!(async_std_runtime, $crate::runtime::AsyncStd, $($args)*);
     };
-    (smol) => {
-        $crate::runtime::Smol
+    (smol, $then:ident!($($args:tt)*)) => {
+        $crate::$then!(smol_runtime, $crate::runtime::Smol, $($args)*);
+    };
+    (blocking, $then:ident!($($args:tt)*)) => {
+        $crate::$then!(blocking_client, blocking, $($args)*);
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __suite_in_module {
+    ($module:ident, $($args:tt)*) => {
+        mod $module {
+            $crate::__suite!($module, $($args)*);
+        }
     };
 }
 
@@ -82,19 +68,19 @@ macro_rules! __suite {
     (@call conformance ($($mode:tt)*) $($rest:tt)*) => { $crate::conformance_suite!($($mode)* $($rest)*); };
     (@call faults ($($mode:tt)*) $($rest:tt)*) => { $crate::fault_suite!($($mode)* $($rest)*); };
     (@call bulk ($($mode:tt)*) $($rest:tt)*) => { $crate::bulk_pipelining_test!($($mode)* $($rest)*); };
-    (resilience, $client:ident, blocking) => {
+    ($module:ident, blocking, resilience, $client:ident) => {
         $crate::resilience_suite!(blocking, client: $client);
     };
-    (resilience, $client:ident, $rt:ident) => {
-        $crate::resilience_suite!(async, runtime: $crate::__runtime!($rt), client: $client);
+    ($module:ident, $rt:ty, resilience, $client:ident) => {
+        $crate::resilience_suite!(async, runtime: $rt, client: $client);
     };
-    ($suite:ident, $client:ident, blocking) => {
+    ($module:ident, blocking, $suite:ident, $client:ident) => {
         $crate::__suite!(@call $suite (blocking,)
             connect: |config| $client::Connection::with_config(config));
     };
-    ($suite:ident, $client:ident, $rt:ident) => {
+    ($module:ident, $rt:ty, $suite:ident, $client:ident) => {
         fn run<F: ::std::future::Future>(f: F) -> F::Output {
-            <$crate::__runtime!($rt) as $crate::runtime::Runtime>::block_on(f)
+            <$rt as $crate::runtime::Runtime>::block_on(f)
         }
         $crate::__suite!(@call $suite (async, run: run,)
             connect: |config| $client::Connection::with_config(config).await);

@@ -3,7 +3,6 @@
 
 #![allow(dead_code, unreachable_pub)]
 
-pub mod rng;
 pub mod target;
 
 use std::io::{Read, Write};

@@ -10,15 +10,14 @@
 macro_rules! __resilience_common {
     (async, $rt:ty, $client:ident) => {
         $crate::__resilience_common!(@ $client (async) (<R: $crate::runtime::Runtime>) (.await) (R));
-        $crate::__resilience_tests!(async $rt, common [
-            oversized_request_is_refused_before_writing,
-            eof_mid_reply_is_reported_and_recovered,
-            lazy_connect_and_close_on_last_drop,
-        ]);
+        $crate::__resilience_common!(@tests async $rt,);
     };
     (blocking, $client:ident) => {
         $crate::__resilience_common!(@ $client () () () ());
-        $crate::__resilience_tests!(blocking, common [
+        $crate::__resilience_common!(@tests blocking,);
+    };
+    (@tests $($mode:tt)*) => {
+        $crate::__resilience_tests!($($mode)* common [
             oversized_request_is_refused_before_writing,
             eof_mid_reply_is_reported_and_recovered,
             lazy_connect_and_close_on_last_drop,

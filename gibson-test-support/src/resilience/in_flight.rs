@@ -7,29 +7,34 @@
 #[macro_export]
 macro_rules! __resilience_in_flight {
     ($rt:ty, $client:ident) => {
-        $crate::__resilience_tests!(async $rt, in_flight [
-            cancelled_requests_never_shift_replies,
-            one_timeout_leaves_the_others_and_the_connection_healthy,
-            a_pipeline_timeout_leaves_the_connection_in_step,
-            abandoned_pipeline_keeps_the_connection_in_step,
-            requests_stuck_behind_a_full_socket_time_out,
-            callers_beyond_max_in_flight_wait_and_all_complete,
-        ]);
-
         /// Many requests in flight on one connection.
         pub(crate) mod in_flight {
             use std::time::{Duration, Instant};
             use $crate::__reexport::FutureExt;
-            use $crate::resilience::{is_response_timeout, Rng};
+            use $crate::resilience::is_response_timeout;
             use $crate::runtime::{no_hang, timeout, unless_it_yields, Runtime};
-            use $crate::{unique_prefix, Faults, Proxy, TestServer};
+            use $crate::{unique_prefix, Faults, Proxy, Rng, TestServer};
             use $client::{Config, Connection, Error, Ttl, Value};
 
-            /// SETs `{p}{i}` to `v{i}` for every `i` below `n`.
-            async fn set_values(conn: &Connection, p: &str, n: usize) {
-                for i in 0..n {
+            /// A connection through a proxy, `v0`, `v1`, … set under a fresh
+            /// prefix, then the proxy slowed down by `latency`.
+            struct Slowed {
+                _server: TestServer,
+                proxy: Proxy,
+                conn: Connection,
+                p: String,
+            }
+
+            async fn slowed(tag: &str, values: usize, latency: Duration) -> Slowed {
+                let server = TestServer::start();
+                let proxy = Proxy::start(server.addr().clone());
+                let conn = Connection::with_config(Config::new(proxy.addr())).await.unwrap();
+                let p = unique_prefix(tag);
+                for i in 0..values {
                     conn.set(format!("{p}{i}"), format!("v{i}"), Ttl::Never).await.unwrap();
                 }
+                proxy.set_faults(Faults { latency, ..Faults::default() });
+                Slowed { _server: server, proxy, conn, p }
             }
 
             /// Requests dropped before, while and after they are sent, by
@@ -54,7 +59,7 @@ macro_rules! __resilience_in_flight {
                             // Every reply that is delivered must be this request's own.
                             let set = conn.set(&key, &value, Ttl::Never);
                             let outcome = match rng.below(4) {
-                                0 => timeout::<R, _>(Duration::from_micros(rng.below(300)), set).await,
+                                0 => timeout::<R, _>(Duration::from_micros(rng.below(300) as u64), set).await,
                                 1 => unless_it_yields(set).await,
                                 2 => set.now_or_never(),
                                 _ => Some(set.await),
@@ -97,12 +102,7 @@ macro_rules! __resilience_in_flight {
             /// One request times out behind a slow link; the others on the
             /// same connection get their replies and the socket stays.
             pub(crate) async fn one_timeout_leaves_the_others_and_the_connection_healthy<R: Runtime>() {
-                let server = TestServer::start();
-                let proxy = Proxy::start(server.addr().clone());
-                let conn = Connection::with_config(Config::new(proxy.addr())).await.unwrap();
-                let p = unique_prefix("timeout");
-                set_values(&conn, &p, 10).await;
-                proxy.set_faults(Faults { latency: Duration::from_millis(200), ..Faults::default() });
+                let Slowed { _server, proxy, conn, p } = slowed("timeout", 10, Duration::from_millis(200)).await;
                 let impatient = conn.with_response_timeout(Duration::from_millis(30));
                 let slow = R::spawn({
                     let impatient = impatient.clone();
@@ -130,12 +130,7 @@ macro_rules! __resilience_in_flight {
             /// A pipeline that times out is abandoned as a whole: the
             /// requests behind it get their own replies and the socket stays.
             pub(crate) async fn a_pipeline_timeout_leaves_the_connection_in_step<R: Runtime>() {
-                let server = TestServer::start();
-                let proxy = Proxy::start(server.addr().clone());
-                let conn = Connection::with_config(Config::new(proxy.addr())).await.unwrap();
-                let p = unique_prefix("pipetimeout");
-                set_values(&conn, &p, 20).await;
-                proxy.set_faults(Faults { latency: Duration::from_millis(150), ..Faults::default() });
+                let Slowed { _server, proxy, conn, p } = slowed("pipetimeout", 20, Duration::from_millis(150)).await;
                 let impatient = conn.with_response_timeout(Duration::from_millis(20));
                 let mut pipe = impatient.pipeline();
                 for i in 0..20 {
@@ -252,5 +247,14 @@ macro_rules! __resilience_in_flight {
                 conn.mdel(&p).await.unwrap();
             }
         }
+
+        $crate::__resilience_tests!(async $rt, in_flight [
+            cancelled_requests_never_shift_replies,
+            one_timeout_leaves_the_others_and_the_connection_healthy,
+            a_pipeline_timeout_leaves_the_connection_in_step,
+            abandoned_pipeline_keeps_the_connection_in_step,
+            requests_stuck_behind_a_full_socket_time_out,
+            callers_beyond_max_in_flight_wait_and_all_complete,
+        ]);
     };
 }

@@ -1,6 +1,6 @@
 //! The resilience suite: cancellation, timeouts, back-pressure, restarts,
 //! resets, oversized requests and the pool, written once and expanded for
-//! every runtime crate (see [`suite!`](crate::suite)):
+//! every runtime crate (see [`suite!`](crate::suite!)):
 //!
 //! ```ignore
 //! gibson_test_support::suite!(resilience, client: gibson_tokio, runtimes: [tokio, tokio_multi_thread]);
@@ -35,25 +35,6 @@ pub fn is_response_timeout(e: &Error) -> bool {
             ..
         }
     )
-}
-
-/// A small deterministic PRNG (xorshift64*), seeded per task.
-#[derive(Debug, Clone)]
-pub struct Rng(pub u64);
-
-impl Rng {
-    /// The next number.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// A number below `n`.
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n
-    }
 }
 
 /// Expands the resilience suite; see the [module docs](self).

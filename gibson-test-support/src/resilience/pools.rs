@@ -7,12 +7,6 @@
 #[macro_export]
 macro_rules! __resilience_pools {
     ($rt:ty, $client:ident) => {
-        $crate::__resilience_tests!(async $rt, pools [
-            pool_small_requests_pass_a_big_mget,
-            pool_exhausted_waits_then_errors,
-            pool_health_check_reopens_a_broken_member,
-        ]);
-
         /// The pool under load, exhausted, and its health check.
         pub(crate) mod pools {
             use std::sync::atomic::{AtomicBool, Ordering};
@@ -137,5 +131,11 @@ macro_rules! __resilience_pools {
                 pool.ping().await.unwrap();
             }
         }
+
+        $crate::__resilience_tests!(async $rt, pools [
+            pool_small_requests_pass_a_big_mget,
+            pool_exhausted_waits_then_errors,
+            pool_health_check_reopens_a_broken_member,
+        ]);
     };
 }

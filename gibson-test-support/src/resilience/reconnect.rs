@@ -8,13 +8,6 @@
 #[macro_export]
 macro_rules! __resilience_reconnect {
     ($rt:ty, $client:ident) => {
-        $crate::__resilience_tests!(async $rt, reconnect [
-            server_restart_tcp,
-            server_restart_unix,
-            only_idempotent_requests_are_retried,
-            dropping_every_handle_closes_the_socket,
-        ]);
-
         /// Restarts, resets, resends, the socket's lifetime.
         pub(crate) mod reconnect {
             use std::time::Duration;
@@ -141,5 +134,12 @@ macro_rules! __resilience_reconnect {
                 );
             }
         }
+
+        $crate::__resilience_tests!(async $rt, reconnect [
+            server_restart_tcp,
+            server_restart_unix,
+            only_idempotent_requests_are_retried,
+            dropping_every_handle_closes_the_socket,
+        ]);
     };
 }
