@@ -44,14 +44,19 @@ fn timeout_mid_reply_poisons_and_the_next_call_gets_its_own_reply() {
     conn.mdel(&p).unwrap();
 }
 
+/// A pool of `sizes` connections that waits `wait` for a free one.
+fn pool(server: &TestServer, sizes: std::ops::RangeInclusive<usize>, wait: Duration) -> Pool {
+    let mut config = server.config();
+    config.pool.min_size = *sizes.start();
+    config.pool.max_size = *sizes.end();
+    config.pool.wait_timeout = wait;
+    Pool::with_config(config).unwrap()
+}
+
 #[test]
 fn threads_share_a_smaller_pool() {
     let server = TestServer::start();
-    let mut config = server.config();
-    config.pool.min_size = 1;
-    config.pool.max_size = 3;
-    config.pool.wait_timeout = Duration::from_secs(10);
-    let pool = Pool::with_config(config).unwrap();
+    let pool = pool(&server, 1..=3, Duration::from_secs(10));
     let p = unique_prefix("pool");
     let done = Arc::new(AtomicU64::new(0));
     let threads: Vec<_> = (0..8)
@@ -82,11 +87,7 @@ fn threads_share_a_smaller_pool() {
 #[test]
 fn an_exhausted_pool_times_out_after_the_bounded_wait() {
     let server = TestServer::start();
-    let mut config = server.config();
-    config.pool.min_size = 0;
-    config.pool.max_size = 2;
-    config.pool.wait_timeout = Duration::from_millis(150);
-    let pool = Pool::with_config(config).unwrap();
+    let pool = pool(&server, 0..=2, Duration::from_millis(150));
     let a = pool.get().unwrap();
     let b = pool.get().unwrap();
     let started = std::time::Instant::now();
