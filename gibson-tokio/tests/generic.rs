@@ -27,25 +27,22 @@ fn expected(prefix: &str) -> Vec<(String, i64)> {
     ]
 }
 
+/// Runs `tally` on `cache` in a spawned task (so its future must be `Send`)
+/// under a fresh prefix, and checks what it read back.
+async fn tally_in_a_task<C: AsyncCommands + Send + 'static>(cache: C, tag: &str) {
+    let prefix = unique_prefix(tag);
+    let task = tokio::spawn({
+        let prefix = prefix.clone();
+        async move { tally(&cache, &prefix).await }
+    });
+    assert_eq!(task.await.unwrap().unwrap(), expected(&prefix));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_generic_function_runs_on_a_connection_and_on_a_pool() {
     let server = TestServer::start();
     let conn = Connection::with_config(server.config()).await.unwrap();
     let pool = Pool::with_config(server.config()).await.unwrap();
-
-    let p = unique_prefix("generic-conn");
-    let on_conn = tokio::spawn({
-        let conn = conn.clone();
-        let p = p.clone();
-        async move { tally(&conn, &p).await }
-    });
-    assert_eq!(on_conn.await.unwrap().unwrap(), expected(&p));
-
-    let q = unique_prefix("generic-pool");
-    let on_pool = tokio::spawn({
-        let pool = pool.clone();
-        let q = q.clone();
-        async move { tally(&pool, &q).await }
-    });
-    assert_eq!(on_pool.await.unwrap().unwrap(), expected(&q));
+    tally_in_a_task(conn, "generic-conn").await;
+    tally_in_a_task(pool, "generic-pool").await;
 }
