@@ -1,37 +1,18 @@
 //! META: one field of an item's metadata.
 
 use bytes::BytesMut;
-use gibson_proto::ReplyCode;
+use gibson_proto::{MetaField, ReplyCode};
 
 use super::{number, status, Engine, Flow};
-
-#[derive(Debug, Clone, Copy)]
-enum MetaField {
-    Size,
-    Encoding,
-    Access,
-    Created,
-    Ttl,
-    Left,
-    Lock,
-}
 
 /// META's field matching: the field names are tried in order, and a name
 /// matches when the first `min(len, name.len())` bytes agree (so `s`,
 /// `si` and `sizexx` all read `size`, `l` reads `left`).
 fn meta_field(m: &[u8]) -> Option<MetaField> {
-    const FIELDS: [(&[u8], MetaField); 7] = [
-        (b"size", MetaField::Size),
-        (b"encoding", MetaField::Encoding),
-        (b"access", MetaField::Access),
-        (b"created", MetaField::Created),
-        (b"ttl", MetaField::Ttl),
-        (b"left", MetaField::Left),
-        (b"lock", MetaField::Lock),
-    ];
-    FIELDS.iter().find_map(|(name, f)| {
+    MetaField::ALL.into_iter().find(|f| {
+        let name = f.name().as_bytes();
         let n = m.len().min(name.len());
-        (m[..n] == name[..n]).then_some(*f)
+        m[..n] == name[..n]
     })
 }
 
