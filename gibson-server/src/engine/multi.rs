@@ -7,6 +7,7 @@ use bytes::BytesMut;
 use gibson_proto::server::parse_int;
 use gibson_proto::{ReplyCode, Value};
 
+use super::item::Item;
 use super::kval::KvalReply;
 use super::{c_string, count_or_not_found, number, status, Engine, Flow};
 use crate::trie::NodeId;
@@ -34,17 +35,23 @@ impl Engine {
         true
     }
 
-    /// Runs `f` on every live match (expired ones are removed and count
-    /// 0); `f` says whether it affected the item. Returns the count.
-    fn for_live_matches(
+    /// Runs `f` on every match that has an item and is not skipped, and
+    /// returns how many `f` said it affected. A `locked` item is skipped
+    /// when `skip_locked` (checked before expiry, so a locked expired item
+    /// stays); an expired item is removed and skipped.
+    fn count_matches(
         &mut self,
-        prefix: &[u8],
+        matches: Vec<(NodeId, Vec<u8>)>,
         now: i64,
+        skip_locked: bool,
         mut f: impl FnMut(&mut Engine, NodeId, &[u8]) -> bool,
     ) -> i64 {
         let mut n = 0;
-        for (id, key) in self.matches(prefix) {
-            if self.tree.item(id).is_none() || self.expire_in_callback(id, &key, now) {
+        for (id, key) in matches {
+            let Some(item) = self.tree.item(id) else {
+                continue;
+            };
+            if (skip_locked && item.locked(now)) || self.expire_in_callback(id, &key, now) {
                 continue;
             }
             if f(self, id, &key) {
@@ -52,6 +59,27 @@ impl Engine {
             }
         }
         n
+    }
+
+    /// Runs `f` on the item of every live match of `prefix`, locked ones
+    /// included; an item `f` affected counts and is marked accessed.
+    fn touch_live_items(
+        &mut self,
+        prefix: &[u8],
+        now: i64,
+        mut f: impl FnMut(&mut Item) -> bool,
+    ) -> i64 {
+        let matches = self.matches(prefix);
+        self.count_matches(matches, now, false, |e, id, _| {
+            let Some(item) = e.tree.item_mut(id) else {
+                return false;
+            };
+            let affected = f(item);
+            if affected {
+                item.access = now;
+            }
+            affected
+        })
     }
 
     pub(super) fn cmd_mset(
@@ -69,18 +97,11 @@ impl Engine {
         let Some(value) = rest else {
             return status(out, ReplyCode::Err);
         };
-        let mut changed = 0;
-        for (id, key) in matches {
-            let Some(item) = self.tree.item(id) else {
-                continue;
-            };
-            if item.locked(now) || self.expire_in_callback(id, &key, now) {
-                continue;
-            }
+        let changed = self.count_matches(matches, now, true, |e, _, key| {
             // The value goes to the cut key, whatever that one's lock.
-            self.store(c_string(&key), value, now);
-            changed += 1;
-        }
+            e.store(c_string(key), value, now);
+            true
+        });
         count_or_not_found(out, changed)
     }
 
@@ -95,12 +116,8 @@ impl Engine {
             return status(out, ReplyCode::Nan);
         };
         let ttl = self.stored_ttl(ttl);
-        let changed = self.for_live_matches(prefix, now, |e, id, _| {
-            let Some(item) = e.tree.item_mut(id) else {
-                return false;
-            };
+        let changed = self.touch_live_items(prefix, now, |item| {
             item.time = now;
-            item.access = now;
             item.ttl = ttl;
             true
         });
@@ -187,27 +204,21 @@ impl Engine {
         now: i64,
         out: &mut BytesMut,
     ) -> Flow {
-        let mut changed = 0;
-        for (id, key) in self.matches(prefix) {
-            let Some(item) = self.tree.item(id) else {
-                continue;
-            };
-            if item.locked(now) || self.expire_in_callback(id, &key, now) {
-                continue;
-            }
-            let Some(item) = self.tree.item_mut(id) else {
-                continue;
+        let matches = self.matches(prefix);
+        let changed = self.count_matches(matches, now, true, |e, id, key| {
+            let Some(item) = e.tree.item_mut(id) else {
+                return false;
             };
             item.access = now;
             if item.is_lzf() {
-                changed += 1;
-                continue;
+                return true;
             }
-            if let Some(n) = item.as_number() {
-                self.set_number(id, key.len(), n.wrapping_add(delta), now);
-                changed += 1;
-            }
-        }
+            let Some(n) = item.as_number() else {
+                return false;
+            };
+            e.set_number(id, key.len(), n.wrapping_add(delta), now);
+            true
+        });
         count_or_not_found(out, changed)
     }
 
@@ -221,15 +232,11 @@ impl Engine {
         let Some(secs) = rest.and_then(parse_int) else {
             return status(out, ReplyCode::Nan);
         };
-        let locked = self.for_live_matches(prefix, now, |e, id, _| {
-            let Some(item) = e.tree.item_mut(id) else {
-                return false;
-            };
+        let locked = self.touch_live_items(prefix, now, |item| {
             if item.locked(now) {
                 return false;
             }
             item.time = now;
-            item.access = now;
             item.lock = secs;
             true
         });
@@ -237,25 +244,15 @@ impl Engine {
     }
 
     pub(super) fn cmd_munlock(&mut self, prefix: &[u8], now: i64, out: &mut BytesMut) -> Flow {
-        let n = self.for_live_matches(prefix, now, |e, id, _| {
-            let Some(item) = e.tree.item_mut(id) else {
-                return false;
-            };
+        let n = self.touch_live_items(prefix, now, |item| {
             item.lock = 0;
-            item.access = now;
             true
         });
         count_or_not_found(out, n)
     }
 
     pub(super) fn cmd_count(&mut self, prefix: &[u8], now: i64, out: &mut BytesMut) -> Flow {
-        let n = self.for_live_matches(prefix, now, |e, id, _| {
-            let Some(item) = e.tree.item_mut(id) else {
-                return false;
-            };
-            item.access = now;
-            true
-        });
+        let n = self.touch_live_items(prefix, now, |_| true);
         number(out, n)
     }
 
