@@ -198,52 +198,27 @@ impl Config {
         }
     }
 
-    /// Sets the connect timeout (zero is refused by [`validate`](Config::validate)).
-    pub fn connect_timeout(mut self, t: Duration) -> Config {
-        self.connect_timeout = t;
-        self
-    }
-
-    /// Sets the response timeout.
-    pub fn response_timeout(mut self, t: Duration) -> Config {
-        self.response_timeout = t;
-        self
-    }
-
-    /// Sets the number of connection attempts.
-    pub fn connect_attempts(mut self, n: u32) -> Config {
-        self.connect_attempts = n;
-        self
+    crate::__setters! {
+        /// Sets the connect timeout (zero is refused by [`validate`](Config::validate)).
+        connect_timeout(t: Duration) => connect_timeout;
+        /// Sets the response timeout.
+        response_timeout(t: Duration) => response_timeout;
+        /// Sets the number of connection attempts.
+        connect_attempts(n: u32) => connect_attempts;
+        /// Sets the retry policy.
+        retry(policy: RetryPolicy) => retry;
+        /// Sets the in-flight bound per connection.
+        max_in_flight(n: usize) => max_in_flight;
+        /// Sets the limits.
+        limits(limits: Limits) => limits;
+        /// Sets the pool settings.
+        pool(pool: PoolConfig) => pool;
     }
 
     /// Sets the reconnect backoff: first delay and cap.
     pub fn backoff(mut self, base: Duration, max: Duration) -> Config {
         self.backoff_base = base;
         self.backoff_max = max;
-        self
-    }
-
-    /// Sets the retry policy.
-    pub fn retry(mut self, policy: RetryPolicy) -> Config {
-        self.retry = policy;
-        self
-    }
-
-    /// Sets the in-flight bound per connection.
-    pub fn max_in_flight(mut self, n: usize) -> Config {
-        self.max_in_flight = n;
-        self
-    }
-
-    /// Sets the limits.
-    pub fn limits(mut self, limits: Limits) -> Config {
-        self.limits = limits;
-        self
-    }
-
-    /// Sets the pool settings.
-    pub fn pool(mut self, pool: PoolConfig) -> Config {
-        self.pool = pool;
         self
     }
 

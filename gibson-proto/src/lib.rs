@@ -40,6 +40,7 @@ mod repeat;
 mod reply;
 mod ring;
 mod session;
+mod setters;
 mod stats;
 mod window;
 mod wire;

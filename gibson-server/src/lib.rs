@@ -113,48 +113,47 @@ impl Builder {
         Builder::default()
     }
 
-    /// Replaces every setting at once.
-    pub fn settings(mut self, settings: Settings) -> Builder {
-        self.settings = settings;
-        self
-    }
-
     /// The current settings.
     pub fn current_settings(&self) -> &Settings {
         &self.settings
     }
 
-    /// Largest request frame (default 2 MiB); a larger one closes the
-    /// connection without a reply.
-    pub fn max_request_size(mut self, bytes: usize) -> Builder {
-        self.settings.max_request_size = bytes;
-        self
-    }
-
-    /// Longest key (default 1024); longer keys are corrupted as the real
-    /// server corrupts them.
-    pub fn max_key_size(mut self, bytes: usize) -> Builder {
-        self.settings.max_key_size = bytes;
-        self
-    }
-
-    /// Longest value (default 2 096 127); longer values are cut.
-    pub fn max_value_size(mut self, bytes: usize) -> Builder {
-        self.settings.max_value_size = bytes;
-        self
-    }
-
-    /// Largest multi-key reply data (default 15 MiB); a larger MGET or KEYS
-    /// reply closes the connection without a reply.
-    pub fn max_response_size(mut self, bytes: usize) -> Builder {
-        self.settings.max_response_size = bytes;
-        self
-    }
-
-    /// Memory limit for items (default 1 GiB): over it SET and MSET answer MEM.
-    pub fn max_memory(mut self, bytes: u64) -> Builder {
-        self.settings.max_memory = bytes;
-        self
+    gibson_proto::__setters! {
+        /// Replaces every setting at once.
+        settings(settings: Settings) => settings;
+        /// Largest request frame (default 2 MiB); a larger one closes the
+        /// connection without a reply.
+        max_request_size(bytes: usize) => settings.max_request_size;
+        /// Longest key (default 1024); longer keys are corrupted as the real
+        /// server corrupts them.
+        max_key_size(bytes: usize) => settings.max_key_size;
+        /// Longest value (default 2 096 127); longer values are cut.
+        max_value_size(bytes: usize) => settings.max_value_size;
+        /// Largest multi-key reply data (default 15 MiB); a larger MGET or KEYS
+        /// reply closes the connection without a reply.
+        max_response_size(bytes: usize) => settings.max_response_size;
+        /// Memory limit for items (default 1 GiB): over it SET and MSET answer MEM.
+        max_memory(bytes: u64) => settings.max_memory;
+        /// Maximum simultaneous connections (default 255); further ones are
+        /// closed at once.
+        max_clients(n: usize) => settings.max_clients;
+        /// Values larger than this many bytes are stored LZF-compressed
+        /// (default 4096).
+        compression(bytes: usize) => settings.compression;
+        /// How often expired items are deleted (`expired_cron`, default 15 s),
+        /// locked ones included.
+        expired_cron(period: Duration) => settings.expired_cron;
+        /// How often `max_memory` is checked (`max_mem_cron`, default 15 s).
+        max_mem_cron(period: Duration) => settings.max_mem_cron;
+        /// Whether a request whose 4-byte size prefix arrives in more than one
+        /// read breaks the connection (default `true`). The real server reads
+        /// such a prefix into the wrong place and loses the connection with
+        /// every request in flight on it; this server closes it. Turn it off
+        /// for tests that deliberately cut requests into pieces.
+        break_on_split_prefix(on: bool) => settings.break_on_split_prefix;
+        /// Over `max_memory`, the cron drops items idle at least this long
+        /// (default 15 minutes), locked ones included.
+        gc_ratio(idle: Duration) => settings.gc_ratio;
     }
 
     /// Cap on TTLs (default 30 days); whole seconds.
@@ -163,37 +162,11 @@ impl Builder {
         self
     }
 
-    /// Maximum simultaneous connections (default 255); further ones are
-    /// closed at once.
-    pub fn max_clients(mut self, n: usize) -> Builder {
-        self.settings.max_clients = n;
-        self
-    }
-
-    /// Values larger than this many bytes are stored LZF-compressed
-    /// (default 4096).
-    pub fn compression(mut self, bytes: usize) -> Builder {
-        self.settings.compression = bytes;
-        self
-    }
-
     /// The cron's tick (`cron_period`, default 100 ms). STATS
-    /// `total_cron_done` counts ticks; the jobs below run on ticks.
+    /// `total_cron_done` counts ticks; the jobs ([`expired_cron`](Builder::expired_cron),
+    /// [`max_mem_cron`](Builder::max_mem_cron)) run on ticks.
     pub fn cron_period(mut self, period: Duration) -> Builder {
         self.settings.cron_period = period.max(Duration::from_millis(1));
-        self
-    }
-
-    /// How often expired items are deleted (`expired_cron`, default 15 s),
-    /// locked ones included.
-    pub fn expired_cron(mut self, period: Duration) -> Builder {
-        self.settings.expired_cron = period;
-        self
-    }
-
-    /// How often `max_memory` is checked (`max_mem_cron`, default 15 s).
-    pub fn max_mem_cron(mut self, period: Duration) -> Builder {
-        self.settings.max_mem_cron = period;
         self
     }
 
@@ -205,23 +178,6 @@ impl Builder {
         self.settings.cron_period = self.settings.cron_period.min(period);
         self.settings.expired_cron = period;
         self.settings.max_mem_cron = period;
-        self
-    }
-
-    /// Whether a request whose 4-byte size prefix arrives in more than one
-    /// read breaks the connection (default `true`). The real server reads
-    /// such a prefix into the wrong place and loses the connection with
-    /// every request in flight on it; this server closes it. Turn it off
-    /// for tests that deliberately cut requests into pieces.
-    pub fn break_on_split_prefix(mut self, on: bool) -> Builder {
-        self.settings.break_on_split_prefix = on;
-        self
-    }
-
-    /// Over `max_memory`, the cron drops items idle at least this long
-    /// (default 15 minutes), locked ones included.
-    pub fn gc_ratio(mut self, idle: Duration) -> Builder {
-        self.settings.gc_ratio = idle;
         self
     }
 
