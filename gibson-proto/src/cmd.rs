@@ -52,6 +52,41 @@ fn count(op: Opcode, reply: Reply) -> Result<u64, Error> {
     }
 }
 
+/// VAL → the value as `T`, NOT_FOUND → `None`.
+fn value<T: FromValue>(op: Opcode, reply: Reply) -> Result<Option<T>, Error> {
+    match found(op, reply)? {
+        None => Ok(None),
+        Some(Reply::Value(v)) => T::from_value(v).map(Some),
+        Some(other) => Err(unexpected(op, &other)),
+    }
+}
+
+/// KVAL → one item per entry, made by `f` from its key and value;
+/// NOT_FOUND → empty. A short KVAL is [`Error::ShortReply`].
+fn entries<X>(
+    op: Opcode,
+    reply: Reply,
+    mut f: impl FnMut(Bytes, Value) -> Result<X, Error>,
+) -> Result<Vec<X>, Error> {
+    match found(op, reply)? {
+        None => Ok(Vec::new()),
+        Some(Reply::Pairs(pairs)) => {
+            let pairs = whole(op, pairs)?;
+            let mut out = Vec::with_capacity(pairs.len());
+            for (k, v) in pairs {
+                out.push(f(k, v)?);
+            }
+            Ok(out)
+        }
+        Some(other) => Err(unexpected(op, &other)),
+    }
+}
+
+/// KVAL of KEYS (index → name) → the names as `K`, NOT_FOUND → empty.
+fn names<K: FromValue>(op: Opcode, reply: Reply) -> Result<Vec<K>, Error> {
+    entries(op, reply, |_, name| K::from_value(name))
+}
+
 /// `SET ttl key value`: stores `value` under `key`; returns the value the
 /// server echoes back. LOCKED, NAN and MEM are errors.
 #[derive(Debug, Clone)]
@@ -99,216 +134,93 @@ impl<K: ToArg, V: ToArg> Command for Set<K, V> {
     }
 }
 
-/// `TTL key ttl`: sets the TTL and restarts its clock; `false` if absent.
-#[derive(Debug, Clone)]
-pub struct SetTtl<K> {
-    key: K,
-    ttl: Ttl,
-}
-
-impl<K: ToArg> SetTtl<K> {
-    /// A TTL.
-    pub fn new(key: K, ttl: impl Into<Ttl>) -> Self {
-        SetTtl {
-            key,
-            ttl: ttl.into(),
-        }
-    }
-}
-
-impl<K: ToArg> Command for SetTtl<K> {
-    type Output = bool;
-    const OPCODE: Opcode = Opcode::Ttl;
-
-    fn encode(&self, dst: &mut BytesMut, limits: &Limits) -> Result<(), Error> {
-        let ttl = self.ttl.wire(limits)?;
-        let k = self.key.to_arg();
-        encode_request(
-            dst,
-            limits,
-            Self::OPCODE,
-            &[Arg::Key("key", &k), Arg::Int("ttl", ttl)],
-        )
-    }
-
-    fn decode(reply: Reply) -> Result<bool, Error> {
-        ok_or_absent(Self::OPCODE, reply)
-    }
-}
-
-/// `GET key`: the value as `T`, `None` if absent.
-#[derive(Debug, Clone)]
-pub struct Get<K, T = Bytes> {
-    key: K,
-    out: PhantomData<fn() -> T>,
-}
-
-impl<K: ToArg, T: FromValue> Get<K, T> {
-    /// A GET.
-    pub fn new(key: K) -> Self {
-        Get {
-            key,
-            out: PhantomData,
-        }
-    }
-}
-
-impl<K: ToArg, T: FromValue> Command for Get<K, T> {
-    type Output = Option<T>;
-    const OPCODE: Opcode = Opcode::Get;
-
-    fn encode(&self, dst: &mut BytesMut, limits: &Limits) -> Result<(), Error> {
-        let k = self.key.to_arg();
-        encode_request(dst, limits, Self::OPCODE, &[Arg::Key("key", &k)])
-    }
-
-    fn decode(reply: Reply) -> Result<Option<T>, Error> {
-        match found(Self::OPCODE, reply)? {
-            None => Ok(None),
-            Some(Reply::Value(v)) => T::from_value(v).map(Some),
-            Some(other) => Err(unexpected(Self::OPCODE, &other)),
-        }
-    }
-}
-
-/// Defines a single-key command.
-macro_rules! key_command {
-    ($(#[$doc:meta])* $name:ident, $op:ident, $out:ty, $decode:ident) => {
+/// Defines the commands of one key or prefix, maybe followed by a number
+/// (a [`Ttl`] or a [`LockTime`], sent as the argument named `$wire`): for
+/// each, after its opcode, the struct, `new` and the [`Command`] impl, whose reply goes
+/// through `$decode`. An optional second type parameter is what the reply
+/// converts into.
+macro_rules! keyed_commands {
+    ($(
+        $(#[$doc:meta])*
+        [$op:ident] $name:ident<$T:ident $(, $O:ident = $default:ty)?>
+            ($arg:ident $(, $num:ident: $num_ty:ty => $wire:literal)?) -> $out:ty = $decode:expr;
+    )*) => {$(
         $(#[$doc])*
         #[derive(Debug, Clone)]
-        pub struct $name<K> {
-            key: K,
+        pub struct $name<$T $(, $O = $default)?> {
+            $arg: $T,
+            $($num: $num_ty,)?
+            $(out: PhantomData<fn() -> $O>,)?
         }
 
-        impl<K: ToArg> $name<K> {
-            #[doc = concat!("A ", stringify!($op), " of `key`.")]
-            pub fn new(key: K) -> Self {
-                $name { key }
+        impl<$T: ToArg $(, $O: FromValue)?> $name<$T $(, $O)?> {
+            #[doc = concat!(
+                "A ", stringify!($op), " of `", stringify!($arg), "`"
+                $(, " and `", stringify!($num), "`")?, "."
+            )]
+            pub fn new($arg: $T $(, $num: impl Into<$num_ty>)?) -> Self {
+                $name {
+                    $arg,
+                    $($num: $num.into(),)?
+                    $(out: PhantomData::<fn() -> $O>,)?
+                }
             }
         }
 
-        impl<K: ToArg> Command for $name<K> {
+        impl<$T: ToArg $(, $O: FromValue)?> Command for $name<$T $(, $O)?> {
             type Output = $out;
             const OPCODE: Opcode = Opcode::$op;
 
             fn encode(&self, dst: &mut BytesMut, limits: &Limits) -> Result<(), Error> {
-                let k = self.key.to_arg();
-                encode_request(dst, limits, Self::OPCODE, &[Arg::Key("key", &k)])
+                let a = self.$arg.to_arg();
+                encode_request(
+                    dst,
+                    limits,
+                    Self::OPCODE,
+                    &[Arg::Key(stringify!($arg), &a) $(, Arg::Int($wire, self.$num.wire(limits)?))?],
+                )
             }
 
             fn decode(reply: Reply) -> Result<$out, Error> {
                 $decode(Self::OPCODE, reply)
             }
         }
-    };
+    )*};
 }
 
-key_command!(
+keyed_commands! {
+    /// `GET key`: the value as `T`, `None` if absent.
+    [Get] Get<K, T = Bytes>(key) -> Option<T> = value::<T>;
+    /// `TTL key ttl`: sets the TTL and restarts its clock; `false` if absent.
+    [Ttl] SetTtl<K>(key, ttl: Ttl => "ttl") -> bool = ok_or_absent;
     /// `DEL key`: `true` if deleted, `false` if absent; LOCKED is an error.
-    Del, Del, bool, ok_or_absent
-);
-key_command!(
+    [Del] Del<K>(key) -> bool = ok_or_absent;
     /// `INC key`: the new value; an absent key is created as 1.
-    Inc, Inc, i64, number
-);
-key_command!(
+    [Inc] Inc<K>(key) -> i64 = number;
     /// `DEC key`: the new value; an absent key is created as **1** (server quirk).
-    Dec, Dec, i64, number
-);
-key_command!(
+    [Dec] Dec<K>(key) -> i64 = number;
+    /// `LOCK key seconds`: `true` if locked, `false` if absent; LOCKED if
+    /// already locked.
+    [Lock] Lock<K>(key, time: LockTime => "seconds") -> bool = ok_or_absent;
     /// `UNLOCK key`: `true` (also for an unlocked item), `false` if absent.
-    Unlock, Unlock, bool, ok_or_absent
-);
-
-/// Defines a single-prefix command answering a count.
-macro_rules! prefix_command {
-    ($(#[$doc:meta])* $name:ident, $op:ident) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone)]
-        pub struct $name<P> {
-            prefix: P,
-        }
-
-        impl<P: ToArg> $name<P> {
-            #[doc = concat!("A ", stringify!($op), " of `prefix`.")]
-            pub fn new(prefix: P) -> Self {
-                $name { prefix }
-            }
-        }
-
-        impl<P: ToArg> Command for $name<P> {
-            type Output = u64;
-            const OPCODE: Opcode = Opcode::$op;
-
-            fn encode(&self, dst: &mut BytesMut, limits: &Limits) -> Result<(), Error> {
-                let p = self.prefix.to_arg();
-                encode_request(dst, limits, Self::OPCODE, &[Arg::Key("prefix", &p)])
-            }
-
-            fn decode(reply: Reply) -> Result<u64, Error> {
-                count(Self::OPCODE, reply)
-            }
-        }
-    };
-}
-
-prefix_command!(
+    [Unlock] Unlock<K>(key) -> bool = ok_or_absent;
+    /// `MTTL prefix ttl`: sets the TTL of every match; the number changed.
+    [Mttl] Mttl<P>(prefix, ttl: Ttl => "ttl") -> u64 = count;
     /// `MDEL prefix`: deletes the unlocked matches; the number deleted.
-    Mdel, Mdel
-);
-prefix_command!(
+    [Mdel] Mdel<P>(prefix) -> u64 = count;
     /// `MINC prefix`: +1 on every unlocked numeric match; the number changed.
-    Minc, Minc
-);
-prefix_command!(
+    [Minc] Minc<P>(prefix) -> u64 = count;
     /// `MDEC prefix`: −1 on every unlocked numeric match; the number changed.
-    Mdec, Mdec
-);
-prefix_command!(
+    [Mdec] Mdec<P>(prefix) -> u64 = count;
+    /// `MLOCK prefix seconds`: locks the unlocked matches; the number locked.
+    [Mlock] Mlock<P>(prefix, time: LockTime => "seconds") -> u64 = count;
     /// `MUNLOCK prefix`: unlocks every match; the number unlocked.
-    Munlock, Munlock
-);
-prefix_command!(
+    [Munlock] Munlock<P>(prefix) -> u64 = count;
     /// `COUNT prefix`: the number of matching keys (0 when none).
-    Count, Count
-);
-
-/// `LOCK key seconds`: `true` if locked, `false` if absent; LOCKED if
-/// already locked.
-#[derive(Debug, Clone)]
-pub struct Lock<K> {
-    key: K,
-    time: LockTime,
-}
-
-impl<K: ToArg> Lock<K> {
-    /// A LOCK.
-    pub fn new(key: K, time: impl Into<LockTime>) -> Self {
-        Lock {
-            key,
-            time: time.into(),
-        }
-    }
-}
-
-impl<K: ToArg> Command for Lock<K> {
-    type Output = bool;
-    const OPCODE: Opcode = Opcode::Lock;
-
-    fn encode(&self, dst: &mut BytesMut, limits: &Limits) -> Result<(), Error> {
-        let secs = self.time.wire()?;
-        let k = self.key.to_arg();
-        encode_request(
-            dst,
-            limits,
-            Self::OPCODE,
-            &[Arg::Key("key", &k), Arg::Int("seconds", secs)],
-        )
-    }
-
-    fn decode(reply: Reply) -> Result<bool, Error> {
-        ok_or_absent(Self::OPCODE, reply)
-    }
+    [Count] Count<P>(prefix) -> u64 = count;
+    /// `KEYS prefix`: the matching key names in the server's order; empty when
+    /// nothing matches.
+    [Keys] Keys<P, K = Bytes>(prefix) -> Vec<K> = names::<K>;
 }
 
 /// `MSET prefix value`: sets `value` on every existing unlocked match
@@ -337,80 +249,6 @@ impl<P: ToArg, V: ToArg> Command for Mset<P, V> {
             limits,
             Self::OPCODE,
             &[Arg::Key("prefix", &p), Arg::Value("value", &v)],
-        )
-    }
-
-    fn decode(reply: Reply) -> Result<u64, Error> {
-        count(Self::OPCODE, reply)
-    }
-}
-
-/// `MTTL prefix ttl`: sets the TTL of every match; the number changed.
-#[derive(Debug, Clone)]
-pub struct Mttl<P> {
-    prefix: P,
-    ttl: Ttl,
-}
-
-impl<P: ToArg> Mttl<P> {
-    /// An MTTL.
-    pub fn new(prefix: P, ttl: impl Into<Ttl>) -> Self {
-        Mttl {
-            prefix,
-            ttl: ttl.into(),
-        }
-    }
-}
-
-impl<P: ToArg> Command for Mttl<P> {
-    type Output = u64;
-    const OPCODE: Opcode = Opcode::Mttl;
-
-    fn encode(&self, dst: &mut BytesMut, limits: &Limits) -> Result<(), Error> {
-        let ttl = self.ttl.wire(limits)?;
-        let p = self.prefix.to_arg();
-        encode_request(
-            dst,
-            limits,
-            Self::OPCODE,
-            &[Arg::Key("prefix", &p), Arg::Int("ttl", ttl)],
-        )
-    }
-
-    fn decode(reply: Reply) -> Result<u64, Error> {
-        count(Self::OPCODE, reply)
-    }
-}
-
-/// `MLOCK prefix seconds`: locks the unlocked matches; the number locked.
-#[derive(Debug, Clone)]
-pub struct Mlock<P> {
-    prefix: P,
-    time: LockTime,
-}
-
-impl<P: ToArg> Mlock<P> {
-    /// An MLOCK.
-    pub fn new(prefix: P, time: impl Into<LockTime>) -> Self {
-        Mlock {
-            prefix,
-            time: time.into(),
-        }
-    }
-}
-
-impl<P: ToArg> Command for Mlock<P> {
-    type Output = u64;
-    const OPCODE: Opcode = Opcode::Mlock;
-
-    fn encode(&self, dst: &mut BytesMut, limits: &Limits) -> Result<(), Error> {
-        let secs = self.time.wire()?;
-        let p = self.prefix.to_arg();
-        encode_request(
-            dst,
-            limits,
-            Self::OPCODE,
-            &[Arg::Key("prefix", &p), Arg::Int("seconds", secs)],
         )
     }
 
@@ -467,61 +305,9 @@ impl<P: ToArg, K: FromValue, V: FromValue> Command for Mget<P, K, V> {
     }
 
     fn decode(reply: Reply) -> Result<Vec<(K, V)>, Error> {
-        match found(Self::OPCODE, reply)? {
-            None => Ok(Vec::new()),
-            Some(Reply::Pairs(pairs)) => {
-                let pairs = whole(Self::OPCODE, pairs)?;
-                let mut out = Vec::with_capacity(pairs.len());
-                for (k, v) in pairs {
-                    out.push((K::from_value(Value::Bytes(k))?, V::from_value(v)?));
-                }
-                Ok(out)
-            }
-            Some(other) => Err(unexpected(Self::OPCODE, &other)),
-        }
-    }
-}
-
-/// `KEYS prefix`: the matching key names in the server's order; empty when
-/// nothing matches.
-#[derive(Debug, Clone)]
-pub struct Keys<P, K = Bytes> {
-    prefix: P,
-    out: PhantomData<fn() -> K>,
-}
-
-impl<P: ToArg, K: FromValue> Keys<P, K> {
-    /// A KEYS.
-    pub fn new(prefix: P) -> Self {
-        Keys {
-            prefix,
-            out: PhantomData,
-        }
-    }
-}
-
-impl<P: ToArg, K: FromValue> Command for Keys<P, K> {
-    type Output = Vec<K>;
-    const OPCODE: Opcode = Opcode::Keys;
-
-    fn encode(&self, dst: &mut BytesMut, limits: &Limits) -> Result<(), Error> {
-        let p = self.prefix.to_arg();
-        encode_request(dst, limits, Self::OPCODE, &[Arg::Key("prefix", &p)])
-    }
-
-    fn decode(reply: Reply) -> Result<Vec<K>, Error> {
-        match found(Self::OPCODE, reply)? {
-            None => Ok(Vec::new()),
-            Some(Reply::Pairs(pairs)) => {
-                let pairs = whole(Self::OPCODE, pairs)?;
-                let mut out = Vec::with_capacity(pairs.len());
-                for (_, name) in pairs {
-                    out.push(K::from_value(name)?);
-                }
-                Ok(out)
-            }
-            Some(other) => Err(unexpected(Self::OPCODE, &other)),
-        }
+        entries(Self::OPCODE, reply, |k, v| {
+            Ok((K::from_value(Value::Bytes(k))?, V::from_value(v)?))
+        })
     }
 }
 

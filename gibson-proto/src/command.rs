@@ -139,7 +139,10 @@ pub enum LockTime {
 }
 
 impl LockTime {
-    pub(crate) fn wire(self) -> Result<i64, Error> {
+    /// The number sent on the wire. `limits` has no rule for lock times
+    /// (the server keeps them in 64 bits); it is taken so that lock times
+    /// and [`Ttl`]s are sent the same way.
+    pub(crate) fn wire(self, _limits: &Limits) -> Result<i64, Error> {
         match self {
             LockTime::UntilUnlock => Ok(-1),
             LockTime::Seconds(0) => Err(Error::invalid(
