@@ -22,8 +22,7 @@ fn eventually(mut f: impl FnMut() -> bool) -> bool {
 
 #[test]
 fn ttl_expiry_on_a_one_second_clock() {
-    let (s, c) = start(Server::builder());
-    let mut r = Raw::connect(&s);
+    let (_s, c, mut r) = start_raw(Server::builder());
     r.req(SET, b"2 k v");
     assert_eq!(r.req(GET, b"k"), val(b"v"));
     c.advance(1);
@@ -38,8 +37,7 @@ fn ttl_expiry_on_a_one_second_clock() {
 
 #[test]
 fn lock_expiry() {
-    let (s, c) = start(Server::builder());
-    let mut r = Raw::connect(&s);
+    let (_s, c, mut r) = start_raw(Server::builder());
     r.req(SET, b"0 k v");
     assert_eq!(r.req(LOCK, b"k 3"), ok());
     c.advance(2);
@@ -53,8 +51,7 @@ fn lock_expiry() {
 
 #[test]
 fn sweep_removes_expired_items_locked_ones_too() {
-    let (s, c) = start(Server::builder().sweep_period(Duration::from_millis(20)));
-    let mut r = Raw::connect(&s);
+    let (_s, c, mut r) = start_raw(Server::builder().sweep_period(Duration::from_millis(20)));
     r.req(SET, b"1 s:a v");
     r.req(SET, b"1 s:b v");
     r.req(SET, b"0 s:c v");
@@ -63,19 +60,8 @@ fn sweep_removes_expired_items_locked_ones_too() {
     c.advance(5);
     // KEYS does not check expiry: only the sweep makes the entries go.
     assert!(eventually(|| r.req(KEYS, b"s:") == keys_reply(&[b"s:c"])));
-    let mut stats = bytes::BytesMut::from(&r.req(STATS, b"")[..]);
-    let Some(gibson_proto::Reply::Pairs(pairs)) =
-        gibson_proto::Decoder::default().decode(&mut stats).unwrap()
-    else {
-        panic!()
-    };
-    let get = |n: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| &k[..] == n.as_bytes())
-            .unwrap()
-            .1
-    };
+    let pairs = stats_pairs(&mut r);
+    let get = |n: &str| stat(&pairs, n);
     assert!(get("total_cron_done").as_int().unwrap() > 0);
     assert_eq!(get("total_items").as_int(), Some(1));
     assert_eq!(r.req(GET, b"s:d"), not_found());
@@ -83,8 +69,7 @@ fn sweep_removes_expired_items_locked_ones_too() {
 
 #[test]
 fn without_sweep_expired_keys_stay_listed() {
-    let (s, c) = start(Server::builder().sweep_period(Duration::from_secs(3600)));
-    let mut r = Raw::connect(&s);
+    let (_s, c, mut r) = start_raw(Server::builder().sweep_period(Duration::from_secs(3600)));
     r.req(SET, b"1 k v");
     c.advance(10);
     std::thread::sleep(Duration::from_millis(50));
@@ -108,13 +93,12 @@ fn real_clock_expiry() {
 
 #[test]
 fn over_max_memory_the_cron_collects_idle_items_even_locked() {
-    let (s, c) = start(
+    let (_s, c, mut r) = start_raw(
         Server::builder()
             .max_memory(300)
             .gc_ratio(Duration::from_secs(10))
             .sweep_period(Duration::from_millis(20)),
     );
-    let mut r = Raw::connect(&s);
     r.req(SET, b"0 kept v");
     assert_eq!(r.req(LOCK, b"kept -1"), ok());
     let mut p = b"0 old ".to_vec();

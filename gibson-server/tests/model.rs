@@ -379,8 +379,7 @@ fn random_request(rng: &mut Rng) -> (u16, Vec<u8>, Vec<u8>, Vec<u8>, i64) {
 }
 
 fn run(seed: u64, requests: usize, batch: usize) {
-    let (server, _clock) = start(Server::builder());
-    let mut conn = Raw::connect(&server);
+    let (_server, _clock, mut conn) = start_raw(Server::builder());
     let mut rng = Rng(seed);
     let mut model = Model::new();
     let mut done = 0;

@@ -10,9 +10,7 @@ use common::*;
 use gibson_server::Server;
 
 fn server() -> (Server, gibson_server::ManualClock, Raw) {
-    let (s, c) = start(Server::builder());
-    let r = Raw::connect(&s);
-    (s, c, r)
+    start_raw(Server::builder())
 }
 
 // ---- Reply frame examples -------------------------------------------------
@@ -226,7 +224,7 @@ fn set_replies_value_replaces_value_and_lock() {
 
 #[test]
 fn set_ttl_expires_and_is_capped() {
-    let (_s, c, mut r) = start_with(Server::builder().max_item_ttl(Duration::from_secs(100)));
+    let (_s, c, mut r) = start_raw(Server::builder().max_item_ttl(Duration::from_secs(100)));
     assert_eq!(r.req(SET, b"10 k v"), val(b"v"));
     assert_eq!(r.req(META, b"k ttl"), num(10));
     assert_eq!(r.req(META, b"k left"), num(10));
@@ -244,15 +242,9 @@ fn set_ttl_expires_and_is_capped() {
     assert_eq!(r.req(META, b"forever left"), num(-1));
 }
 
-fn start_with(b: gibson_server::Builder) -> (Server, gibson_server::ManualClock, Raw) {
-    let (s, c) = start(b);
-    let r = Raw::connect(&s);
-    (s, c, r)
-}
-
 #[test]
 fn set_compresses_large_values() {
-    let (_s, _c, mut r) = start_with(Server::builder().compression(100));
+    let (_s, _c, mut r) = start_raw(Server::builder().compression(100));
     let big = b"abcdefgh".repeat(64); // 512 bytes, compressible
     let mut p = b"0 big ".to_vec();
     p.extend_from_slice(&big);
@@ -275,7 +267,7 @@ fn set_compresses_large_values() {
 
 #[test]
 fn set_and_mset_answer_mem_over_max_memory() {
-    let (_s, _c, mut r) = start_with(Server::builder().max_memory(300));
+    let (_s, _c, mut r) = start_raw(Server::builder().max_memory(300));
     r.req(SET, b"0 a v");
     let mut p = b"0 big ".to_vec();
     p.extend_from_slice(&[b'x'; 400]);
@@ -575,13 +567,7 @@ fn trie_order_and_surviving_branches() {
 fn stats_names_order_and_kinds() {
     let (_s, _c, mut r) = server();
     r.req(SET, b"0 a v");
-    let reply = r.req(STATS, b"");
-    let mut buf = bytes::BytesMut::from(&reply[..]);
-    let Some(gibson_proto::Reply::Pairs(pairs)) =
-        gibson_proto::Decoder::default().decode(&mut buf).unwrap()
-    else {
-        panic!("KVAL expected")
-    };
+    let pairs = stats_pairs(&mut r);
     let text = [
         "server_version",
         "server_build_datetime",
@@ -594,35 +580,7 @@ fn stats_names_order_and_kinds() {
         .iter()
         .map(|(k, _)| String::from_utf8(k.to_vec()).unwrap())
         .collect();
-    let expected = [
-        "server_version",
-        "server_build_datetime",
-        "server_allocator",
-        "server_arch",
-        "server_started",
-        "server_time",
-        "first_item_seen",
-        "last_item_seen",
-        "total_items",
-        "total_compressed_items",
-        "total_clients",
-        "total_cron_done",
-        "total_connections",
-        "total_requests",
-        "item_pool_current_used",
-        "item_pool_current_capacity",
-        "item_pool_total_capacity",
-        "item_pool_object_size",
-        "item_pool_max_block_size",
-        "memory_available",
-        "memory_usable",
-        "memory_used",
-        "memory_peak",
-        "memory_fragmentation",
-        "item_size_avg",
-        "compr_rate_avg",
-        "reqs_per_client_avg",
-    ];
+    let expected = gibson_proto::Stats::NAMES;
     assert_eq!(names, expected);
     for (k, v) in pairs.iter() {
         let name = std::str::from_utf8(&k).unwrap();
@@ -632,13 +590,7 @@ fn stats_names_order_and_kinds() {
             "kind of {name}"
         );
     }
-    let get = |n: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| &k[..] == n.as_bytes())
-            .unwrap()
-            .1
-    };
+    let get = |n: &str| stat(&pairs, n);
     assert_eq!(get("server_version").as_bytes().unwrap(), "1.2.1");
     assert_eq!(get("server_arch").as_bytes().unwrap(), "64");
     assert_eq!(get("total_items").as_int(), Some(1));
@@ -678,8 +630,7 @@ fn bad_frames_close_without_reply_after_earlier_replies() {
 
 #[test]
 fn reply_over_max_response_size_closes() {
-    let (s, _c) = start(Server::builder().max_response_size(1000));
-    let mut r = Raw::connect(&s);
+    let (s, _c, mut r) = start_raw(Server::builder().max_response_size(1000));
     for i in 0..20 {
         let mut p = format!("0 r:{i:02} ").into_bytes();
         p.extend_from_slice(&[b'v'; 60]);

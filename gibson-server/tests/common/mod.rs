@@ -141,6 +141,13 @@ pub fn start(builder: Builder) -> (Server, ManualClock) {
     (server, clock)
 }
 
+/// [`start`], and a raw connection to the server.
+pub fn start_raw(builder: Builder) -> (Server, ManualClock, Raw) {
+    let (server, clock) = start(builder);
+    let raw = Raw::connect(&server);
+    (server, clock, raw)
+}
+
 /// A TCP or Unix stream.
 pub enum Stream {
     Tcp(TcpStream),
@@ -245,9 +252,8 @@ impl Raw {
     }
 }
 
-/// STATS as name → value (numbers, and text values parsed when they are
-/// numbers; others read 0).
-pub fn stats(r: &mut Raw) -> std::collections::HashMap<String, i64> {
+/// The STATS reply, decoded.
+pub fn stats_pairs(r: &mut Raw) -> gibson_proto::Pairs {
     let mut buf = bytes::BytesMut::from(&r.req(STATS, b"")[..]);
     let Ok(Some(gibson_proto::Reply::Pairs(pairs))) =
         gibson_proto::Decoder::default().decode(&mut buf)
@@ -255,6 +261,21 @@ pub fn stats(r: &mut Raw) -> std::collections::HashMap<String, i64> {
         panic!("STATS is not a KVAL")
     };
     pairs
+}
+
+/// The value of the STATS entry `name`.
+pub fn stat(pairs: &gibson_proto::Pairs, name: &str) -> gibson_proto::Value {
+    pairs
+        .iter()
+        .find(|(k, _)| &k[..] == name.as_bytes())
+        .unwrap_or_else(|| panic!("no STATS entry {name}"))
+        .1
+}
+
+/// STATS as name → value (numbers, and text values parsed when they are
+/// numbers; others read 0).
+pub fn stats(r: &mut Raw) -> std::collections::HashMap<String, i64> {
+    stats_pairs(r)
         .iter()
         .map(|(k, v)| {
             let n = v.as_int().unwrap_or(0);
