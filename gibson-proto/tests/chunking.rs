@@ -8,126 +8,15 @@
 //! * an announced size beyond the limit is an error before anything that
 //!   size is allocated.
 //!
-//! Frames are built here by hand from the layout in PROTOCOL.md (not with
-//! the crate's server encoder), including 4-byte NUMBERs.
+//! Frames are built by hand from the layout in PROTOCOL.md (not with the
+//! crate's server encoder), including 4-byte NUMBERs: see `common`.
 
-use bytes::{BufMut, Bytes, BytesMut};
-use gibson_proto::{Decoder, Pairs, ProtocolError, Reader, Reply, ServerError, Value};
+mod common;
+
+use bytes::{BufMut, BytesMut};
+use common::{Frame, Val};
+use gibson_proto::{Decoder, ProtocolError, Reader, Reply};
 use proptest::prelude::*;
-
-/// A value and whether a NUMBER travels in 4 bytes.
-#[derive(Debug, Clone)]
-enum Val {
-    Plain(Vec<u8>),
-    Int8(i64),
-    Int4(i32),
-}
-
-impl Val {
-    fn put(&self, out: &mut Vec<u8>) {
-        match self {
-            Val::Plain(b) => {
-                out.put_u8(0);
-                out.put_u32_le(b.len() as u32);
-                out.put_slice(b);
-            }
-            Val::Int8(n) => {
-                out.put_u8(2);
-                out.put_u32_le(8);
-                out.put_i64_le(*n);
-            }
-            Val::Int4(n) => {
-                out.put_u8(2);
-                out.put_u32_le(4);
-                out.put_i32_le(*n);
-            }
-        }
-    }
-
-    fn value(&self) -> Value {
-        match self {
-            Val::Plain(b) => Value::Bytes(Bytes::copy_from_slice(b)),
-            Val::Int8(n) => Value::Int(*n),
-            Val::Int4(n) => Value::Int(i64::from(*n)),
-        }
-    }
-}
-
-/// One reply frame to put on the wire.
-#[derive(Debug, Clone)]
-enum Frame {
-    Status(u16),
-    Val(Val),
-    Kval(Vec<(Vec<u8>, Val)>),
-}
-
-impl Frame {
-    fn bytes(&self) -> Vec<u8> {
-        let mut out = Vec::new();
-        match self {
-            Frame::Status(code) => {
-                out.put_u16_le(*code);
-                out.put_u8(0);
-                out.put_u32_le(1);
-                out.put_u8(0);
-            }
-            Frame::Val(v) => {
-                let mut body = Vec::new();
-                v.put(&mut body);
-                out.put_u16_le(6);
-                // encoding byte, then size, then data: exactly `body`.
-                out.extend_from_slice(&body);
-            }
-            Frame::Kval(pairs) => {
-                let mut data = Vec::new();
-                data.put_u32_le(pairs.len() as u32);
-                for (k, v) in pairs {
-                    data.put_u32_le(k.len() as u32);
-                    data.put_slice(k);
-                    v.put(&mut data);
-                }
-                out.put_u16_le(7);
-                out.put_u8(0);
-                out.put_u32_le(data.len() as u32);
-                out.extend_from_slice(&data);
-            }
-        }
-        out
-    }
-
-    /// What the decoder must return for this frame.
-    fn reply(&self) -> Reply {
-        match self {
-            Frame::Status(5) => Reply::Ok,
-            Frame::Status(code) => Reply::Error(
-                [
-                    ServerError::Err,
-                    ServerError::NotFound,
-                    ServerError::Nan,
-                    ServerError::Mem,
-                    ServerError::Locked,
-                ][usize::from(*code)],
-            ),
-            Frame::Val(v) => Reply::Value(v.value()),
-            Frame::Kval(_) => {
-                let bytes = self.bytes();
-                Reply::Pairs(Pairs::parse(Bytes::copy_from_slice(&bytes[7..])).unwrap())
-            }
-        }
-    }
-
-    fn pairs(&self) -> Option<Vec<(Bytes, Value)>> {
-        match self {
-            Frame::Kval(pairs) => Some(
-                pairs
-                    .iter()
-                    .map(|(k, v)| (Bytes::copy_from_slice(k), v.value()))
-                    .collect(),
-            ),
-            _ => None,
-        }
-    }
-}
 
 fn val() -> impl Strategy<Value = Val> {
     prop_oneof![

@@ -6,12 +6,15 @@
 //!   code it can receive, and a protocol error (never a panic) for a reply
 //!   of the wrong kind.
 
+mod common;
+
 use std::fmt::Debug;
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
+use common::kval_reply;
 use gibson_proto::{
-    cmd, Command, Error, Limits, LockTime, MetaField, Opcode, Pairs, ProtocolError, Reply,
-    ServerError, Session, Ttl, Value,
+    cmd, Command, Error, Limits, LockTime, MetaField, Opcode, ProtocolError, Reply, ServerError,
+    Session, Ttl, Value,
 };
 
 // ------------------------------------------------------------- validation
@@ -384,28 +387,6 @@ fn ok(s: &str) -> Out {
     Out::Ok(s.to_string())
 }
 
-fn kval(pairs: &[(&str, Value)]) -> Reply {
-    let mut data = Vec::new();
-    data.put_u32_le(pairs.len() as u32);
-    for (k, v) in pairs {
-        data.put_u32_le(k.len() as u32);
-        data.put_slice(k.as_bytes());
-        match v {
-            Value::Bytes(b) => {
-                data.put_u8(0);
-                data.put_u32_le(b.len() as u32);
-                data.put_slice(b);
-            }
-            Value::Int(n) => {
-                data.put_u8(2);
-                data.put_u32_le(8);
-                data.put_i64_le(*n);
-            }
-        }
-    }
-    Reply::Pairs(Pairs::parse(Bytes::from(data)).unwrap())
-}
-
 /// OK, NOT_FOUND, VAL plain "12", VAL number 7, KVAL {"0": "a"}: the replies
 /// whose meaning differs between commands. (ERR, NAN, MEM and LOCKED are
 /// checked for every command in `error_codes_are_server_errors`.)
@@ -415,7 +396,7 @@ fn replies() -> [Reply; 5] {
         Reply::Error(ServerError::NotFound),
         Reply::Value(Value::from("12")),
         Reply::Value(Value::Int(7)),
-        kval(&[("0", Value::from("a"))]),
+        kval_reply(&[("0", Value::from("a"))]),
     ]
 }
 
@@ -585,7 +566,7 @@ fn mget_and_keys_answer_pairs() {
         ]
     );
     // Values keep their kind: plain or number.
-    let reply = kval(&[("a", Value::from("x")), ("n", Value::Int(-5))]);
+    let reply = kval_reply(&[("a", Value::from("x")), ("n", Value::Int(-5))]);
     assert_eq!(
         run::<cmd::Mget<&str, String, Value>>(reply.clone()),
         ok("[(\"a\", Bytes(b\"x\")), (\"n\", Int(-5))]")
@@ -641,7 +622,7 @@ fn stats() {
             ok("1 raw")
         ]
     );
-    let stats = cmd::GetStats::decode(kval(&[
+    let stats = cmd::GetStats::decode(kval_reply(&[
         ("server_version", Value::from("1.2.1")),
         ("total_items", Value::Int(3)),
         ("memory_fragmentation", Value::from("1.250000")),
@@ -654,7 +635,7 @@ fn stats() {
     assert_eq!(stats.raw.len(), 4);
     // A known field of the wrong type is a conversion error.
     assert!(matches!(
-        cmd::GetStats::decode(kval(&[("total_items", Value::from("many"))])),
+        cmd::GetStats::decode(kval_reply(&[("total_items", Value::from("many"))])),
         Err(Error::Conversion { .. })
     ));
 }
@@ -723,7 +704,7 @@ fn wrong_replies_break_the_connection() {
         e.to_string(),
         "protocol error: INC cannot be answered with OK"
     );
-    let e = cmd::Ping::decode(kval(&[])).unwrap_err();
+    let e = cmd::Ping::decode(kval_reply(&[])).unwrap_err();
     assert_eq!(
         e.to_string(),
         "protocol error: PING cannot be answered with KVAL"

@@ -1,49 +1,15 @@
 //! The pipelining session: many requests in flight, replies fed in
 //! arbitrary chunks, abandoned requests, EOF and protocol errors.
 
-use bytes::{BufMut, Bytes, BytesMut};
+mod common;
+
+use bytes::{Bytes, BytesMut};
+use common::{kval, num, status, val};
 use gibson_proto::{
     cmd, Command, Completion, Error, Limits, Opcode, ProtocolError, Reply, RequestId, Session,
     Value,
 };
 use proptest::prelude::*;
-
-fn status(out: &mut Vec<u8>, code: u16) {
-    out.put_u16_le(code);
-    out.put_u8(0);
-    out.put_u32_le(1);
-    out.put_u8(0);
-}
-
-fn val(out: &mut Vec<u8>, v: &[u8]) {
-    out.put_u16_le(6);
-    out.put_u8(0);
-    out.put_u32_le(v.len() as u32);
-    out.put_slice(v);
-}
-
-fn num(out: &mut Vec<u8>, n: i64) {
-    out.put_u16_le(6);
-    out.put_u8(2);
-    out.put_u32_le(8);
-    out.put_i64_le(n);
-}
-
-fn kval(out: &mut Vec<u8>, pairs: &[(&[u8], &[u8])]) {
-    let mut data = Vec::new();
-    data.put_u32_le(pairs.len() as u32);
-    for (k, v) in pairs {
-        data.put_u32_le(k.len() as u32);
-        data.put_slice(k);
-        data.put_u8(0);
-        data.put_u32_le(v.len() as u32);
-        data.put_slice(v);
-    }
-    out.put_u16_le(7);
-    out.put_u8(0);
-    out.put_u32_le(data.len() as u32);
-    out.extend_from_slice(&data);
-}
 
 /// What request `i` of the pipelined test expects, decoded by its command.
 #[derive(Debug, PartialEq)]
