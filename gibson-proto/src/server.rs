@@ -378,24 +378,33 @@ pub fn parse_int(bytes: &[u8]) -> Option<i64> {
 mod split_tests {
     use super::*;
 
+    /// A SET payload: `ttl`, a space, `n` times `fill`, then `tail`.
+    fn set_payload(ttl: &str, fill: u8, n: usize, tail: &[u8]) -> Vec<u8> {
+        let mut p = format!("{ttl} ").into_bytes();
+        p.extend(std::iter::repeat_n(fill, n));
+        p.extend_from_slice(tail);
+        p
+    }
+
+    /// The TTL, key and value a SET payload splits into (keys of at most
+    /// 1024 bytes).
+    fn split_set(p: &[u8], max_value_size: usize) -> (&[u8], &[u8], Option<&[u8]>) {
+        match split_args(Opcode::Set, p, 1024, max_value_size) {
+            Args::Set { ttl, key, value } => (ttl, key, value),
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn protocol_md_key_corruption_examples() {
-        let mut p = b"0 ".to_vec();
-        p.extend(std::iter::repeat_n(b'K', 1030));
-        p.extend_from_slice(b" value");
-        let Args::Set { ttl, key, value } = split_args(Opcode::Set, &p, 1024, 2_096_127) else {
-            panic!()
-        };
+        let p = set_payload("0", b'K', 1030, b" value");
+        let (ttl, key, value) = split_set(&p, 2_096_127);
         assert_eq!(ttl, b"0");
         assert_eq!(key, &[b'K'; 1022][..]);
         assert_eq!(value, Some(&b"KKKKKKK value"[..]));
 
-        let mut p = b"100 ".to_vec();
-        p.extend(std::iter::repeat_n(b'R', 1030));
-        p.extend_from_slice(b" value");
-        let Args::Set { ttl, key, value } = split_args(Opcode::Set, &p, 1024, 2_096_127) else {
-            panic!()
-        };
+        let p = set_payload("100", b'R', 1030, b" value");
+        let (ttl, key, value) = split_set(&p, 2_096_127);
         assert_eq!(ttl, b"100");
         assert_eq!(key, &[b'R'; 1020][..]);
         assert_eq!(value, Some(&b"RRRRRRRRR value"[..]));
@@ -403,12 +412,8 @@ mod split_tests {
 
     #[test]
     fn largest_intact_keys() {
-        let mut p = b"0 ".to_vec();
-        p.extend(std::iter::repeat_n(b'k', 1022));
-        p.extend_from_slice(b" v");
-        let Args::Set { key, value, .. } = split_args(Opcode::Set, &p, 1024, 100) else {
-            panic!()
-        };
+        let p = set_payload("0", b'k', 1022, b" v");
+        let (_, key, value) = split_set(&p, 100);
         assert_eq!((key.len(), value), (1022, Some(&b"v"[..])));
         let key = vec![b'g'; 1030];
         assert_eq!(
