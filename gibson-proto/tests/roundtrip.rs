@@ -61,8 +61,29 @@ fn encode<C: Command>(c: &C) -> BytesMut {
     buf
 }
 
+/// A random command: its opcode, its frame, what the server must read.
+type Case = (Opcode, BytesMut, Expect);
+
+/// A command of one key or prefix.
+fn keyed<C: Command>(op: Opcode, new: fn(Vec<u8>) -> C) -> impl Strategy<Value = Case> {
+    key().prop_map(move |k| (op, encode(&new(k.clone())), Expect::Key(k)))
+}
+
+/// A command of a key or prefix and a number (`(argument, number sent)`);
+/// the key is cut to leave room for the number.
+fn keyed_number<N: Clone + std::fmt::Debug, C: Command>(
+    op: Opcode,
+    number: impl Strategy<Value = (N, i64)>,
+    new: fn(Vec<u8>, N) -> C,
+) -> impl Strategy<Value = Case> {
+    (key(), number).prop_map(move |(k, (t, n))| {
+        let k = k[..k.len().min(1012)].to_vec();
+        (op, encode(&new(k.clone(), t)), Expect::KeyInt(k, n))
+    })
+}
+
 /// Builds one random command: its frame and what the server must read.
-fn command() -> impl Strategy<Value = (Opcode, BytesMut, Expect)> {
+fn command() -> impl Strategy<Value = Case> {
     prop_oneof![
         (key(), value(), ttl()).prop_map(|(k, v, (t, n))| {
             // SET: the TTL and its space count against max_key_size.
@@ -73,65 +94,21 @@ fn command() -> impl Strategy<Value = (Opcode, BytesMut, Expect)> {
                 Expect::Set(n, k, v),
             )
         }),
-        (key(), ttl()).prop_map(|(k, (t, n))| {
-            let k = k[..k.len().min(1012)].to_vec();
-            (
-                Opcode::Ttl,
-                encode(&cmd::SetTtl::new(&k, t)),
-                Expect::KeyInt(k, n),
-            )
-        }),
-        key().prop_map(|k| (
-            Opcode::Get,
-            encode(&cmd::Get::<_, Bytes>::new(&k)),
-            Expect::Key(k)
-        )),
-        key().prop_map(|k| (Opcode::Del, encode(&cmd::Del::new(&k)), Expect::Key(k))),
-        key().prop_map(|k| (Opcode::Inc, encode(&cmd::Inc::new(&k)), Expect::Key(k))),
-        key().prop_map(|k| (Opcode::Dec, encode(&cmd::Dec::new(&k)), Expect::Key(k))),
-        key().prop_map(|k| (
-            Opcode::Unlock,
-            encode(&cmd::Unlock::new(&k)),
-            Expect::Key(k)
-        )),
-        key().prop_map(|k| (Opcode::Mdel, encode(&cmd::Mdel::new(&k)), Expect::Key(k))),
-        key().prop_map(|k| (Opcode::Minc, encode(&cmd::Minc::new(&k)), Expect::Key(k))),
-        key().prop_map(|k| (Opcode::Mdec, encode(&cmd::Mdec::new(&k)), Expect::Key(k))),
-        key().prop_map(|k| (
-            Opcode::Munlock,
-            encode(&cmd::Munlock::new(&k)),
-            Expect::Key(k)
-        )),
-        key().prop_map(|k| (Opcode::Count, encode(&cmd::Count::new(&k)), Expect::Key(k))),
-        key().prop_map(|k| (
-            Opcode::Keys,
-            encode(&cmd::Keys::<_, Bytes>::new(&k)),
-            Expect::Key(k)
-        )),
-        (key(), lock_time()).prop_map(|(k, (t, n))| {
-            let k = k[..k.len().min(1012)].to_vec();
-            (
-                Opcode::Lock,
-                encode(&cmd::Lock::new(&k, t)),
-                Expect::KeyInt(k, n),
-            )
-        }),
-        (key(), lock_time()).prop_map(|(k, (t, n))| {
-            let k = k[..k.len().min(1012)].to_vec();
-            (
-                Opcode::Mlock,
-                encode(&cmd::Mlock::new(&k, t)),
-                Expect::KeyInt(k, n),
-            )
-        }),
-        (key(), ttl()).prop_map(|(k, (t, n))| {
-            let k = k[..k.len().min(1012)].to_vec();
-            (
-                Opcode::Mttl,
-                encode(&cmd::Mttl::new(&k, t)),
-                Expect::KeyInt(k, n),
-            )
-        }),
+        keyed_number(Opcode::Ttl, ttl(), cmd::SetTtl::new),
+        keyed(Opcode::Get, cmd::Get::<_, Bytes>::new),
+        keyed(Opcode::Del, cmd::Del::new),
+        keyed(Opcode::Inc, cmd::Inc::new),
+        keyed(Opcode::Dec, cmd::Dec::new),
+        keyed(Opcode::Unlock, cmd::Unlock::new),
+        keyed(Opcode::Mdel, cmd::Mdel::new),
+        keyed(Opcode::Minc, cmd::Minc::new),
+        keyed(Opcode::Mdec, cmd::Mdec::new),
+        keyed(Opcode::Munlock, cmd::Munlock::new),
+        keyed(Opcode::Count, cmd::Count::new),
+        keyed(Opcode::Keys, cmd::Keys::<_, Bytes>::new),
+        keyed_number(Opcode::Lock, lock_time(), cmd::Lock::new),
+        keyed_number(Opcode::Mlock, lock_time(), cmd::Mlock::new),
+        keyed_number(Opcode::Mttl, ttl(), cmd::Mttl::new),
         (key(), value()).prop_map(|(k, v)| (
             Opcode::Mset,
             encode(&cmd::Mset::new(&k, &v)),
@@ -142,14 +119,11 @@ fn command() -> impl Strategy<Value = (Opcode, BytesMut, Expect)> {
             encode(&cmd::Mget::<_, Bytes, Bytes>::new(&k)),
             Expect::KeyAbsent(k)
         )),
-        (key(), 1u32..=u32::MAX).prop_map(|(k, n)| {
-            let k = k[..k.len().min(1012)].to_vec();
-            (
-                Opcode::Mget,
-                encode(&cmd::Mget::<_, Bytes, Bytes>::new(&k).limit(n)),
-                Expect::KeyInt(k, i64::from(n)),
-            )
-        }),
+        keyed_number(
+            Opcode::Mget,
+            (1u32..=u32::MAX).prop_map(|n| (n, i64::from(n))),
+            |k, n| cmd::Mget::<_, Bytes, Bytes>::new(k).limit(n),
+        ),
         (key(), field()).prop_map(|(k, f)| {
             let k = k[..k.len().min(1012)].to_vec();
             (
