@@ -46,10 +46,11 @@ struct FakeDriver {
 }
 
 impl FakeDriver {
-    fn new(mux: &Arc<Mux>) -> FakeDriver {
-        FakeDriver {
-            core: DriverCore::new(mux.clone()),
-        }
+    /// A multiplexer of at most `max_in_flight` requests, and its driver.
+    fn start(max_in_flight: usize) -> (Arc<Mux>, FakeDriver) {
+        let mux = Arc::new(Mux::new(Limits::default(), max_in_flight));
+        let core = DriverCore::new(mux.clone());
+        (mux, FakeDriver { core })
     }
 
     fn take(&mut self) -> Turn {
@@ -58,10 +59,7 @@ impl FakeDriver {
 
     /// Everything written so far, as the server would read it.
     fn written(&mut self) -> Vec<u8> {
-        let session = self.core.session();
-        let out = session.output().to_vec();
-        session.consume_output(out.len());
-        out
+        written(&mut self.core)
     }
 
     fn receive(&mut self, bytes: &[u8]) {
@@ -70,9 +68,18 @@ impl FakeDriver {
     }
 }
 
-fn value(d: Delivery) -> Vec<u8> {
-    match d {
-        Delivery::One(Ok(Reply::Value(Value::Bytes(b)))) => b.to_vec(),
+/// Takes everything the session wrote, as the server would read it.
+fn written(core: &mut DriverCore) -> Vec<u8> {
+    let session = core.session();
+    let out = session.output().to_vec();
+    session.consume_output(out.len());
+    out
+}
+
+/// The plain value a polled call delivered; panics on anything else.
+fn value(polled: Poll<Result<Delivery, Error>>) -> Vec<u8> {
+    match polled {
+        Poll::Ready(Ok(Delivery::One(Ok(Reply::Value(Value::Bytes(b)))))) => b.to_vec(),
         other => panic!("expected a value, got {other:?}"),
     }
 }
@@ -90,8 +97,7 @@ fn a_call_before_any_driver_is_not_sent() {
 
 #[test]
 fn replies_reach_their_callers_in_order_and_wake_each_once() {
-    let mux = Arc::new(Mux::new(Limits::default(), 16));
-    let mut driver = FakeDriver::new(&mux);
+    let (mux, mut driver) = FakeDriver::start(16);
     let deadline = Instant::now() + LONG;
     let mut reqs: Vec<_> = (0..3)
         .map(|i| One(cmd::Get::<_, bytes::Bytes>::new(format!("k{i}"))))
@@ -116,26 +122,16 @@ fn replies_reach_their_callers_in_order_and_wake_each_once() {
     assert_eq!(counters[1].0 .0.load(Ordering::SeqCst), 1);
     assert_eq!(counters[2].0 .0.load(Ordering::SeqCst), 0);
     // Taken out of order: each still gets its own.
-    match poll(&mut calls[1], &counters[1].1) {
-        Poll::Ready(Ok(d)) => assert_eq!(value(d), b"one"),
-        other => panic!("{other:?}"),
-    }
-    match poll(&mut calls[0], &counters[0].1) {
-        Poll::Ready(Ok(d)) => assert_eq!(value(d), b"zero"),
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(value(poll(&mut calls[1], &counters[1].1)), b"one");
+    assert_eq!(value(poll(&mut calls[0], &counters[0].1)), b"zero");
     assert!(poll(&mut calls[2], &counters[2].1).is_pending());
     driver.receive(&val(b"two"));
-    match poll(&mut calls[2], &counters[2].1) {
-        Poll::Ready(Ok(d)) => assert_eq!(value(d), b"two"),
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(value(poll(&mut calls[2], &counters[2].1)), b"two");
 }
 
 #[test]
 fn a_dropped_call_keeps_its_place_and_its_slot_is_reused_only_after_the_reply() {
-    let mux = Arc::new(Mux::new(Limits::default(), 16));
-    let mut driver = FakeDriver::new(&mux);
+    let (mux, mut driver) = FakeDriver::start(16);
     let deadline = Instant::now() + LONG;
     let mut a = One(cmd::Get::<_, bytes::Bytes>::new("a"));
     let mut call_a = mux.call(&mut a, deadline, LONG);
@@ -153,16 +149,12 @@ fn a_dropped_call_keeps_its_place_and_its_slot_is_reused_only_after_the_reply() 
         "a's reply must not reach b"
     );
     driver.receive(&val(b"for b"));
-    match poll(&mut call_b, Waker::noop()) {
-        Poll::Ready(Ok(d)) => assert_eq!(value(d), b"for b"),
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(value(poll(&mut call_b, Waker::noop())), b"for b");
 }
 
 #[test]
 fn an_expired_call_fails_alone_and_its_late_reply_is_dropped() {
-    let mux = Arc::new(Mux::new(Limits::default(), 16));
-    let mut driver = FakeDriver::new(&mux);
+    let (mux, mut driver) = FakeDriver::start(16);
     let now = Instant::now();
     let short = Duration::from_millis(10);
     let mut a = One(cmd::Get::<_, bytes::Bytes>::new("a"));
@@ -186,16 +178,12 @@ fn an_expired_call_fails_alone_and_its_late_reply_is_dropped() {
     let turn = driver.take();
     assert_eq!(turn.earliest, Some(now + LONG), "re-armed for b");
     driver.receive(&[val(b"late a"), val(b"b")].concat());
-    match poll(&mut call_b, Waker::noop()) {
-        Poll::Ready(Ok(d)) => assert_eq!(value(d), b"b"),
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(value(poll(&mut call_b, Waker::noop())), b"b");
 }
 
 #[test]
 fn callers_beyond_max_in_flight_wait_then_go_or_time_out() {
-    let mux = Arc::new(Mux::new(Limits::default(), 1));
-    let mut driver = FakeDriver::new(&mux);
+    let (mux, mut driver) = FakeDriver::start(1);
     let now = Instant::now();
     let short = Duration::from_millis(5);
     let mut a = One(cmd::Ping);
@@ -239,8 +227,7 @@ fn callers_beyond_max_in_flight_wait_then_go_or_time_out() {
 
 #[test]
 fn a_pipeline_is_one_slot_with_one_wake_up() {
-    let mux = Arc::new(Mux::new(Limits::default(), 16));
-    let mut driver = FakeDriver::new(&mux);
+    let (mux, mut driver) = FakeDriver::start(16);
     let mut p = gibson_proto::Pipeline::new(Limits::default());
     let _ = p.get::<String>("x");
     let _ = p.ping();
@@ -276,8 +263,7 @@ fn a_pipeline_is_one_slot_with_one_wake_up() {
 
 #[test]
 fn stopping_fails_what_was_taken_and_hands_back_what_was_not() {
-    let mux = Arc::new(Mux::new(Limits::default(), 16));
-    let mut driver = FakeDriver::new(&mux);
+    let (mux, mut driver) = FakeDriver::start(16);
     let deadline = Instant::now() + LONG;
     let mut a = One(cmd::Inc::new("n"));
     let mut b = One(cmd::Inc::new("n"));
@@ -305,8 +291,7 @@ fn stopping_fails_what_was_taken_and_hands_back_what_was_not() {
 
 #[test]
 fn an_invalid_argument_queues_nothing() {
-    let mux = Arc::new(Mux::new(Limits::default(), 16));
-    let mut driver = FakeDriver::new(&mux);
+    let (mux, mut driver) = FakeDriver::start(16);
     let mut bad = One(cmd::Get::<_, bytes::Bytes>::new(""));
     let mut call = mux.call(&mut bad, Instant::now() + LONG, LONG);
     assert!(matches!(
@@ -447,10 +432,7 @@ mod model {
                 }
                 Op::Take => {
                     core.take(waker);
-                    let session = core.session();
-                    let out = session.output().to_vec();
-                    session.consume_output(out.len());
-                    server.extend(keys(&out));
+                    server.extend(keys(&written(&mut core)));
                 }
                 Op::Reply(n, chunk) => {
                     let mut bytes = Vec::new();
@@ -479,10 +461,7 @@ mod model {
         // Drain: everything queued is written and answered, every caller
         // still waiting must then be resolved.
         core.take(waker);
-        let session = core.session();
-        let out = session.output().to_vec();
-        session.consume_output(out.len());
-        server.extend(keys(&out));
+        server.extend(keys(&written(&mut core)));
         let bytes: Vec<u8> = server.drain(..).flat_map(|k| val(&k)).collect();
         core.session().feed(&bytes);
         core.hand_over(usize::MAX);
