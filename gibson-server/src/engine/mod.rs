@@ -79,6 +79,19 @@ fn count_or_not_found(out: &mut BytesMut, n: i64) -> Flow {
     }
 }
 
+/// MTTL and MLOCK: NAN when the number is missing or malformed (before
+/// any match is looked at), else the reply to the count `f` returns.
+fn counted_with_number(
+    out: &mut BytesMut,
+    rest: Option<&[u8]>,
+    f: impl FnOnce(i64) -> i64,
+) -> Flow {
+    match rest.and_then(parse_int) {
+        Some(n) => count_or_not_found(out, f(n)),
+        None => status(out, ReplyCode::Nan),
+    }
+}
+
 /// A key as the real server's multi-key code sees it: cut at its first NUL
 /// (the trie search hands callbacks a C string).
 fn c_string(key: &[u8]) -> &[u8] {
@@ -245,11 +258,11 @@ impl Engine {
             (Opcode::Inc, Args::Key(key)) => self.cmd_incdec(key, 1, now, out),
             (Opcode::Dec, Args::Key(key)) => self.cmd_incdec(key, -1, now, out),
             (Opcode::Unlock, Args::Key(key)) => self.cmd_unlock(key, now, out),
-            (Opcode::Mdel, Args::Key(p)) => self.cmd_mdel(p, now, out),
-            (Opcode::Minc, Args::Key(p)) => self.cmd_mincdec(p, 1, now, out),
-            (Opcode::Mdec, Args::Key(p)) => self.cmd_mincdec(p, -1, now, out),
-            (Opcode::Munlock, Args::Key(p)) => self.cmd_munlock(p, now, out),
-            (Opcode::Count, Args::Key(p)) => self.cmd_count(p, now, out),
+            (Opcode::Mdel, Args::Key(p)) => count_or_not_found(out, self.mdel(p, now)),
+            (Opcode::Minc, Args::Key(p)) => count_or_not_found(out, self.mincdec(p, 1, now)),
+            (Opcode::Mdec, Args::Key(p)) => count_or_not_found(out, self.mincdec(p, -1, now)),
+            (Opcode::Munlock, Args::Key(p)) => count_or_not_found(out, self.munlock(p, now)),
+            (Opcode::Count, Args::Key(p)) => number(out, self.count(p, now)),
             (Opcode::Keys, Args::Key(p)) => self.cmd_keys(p, out),
             // An empty number or value part: the parser refuses it (an
             // empty MGET limit too: `MGET p ` is ERR).
@@ -259,12 +272,20 @@ impl Engine {
                     rest: Some(b""), ..
                 },
             ) => status(out, ReplyCode::Err),
-            (Opcode::Mget, Args::KeyRest { key, rest }) => self.cmd_mget(key, rest, now, out),
+            // No limit is limit 0: every match.
+            (Opcode::Mget, Args::KeyRest { key, rest }) => match rest.map_or(Some(0), parse_int) {
+                Some(limit) => self.cmd_mget(key, limit, now, out),
+                None => status(out, ReplyCode::Nan),
+            },
             (Opcode::Ttl, Args::KeyRest { key, rest }) => self.cmd_ttl(key, rest, now, out),
             (Opcode::Lock, Args::KeyRest { key, rest }) => self.cmd_lock(key, rest, now, out),
             (Opcode::Mset, Args::KeyRest { key, rest }) => self.cmd_mset(key, rest, now, out),
-            (Opcode::Mttl, Args::KeyRest { key, rest }) => self.cmd_mttl(key, rest, now, out),
-            (Opcode::Mlock, Args::KeyRest { key, rest }) => self.cmd_mlock(key, rest, now, out),
+            (Opcode::Mttl, Args::KeyRest { key, rest }) => {
+                counted_with_number(out, rest, |ttl| self.mttl(key, ttl, now))
+            }
+            (Opcode::Mlock, Args::KeyRest { key, rest }) => {
+                counted_with_number(out, rest, |secs| self.mlock(key, secs, now))
+            }
             (Opcode::Meta, Args::KeyRest { key, rest }) => self.cmd_meta(key, rest, now, out),
             // split_args gives each opcode its shape; nothing else reaches here.
             _ => status(out, ReplyCode::Err),

@@ -1,15 +1,16 @@
 //! The multi-key commands. They visit the matches of a prefix in trie
 //! order, as the real server's callbacks do (query.c `gbMulti*Callback`):
 //! each callback sees the key cut at its first NUL byte, checks lock and
-//! expiry in its own order, and counts 1 for an item it affected.
+//! expiry in its own order, and counts 1 for an item it affected. The
+//! commands whose reply is only that count return it; `Engine::execute`
+//! writes the reply.
 
 use bytes::BytesMut;
-use gibson_proto::server::parse_int;
 use gibson_proto::{ReplyCode, Value};
 
 use super::item::Item;
 use super::kval::KvalReply;
-use super::{c_string, count_or_not_found, number, status, Engine, Flow};
+use super::{c_string, count_or_not_found, status, Engine, Flow};
 use crate::trie::NodeId;
 
 impl Engine {
@@ -105,43 +106,27 @@ impl Engine {
         count_or_not_found(out, changed)
     }
 
-    pub(super) fn cmd_mttl(
-        &mut self,
-        prefix: &[u8],
-        rest: Option<&[u8]>,
-        now: i64,
-        out: &mut BytesMut,
-    ) -> Flow {
-        let Some(ttl) = rest.and_then(parse_int) else {
-            return status(out, ReplyCode::Nan);
-        };
+    /// MTTL: the number of items whose TTL was set.
+    pub(super) fn mttl(&mut self, prefix: &[u8], ttl: i64, now: i64) -> i64 {
         let ttl = self.stored_ttl(ttl);
-        let changed = self.touch_live_items(prefix, now, |item| {
+        self.touch_live_items(prefix, now, |item| {
             item.time = now;
             item.ttl = ttl;
             true
-        });
-        count_or_not_found(out, changed)
+        })
     }
 
     /// MGET: the search collects up to `limit` matches, expired ones
     /// included; the expired ones are then removed. The reply announces
     /// the live count but its entries stop at the first removed slot, as
-    /// the real reply writer does.
+    /// the real reply writer does. A `limit` of 0 or less takes every match.
     pub(super) fn cmd_mget(
         &mut self,
         prefix: &[u8],
-        rest: Option<&[u8]>,
+        limit: i64,
         now: i64,
         out: &mut BytesMut,
     ) -> Flow {
-        let limit = match rest {
-            None => 0,
-            Some(r) => match parse_int(r) {
-                Some(n) => n,
-                None => return status(out, ReplyCode::Nan),
-            },
-        };
         let take = if limit > 0 {
             usize::try_from(limit).unwrap_or(usize::MAX)
         } else {
@@ -177,7 +162,8 @@ impl Engine {
         Flow::Continue
     }
 
-    pub(super) fn cmd_mdel(&mut self, prefix: &[u8], now: i64, out: &mut BytesMut) -> Flow {
+    /// MDEL: the number of live items deleted (expired ones go too).
+    pub(super) fn mdel(&mut self, prefix: &[u8], now: i64) -> i64 {
         let mut deleted = 0;
         for (id, key) in self.matches(prefix) {
             let Some(item) = self.tree.item(id) else {
@@ -192,20 +178,14 @@ impl Engine {
                 deleted += 1;
             }
         }
-        count_or_not_found(out, deleted)
+        deleted
     }
 
     /// MINC / MDEC: the lock is checked before expiry; a number or a plain
     /// value that parses changes; an LZF item counts without changing.
-    pub(super) fn cmd_mincdec(
-        &mut self,
-        prefix: &[u8],
-        delta: i64,
-        now: i64,
-        out: &mut BytesMut,
-    ) -> Flow {
+    pub(super) fn mincdec(&mut self, prefix: &[u8], delta: i64, now: i64) -> i64 {
         let matches = self.matches(prefix);
-        let changed = self.count_matches(matches, now, true, |e, id, key| {
+        self.count_matches(matches, now, true, |e, id, key| {
             let Some(item) = e.tree.item_mut(id) else {
                 return false;
             };
@@ -218,42 +198,32 @@ impl Engine {
             };
             e.set_number(id, key.len(), n.wrapping_add(delta), now);
             true
-        });
-        count_or_not_found(out, changed)
+        })
     }
 
-    pub(super) fn cmd_mlock(
-        &mut self,
-        prefix: &[u8],
-        rest: Option<&[u8]>,
-        now: i64,
-        out: &mut BytesMut,
-    ) -> Flow {
-        let Some(secs) = rest.and_then(parse_int) else {
-            return status(out, ReplyCode::Nan);
-        };
-        let locked = self.touch_live_items(prefix, now, |item| {
+    /// MLOCK: the number of items locked (locked ones are left alone).
+    pub(super) fn mlock(&mut self, prefix: &[u8], secs: i64, now: i64) -> i64 {
+        self.touch_live_items(prefix, now, |item| {
             if item.locked(now) {
                 return false;
             }
             item.time = now;
             item.lock = secs;
             true
-        });
-        count_or_not_found(out, locked)
+        })
     }
 
-    pub(super) fn cmd_munlock(&mut self, prefix: &[u8], now: i64, out: &mut BytesMut) -> Flow {
-        let n = self.touch_live_items(prefix, now, |item| {
+    /// MUNLOCK: the number of items unlocked.
+    pub(super) fn munlock(&mut self, prefix: &[u8], now: i64) -> i64 {
+        self.touch_live_items(prefix, now, |item| {
             item.lock = 0;
             true
-        });
-        count_or_not_found(out, n)
+        })
     }
 
-    pub(super) fn cmd_count(&mut self, prefix: &[u8], now: i64, out: &mut BytesMut) -> Flow {
-        let n = self.touch_live_items(prefix, now, |_| true);
-        number(out, n)
+    /// COUNT: the number of live matches.
+    pub(super) fn count(&mut self, prefix: &[u8], now: i64) -> i64 {
+        self.touch_live_items(prefix, now, |_| true)
     }
 
     /// KEYS does not check expiry. The real server builds a temporary item
