@@ -356,15 +356,12 @@ mod tests {
     fn integers_are_sent_in_the_full_64_bit_range() {
         // The server reads lock times and limits into a C `long`; the
         // narrower TTL rule is the Ttl type's, not the encoder's.
-        let mut buf = BytesMut::new();
-        encode_request(
-            &mut buf,
-            &Limits::default(),
+        let frame = enc(
             Opcode::Lock,
             &[Arg::Key("key", b"k"), Arg::Int("seconds", 4_294_967_296)],
         )
         .unwrap();
-        assert_eq!(&buf[..], b"\x0e\x00\x00\x00\x07\x00k 4294967296");
+        assert_eq!(&frame[..], b"\x0e\x00\x00\x00\x07\x00k 4294967296");
         let frame = enc(
             Opcode::Lock,
             &[Arg::Key("key", b"k"), Arg::Int("seconds", i64::MIN)],
