@@ -46,16 +46,14 @@ fn refuse(size: usize) -> ! {
     std::process::abort();
 }
 
-fn format_usize(mut n: usize, buf: &mut [u8; 20]) -> &[u8] {
-    let mut pos = buf.len();
-    loop {
-        pos -= 1;
-        buf[pos] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return &buf[pos..];
-        }
-    }
+/// `n` in decimal, formatted by `core::fmt` into `buf` (no allocation:
+/// `Write` for a byte slice only copies).
+fn format_usize(n: usize, buf: &mut [u8; 20]) -> &[u8] {
+    let mut rest = &mut buf[..];
+    // 20 digits hold any usize, so the write cannot run out of room.
+    let _ = write!(rest, "{n}");
+    let len = 20 - rest.len();
+    &buf[..len]
 }
 
 unsafe impl GlobalAlloc for CappedAllocator {
