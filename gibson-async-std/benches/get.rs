@@ -51,9 +51,6 @@ fn bench(c: &mut Criterion) {
     let conn = smol::block_on(Connection::with_config(config.clone())).unwrap();
 
     let mut group = c.benchmark_group("async_std_get_16B_one_connection");
-    group
-        .measurement_time(Duration::from_secs(3))
-        .warm_up_time(Duration::from_secs(1));
     for depth in DEPTHS {
         let n_per_iter = (depth as u64) * 64;
         group.throughput(Throughput::Elements(n_per_iter));
@@ -77,9 +74,6 @@ fn bench(c: &mut Criterion) {
     group.finish();
 
     let mut group = c.benchmark_group("async_std_connect");
-    group
-        .measurement_time(Duration::from_secs(3))
-        .warm_up_time(Duration::from_secs(1));
     group.bench_function("connect_ping_drop", |b| {
         b.iter(|| {
             smol::block_on(async {
@@ -91,5 +85,12 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+criterion_group! {
+    name = benches;
+    // Every group: 1 s of warm-up, 3 s of measurement.
+    config = Criterion::default()
+        .measurement_time(Duration::from_secs(3))
+        .warm_up_time(Duration::from_secs(1));
+    targets = bench
+}
 criterion_main!(benches);

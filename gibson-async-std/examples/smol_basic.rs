@@ -1,9 +1,38 @@
-//! Single-key commands under smol: set with a TTL, get, meta, inc, dec,
-//! lock, unlock, del.
+//! Single-key commands under smol, written once against `AsyncCommands`
+//! (the same function runs on a tokio connection or on any pool): a
+//! session stored with a TTL, read back with its time left, a visit
+//! counter, a lock that refuses a delete until it is released, and a
+//! pipeline.
 //!
 //! `cargo run -p gibson-async-std --example smol_basic` (set GIBSON_ADDR to use a real server).
 
-use gibson_async_std::{Connection, Error, MetaField, Ttl};
+use gibson_async_std::{AsyncCommands, Connection, Error, MetaField, Ttl};
+
+/// One visit to a page: the whole life of a session key.
+async fn visit(cache: &impl AsyncCommands, session: &str) -> Result<(), Error> {
+    let stored = cache.set(session, "user=ada", Ttl::Seconds(60)).await?;
+    let read: Option<String> = cache.get(session).await?;
+    let left = cache.meta(session, MetaField::Left).await?;
+    println!("session {session}: stored {stored:?}, read {read:?}, {left:?} s left");
+
+    let visits = [
+        cache.inc("demo:visits").await?,
+        cache.inc("demo:visits").await?,
+    ];
+    println!(
+        "visits counted: {visits:?}, then one undone: {}",
+        cache.dec("demo:visits").await?
+    );
+
+    // A locked key cannot be deleted until it is unlocked.
+    cache.lock(session, 30).await?;
+    if let Err(e) = cache.del(session).await {
+        println!("delete while locked: {e}");
+    }
+    cache.unlock(session).await?;
+    println!("delete once unlocked: {}", cache.del(session).await?);
+    Ok(())
+}
 
 fn main() -> Result<(), Error> {
     // GIBSON_ADDR, or an embedded server living as long as `server`.
@@ -11,32 +40,13 @@ fn main() -> Result<(), Error> {
     let url = server.url();
     smol::block_on(async {
         let conn = Connection::connect(&url).await?;
+        visit(&conn, "demo:session:1").await?;
 
-        println!(
-            "set    -> {:?}",
-            conn.set("demo:greeting", "hello", Ttl::Seconds(60)).await?
-        );
-        println!("get    -> {:?}", conn.get::<String>("demo:greeting").await?);
-        println!(
-            "ttl    -> {:?}",
-            conn.meta("demo:greeting", MetaField::Left).await?
-        );
-        println!("inc    -> {}", conn.inc("demo:visits").await?);
-        println!("inc    -> {}", conn.inc("demo:visits").await?);
-        println!("dec    -> {}", conn.dec("demo:visits").await?);
-        println!("lock   -> {}", conn.lock("demo:greeting", 30).await?);
-        match conn.del("demo:greeting").await {
-            Err(e) if e.is_locked() => println!("del    -> refused: {e}"),
-            other => println!("del    -> {other:?}"),
-        }
-        println!("unlock -> {}", conn.unlock("demo:greeting").await?);
-        println!("del    -> {}", conn.del("demo:greeting").await?);
-        println!("get    -> {:?}", conn.get::<String>("demo:greeting").await?);
+        // Several commands, one write.
         let mut pipe = conn.pipeline();
-        let a = pipe.set("demo:a", "1", Ttl::Never);
-        let b = pipe.inc("demo:a");
+        let (a, b) = (pipe.set("demo:a", "1", Ttl::Never), pipe.inc("demo:a"));
         let mut results = conn.run(pipe).await?;
-        println!("pipe   -> {:?}, {}", results.take(a)?, results.take(b)?);
+        println!("pipeline: {:?} then {}", results.take(a)?, results.take(b)?);
         conn.mdel("demo:").await?;
         Ok(())
     })

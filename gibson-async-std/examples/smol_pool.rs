@@ -1,8 +1,10 @@
-//! A pool of multiplexed connections shared by many smol tasks.
+//! A pool of multiplexed connections shared by many smol tasks: each task
+//! counts its hits on one shared counter, then the pool's members are
+//! inspected.
 //!
 //! `cargo run -p gibson-async-std --example smol_pool`
 
-use gibson_async_std::{Error, Pool, Ttl};
+use gibson_async_std::{cmd, Error, Pool};
 
 fn main() -> Result<(), Error> {
     // GIBSON_ADDR, or an embedded server living as long as `server`.
@@ -11,23 +13,27 @@ fn main() -> Result<(), Error> {
     smol::block_on(async {
         let pool = Pool::connect(&format!("{url}?pool_min=2&pool_max=4")).await?;
 
-        let mut tasks = Vec::new();
-        for t in 0..16 {
-            let pool = pool.clone();
-            tasks.push(smol::spawn(async move {
-                for i in 0..100 {
-                    pool.set(format!("pool:{t}:{i}"), i, Ttl::Never).await?;
-                }
-                pool.count(format!("pool:{t}:")).await
-            }));
-        }
+        // 16 tasks × 50 INCs on one counter, spread over the members.
+        let tasks: Vec<_> = (0..16)
+            .map(|_| {
+                let pool = pool.clone();
+                smol::spawn(async move {
+                    for _ in 0..50 {
+                        pool.execute(cmd::Inc::new("smol-pool:hits")).await?;
+                    }
+                    Ok::<_, Error>(())
+                })
+            })
+            .collect();
         for task in tasks {
-            let n = task.await?;
-            assert_eq!(n, 100);
+            task.await?;
         }
-        let open = pool.members().iter().filter(|m| m.is_connected()).count();
-        println!("16 tasks × 100 SETs done on {open} connection(s)");
-        println!("mdel -> {} deleted", pool.mdel("pool:").await?);
+        let hits: Option<i64> = pool.get("smol-pool:hits").await?;
+        println!("hits -> {hits:?} (16 tasks × 50 INCs)");
+        for (i, member) in pool.members().iter().enumerate() {
+            println!("member {i}: connected {}", member.is_connected());
+        }
+        pool.del("smol-pool:hits").await?;
         Ok(())
     })
 }
