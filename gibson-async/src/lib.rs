@@ -11,8 +11,8 @@
 //! A caller encodes its command straight into the connection's shared
 //! output buffer ([`mux`]) and waits on a slot. One [`Driver`] per socket
 //! writes everything queued with one syscall, reads 64 KiB at a time, and
-//! hands every reply it read back at once, so that the next requests of
-//! the callers it woke go out together in its next write. Response
+//! hands replies back 32 at a time, so that the next requests of the
+//! callers it woke are written while it hands over the rest. Response
 //! deadlines live in the slots and are enforced by the driver with one
 //! timer per connection: a request costs no channel, no timer and (once
 //! warm) no allocation; a pipeline is one slot and one wake-up however
