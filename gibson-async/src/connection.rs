@@ -1,10 +1,9 @@
 //! The multiplexed connection handle.
 
+use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-use std::marker::PhantomData;
 
 use gibson_proto::{
     is_short_reply, BatchRepeats, Command, Config, Error, Opcode, Pipeline, PipelineResults,

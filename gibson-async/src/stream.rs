@@ -35,8 +35,8 @@ impl<R: Runtime> Stream<R> {
                 Addr::Tcp { host, port } => R::connect_tcp(host, *port).await.map(Stream::Tcp),
                 Addr::Unix(path) => R::connect_unix(path).await.map(Stream::Unix),
             }
+            .map_err(Error::from)
         };
-        let attempt = async { attempt.await.map_err(Error::from) };
         within::<R, _>(config.connect_timeout, "connect", attempt).await
     }
 }

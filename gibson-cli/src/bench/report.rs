@@ -158,23 +158,23 @@ pub(crate) fn with_progress<T>(
     result
 }
 
-/// The ratio column: this library's ops/s over the raw loop's for the test.
-fn vs_raw(r: &RunResult, all: &[RunResult]) -> Option<f64> {
+/// The raw loop's result for the same test as `r` (none for the raw loop
+/// itself).
+fn raw_of<'a>(r: &RunResult, all: &'a [RunResult]) -> Option<&'a RunResult> {
     if r.client == "raw" {
         return None;
     }
-    all.iter()
-        .find(|o| o.client == "raw" && o.test == r.test)
-        .map(|raw| r.ops_per_sec() / raw.ops_per_sec().max(1e-9))
+    all.iter().find(|o| o.client == "raw" && o.test == r.test)
+}
+
+/// Throughput as a ratio of the raw loop's in the same run.
+fn vs_raw(r: &RunResult, all: &[RunResult]) -> Option<f64> {
+    raw_of(r, all).map(|raw| r.ops_per_sec() / raw.ops_per_sec().max(1e-9))
 }
 
 /// CPU per request as a multiple of the raw loop's in the same run.
 fn cpu_vs_raw(r: &RunResult, all: &[RunResult]) -> Option<f64> {
-    if r.client == "raw" {
-        return None;
-    }
-    let raw = all.iter().find(|o| o.client == "raw" && o.test == r.test)?;
-    Some(r.cpu_us_per_op()? / raw.cpu_us_per_op()?.max(1e-9))
+    Some(r.cpu_us_per_op()? / raw_of(r, all)?.cpu_us_per_op()?.max(1e-9))
 }
 
 /// An optional number with `digits` decimals, `-` when absent.
