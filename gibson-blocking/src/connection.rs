@@ -10,10 +10,24 @@ use gibson_proto::{
 
 use crate::transport::{self, Stream};
 
+mod run_all;
+
 /// Buffers above this are released after a request.
 const KEEP_BUFFER: usize = 256 * 1024;
 /// Bytes read per `read` call at most.
 const READ_CHUNK: usize = 64 * 1024;
+
+/// A socket error as the caller sees it: a read or write that waited out
+/// its timeout is a response [`Error::Timeout`].
+fn io_error(e: io::Error, timeout: std::time::Duration) -> Error {
+    match e.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Error::Timeout {
+            what: "response",
+            after: timeout,
+        },
+        _ => e.into(),
+    }
+}
 
 /// A blocking connection: one request at a time, with timeouts on every
 /// read and write, and a reconnect on the next call after a failure.
@@ -231,13 +245,7 @@ impl Connection {
         let Some(stream) = self.stream.as_mut() else {
             return Err((Error::ConnectionClosed { in_reply: false }, false));
         };
-        let timed_out = |e: io::Error| match e.kind() {
-            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Error::Timeout {
-                what: "response",
-                after: timeout,
-            },
-            _ => e.into(),
-        };
+        let timed_out = |e: io::Error| io_error(e, timeout);
         self.session.output_mut().extend_from_slice(frames);
         for &op in ops {
             self.session.push(op, ());

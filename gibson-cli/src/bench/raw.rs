@@ -38,7 +38,7 @@ pub(crate) fn run_raw(plan: &Plan, done: &Arc<AtomicU64>, frames: Vec<Vec<u8>>) 
                         // 0 ERR, 2 NAN, 3 MEM, 4 LOCKED; 1 NOT_FOUND is an answer.
                         let error = matches!(r.code, 0 | 2..=4)
                             .then(|| format!("raw loop: reply code {}", r.code));
-                        out.record(r.latency, error);
+                        out.record(Some(r.latency), error);
                     }
                     done.fetch_add(replies.len() as u64, Ordering::Relaxed);
                 })

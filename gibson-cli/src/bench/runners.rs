@@ -3,13 +3,15 @@
 //! and blocking (one thread and connection per client, explicit pipelines
 //! of `-P` requests).
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use gibson_proto::{Command, Config};
 
-use super::report::WorkerOut;
+use super::report::{timed, WorkerOut};
 use super::Plan;
 
 /// What a runner returns: the time from the start (every client
@@ -71,9 +73,9 @@ macro_rules! async_runner {
                         let $task = async move {
                             let mut out = WorkerOut::with_capacity(share_len(w, workers, n));
                             for i in share(w, workers, n) {
-                                let t0 = Instant::now();
+                                let t0 = timed(i, depth).then(Instant::now);
                                 let r = conn.execute(make(i)).await;
-                                out.record(t0.elapsed(), r.err().map(|e| e.to_string()));
+                                out.record(t0.map(|t0| t0.elapsed()), r.err().map(|e| e.to_string()));
                                 done.fetch_add(1, Ordering::Relaxed);
                             }
                             out
@@ -136,9 +138,10 @@ pub(crate) fn init_async_std(threads: usize) {
     }
 }
 
-/// Runs one test on gibson-blocking: a thread per client sending
-/// pipelines of `-P` requests (single requests when `-P` is 1). Every
-/// request of a pipeline gets the pipeline's round-trip time as latency.
+/// Runs one test on gibson-blocking: a thread per client, keeping `-P`
+/// requests in flight with `Connection::run_all` (single requests when `-P`
+/// is 1). A request's latency runs from the moment `run_all` takes it to be
+/// sent to the moment its result is handed back.
 pub(crate) fn run_blocking<C, F>(plan: &Plan, done: &Arc<AtomicU64>, make: F) -> RunOutcome
 where
     C: Command + Send + 'static,
@@ -155,32 +158,34 @@ where
         },
         |c, mut conn| {
             let mut out = WorkerOut::with_capacity(share_len(c, clients, n));
-            let indices: Vec<u64> = share(c, clients, n).collect();
-            for batch in indices.chunks(depth) {
-                if let [i] = batch {
+            if depth == 1 {
+                for i in share(c, clients, n) {
                     let t0 = Instant::now();
-                    let r = conn.execute(make(*i));
-                    out.record(t0.elapsed(), r.err().map(|e| e.to_string()));
-                } else {
-                    let mut p = conn.pipeline();
-                    let handles: Vec<_> = batch.iter().map(|i| p.add(make(*i))).collect();
-                    let t0 = Instant::now();
-                    match conn.run(p) {
-                        Ok(mut results) => {
-                            let took = t0.elapsed();
-                            for h in handles {
-                                out.record(took, results.take(h).err().map(|e| e.to_string()));
-                            }
-                        }
-                        Err(e) => {
-                            let took = t0.elapsed();
-                            for _ in batch {
-                                out.record(took, Some(e.to_string()));
-                            }
-                        }
-                    }
+                    let r = conn.execute(make(i));
+                    out.record(Some(t0.elapsed()), r.err().map(|e| e.to_string()));
+                    done.fetch_add(1, Ordering::Relaxed);
                 }
-                done.fetch_add(batch.len() as u64, Ordering::Relaxed);
+                return Ok(out);
+            }
+            // When each request was taken; the iterator and the callback
+            // run one after the other on this thread.
+            let taken = RefCell::new(VecDeque::with_capacity(2 * depth));
+            let commands = share(c, clients, n).map(|i| {
+                taken
+                    .borrow_mut()
+                    .push_back(timed(i, depth).then(Instant::now));
+                make(i)
+            });
+            let result = conn.run_all(commands, depth, |_, r| {
+                let t0 = taken.borrow_mut().pop_front().flatten();
+                out.record(t0.map(|t0| t0.elapsed()), r.err().map(|e| e.to_string()));
+                done.fetch_add(1, Ordering::Relaxed);
+            });
+            // The requests never taken (after a failure) fail too.
+            if let Err(e) = result {
+                for _ in out.requests..share_len(c, clients, n) as u64 {
+                    out.record(None, Some(e.to_string()));
+                }
             }
             Ok(out)
         },
