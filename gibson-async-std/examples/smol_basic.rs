@@ -6,7 +6,7 @@
 //!
 //! `cargo run -p gibson-async-std --example smol_basic` (set GIBSON_ADDR to use a real server).
 
-use gibson_async_std::{AsyncCommands, Connection, Error, MetaField, Ttl};
+use gibson_async_std::smol::{AsyncCommands, Connection, Error, MetaField, Ttl};
 
 /// One visit to a page: the whole life of a session key.
 async fn visit(cache: &impl AsyncCommands, session: &str) -> Result<(), Error> {

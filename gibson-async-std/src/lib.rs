@@ -15,18 +15,27 @@
 //!
 //! # Where the driver runs
 //!
-//! Each connection's socket is owned by a driver future. By default (feature
-//! `async-std`) it is spawned as an async-std task, next to the tasks that
-//! use it, so that handing a reply over costs no wake-up across threads.
-//! With the `smol` feature drivers are spawned on smol's global executor
-//! instead. With neither (`default-features = false`) each driver gets a
-//! small dedicated thread (256 KiB stack) under `async_io::block_on`: that
-//! works whatever executor (or none) the caller uses, and a caller that
-//! blocks its executor cannot stall other users of the connection, at the
-//! price of two thread wake-ups per round trip (measured with `gibson
-//! bench -t get -c 1 -P 128`: 0.18–0.28 of a raw socket loop's throughput
-//! and 9–15 × its CPU per request on a dedicated thread, against 0.38–0.42
-//! and 5.3–5.5 × as async-std tasks, in one session on a busy 2-core VM).
+//! Each connection's socket is owned by a driver future, spawned by the
+//! [`Spawner`] of its [`AsyncIo`] runtime:
+//!
+//! * [`Connection`] and [`Pool`] spawn it as an async-std task
+//!   ([`AsyncStdTasks`], feature `async-std`, on by default), next to the
+//!   tasks that use it, so that handing a reply over costs no wake-up
+//!   across threads;
+//! * [`smol::Connection`] and [`smol::Pool`] (feature `smol`) spawn it on
+//!   smol's global executor ([`SmolTasks`]), for programs that run on smol;
+//! * with `default-features = false`, [`Connection`] and [`Pool`] give it
+//!   a small dedicated thread ([`Threads`]: 256 KiB of stack, under
+//!   `async_io::block_on`). That works whatever executor (or none) the
+//!   caller uses, and a caller that blocks its executor cannot stall other
+//!   users of the connection, at the price of two thread wake-ups per
+//!   round trip (measured with `gibson bench -t get -c 1 -P 128`:
+//!   0.18–0.28 of a raw socket loop's throughput and 9–15 × its CPU per
+//!   request on a dedicated thread, against 0.38–0.42 and 5.3–5.5 × as
+//!   async-std tasks, in one session on a busy 2-core VM).
+//!
+//! The features only add: enabling `smol` changes nothing for code that
+//! uses [`Connection`].
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), gibson_async_std::Error> {
@@ -42,8 +51,14 @@
 //! ```
 
 mod runtime;
+#[cfg(feature = "smol")]
+pub mod smol;
 
-pub use runtime::{AsyncIo, AsyncSocket, AsyncTimer};
+#[cfg(feature = "async-std")]
+pub use runtime::AsyncStdTasks;
+#[cfg(feature = "smol")]
+pub use runtime::SmolTasks;
+pub use runtime::{AsyncIo, AsyncSocket, AsyncTimer, DefaultSpawner, Spawner, Threads};
 
 /// A multiplexed connection on `async-io`: see [`gibson_async::Connection`].
 pub type Connection = gibson_async::Connection<AsyncIo>;

@@ -1,9 +1,11 @@
 //! The engine's [`Runtime`] on `async-io`: its reactor's sockets and
-//! timers, and drivers spawned where the features say (see the [crate
+//! timers, and drivers spawned by a [`Spawner`] (see the [crate
 //! docs](crate#where-the-driver-runs)).
 
+use std::fmt::Debug;
 use std::future::Future;
 use std::io;
+use std::marker::PhantomData;
 use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
@@ -16,12 +18,99 @@ use bytes::BytesMut;
 use futures_io::{AsyncRead, AsyncWrite};
 use gibson_async::{Runtime, Socket, Timer};
 
-/// The `async-io` reactor, as the engine sees it. It needs no runtime to
-/// be started: handles work under async-std, smol or a bare `block_on`.
-#[derive(Debug, Clone, Copy)]
-pub struct AsyncIo;
+/// The `async-io` reactor, as the engine sees it, with connection drivers
+/// and pool tasks spawned by `S`. It needs no runtime to be started:
+/// handles work under async-std, smol or a bare `block_on`.
+///
+/// ```
+/// use gibson_async_std::{AsyncIo, Threads};
+/// // A connection whose driver runs on a dedicated thread.
+/// type ThreadedConnection = gibson_async::Connection<AsyncIo<Threads>>;
+/// ```
+pub struct AsyncIo<S = DefaultSpawner>(PhantomData<fn() -> S>);
 
-impl Runtime for AsyncIo {
+impl<S> Debug for AsyncIo<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AsyncIo")
+    }
+}
+
+/// Where [`AsyncIo`] runs a connection's driver and a pool's health checks.
+pub trait Spawner: Send + Sync + 'static {
+    /// Runs `fut` in the background until it completes; `name` names the
+    /// task or thread.
+    fn spawn<F>(name: &'static str, fut: F) -> io::Result<()>
+    where
+        F: Future<Output = ()> + Send + 'static;
+}
+
+/// Spawns as async-std tasks (feature `async-std`, on by default).
+#[cfg(feature = "async-std")]
+#[derive(Debug, Clone, Copy)]
+pub struct AsyncStdTasks;
+
+#[cfg(feature = "async-std")]
+impl Spawner for AsyncStdTasks {
+    fn spawn<F>(_name: &'static str, fut: F) -> io::Result<()>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        drop(async_std::task::spawn(fut));
+        Ok(())
+    }
+}
+
+/// Spawns on smol's global executor (feature `smol`).
+#[cfg(feature = "smol")]
+#[derive(Debug, Clone, Copy)]
+pub struct SmolTasks;
+
+#[cfg(feature = "smol")]
+impl Spawner for SmolTasks {
+    fn spawn<F>(_name: &'static str, fut: F) -> io::Result<()>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        smol::spawn(fut).detach();
+        Ok(())
+    }
+}
+
+/// Gives each future a small dedicated thread (256 KiB of stack) under
+/// `async_io::block_on`: works whatever executor (or none) the caller
+/// uses, at the price of a wake-up across threads each way per round trip.
+#[derive(Debug, Clone, Copy)]
+pub struct Threads;
+
+/// Stack size of a driver thread: the driver keeps its buffers on the heap.
+const STACK_SIZE: usize = 256 * 1024;
+
+impl Spawner for Threads {
+    fn spawn<F>(name: &'static str, fut: F) -> io::Result<()>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        std::thread::Builder::new()
+            .name(name.to_owned())
+            .stack_size(STACK_SIZE)
+            .spawn(move || async_io::block_on(fut))
+            .map(drop)
+    }
+}
+
+/// The spawner of [`Connection`](crate::Connection) and
+/// [`Pool`](crate::Pool): [`AsyncStdTasks`] with the `async-std` feature
+/// (the default), else [`Threads`].
+#[cfg(feature = "async-std")]
+pub type DefaultSpawner = AsyncStdTasks;
+
+/// The spawner of [`Connection`](crate::Connection) and
+/// [`Pool`](crate::Pool): [`AsyncStdTasks`] with the `async-std` feature
+/// (the default), else [`Threads`].
+#[cfg(not(feature = "async-std"))]
+pub type DefaultSpawner = Threads;
+
+impl<S: Spawner> Runtime for AsyncIo<S> {
     type Timer = AsyncTimer;
     type Unix = AsyncSocket<UnixStream>;
     type Tcp = AsyncSocket<TcpStream>;
@@ -34,7 +123,7 @@ impl Runtime for AsyncIo {
         name: &'static str,
         fut: F,
     ) -> io::Result<()> {
-        spawn(name, fut)
+        S::spawn(name, fut)
     }
 
     async fn connect_tcp(host: &str, port: u16) -> io::Result<Self::Tcp> {
@@ -82,6 +171,10 @@ pub struct AsyncSocket<S> {
     /// `futures-io` reads into initialised memory: the socket reads here
     /// and appends what it read to the caller's buffer.
     scratch: Box<[u8]>,
+    /// `false` once a read found the socket empty: until the reactor says
+    /// it is readable again, polls (after each write, at one request in
+    /// flight) do not try a `recv` that would fail again.
+    readable: bool,
 }
 
 impl<S> AsyncSocket<S> {
@@ -90,6 +183,7 @@ impl<S> AsyncSocket<S> {
         AsyncSocket {
             io,
             scratch: vec![0; READ_CHUNK].into_boxed_slice(),
+            readable: true,
         }
     }
 }
@@ -104,7 +198,19 @@ where
         cx: &mut Context<'_>,
         buf: &mut BytesMut,
     ) -> Poll<io::Result<usize>> {
-        let n = ready!(Pin::new(&mut self.io).poll_read(cx, &mut self.scratch))?;
+        if !self.readable {
+            ready!(self.io.poll_readable(cx))?;
+            self.readable = true;
+        }
+        let n = match Pin::new(&mut self.io).poll_read(cx, &mut self.scratch) {
+            Poll::Ready(read) => read?,
+            Poll::Pending => {
+                // The reactor's readiness was stale; the read registered
+                // this task for the next.
+                self.readable = false;
+                return Poll::Pending;
+            }
+        };
         match self.scratch.get(..n) {
             Some(data) => buf.extend_from_slice(data),
             None => return Poll::Ready(Err(io::ErrorKind::InvalidData.into())),
@@ -137,41 +243,4 @@ impl Timer for AsyncTimer {
     fn reset(&mut self, at: Instant) {
         self.0.set_at(at);
     }
-}
-
-/// Stack size of a driver thread: the driver keeps its buffers on the heap.
-#[cfg(not(any(feature = "smol", feature = "async-std")))]
-const STACK_SIZE: usize = 256 * 1024;
-
-/// Runs `fut` on a small dedicated thread under `async_io::block_on`.
-#[cfg(not(any(feature = "smol", feature = "async-std")))]
-fn spawn<F>(name: &str, fut: F) -> io::Result<()>
-where
-    F: Future<Output = ()> + Send + 'static,
-{
-    std::thread::Builder::new()
-        .name(name.to_owned())
-        .stack_size(STACK_SIZE)
-        .spawn(move || async_io::block_on(fut))
-        .map(drop)
-}
-
-/// Runs `fut` on smol's global executor.
-#[cfg(feature = "smol")]
-fn spawn<F>(_name: &str, fut: F) -> io::Result<()>
-where
-    F: Future<Output = ()> + Send + 'static,
-{
-    smol::spawn(fut).detach();
-    Ok(())
-}
-
-/// Runs `fut` as an async-std task.
-#[cfg(all(feature = "async-std", not(feature = "smol")))]
-fn spawn<F>(_name: &str, fut: F) -> io::Result<()>
-where
-    F: Future<Output = ()> + Send + 'static,
-{
-    drop(async_std::task::spawn(fut));
-    Ok(())
 }

@@ -1,3 +1,7 @@
-//! The shared conformance suite, run twice: under async-std and under smol.
+//! The shared conformance suite, run twice: under async-std and under smol (its
+//! drivers on smol's executor).
 
-gibson_test_support::suite!(conformance, client: gibson_async_std, runtimes: [async_std, smol]);
+gibson_test_support::suite!(
+    conformance,
+    runtimes: [async_std: gibson_async_std, smol: gibson_async_std::smol]
+);

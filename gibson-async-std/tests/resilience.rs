@@ -7,7 +7,10 @@ use std::future::Future;
 use futures_lite::future;
 use gibson_test_support::runtime::{Runtime, Task};
 
-gibson_test_support::suite!(resilience, client: gibson_async_std, runtimes: [async_std, smol]);
+gibson_test_support::suite!(
+    resilience,
+    runtimes: [async_std: gibson_async_std, smol: gibson_async_std::smol]
+);
 
 /// No executor at all: `futures_lite::future::block_on` drives neither
 /// the `async-io` reactor nor tasks; the driver runs on its own.

@@ -2,7 +2,7 @@
 
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use gibson_proto::{
@@ -11,8 +11,9 @@ use gibson_proto::{
 
 use crate::deadline::until;
 use crate::driver::Driver;
-use crate::mux::{Batch, Delivery, DriverCore, Mux, One, Request};
+use crate::mux::{Batch, Delivery, DriverCore, InlineDriver, Mux, One, Request};
 use crate::runtime::Runtime;
+use crate::shared_driver::SharedDriver;
 use crate::stream::Stream;
 
 /// A cheap-to-clone handle to one multiplexed connection, on runtime `R`
@@ -230,8 +231,10 @@ impl<R: Runtime> Connection<R> {
             match Stream::<R>::connect(config).await {
                 Ok(stream) => {
                     let core = DriverCore::new(self.inner.mux.clone());
-                    let driver = Driver::<R>::new(stream, core);
-                    if let Err(e) = R::spawn("gibson-driver", driver.run()) {
+                    let shared = SharedDriver::new(Driver::<R>::new(stream, core));
+                    let inline: Weak<dyn InlineDriver> = Arc::downgrade(&shared) as _;
+                    self.inner.mux.set_inline(inline);
+                    if let Err(e) = R::spawn("gibson-driver", shared.task()) {
                         last = Some(e.into());
                         continue;
                     }

@@ -56,11 +56,17 @@ impl<R: Runtime> Driver<R> {
     /// fails what is in flight and closes the socket.
     pub async fn run(mut self) {
         poll_fn(|cx| self.poll(cx)).await;
+        self.finish().await;
+    }
+
+    /// After the run: fails what is in flight and closes the socket.
+    pub(crate) async fn finish(mut self) {
         self.core.stop();
         let _ = poll_fn(|cx| self.stream.poll_close(cx)).await;
     }
 
-    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+    /// One poll of the run: ready once it has ended.
+    pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         for _ in 0..BUDGET {
             // 1. Take what callers queued.
             let turn = self.core.take(cx.waker());

@@ -37,6 +37,7 @@ mod driver;
 pub mod mux;
 mod pool;
 mod runtime;
+mod shared_driver;
 mod stream;
 
 pub use connection::Connection;

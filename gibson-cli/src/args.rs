@@ -85,6 +85,8 @@ pub(crate) enum Runtime {
     Tokio,
     /// gibson-async-std on async-std: one multiplexed connection per client, `-P` tasks each.
     AsyncStd,
+    /// gibson-async-std on smol (`gibson_async_std::smol`): one multiplexed connection per client, `-P` tasks each.
+    Smol,
     /// gibson-blocking: one thread and connection per client, pipelines of `-P`.
     Blocking,
 }
@@ -95,6 +97,7 @@ impl Runtime {
         match self {
             Runtime::Tokio => "tokio",
             Runtime::AsyncStd => "async-std",
+            Runtime::Smol => "smol",
             Runtime::Blocking => "blocking",
         }
     }
@@ -126,7 +129,7 @@ pub(crate) struct BenchArgs {
     #[arg(long = "runtime", value_delimiter = ',', value_enum, default_values_t = [Runtime::Tokio])]
     pub(crate) runtimes: Vec<Runtime>,
     /// Executor threads of the async runtimes (tokio: 1 is a current-thread
-    /// runtime; async-std: its thread count). Blocking and raw use one
+    /// runtime; async-std and smol: their thread counts). Blocking and raw use one
     /// thread per client.
     #[arg(long = "threads", default_value_t = 1)]
     pub(crate) threads: usize,

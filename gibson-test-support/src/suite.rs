@@ -5,6 +5,8 @@
 //! gibson_test_support::suite!(faults, client: gibson_tokio, runtimes: [tokio]);
 //! // gibson-async-std/tests/faults.rs
 //! gibson_test_support::suite!(faults, client: gibson_async_std, runtimes: [async_std, smol]);
+//! // or a client (a path) per runtime
+//! gibson_test_support::suite!(faults, runtimes: [async_std: gibson_async_std, smol: gibson_async_std::smol]);
 //! // gibson-blocking/tests/faults.rs
 //! gibson_test_support::suite!(faults, client: gibson_blocking, runtimes: [blocking]);
 //! ```
@@ -21,11 +23,19 @@
 /// [module docs](mod@crate::suite).
 #[macro_export]
 macro_rules! suite {
-    ($suite:ident, client: $client:ident, runtimes: [$rt:ident $(,)?]) => {
-        $crate::__runtime!($rt, __suite!($suite, $client));
+    ($suite:ident, client: $($client:ident)::+, runtimes: [$rt:ident $(,)?]) => {
+        $crate::__runtime!($rt, __suite!($suite, $($client)::+));
     };
-    ($suite:ident, client: $client:ident, runtimes: [$($rt:ident),+ $(,)?]) => {
-        $( $crate::__runtime!($rt, __suite_in_module!($suite, $client)); )+
+    ($suite:ident, client: $($client:ident)::+, runtimes: [$($rt:ident),+ $(,)?]) => {
+        $crate::suite!(@each $suite [$($client)::+] $($rt)+);
+    };
+    (@each $suite:ident [$($client:tt)*] $rt:ident $($rest:ident)*) => {
+        $crate::__runtime!($rt, __suite_in_module!($suite, $($client)*));
+        $crate::suite!(@each $suite [$($client)*] $($rest)*);
+    };
+    (@each $suite:ident [$($client:tt)*]) => {};
+    ($suite:ident, runtimes: [$($rt:ident: $($client:ident)::+),+ $(,)?]) => {
+        $( $crate::__runtime!($rt, __suite_in_module!($suite, $($client)::+)); )+
     };
 }
 
@@ -68,21 +78,21 @@ macro_rules! __suite {
     (@call conformance ($($mode:tt)*) $($rest:tt)*) => { $crate::conformance_suite!($($mode)* $($rest)*); };
     (@call faults ($($mode:tt)*) $($rest:tt)*) => { $crate::fault_suite!($($mode)* $($rest)*); };
     (@call bulk ($($mode:tt)*) $($rest:tt)*) => { $crate::bulk_pipelining_test!($($mode)* $($rest)*); };
-    ($module:ident, blocking, resilience, $client:ident) => {
-        $crate::resilience_suite!(blocking, client: $client);
+    ($module:ident, blocking, resilience, $($client:ident)::+) => {
+        $crate::resilience_suite!(blocking, client: $($client)::+);
     };
-    ($module:ident, $rt:ty, resilience, $client:ident) => {
-        $crate::resilience_suite!(async, runtime: $rt, client: $client);
+    ($module:ident, $rt:ty, resilience, $($client:ident)::+) => {
+        $crate::resilience_suite!(async, runtime: $rt, client: $($client)::+);
     };
-    ($module:ident, blocking, $suite:ident, $client:ident) => {
+    ($module:ident, blocking, $suite:ident, $($client:ident)::+) => {
         $crate::__suite!(@call $suite (blocking,)
-            connect: |config| $client::Connection::with_config(config));
+            connect: |config| $($client)::+::Connection::with_config(config));
     };
-    ($module:ident, $rt:ty, $suite:ident, $client:ident) => {
+    ($module:ident, $rt:ty, $suite:ident, $($client:ident)::+) => {
         fn run<F: ::std::future::Future>(f: F) -> F::Output {
             <$rt as $crate::runtime::Runtime>::block_on(f)
         }
         $crate::__suite!(@call $suite (async, run: run,)
-            connect: |config| $client::Connection::with_config(config).await);
+            connect: |config| $($client)::+::Connection::with_config(config).await);
     };
 }

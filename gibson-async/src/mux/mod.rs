@@ -29,7 +29,7 @@ mod round_trip;
 mod slots;
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, Weak};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
@@ -41,6 +41,25 @@ pub use driver_core::{DriverCore, Next, Turn, HAND_OVER_CHUNK};
 pub use request::{Batch, Delivery, One, Outcome, Request};
 
 use slots::{earlier, wake_blocked, Caller, State, NO_SLOT};
+
+/// A driver that its callers may poll on their own task (see
+/// [`Mux::set_inline`]). A caller that finds the connection idle drives
+/// its request itself: it writes it, and the driver's wake-ups (socket,
+/// timer) go to that caller, which reads its reply on its own task. At one
+/// request in flight this saves two task wake-ups per round trip, which
+/// cross threads whenever the caller and the driver's task run on
+/// different ones.
+pub trait InlineDriver: Send + Sync {
+    /// Polls the driver on behalf of the caller whose waker is `caller`
+    /// (unless another poll is under way, which then polls again); until
+    /// the caller [`leave`](InlineDriver::leave)s, the driver's wake-ups
+    /// go to it.
+    fn drive(self: std::sync::Arc<Self>, caller: &Waker);
+    /// The caller no longer drives: the driver's wake-ups go to its own
+    /// task again, which is woken now if `work_left` or if a wake-up was
+    /// sent to the caller meanwhile.
+    fn leave(self: std::sync::Arc<Self>, caller: &Waker, work_left: bool);
+}
 
 /// Callers wait while this much output waits for the driver, and the
 /// driver takes no more while this much is unwritten.
@@ -89,6 +108,7 @@ impl Mux {
                 blocked: Vec::new(),
                 handles_gone: false,
                 now: None,
+                inline: None,
             }),
             up: AtomicBool::new(false),
             limits,
@@ -122,6 +142,16 @@ impl Mux {
     fn start(&self) {
         let _st = self.lock();
         self.up.store(true, Ordering::Release);
+    }
+
+    /// Lets callers poll the running driver on their own task (see
+    /// [`InlineDriver`]) until it stops. The mux keeps a weak reference,
+    /// so the driver's task alone keeps the driver alive.
+    pub fn set_inline(&self, driver: Weak<dyn InlineDriver>) {
+        let mut st = self.lock();
+        if self.is_up() {
+            st.inline = Some(driver);
+        }
     }
 
     /// Every handle is gone: the driver stops once nothing is in flight.
@@ -271,6 +301,7 @@ impl Mux {
         }
         st.earliest = None;
         st.driver = None;
+        st.inline = None;
         wake_blocked(&mut st.blocked, wakers);
     }
 }

@@ -1,6 +1,7 @@
 //! The mux's state behind its lock: the output not yet taken, the slots
 //! (one per request, reused through a free list) and who waits on them.
 
+use std::sync::Weak;
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
@@ -30,6 +31,8 @@ pub(super) struct State {
     pub(super) handles_gone: bool,
     /// The time of the driver's last [`Mux::expire`].
     pub(super) now: Option<Instant>,
+    /// The running driver, if callers may poll it themselves.
+    pub(super) inline: Option<Weak<dyn super::InlineDriver>>,
 }
 
 pub(super) struct Slot {

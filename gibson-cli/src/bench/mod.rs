@@ -107,7 +107,7 @@ pub(crate) fn run(cli: &Cli, args: &BenchArgs) -> i32 {
         requests: args.requests,
         threads: args.threads.max(1),
     };
-    runners::init_async_std(plan.threads);
+    runners::init_executor_threads(plan.threads);
     let tests: Vec<Test> = if args.tests.is_empty() {
         Test::value_variants().to_vec()
     } else {
@@ -220,6 +220,9 @@ fn run_one(
         }
         Client::Library(Runtime::AsyncStd) => {
             with_command!(test, workload, runners::run_async_std, plan, done)
+        }
+        Client::Library(Runtime::Smol) => {
+            with_command!(test, workload, runners::run_smol, plan, done)
         }
         Client::Library(Runtime::Blocking) => {
             with_command!(test, workload, runners::run_blocking, plan, done)

@@ -118,23 +118,53 @@ async_runner!(
     |h| h.await.map_err(|e| format!("task failed: {e}"))?
 );
 
+/// Runs `run` as a task spawned by `spawn` and waits for its result on
+/// this thread without polling the `async-io` reactor (as `block_on`
+/// would, competing with the executor's threads for it): replies then wake
+/// the driver on the executor's own thread, as in a program whose work all
+/// runs in tasks.
+fn run_as_task<F, S>(run: F, spawn: S) -> RunOutcome
+where
+    F: std::future::Future<Output = RunOutcome> + Send + 'static,
+    S: FnOnce(std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>),
+{
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    spawn(Box::pin(async move { drop(tx.send(run.await)) }));
+    rx.recv()
+        .map_err(|_| "the run's task ended without a result".to_string())?
+}
+
 async_runner!(
     /// Runs one test on gibson-async-std: the tasks on async-std's executor
     /// (its thread count set from `--threads` before first use, see
-    /// [`init_async_std`]), each connection's driver an async-std task
-    /// there too (the crate's default).
+    /// [`init_executor_threads`]), each connection's driver an async-std
+    /// task there too (the crate's default).
     run_async_std,
     gibson_async_std::Connection,
-    |fut, _threads| async_std::task::block_on(fut),
+    |fut, _threads| run_as_task(fut, |f| drop(async_std::task::spawn(f))),
     |task| async_std::task::spawn(task),
     |h| h.await
 );
 
-/// Sizes async-std's global executor (read once, on its first use) to
-/// `threads`, unless `ASYNC_STD_THREAD_COUNT` is already set.
-pub(crate) fn init_async_std(threads: usize) {
-    if std::env::var_os("ASYNC_STD_THREAD_COUNT").is_none() {
-        std::env::set_var("ASYNC_STD_THREAD_COUNT", threads.max(1).to_string());
+async_runner!(
+    /// Runs one test on `gibson_async_std::smol`: the tasks and each
+    /// connection's driver on smol's global executor (its thread count set
+    /// from `--threads`, see [`init_executor_threads`]).
+    run_smol,
+    gibson_async_std::smol::Connection,
+    |fut, _threads| run_as_task(fut, |f| smol::spawn(f).detach()),
+    |task| smol::spawn(task),
+    |h| h.await
+);
+
+/// Sizes async-std's and smol's global executors (read once, on first
+/// use) to `threads`, unless `ASYNC_STD_THREAD_COUNT` / `SMOL_THREADS` is
+/// already set.
+pub(crate) fn init_executor_threads(threads: usize) {
+    for var in ["ASYNC_STD_THREAD_COUNT", "SMOL_THREADS"] {
+        if std::env::var_os(var).is_none() {
+            std::env::set_var(var, threads.max(1).to_string());
+        }
     }
 }
 

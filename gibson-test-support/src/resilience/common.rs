@@ -8,12 +8,12 @@
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __resilience_common {
-    (async, $rt:ty, $client:ident) => {
-        $crate::__resilience_common!(@ $client (async) (<R: $crate::runtime::Runtime>) (.await) (R));
+    (async, $rt:ty, $($client:ident)::+) => {
+        $crate::__resilience_common!(@ $($client)::+ (async) (<R: $crate::runtime::Runtime>) (.await) (R));
         $crate::__resilience_common!(@tests async $rt,);
     };
-    (blocking, $client:ident) => {
-        $crate::__resilience_common!(@ $client () () () ());
+    (blocking, $($client:ident)::+) => {
+        $crate::__resilience_common!(@ $($client)::+ () () () ());
         $crate::__resilience_common!(@tests blocking,);
     };
     (@tests $($mode:tt)*) => {
@@ -23,11 +23,11 @@ macro_rules! __resilience_common {
             lazy_connect_and_close_on_last_drop,
         ]);
     };
-    (@ $client:ident ($($async:tt)*) ($($generic:tt)*) ($($aw:tt)*) ($($r:tt)*)) => {
+    (@ $($client:ident)::+ ($($async:tt)*) ($($generic:tt)*) ($($aw:tt)*) ($($r:tt)*)) => {
         /// The scenarios every client runs.
         pub(crate) mod common {
             use std::time::Duration;
-            use $client::{Config, Connection, Error, RetryPolicy, Ttl, Value};
+            use $($client)::+::{Config, Connection, Error, RetryPolicy, Ttl, Value};
 
             /// A value over the limit is refused before anything is written,
             /// and so is a request over the request limit.

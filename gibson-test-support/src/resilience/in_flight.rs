@@ -6,7 +6,7 @@
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __resilience_in_flight {
-    ($rt:ty, $client:ident) => {
+    ($rt:ty, $($client:ident)::+) => {
         /// Many requests in flight on one connection.
         pub(crate) mod in_flight {
             use std::time::{Duration, Instant};
@@ -14,7 +14,7 @@ macro_rules! __resilience_in_flight {
             use $crate::resilience::is_response_timeout;
             use $crate::runtime::{no_hang, timeout, unless_it_yields, Runtime};
             use $crate::{unique_prefix, Faults, Proxy, Rng, TestServer};
-            use $client::{Config, Connection, Error, Ttl, Value};
+            use $($client)::+::{Config, Connection, Error, Ttl, Value};
 
             /// A connection through a proxy, `v0`, `v1`, … set under a fresh
             /// prefix, then the proxy slowed down by `latency`.

@@ -40,14 +40,14 @@ pub fn is_response_timeout(e: &Error) -> bool {
 /// Expands the resilience suite; see the [module docs](self).
 #[macro_export]
 macro_rules! resilience_suite {
-    (async, runtime: $rt:ty, client: $client:ident) => {
-        $crate::__resilience_common!(async, $rt, $client);
-        $crate::__resilience_in_flight!($rt, $client);
-        $crate::__resilience_reconnect!($rt, $client);
-        $crate::__resilience_pools!($rt, $client);
+    (async, runtime: $rt:ty, client: $($client:ident)::+) => {
+        $crate::__resilience_common!(async, $rt, $($client)::+);
+        $crate::__resilience_in_flight!($rt, $($client)::+);
+        $crate::__resilience_reconnect!($rt, $($client)::+);
+        $crate::__resilience_pools!($rt, $($client)::+);
     };
-    (blocking, client: $client:ident) => {
-        $crate::__resilience_common!(blocking, $client);
+    (blocking, client: $($client:ident)::+) => {
+        $crate::__resilience_common!(blocking, $($client)::+);
     };
 }
 

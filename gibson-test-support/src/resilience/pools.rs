@@ -6,7 +6,7 @@
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __resilience_pools {
-    ($rt:ty, $client:ident) => {
+    ($rt:ty, $($client:ident)::+) => {
         /// The pool under load, exhausted, and its health check.
         pub(crate) mod pools {
             use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,7 +15,7 @@ macro_rules! __resilience_pools {
             use $crate::__reexport::Bytes;
             use $crate::runtime::{no_hang, yield_now, Runtime};
             use $crate::{unique_prefix, Faults, Proxy, TestServer};
-            use $client::{Config, Error, Pool, Ttl};
+            use $($client)::+::{Config, Error, Pool, Ttl};
 
             /// While one member builds a 9 MB MGET reply, small requests go
             /// to the other member and finish first.

@@ -7,13 +7,13 @@
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __resilience_reconnect {
-    ($rt:ty, $client:ident) => {
+    ($rt:ty, $($client:ident)::+) => {
         /// Restarts, resets, resends, the socket's lifetime.
         pub(crate) mod reconnect {
             use std::time::Duration;
             use $crate::runtime::{no_hang, yield_now, Runtime};
             use $crate::{unique_prefix, Faults, Proxy, TestServer};
-            use $client::{Config, Connection, Error, RetryPolicy, Ttl};
+            use $($client)::+::{Config, Connection, Error, RetryPolicy, Ttl};
 
             /// The server stops with 200 requests in flight and starts again.
             pub(crate) async fn server_restart_tcp<R: Runtime>() {
