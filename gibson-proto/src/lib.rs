@@ -62,7 +62,7 @@ pub use limits::{
 pub use pipeline::{Handle, Pipeline, PipelineResults};
 pub use repeat::{is_short_reply, short_replies_in_batch, BatchRepeats, SHORT_REPLY_ATTEMPTS};
 pub use reply::{Pairs, PairsIter, Reply, Value};
-pub use ring::HashRing;
+pub use ring::{md5_words, one_at_a_time, Distribution, HashRing};
 pub use session::{Completion, RequestId, Session};
 pub use stats::Stats;
 pub use wire::{Encoding, Opcode, ReplyCode, REPLY_HEADER_LEN, REQUEST_HEADER_LEN};
