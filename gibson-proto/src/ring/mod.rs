@@ -159,6 +159,14 @@ impl HashRing {
     }
 
     /// Adds a server of weight 1; `false` if it was already there.
+    ///
+    /// ```
+    /// use gibson_proto::HashRing;
+    /// let mut ring = HashRing::new(["a:1"]);
+    /// assert!(ring.add("b:2"));
+    /// assert!(!ring.add("a:1"));
+    /// assert_eq!(ring.servers(), ["a:1", "b:2"]);
+    /// ```
     pub fn add(&mut self, server: impl Into<String>) -> bool {
         self.add_weighted(server, 1)
     }
@@ -186,6 +194,15 @@ impl HashRing {
 
     /// Removes a server; `false` if it was not there. The servers after it
     /// move down one index.
+    ///
+    /// ```
+    /// use gibson_proto::HashRing;
+    /// let mut ring = HashRing::new(["a:1", "b:2", "c:3"]);
+    /// assert!(ring.remove("a:1"));
+    /// assert_eq!(ring.servers(), ["b:2", "c:3"]);
+    /// assert_eq!(ring.weight(1), Some(1));
+    /// assert!(!ring.remove("a:1"));
+    /// ```
     pub fn remove(&mut self, server: &str) -> bool {
         let Some(at) = self.servers.iter().position(|s| s == server) else {
             return false;
@@ -217,6 +234,16 @@ impl HashRing {
 
     /// The index (into [`servers`](HashRing::servers)) of the server for
     /// `key`; `None` if the ring is empty (or every server weighs 0).
+    ///
+    /// ```
+    /// use gibson_proto::HashRing;
+    /// // Where pylibmc (libmemcached) with ketama=True puts "key:0" too
+    /// // (tests/libmemcached/three.tsv).
+    /// let ring = HashRing::new(["127.0.0.1:10181", "127.0.0.1:10182", "127.0.0.1:10183"]);
+    /// assert_eq!(ring.server_for(b"key:0"), Some("127.0.0.1:10182"));
+    /// assert_eq!(ring.index_for(b"key:0"), Some(1));
+    /// assert_eq!(HashRing::default().index_for(b"key:0"), None);
+    /// ```
     pub fn index_for(&self, key: &[u8]) -> Option<usize> {
         if self.points.is_empty() {
             return None;

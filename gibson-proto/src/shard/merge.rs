@@ -72,6 +72,21 @@ impl FanOut {
     }
 
     /// Merges one outcome per server, in the ring's server order.
+    ///
+    /// ```
+    /// use gibson_proto::shard::{FanOut, OnMissing};
+    /// use gibson_proto::{Error, Opcode, Reply, ServerError};
+    ///
+    /// let mdel = FanOut::new(Opcode::Mdel, None);
+    /// let merged = mdel.merge(vec![
+    ///     Ok(Reply::Error(ServerError::NotFound)),
+    ///     Err(Error::ConnectionClosed { in_reply: false }),
+    ///     Ok(Reply::Error(ServerError::NotFound)),
+    /// ]);
+    /// assert_eq!(merged.missing_servers().collect::<Vec<_>>(), [1]);
+    /// assert_eq!(merged.clone().resolve(OnMissing::Partial).unwrap(), Reply::Error(ServerError::NotFound));
+    /// assert!(merged.resolve(OnMissing::Fail).is_err());
+    /// ```
     pub fn merge(&self, replies: Vec<Result<Reply, Error>>) -> Partial<Reply> {
         let mut answers = Vec::with_capacity(replies.len());
         let mut missing = Vec::new();

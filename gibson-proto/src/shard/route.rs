@@ -13,6 +13,15 @@ use crate::wire::{Opcode, REQUEST_HEADER_LEN};
 use super::FanOut;
 
 /// Where one request goes.
+///
+/// ```
+/// use gibson_proto::shard::Route;
+/// use gibson_proto::HashRing;
+///
+/// let ring = HashRing::new(["a:1", "b:2"]);
+/// // PING: no key, every server.
+/// assert!(matches!(ring.route_frame(b"\x02\x00\x00\x00\x13\x00"), Ok(Route::Every(_))));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
     /// To the server at this index of the ring's

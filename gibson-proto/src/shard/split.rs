@@ -14,6 +14,19 @@ use super::{FanOut, OnMissing, Route};
 
 /// The requests of a split pipeline that go to one server: frames to send
 /// in one write, and one reply expected per opcode.
+///
+/// ```
+/// use gibson_proto::{HashRing, Limits, Opcode, Pipeline};
+///
+/// let ring = HashRing::new(["a:1", "b:2"]);
+/// let mut p = Pipeline::new(Limits::default());
+/// let _ = p.get::<String>("k");
+/// let split = ring.split(&p).unwrap();
+/// let home = ring.index_for(b"k").unwrap();
+/// assert_eq!(split.batches()[home].opcodes, [Opcode::Get]);
+/// assert_eq!(&split.batches()[home].frames[..], p.frames());
+/// assert!(split.batches()[1 - home].is_empty());
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ServerBatch {
     /// The request frames, back to back.
@@ -134,6 +147,22 @@ impl SplitPipeline {
     /// outcome is [`Error::ConnectionClosed`], as in
     /// [`Pipeline::finish`]; a fan-out's missing servers are handled as
     /// `on_missing` says.
+    ///
+    /// ```
+    /// use gibson_proto::shard::OnMissing;
+    /// use gibson_proto::{Error, HashRing, Limits, Pipeline, Reply};
+    ///
+    /// let ring = HashRing::new(["a:1", "b:2"]);
+    /// let mut p = Pipeline::new(Limits::default());
+    /// let _ = p.ping();
+    /// let split = ring.split(&p).unwrap();
+    /// // Server 1 never answered.
+    /// let replies = vec![vec![Ok(Reply::Ok)], vec![]];
+    /// let fail = split.clone().reassemble(replies.clone(), OnMissing::Fail);
+    /// assert!(matches!(fail[0], Err(Error::ConnectionClosed { .. })));
+    /// let partial = split.reassemble(replies, OnMissing::Partial);
+    /// assert_eq!(partial[0].as_ref().unwrap(), &Reply::Ok);
+    /// ```
     pub fn reassemble(
         self,
         replies: Vec<Vec<Result<Reply, Error>>>,
