@@ -1,47 +1,45 @@
 //! A consistent hash ring mapping keys to servers, placing every key where
 //! libmemcached puts it.
 //!
-//! Two [`Distribution`]s, both measured against libmemcached 1.1 through
-//! pylibmc on real memcached servers (`tests/libmemcached`, whose fixtures
-//! a test checks line by line):
-//!
-//! * [`Distribution::Ketama`], the default, is what pylibmc's
-//!   `Client(servers, behaviors={"ketama": True})` does: 100 points per
-//!   server, each the [`one_at_a_time`] hash of `host:port-i` for `i` in
-//!   `0..100`; a key, hashed the same way, goes to the first point at or
-//!   above its hash, wrapping around.
-//! * [`Distribution::Md5`] is libketama's and twemproxy's ring, which is also
-//!   libmemcached's `ketama_weighted`: 160 points per server, four from
-//!   each MD5 digest of `host:port-i` (`i` in `0..40`, see [`md5_words`]),
-//!   and a key hashed to the first word of its MD5.
-//!
-//! Rules both share, as libmemcached has them:
-//!
-//! * for memcached's default port the point strings leave the port out
-//!   (`host-i` for `host:11211`), and an IPv6 host is written without its
-//!   brackets (`::1:10128-i`); a name without a `:port` is used whole;
-//! * weights: as soon as one server weighs more than 1, the `Ketama` ring
-//!   takes `Md5`'s points (four per MD5 digest) while keys keep their
-//!   one-at-a-time hash, and in both distributions a server of weight `w`
-//!   out of a total `W` over `n` servers gets
-//!   `floor(w / W × 40 × n + 1e-10) × 4` points, computed in single
-//!   precision (so equal weights give 160 points each, except for a few
-//!   server counts such as 25, where rounding gives 156);
-//! * equal points are ordered by the servers' order in the list.
+//! The placement rules are on [`Distribution`].
 //!
 //! Pure arithmetic on bytes: the same names give the same mapping on every
 //! platform and Rust version.
-//!
-//! [`one_at_a_time`]: crate::one_at_a_time
-//! [`md5_words`]: crate::md5_words
 
 mod hash;
 mod points;
 
 pub use hash::{md5_words, one_at_a_time};
 
-/// How a [`HashRing`] places points and hashes keys (see the [module
-/// docs](self) for the exact rules).
+/// How a [`HashRing`] places points and hashes keys.
+///
+/// Both distributions are measured against libmemcached 1.1 through
+/// pylibmc on real memcached servers (`tests/libmemcached`, whose fixtures
+/// a test checks line by line):
+///
+/// * [`Distribution::Ketama`], the default, is what pylibmc's
+///   `Client(servers, behaviors={"ketama": True})` does: 100 points per
+///   server, each the [`one_at_a_time`] hash of `host:port-i` for `i` in
+///   `0..100`; a key, hashed the same way, goes to the first point at or
+///   above its hash, wrapping around.
+/// * [`Distribution::Md5`] is libketama's and twemproxy's ring, which is also
+///   libmemcached's `ketama_weighted`: 160 points per server, four from
+///   each MD5 digest of `host:port-i` (`i` in `0..40`, see [`md5_words`]),
+///   and a key hashed to the first word of its MD5.
+///
+/// Rules both share, as libmemcached has them:
+///
+/// * for memcached's default port the point strings leave the port out
+///   (`host-i` for `host:11211`), and an IPv6 host is written without its
+///   brackets (`::1:10128-i`); a name without a `:port` is used whole;
+/// * weights: as soon as one server weighs more than 1, the `Ketama` ring
+///   takes `Md5`'s points (four per MD5 digest) while keys keep their
+///   one-at-a-time hash, and in both distributions a server of weight `w`
+///   out of a total `W` over `n` servers gets
+///   `floor(w / W × 40 × n + 1e-10) × 4` points, computed in single
+///   precision (so equal weights give 160 points each, except for a few
+///   server counts such as 25, where rounding gives 156);
+/// * equal points are ordered by the servers' order in the list.
 ///
 /// ```
 /// use gibson_proto::{Distribution, HashRing};
@@ -125,8 +123,8 @@ impl HashRing {
     }
 
     /// A ring of `distribution` over `(server, weight)` pairs (duplicates
-    /// are ignored). The weights follow libmemcached's rule (see the
-    /// [module docs](self)); a weight of 0 gives a server no point once
+    /// are ignored). The weights follow libmemcached's rule (see
+    /// [`Distribution`]); a weight of 0 gives a server no point once
     /// another weighs more than 1.
     ///
     /// ```

@@ -1,27 +1,7 @@
 //! Merging the replies of a fan-out into the one reply a single server
 //! holding all the data would have sent.
 //!
-//! The rule, in order (the first that applies decides):
-//!
-//! 1. A server whose outcome is an `Err` is *missing* (see [`Partial`]);
-//!    the others are merged, and [`OnMissing`](super::OnMissing) decides
-//!    whether a missing server fails the whole. If none answered, the
-//!    value is the first missing server's error. So transport failures and
-//!    timeouts win over anything the servers said.
-//! 2. A reply of a kind the command cannot get (a KVAL to a COUNT, say) is
-//!    the merged reply, so that decoding it reports the protocol error.
-//! 3. An error code other than NOT_FOUND is the merged reply, the most
-//!    serious first: ERR (malformed request), MEM (out of memory), NAN,
-//!    LOCKED. A merged count would hide that a server failed its part.
-//! 4. NOT_FOUND when every server that answered said NOT_FOUND.
-//! 5. Otherwise the values of the others (NOT_FOUND ones add nothing):
-//!    * COUNT, MSET, MTTL, MDEL, MINC, MDEC, MLOCK, MUNLOCK: the sum;
-//!    * MGET: the pairs in server order, at most the command's limit;
-//!    * KEYS: the names in server order, indexed again `0..n`;
-//!    * PING, END: OK;
-//!    * STATS: the first server's (per server: [`stats_per_server`]).
-//!
-//! [`stats_per_server`]: super::stats_per_server
+//! The rule is on [`FanOut`].
 
 use crate::error::{Error, ServerError};
 use crate::reply::{Reply, Value};
@@ -30,10 +10,29 @@ use crate::wire::Opcode;
 use super::pairs::{concat, reindex};
 use super::Partial;
 
-/// How the replies of a command sent to every server are merged (see the
-/// [module docs](self) for the rule). Made by routing
-/// ([`HashRing::route`](crate::HashRing::route)), or with
+/// How the replies of a command sent to every server are merged. Made by
+/// routing ([`HashRing::route`](crate::HashRing::route)), or with
 /// [`FanOut::new`].
+///
+/// The rule, in order (the first that applies decides):
+///
+/// 1. A server whose outcome is an `Err` is *missing* (see [`Partial`]);
+///    the others are merged, and [`OnMissing`](super::OnMissing) decides
+///    whether a missing server fails the whole. If none answered, the
+///    value is the first missing server's error. So transport failures and
+///    timeouts win over anything the servers said.
+/// 2. A reply of a kind the command cannot get (a KVAL to a COUNT, say) is
+///    the merged reply, so that decoding it reports the protocol error.
+/// 3. An error code other than NOT_FOUND is the merged reply, the most
+///    serious first: ERR (malformed request), MEM (out of memory), NAN,
+///    LOCKED. A merged count would hide that a server failed its part.
+/// 4. NOT_FOUND when every server that answered said NOT_FOUND.
+/// 5. Otherwise the values of the others (NOT_FOUND ones add nothing):
+///    * COUNT, MSET, MTTL, MDEL, MINC, MDEC, MLOCK, MUNLOCK: the sum;
+///    * MGET: the pairs in server order, at most the command's limit;
+///    * KEYS: the names in server order, indexed again `0..n`;
+///    * PING, END: OK;
+///    * STATS: the first server's (per server: [`stats_per_server`](super::stats_per_server)).
 ///
 /// ```
 /// use gibson_proto::{Opcode, Reply, ServerError, Value};
