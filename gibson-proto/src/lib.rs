@@ -11,7 +11,9 @@
 //! * [`Decoder`] is a push parser: `Ok(None)` means "need more bytes", and
 //!   values are zero-copy [`Bytes`](bytes::Bytes) slices of the frame;
 //! * [`Session`] matches pipelined replies to requests, first in first out;
-//! * [`HashRing`] spreads keys over several servers.
+//! * [`HashRing`] spreads keys over several servers the way libmemcached
+//!   does, and [`shard`] routes, fans out, merges and splits pipelines
+//!   over them.
 //!
 //! ```
 //! use gibson_proto::{cmd, MetaField, Reply, Session, Value};
@@ -47,6 +49,7 @@ mod wire;
 
 pub mod cmd;
 pub mod server;
+pub mod shard;
 
 pub use command::{Command, LockTime, MetaField, Ttl};
 pub use commands::{AsyncCommands, Commands};
@@ -62,7 +65,7 @@ pub use limits::{
 pub use pipeline::{Handle, Pipeline, PipelineResults};
 pub use repeat::{is_short_reply, short_replies_in_batch, BatchRepeats, SHORT_REPLY_ATTEMPTS};
 pub use reply::{Pairs, PairsIter, Reply, Value};
-pub use ring::HashRing;
+pub use ring::{md5_words, one_at_a_time, Distribution, HashRing};
 pub use session::{Completion, RequestId, Session};
 pub use stats::Stats;
 pub use wire::{Encoding, Opcode, ReplyCode, REPLY_HEADER_LEN, REQUEST_HEADER_LEN};

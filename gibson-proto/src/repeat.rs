@@ -123,7 +123,7 @@ impl BatchRepeats {
 }
 
 /// The length of the request frame starting at `at`, if it is whole.
-fn frame_len(frames: &[u8], at: usize) -> Option<usize> {
+pub(crate) fn frame_len(frames: &[u8], at: usize) -> Option<usize> {
     let size = frames.get(at..at.checked_add(4)?)?;
     let size = u32::from_le_bytes(size.try_into().ok()?) as usize;
     let len = 4usize.checked_add(size)?;

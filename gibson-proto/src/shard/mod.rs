@@ -1,0 +1,51 @@
+//! Several Gibson servers as one cache, the pure part: where each request
+//! goes, how the replies of a command sent to every server are merged, and
+//! how a pipeline is split by server and put back in order.
+//!
+//! * [`HashRing::route`](crate::HashRing::route) encodes a command once and
+//!   says where it goes: [`Route::Server`] for a keyed command (GET, SET,
+//!   …: the server of its key on the [`HashRing`](crate::HashRing)),
+//!   [`Route::Every`] for the prefix commands (MGET, COUNT, KEYS, the
+//!   M* writes) and STATS, PING and END;
+//! * [`FanOut::merge`] makes one reply of the servers' replies, as one
+//!   server holding all the data would have answered (the rule, including
+//!   which error wins, is in [`FanOut`]'s module docs); the result is a
+//!   [`Partial`], which tells the servers that could not answer, and
+//!   [`OnMissing`] chooses between failing and the partial result;
+//! * [`stats_per_server`] keeps STATS apart, server by server;
+//! * [`HashRing::split`](crate::HashRing::split) cuts a
+//!   [`Pipeline`](crate::Pipeline) into one [`ServerBatch`] per server and
+//!   [`SplitPipeline::finish`] puts the replies back in order.
+//!
+//! No I/O, no clock, no lock: the sharded clients of the runtime crates
+//! send the frames and decide when a server is dead.
+//!
+//! ```
+//! use gibson_proto::shard::{OnMissing, Route};
+//! use gibson_proto::{cmd, Command, HashRing, Limits, Reply, Value};
+//!
+//! let ring = HashRing::new(["10.0.0.1:10128", "10.0.0.2:10128", "10.0.0.3:10128"]);
+//! let routed = ring.route(&cmd::Count::new("user:"), &Limits::default()).unwrap();
+//! let Route::Every(fan_out) = routed.route else { unreachable!() };
+//! // … send routed.frame to every server, collect one outcome each …
+//! let replies = (1..=3).map(|n| Ok(Reply::Value(Value::Int(n)))).collect();
+//! let count = fan_out
+//!     .merge(replies)
+//!     .and_then(<cmd::Count<&str>>::decode)
+//!     .resolve(OnMissing::Fail)
+//!     .unwrap();
+//! assert_eq!(count, 6);
+//! ```
+
+mod merge;
+mod pairs;
+mod partial;
+mod route;
+mod split;
+mod stats;
+
+pub use merge::FanOut;
+pub use partial::{OnMissing, Partial};
+pub use route::{Route, Routed};
+pub use split::{ServerBatch, SplitPipeline};
+pub use stats::stats_per_server;
