@@ -86,6 +86,20 @@ pub enum Error {
         /// How many times the command was sent.
         attempts: u32,
     },
+    /// A sharded client's server is marked dead (it failed `failures`
+    /// times in a row) and its keys fail fast until it is tried again.
+    #[error(
+        "server {server} is marked dead after {failures} failures in a row; \
+         it is tried again in {retry_in:?}"
+    )]
+    ServerDown {
+        /// The server (`host:port` or socket path).
+        server: String,
+        /// Its consecutive failures.
+        failures: u32,
+        /// How long until a request may try it again.
+        retry_in: Duration,
+    },
     /// No pooled connection became free within the bounded wait.
     #[error("pool exhausted: no connection free after {waited:?}")]
     PoolExhausted {
@@ -245,6 +259,7 @@ impl Error {
             | Error::Broken { .. }
             | Error::Timeout { .. }
             | Error::PoolExhausted { .. }
+            | Error::ServerDown { .. }
             | Error::ShortReply { .. } => true,
             Error::Server { kind, .. } => *kind == ServerError::Mem,
             _ => false,

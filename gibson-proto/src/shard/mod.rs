@@ -13,6 +13,9 @@
 //!   [`Partial`], which tells the servers that could not answer, and
 //!   [`OnMissing`] chooses between failing and the partial result;
 //! * [`stats_per_server`] keeps STATS apart, server by server;
+//! * [`ShardConfig`] lists the servers and the failure rules, and
+//!   [`Router`] applies them: which server a key goes to while some are
+//!   marked dead;
 //! * [`HashRing::split`](crate::HashRing::split) cuts a
 //!   [`Pipeline`](crate::Pipeline) into one [`ServerBatch`] per server and
 //!   [`SplitPipeline::finish`] puts the replies back in order.
@@ -37,15 +40,19 @@
 //! assert_eq!(count, 6);
 //! ```
 
+mod config;
 mod merge;
 mod pairs;
 mod partial;
 mod route;
+mod router;
 mod split;
 mod stats;
 
+pub use config::ShardConfig;
 pub use merge::FanOut;
 pub use partial::{OnMissing, Partial};
 pub use route::{Route, Routed};
+pub use router::{counts_as_failure, Router};
 pub use split::{ServerBatch, SplitPipeline};
 pub use stats::stats_per_server;
