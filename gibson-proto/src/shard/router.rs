@@ -40,7 +40,7 @@ struct Health {
 /// let now = Instant::now();
 /// let key = b"user:42";
 /// let home = router.server_for(key, now)?;
-/// router.record(home, Err(&Error::ConnectionClosed { in_reply: false }), now);
+/// router.record(home, Err::<(), _>(&Error::ConnectionClosed { in_reply: false }), now);
 /// assert!(matches!(router.server_for(key, now), Err(Error::ServerDown { .. })));
 /// // Five seconds later, the server is tried again.
 /// assert_eq!(router.server_for(key, now + Duration::from_secs(5))?, home);
