@@ -24,3 +24,7 @@ pub type Connection = gibson_async::Connection<crate::AsyncIo<crate::SmolTasks>>
 /// A pool of connections whose drivers run on smol's global executor: see
 /// [`gibson_async::Pool`].
 pub type Pool = gibson_async::Pool<crate::AsyncIo<crate::SmolTasks>>;
+
+/// Several servers as one cache, drivers on smol's global executor: see
+/// [`gibson_async::Sharded`].
+pub type Sharded = gibson_async::Sharded<crate::AsyncIo<crate::SmolTasks>>;

@@ -6,12 +6,12 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use gibson_proto::{
-    is_short_reply, BatchRepeats, Command, Config, Error, Opcode, Pipeline, PipelineResults,
+    is_short_reply, BatchRepeats, Command, Config, Error, Opcode, Pipeline, PipelineResults, Reply,
 };
 
 use crate::deadline::until;
 use crate::driver::Driver;
-use crate::mux::{Batch, Delivery, DriverCore, InlineDriver, Mux, One, Request};
+use crate::mux::{Batch, Delivery, DriverCore, Frame, InlineDriver, Mux, One, Request};
 use crate::runtime::Runtime;
 use crate::shared_driver::SharedDriver;
 use crate::stream::Stream;
@@ -257,23 +257,34 @@ impl<R: Runtime> Connection<R> {
     /// # Ok(()) }
     /// ```
     pub async fn execute<C: Command>(&self, cmd: C) -> Result<C::Output, Error> {
-        let fut = async {
-            let mut req = One(cmd);
-            let mut attempts = 1;
-            loop {
-                let reply = self.call(&mut req, Some(C::OPCODE)).await?.into_reply();
-                if !is_short_reply(&reply, attempts) {
-                    return C::decode(reply?);
-                }
-                attempts += 1;
-            }
-        };
+        let fut = async { C::decode(self.reply(&mut One(cmd), C::OPCODE).await?) };
         #[cfg(feature = "tracing")]
         let fut = tracing::Instrument::instrument(
             fut,
             tracing::debug_span!("gibson", command = %C::OPCODE),
         );
         fut.await
+    }
+
+    /// Sends a request frame encoded elsewhere (by
+    /// [`HashRing::route`](gibson_proto::HashRing::route), once for several
+    /// servers) and returns its reply, as [`execute`](Connection::execute)
+    /// would before decoding.
+    pub(crate) async fn execute_frame(&self, op: Opcode, frame: &[u8]) -> Result<Reply, Error> {
+        self.reply(&mut Frame { op, frame }, op).await
+    }
+
+    /// The reply to a single request, sent again while it comes back short
+    /// (see [`is_short_reply`]).
+    async fn reply<Q: Request>(&self, req: &mut Q, op: Opcode) -> Result<Reply, Error> {
+        let mut attempts = 1;
+        loop {
+            let reply = self.call(req, Some(op)).await?.into_reply();
+            if !is_short_reply(&reply, attempts) {
+                return reply;
+            }
+            attempts += 1;
+        }
     }
 
     /// [`Mux::round_trip`] within the response timeout, reconnecting
@@ -327,13 +338,21 @@ impl<R: Runtime> Connection<R> {
             return Ok(pipeline.finish(Vec::new()));
         }
         let frames = pipeline.take_frames();
-        let mut req = Batch {
-            ops: &ops,
-            frames: &frames,
-        };
+        let replies = self.run_frames(&ops, &frames).await?;
+        Ok(pipeline.finish(replies))
+    }
+
+    /// The replies to pipelined `frames` (one request per opcode of
+    /// `ops`), short MGET replies sent again.
+    pub(crate) async fn run_frames(
+        &self,
+        ops: &[Opcode],
+        frames: &bytes::Bytes,
+    ) -> Result<Vec<Result<Reply, Error>>, Error> {
+        let mut req = Batch { ops, frames };
         let mut replies = self.call(&mut req, None).await?.into_replies()?;
         let mut repeats = BatchRepeats::default();
-        while let Some(again) = repeats.next(&frames, &replies) {
+        while let Some(again) = repeats.next(frames, &replies) {
             for (i, frame) in again {
                 let mut req = Batch {
                     ops: &ops[i..=i],
@@ -343,7 +362,7 @@ impl<R: Runtime> Connection<R> {
                 replies[i] = reply.and_then(Delivery::into_reply);
             }
         }
-        Ok(pipeline.finish(replies))
+        Ok(replies)
     }
 
     gibson_proto::implement_commands!(async, "gibson_tokio", "Connection");

@@ -37,6 +37,7 @@ mod driver;
 pub mod mux;
 mod pool;
 mod runtime;
+mod sharded;
 mod shared_driver;
 mod stream;
 
@@ -44,4 +45,5 @@ pub use connection::Connection;
 pub use driver::Driver;
 pub use pool::Pool;
 pub use runtime::{Runtime, Socket, Timer};
+pub use sharded::Sharded;
 pub use stream::Stream;

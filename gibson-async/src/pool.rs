@@ -4,7 +4,7 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use async_lock::{Semaphore, SemaphoreGuard};
-use gibson_proto::{Command, Config, Error, Pipeline, PipelineResults};
+use gibson_proto::{Command, Config, Error, Opcode, Pipeline, PipelineResults, Reply};
 
 use crate::connection::Connection;
 use crate::deadline::until;
@@ -89,13 +89,33 @@ impl<R: Runtime> Pool<R> {
     /// # Ok(()) }
     /// ```
     pub async fn with_config(config: Config) -> Result<Self, Error> {
+        let pool = Pool::lazy(config)?;
+        for member in pool
+            .inner
+            .members
+            .iter()
+            .take(pool.inner.config.pool.min_size)
+        {
+            member.ping().await?;
+        }
+        Ok(pool)
+    }
+
+    /// Builds a pool that opens its connections on first use (its health
+    /// checks open the `min_size` first ones too): a server that is down
+    /// now does not make this fail.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), gibson_tokio::Error> {
+    /// let pool = gibson_tokio::Pool::lazy("gibson://127.0.0.1:10128".parse()?)?;
+    /// pool.ping().await?; // connects now
+    /// # Ok(()) }
+    /// ```
+    pub fn lazy(config: Config) -> Result<Self, Error> {
         config.validate()?;
         let members = (0..config.pool.max_size)
             .map(|_| Connection::lazy(config.clone()))
             .collect::<Result<Vec<_>, _>>()?;
-        for member in members.iter().take(config.pool.min_size) {
-            member.ping().await?;
-        }
         let permits = config.pool.max_size.saturating_mul(config.max_in_flight);
         let (stop, stopped) = async_channel::bounded(1);
         let inner = Arc::new(PoolInner {
@@ -175,6 +195,22 @@ impl<R: Runtime> Pool<R> {
     pub async fn execute<C: Command>(&self, cmd: C) -> Result<C::Output, Error> {
         let _permit = self.permit().await?;
         self.pick().execute(cmd).await
+    }
+
+    /// [`Connection::run_frames`] on the least-loaded member.
+    pub(crate) async fn run_batch(
+        &self,
+        ops: &[Opcode],
+        frames: &bytes::Bytes,
+    ) -> Result<Vec<Result<Reply, Error>>, Error> {
+        let _permit = self.permit().await?;
+        self.pick().run_frames(ops, frames).await
+    }
+
+    /// [`Connection::execute_frame`] on the least-loaded member.
+    pub(crate) async fn execute_frame(&self, op: Opcode, frame: &[u8]) -> Result<Reply, Error> {
+        let _permit = self.permit().await?;
+        self.pick().execute_frame(op, frame).await
     }
 
     /// A new pipeline using the pool's limits.

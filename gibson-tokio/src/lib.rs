@@ -38,10 +38,13 @@ pub type Connection = gibson_async::Connection<Tokio>;
 /// A pool of connections on tokio: see [`gibson_async::Pool`].
 pub type Pool = gibson_async::Pool<Tokio>;
 
+/// Several servers as one cache: see [`gibson_async::Sharded`].
+pub type Sharded = gibson_async::Sharded<Tokio>;
+
 #[cfg(feature = "bb8")]
 pub use bb8_manager::GibsonManager;
 
 pub use gibson_proto::{
-    cmd, Addr, AsyncCommands, Command, Config, Error, FromValue, Handle, LockTime, MetaField,
-    Pipeline, PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg, Ttl, Value,
+    cmd, shard, Addr, AsyncCommands, Command, Config, Error, FromValue, Handle, LockTime,
+    MetaField, Pipeline, PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg, Ttl, Value,
 };

@@ -38,7 +38,7 @@ use gibson_proto::{Error, Limits, RequestId, Session};
 
 pub use call::Call;
 pub use driver_core::{DriverCore, Next, Turn, HAND_OVER_CHUNK};
-pub use request::{Batch, Delivery, One, Outcome, Request};
+pub use request::{Batch, Delivery, Frame, One, Outcome, Request};
 
 use slots::{earlier, wake_blocked, Caller, State, NO_SLOT};
 

@@ -111,3 +111,37 @@ impl Request for Batch<'_> {
         true
     }
 }
+
+/// A single request encoded elsewhere (e.g. once for several servers):
+/// sent and resent like [`One`].
+pub struct Frame<'a> {
+    /// Its opcode.
+    pub op: Opcode,
+    /// The whole request frame.
+    pub frame: &'a [u8],
+}
+
+impl Request for Frame<'_> {
+    fn count(&self) -> usize {
+        1
+    }
+
+    fn encode(&self, out: &mut BytesMut, limits: &Limits) -> Result<(), Error> {
+        if self.frame.len() > limits.max_request_size {
+            return Err(Error::invalid(
+                "request",
+                format!(
+                    "{} bytes, above the limit of {}",
+                    self.frame.len(),
+                    limits.max_request_size
+                ),
+            ));
+        }
+        out.extend_from_slice(self.frame);
+        Ok(())
+    }
+
+    fn queue(&self, queued: &mut Vec<(Opcode, u32)>, slot: u32) {
+        queued.push((self.op, slot));
+    }
+}

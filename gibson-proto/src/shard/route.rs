@@ -138,13 +138,27 @@ impl HashRing {
         if opcode.is_fan_out() {
             return Ok(Route::Every(FanOut::of(opcode, payload)));
         }
-        let key = match split_args(opcode, payload, usize::MAX, usize::MAX) {
-            Args::Key(key) | Args::KeyRest { key, .. } | Args::Set { key, .. } => key,
+        match payload_key(opcode, payload) {
+            Some(key) => self.index_for(key).map(Route::Server).ok_or_else(no_server),
             // Only STATS, PING and END have no key, and they fan out.
-            Args::None => return Ok(Route::Every(FanOut::of(opcode, payload))),
-        };
-        self.index_for(key).map(Route::Server).ok_or_else(no_server)
+            None => Ok(Route::Every(FanOut::of(opcode, payload))),
+        }
     }
+}
+
+/// The key of a request's payload, as the server reads it.
+fn payload_key(opcode: Opcode, payload: &[u8]) -> Option<&[u8]> {
+    match split_args(opcode, payload, usize::MAX, usize::MAX) {
+        Args::Key(key) | Args::KeyRest { key, .. } | Args::Set { key, .. } => Some(key),
+        Args::None => None,
+    }
+}
+
+/// The key of the whole request frame `frame`, if it has one.
+pub(super) fn frame_key(frame: &[u8]) -> Option<&[u8]> {
+    let len = frame_len(frame, 0)?;
+    let opcode = Opcode::try_from(u16::from_le_bytes([frame[4], frame[5]])).ok()?;
+    payload_key(opcode, frame.get(REQUEST_HEADER_LEN..len)?)
 }
 
 impl FanOut {

@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::ring::HashRing;
 
 use super::config::ShardConfig;
+use super::route::{frame_key, Route, Routed};
 
 /// One server's health.
 #[derive(Debug, Clone, Default)]
@@ -142,6 +143,30 @@ impl Router {
         ring.index_for(key)
             .and_then(|i| indexes.get(i).copied())
             .ok_or_else(|| self.down(home, now))
+    }
+
+    /// Where `routed` goes at `now`: every server for a fan-out, else its
+    /// key's server as [`server_for`](Router::server_for) says.
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use gibson_proto::shard::{Route, Router, ShardConfig};
+    /// use gibson_proto::{cmd, Limits};
+    ///
+    /// let config: ShardConfig = "a:1,b:2".parse()?;
+    /// let mut router = Router::new(&config);
+    /// let get = router.ring().route(&cmd::Get::<_>::new("k"), &Limits::default())?;
+    /// assert_eq!(router.place(&get, Instant::now())?, get.route);
+    /// # Ok::<(), gibson_proto::Error>(())
+    /// ```
+    pub fn place(&mut self, routed: &Routed, now: Instant) -> Result<Route, Error> {
+        match routed.route {
+            Route::Server(home) if !self.is_live(home, now) => match frame_key(&routed.frame) {
+                Some(key) => self.server_for(key, now).map(Route::Server),
+                None => Err(self.down(home, now)),
+            },
+            route => Ok(route),
+        }
     }
 
     /// Records the outcome of a request to server `index` at `now`: a

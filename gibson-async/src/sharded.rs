@@ -1,0 +1,330 @@
+//! Several servers as one cache: one pool per server, keys placed by a
+//! consistent hash ring, prefix commands sent to every server at once.
+
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::Poll;
+use std::time::Instant;
+
+use gibson_proto::shard::{stats_per_server, Partial, Route, Router, ShardConfig};
+use gibson_proto::{Addr, Command, Error, Opcode, Pipeline, PipelineResults, Reply, Stats};
+
+use crate::pool::Pool;
+use crate::runtime::Runtime;
+
+/// Several Gibson servers as one cache, the way libmemcached users spread
+/// keys over memcached servers.
+///
+/// * A command with a key goes to the server the key lives on: the same
+///   server libmemcached (pylibmc with `ketama: True`) would pick for the
+///   same list of `host:port` names (see
+///   [`ShardConfig`]).
+/// * A prefix command (MGET, COUNT, KEYS, the M* writes), whose keys live
+///   on every server, goes to every server at once, and their replies are
+///   merged as one server holding all the data would have answered
+///   ([`FanOut::merge`](gibson_proto::shard::FanOut::merge): counts summed,
+///   MGET pairs joined within the limit, KEYS renumbered, NOT_FOUND only
+///   when every server says so).
+/// * A server that fails `failure_limit` times in a row (I/O errors,
+///   timeouts, closed connections) is marked dead for `retry_timeout`: its
+///   keys fail fast with [`Error::ServerDown`], or go to the live servers
+///   with `remove_failed`; a prefix command fails, or with `partial`
+///   returns what the live servers answered
+///   ([`execute_partial`](Sharded::execute_partial) always does).
+///
+/// Every command method is here, and [`AsyncCommands`](gibson_proto::AsyncCommands)
+/// too, so code written for a `Connection` or a `Pool` runs unchanged.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), gibson_tokio::Error> {
+/// use gibson_tokio::{Sharded, Ttl};
+///
+/// let cache = Sharded::connect("gibson://10.0.0.1:10128,10.0.0.2:10128,10.0.0.3:10128").await?;
+/// cache.set("user:1", "ada", Ttl::Never).await?; // on the server of "user:1"
+/// let users: Vec<(String, String)> = cache.mget("user:").await?; // from all three
+/// assert_eq!(cache.count("user:").await?, users.len() as u64);
+/// # Ok(()) }
+/// ```
+pub struct Sharded<R: Runtime> {
+    inner: Arc<Inner<R>>,
+}
+
+struct Inner<R: Runtime> {
+    config: ShardConfig,
+    pools: Vec<Pool<R>>,
+    router: Mutex<Router>,
+}
+
+impl<R: Runtime> Clone for Sharded<R> {
+    fn clone(&self) -> Self {
+        Sharded {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<R: Runtime> std::fmt::Debug for Sharded<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sharded")
+            .field("servers", &self.inner.config.servers())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Polls every future at once; their outputs in order.
+async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut futures: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    poll_fn(|cx| {
+        let mut pending = false;
+        for (future, output) in futures.iter_mut().zip(outputs.iter_mut()) {
+            if output.is_none() {
+                match future.as_mut().poll(cx) {
+                    Poll::Ready(value) => *output = Some(value),
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    })
+    .await;
+    outputs.into_iter().flatten().collect()
+}
+
+impl<R: Runtime> Sharded<R> {
+    /// Builds a sharded client from a URL (see [`ShardConfig`]:
+    /// `gibson://h1:p1,h2:p2/weight?opts`). Connections open on first use,
+    /// so a server that is down now does not make this fail.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), gibson_tokio::Error> {
+    /// let cache = gibson_tokio::Sharded::connect("gibson://a:10128,b:10128?remove_failed=true").await?;
+    /// cache.ping().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn connect(url: &str) -> Result<Self, Error> {
+        Sharded::with_config(url.parse()?).await
+    }
+
+    /// Builds a sharded client from a configuration: one lazy
+    /// [`Pool`] per server.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), gibson_tokio::Error> {
+    /// use std::time::Duration;
+    /// use gibson_tokio::shard::ShardConfig;
+    /// let mut config = ShardConfig::new(["10.0.0.1:10128".parse()?, "10.0.0.2:10128".parse()?])?;
+    /// config.client.response_timeout = Duration::from_millis(200);
+    /// config.failure_limit = 3;
+    /// let cache = gibson_tokio::Sharded::with_config(config).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn with_config(config: ShardConfig) -> Result<Self, Error> {
+        config.validate()?;
+        let pools = (0..config.servers().len())
+            .filter_map(|i| config.server_config(i))
+            .map(Pool::lazy)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Sharded {
+            inner: Arc::new(Inner {
+                router: Mutex::new(Router::new(&config)),
+                pools,
+                config,
+            }),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ShardConfig {
+        &self.inner.config
+    }
+
+    /// The servers, in the configured order.
+    pub fn servers(&self) -> &[Addr] {
+        self.inner.config.servers()
+    }
+
+    /// The pool of server `index` (in [`servers`](Sharded::servers) order),
+    /// to talk to that server alone.
+    pub fn pool(&self, index: usize) -> Option<&Pool<R>> {
+        self.inner.pools.get(index)
+    }
+
+    /// The server `key` lives on now (its place on the ring, or a live
+    /// server's with `remove_failed` while its own is dead).
+    ///
+    /// ```no_run
+    /// # async fn demo(cache: gibson_tokio::Sharded) -> Result<(), gibson_tokio::Error> {
+    /// println!("user:42 lives on {}", cache.server_for("user:42")?);
+    /// # Ok(()) }
+    /// ```
+    pub fn server_for(&self, key: impl AsRef<[u8]>) -> Result<&Addr, Error> {
+        let index = self.router().server_for(key.as_ref(), Instant::now())?;
+        self.servers()
+            .get(index)
+            .ok_or_else(|| Error::invalid("servers", "the ring has no server"))
+    }
+
+    fn router(&self) -> MutexGuard<'_, Router> {
+        // Nothing panics while holding the lock.
+        self.inner.router.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Sends `frame` to server `index`, or fails fast if it is dead, and
+    /// records the outcome.
+    async fn send(&self, index: usize, op: Opcode, frame: &[u8]) -> Result<Reply, Error> {
+        {
+            let router = self.router();
+            let now = Instant::now();
+            if !router.is_live(index, now) {
+                return Err(router.down(index, now));
+            }
+        }
+        let Some(pool) = self.inner.pools.get(index) else {
+            return Err(Error::invalid("servers", "no such server"));
+        };
+        let reply = pool.execute_frame(op, frame).await;
+        self.router()
+            .record(index, reply.as_ref().map(drop), Instant::now());
+        reply
+    }
+
+    /// Sends `frame` to every server at once.
+    async fn send_to_all(&self, op: Opcode, frame: &[u8]) -> Vec<Result<Reply, Error>> {
+        join_all(
+            (0..self.inner.pools.len())
+                .map(|i| self.send(i, op, frame))
+                .collect(),
+        )
+        .await
+    }
+
+    /// Runs any [`Command`]: on its key's server, or on every server with
+    /// the replies merged (a dead server fails it, unless the
+    /// configuration asks for partial results).
+    ///
+    /// ```no_run
+    /// # async fn demo(cache: gibson_tokio::Sharded) -> Result<(), gibson_proto::Error> {
+    /// use gibson_tokio::cmd;
+    /// let n: u64 = cache.execute(cmd::Count::new("user:")).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn execute<C: Command>(&self, cmd: C) -> Result<C::Output, Error> {
+        self.execute_partial(cmd)
+            .await
+            .resolve(self.inner.config.on_missing)
+    }
+
+    /// Runs any [`Command`], and says which servers could not take part in
+    /// a prefix command instead of failing it.
+    ///
+    /// ```no_run
+    /// # async fn demo(cache: gibson_tokio::Sharded) -> Result<(), gibson_proto::Error> {
+    /// use gibson_tokio::cmd;
+    /// let count = cache.execute_partial(cmd::Count::new("user:")).await;
+    /// for server in count.missing_servers() {
+    ///     eprintln!("not counted: {}", cache.servers()[server]);
+    /// }
+    /// let n = count.value?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn execute_partial<C: Command>(&self, cmd: C) -> Partial<C::Output> {
+        let routed = match self
+            .router()
+            .ring()
+            .route(&cmd, &self.inner.config.client.limits)
+        {
+            Ok(routed) => routed,
+            Err(e) => return Partial::complete(Err(e)),
+        };
+        let place = self.router().place(&routed, Instant::now());
+        match place {
+            Err(e) => Partial::complete(Err(e)),
+            Ok(Route::Server(index)) => {
+                let reply = self.send(index, routed.opcode, &routed.frame).await;
+                Partial::complete(reply.and_then(C::decode))
+            }
+            Ok(Route::Every(fan_out)) => {
+                let replies = self.send_to_all(routed.opcode, &routed.frame).await;
+                fan_out.merge(replies).and_then(C::decode)
+            }
+        }
+    }
+
+    /// STATS of every server, server by server.
+    ///
+    /// ```no_run
+    /// # async fn demo(cache: gibson_tokio::Sharded) -> Result<(), gibson_proto::Error> {
+    /// for (server, stats) in cache.stats_per_server().await.value? {
+    ///     println!("{server}: {stats:?}");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn stats_per_server(&self) -> Partial<Vec<(String, Stats)>> {
+        let frame = [2, 0, 0, 0, Opcode::Stats.code() as u8, 0];
+        let replies = self.send_to_all(Opcode::Stats, &frame).await;
+        stats_per_server(self.router().ring().servers(), replies)
+    }
+
+    /// A new pipeline using the servers' limits.
+    pub fn pipeline(&self) -> Pipeline {
+        Pipeline::new(self.inner.config.client.limits)
+    }
+
+    /// Runs a pipeline: its commands split by server (prefix commands to
+    /// every server), one pipeline per server sent at once, the results
+    /// put back in order. A dead server's commands get its error (or, in a
+    /// prefix command, are left out when the configuration asks for
+    /// partial results).
+    ///
+    /// ```no_run
+    /// # async fn demo(cache: gibson_tokio::Sharded) -> Result<(), gibson_tokio::Error> {
+    /// let mut p = cache.pipeline();
+    /// let a = p.get::<String>("a");
+    /// let n = p.count("user:");
+    /// let mut results = cache.run(p).await?;
+    /// println!("{:?} {}", results.take(a)?, results.take(n)?);
+    /// # Ok(()) }
+    /// ```
+    pub async fn run(&self, pipeline: Pipeline) -> Result<PipelineResults, Error> {
+        let split = self.router().ring().split(&pipeline)?;
+        let on_missing = self.inner.config.on_missing;
+        let batches = split
+            .batches()
+            .iter()
+            .enumerate()
+            .map(|(index, batch)| async move {
+                if batch.is_empty() {
+                    return Vec::new();
+                }
+                let live = {
+                    let router = self.router();
+                    let now = Instant::now();
+                    router
+                        .is_live(index, now)
+                        .then_some(())
+                        .ok_or_else(|| router.down(index, now))
+                };
+                let outcome = match (live, self.inner.pools.get(index)) {
+                    (Err(down), _) => Err(down),
+                    (Ok(()), None) => Err(Error::invalid("servers", "no such server")),
+                    (Ok(()), Some(pool)) => pool.run_batch(&batch.opcodes, &batch.frames).await,
+                };
+                self.router()
+                    .record(index, outcome.as_ref().map(drop), Instant::now());
+                match outcome {
+                    Ok(replies) => replies,
+                    Err(e) => batch.opcodes.iter().map(|_| Err(e.clone())).collect(),
+                }
+            });
+        let replies = join_all(batches.collect()).await;
+        Ok(split.finish(pipeline, replies, on_missing))
+    }
+
+    gibson_proto::implement_commands!(async, "gibson_tokio", "Sharded");
+}
