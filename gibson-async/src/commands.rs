@@ -3,7 +3,7 @@
 
 use std::future::Future;
 
-use gibson_proto::{AsyncCommands, Command, Error};
+use gibson_proto::{AsyncCommands, Command, Error, Pipeline, PipelineResults};
 
 use crate::runtime::Runtime;
 use crate::{Connection, Pool, Sharded};
@@ -16,6 +16,17 @@ impl<R: Runtime> AsyncCommands for Connection<R> {
     {
         Connection::execute(self, cmd)
     }
+
+    fn pipeline(&self) -> Pipeline {
+        Connection::pipeline(self)
+    }
+
+    fn run(
+        &self,
+        pipeline: Pipeline,
+    ) -> impl Future<Output = Result<PipelineResults, Error>> + Send {
+        Connection::run(self, pipeline)
+    }
 }
 
 impl<R: Runtime> AsyncCommands for Pool<R> {
@@ -26,6 +37,17 @@ impl<R: Runtime> AsyncCommands for Pool<R> {
     {
         Pool::execute(self, cmd)
     }
+
+    fn pipeline(&self) -> Pipeline {
+        Pool::pipeline(self)
+    }
+
+    fn run(
+        &self,
+        pipeline: Pipeline,
+    ) -> impl Future<Output = Result<PipelineResults, Error>> + Send {
+        Pool::run(self, pipeline)
+    }
 }
 
 impl<R: Runtime> AsyncCommands for Sharded<R> {
@@ -35,5 +57,16 @@ impl<R: Runtime> AsyncCommands for Sharded<R> {
         C::Output: Send,
     {
         Sharded::execute(self, cmd)
+    }
+
+    fn pipeline(&self) -> Pipeline {
+        Sharded::pipeline(self)
+    }
+
+    fn run(
+        &self,
+        pipeline: Pipeline,
+    ) -> impl Future<Output = Result<PipelineResults, Error>> + Send {
+        Sharded::run(self, pipeline)
     }
 }

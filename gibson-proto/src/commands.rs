@@ -5,7 +5,7 @@
 
 use std::future::Future;
 
-use crate::{Command, Error};
+use crate::{cmd, Command, Error, FromValue, Pipeline, PipelineResults, ToArg, Ttl, Value};
 
 /// The commands of an async client: implement [`execute`](AsyncCommands::execute)
 /// and every other method comes with it.
@@ -33,6 +33,112 @@ pub trait AsyncCommands: Sync {
     where
         C: Command + Send,
         C::Output: Send;
+
+    /// A new, empty pipeline with the client's limits.
+    fn pipeline(&self) -> Pipeline;
+
+    /// Runs a pipeline: one round trip per server.
+    fn run(
+        &self,
+        pipeline: Pipeline,
+    ) -> impl Future<Output = Result<PipelineResults, Error>> + Send;
+
+    /// Runs every command of `cmds` in one pipeline (one round trip per
+    /// server) and returns each one's result, in order: one failed command
+    /// never hides the others' results. `Err` only when the pipeline could
+    /// not run at all.
+    ///
+    /// ```
+    /// use gibson_proto::{cmd, AsyncCommands, Error};
+    ///
+    /// async fn hits(cache: &impl AsyncCommands, pages: &[&str]) -> Result<Vec<i64>, Error> {
+    ///     let incs = pages.iter().map(|p| cmd::Inc::new(format!("hits:{p}")));
+    ///     cache.execute_multi(incs).await?.into_iter().collect()
+    /// }
+    /// ```
+    fn execute_multi<C>(
+        &self,
+        cmds: impl IntoIterator<Item = C>,
+    ) -> impl Future<Output = Result<Vec<Result<C::Output, Error>>, Error>> + Send
+    where
+        C: Command,
+        C::Output: Send,
+    {
+        let mut p = self.pipeline();
+        let handles: Vec<_> = cmds.into_iter().map(|c| p.add(c)).collect();
+        async move {
+            let mut results = self.run(p).await?;
+            Ok(handles.into_iter().map(|h| results.take(h)).collect())
+        }
+    }
+
+    /// GETs every key in one pipeline (pylibmc's `get_multi`): each key's
+    /// value, `None` if absent, in the order of `keys`.
+    ///
+    /// ```
+    /// # use gibson_proto::AsyncCommands;
+    /// # async fn demo(cache: &impl AsyncCommands) -> Result<(), gibson_proto::Error> {
+    /// let values = cache.get_multi::<_, String>(["user:1", "user:2"]).await?;
+    /// for value in values {
+    ///     println!("{:?}", value?);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    fn get_multi<K, V>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+    ) -> impl Future<Output = Result<Vec<Result<Option<V>, Error>>, Error>> + Send
+    where
+        K: ToArg,
+        V: FromValue,
+    {
+        self.execute_multi(keys.into_iter().map(cmd::Get::<K, V>::new))
+    }
+
+    /// SETs every pair with one TTL in one pipeline (pylibmc's
+    /// `set_multi`): each SET's result, in order.
+    ///
+    /// ```
+    /// # use gibson_proto::{AsyncCommands, Ttl};
+    /// # async fn demo(cache: &impl AsyncCommands) -> Result<(), gibson_proto::Error> {
+    /// let stored = cache.set_multi([("a", "1"), ("b", "2")], Ttl::Seconds(60)).await?;
+    /// assert!(stored.iter().all(Result::is_ok));
+    /// # Ok(()) }
+    /// ```
+    fn set_multi<K, V>(
+        &self,
+        pairs: impl IntoIterator<Item = (K, V)>,
+        ttl: Ttl,
+    ) -> impl Future<Output = Result<Vec<Result<Value, Error>>, Error>> + Send
+    where
+        K: ToArg,
+        V: ToArg,
+    {
+        self.execute_multi(
+            pairs
+                .into_iter()
+                .map(move |(k, v)| cmd::Set::new(k, v, ttl)),
+        )
+    }
+
+    /// DELs every key in one pipeline (pylibmc's `delete_multi`): for each
+    /// key, whether it existed, in order.
+    ///
+    /// ```
+    /// # use gibson_proto::AsyncCommands;
+    /// # async fn demo(cache: &impl AsyncCommands) -> Result<(), gibson_proto::Error> {
+    /// let existed = cache.delete_multi(["a", "b"]).await?;
+    /// # Ok(()) }
+    /// ```
+    fn delete_multi<K>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+    ) -> impl Future<Output = Result<Vec<Result<bool, Error>>, Error>> + Send
+    where
+        K: ToArg,
+    {
+        self.execute_multi(keys.into_iter().map(cmd::Del::new))
+    }
 
     crate::__gibson_command_list!(@async_trait);
 }

@@ -215,3 +215,30 @@ async fn remove_failed_moves_a_dead_servers_keys_to_the_live_ones() {
             .is_ok()
     );
 }
+
+#[tokio::test]
+async fn multi_key_calls_one_round_trip_per_server_and_a_dead_one_fails_alone() {
+    let mut servers = three();
+    let cache = Sharded::connect(&url(&servers, FAST)).await.unwrap();
+    let p = unique_prefix("shardmulti");
+    let keys: Vec<String> = (0..60).map(|i| format!("{p}{i}")).collect();
+    let stored = cache
+        .set_multi(keys.iter().map(|k| (k.as_str(), "v")), Ttl::Never)
+        .await
+        .unwrap();
+    assert!(stored.iter().all(Result::is_ok));
+    assert_eq!(cache.count(p.as_str()).await.unwrap(), 60);
+    servers[0].stop();
+    let ring = cache.config().ring();
+    let values = cache
+        .get_multi::<_, String>(keys.iter().map(String::as_str))
+        .await
+        .unwrap();
+    for (k, v) in keys.iter().zip(&values) {
+        if ring.index_for(k.as_bytes()) == Some(0) {
+            assert!(v.as_ref().unwrap_err().is_retryable(), "{k}: {v:?}");
+        } else {
+            assert_eq!(v.as_ref().unwrap().as_deref(), Some("v"), "{k}");
+        }
+    }
+}
