@@ -1,5 +1,5 @@
-//! The connection and the pool as [`AsyncCommands`], for code generic
-//! over what it talks to the cache through.
+//! The connection, the pool and the sharded client as [`AsyncCommands`],
+//! for code generic over what it talks to the cache through.
 
 use std::future::Future;
 
@@ -8,65 +8,30 @@ use gibson_proto::{AsyncCommands, Command, Error, Pipeline, PipelineResults};
 use crate::runtime::Runtime;
 use crate::{Connection, Pool, Sharded};
 
-impl<R: Runtime> AsyncCommands for Connection<R> {
-    fn execute<C>(&self, cmd: C) -> impl Future<Output = Result<C::Output, Error>> + Send
-    where
-        C: Command + Send,
-        C::Output: Send,
-    {
-        Connection::execute(self, cmd)
-    }
+/// `AsyncCommands` for each client type, through its inherent methods.
+macro_rules! async_commands {
+    ($($client:ident),+) => {$(
+        impl<R: Runtime> AsyncCommands for $client<R> {
+            fn execute<C>(&self, cmd: C) -> impl Future<Output = Result<C::Output, Error>> + Send
+            where
+                C: Command + Send,
+                C::Output: Send,
+            {
+                $client::execute(self, cmd)
+            }
 
-    fn pipeline(&self) -> Pipeline {
-        Connection::pipeline(self)
-    }
+            fn pipeline(&self) -> Pipeline {
+                $client::pipeline(self)
+            }
 
-    fn run(
-        &self,
-        pipeline: Pipeline,
-    ) -> impl Future<Output = Result<PipelineResults, Error>> + Send {
-        Connection::run(self, pipeline)
-    }
+            fn run(
+                &self,
+                pipeline: Pipeline,
+            ) -> impl Future<Output = Result<PipelineResults, Error>> + Send {
+                $client::run(self, pipeline)
+            }
+        }
+    )+};
 }
 
-impl<R: Runtime> AsyncCommands for Pool<R> {
-    fn execute<C>(&self, cmd: C) -> impl Future<Output = Result<C::Output, Error>> + Send
-    where
-        C: Command + Send,
-        C::Output: Send,
-    {
-        Pool::execute(self, cmd)
-    }
-
-    fn pipeline(&self) -> Pipeline {
-        Pool::pipeline(self)
-    }
-
-    fn run(
-        &self,
-        pipeline: Pipeline,
-    ) -> impl Future<Output = Result<PipelineResults, Error>> + Send {
-        Pool::run(self, pipeline)
-    }
-}
-
-impl<R: Runtime> AsyncCommands for Sharded<R> {
-    fn execute<C>(&self, cmd: C) -> impl Future<Output = Result<C::Output, Error>> + Send
-    where
-        C: Command + Send,
-        C::Output: Send,
-    {
-        Sharded::execute(self, cmd)
-    }
-
-    fn pipeline(&self) -> Pipeline {
-        Sharded::pipeline(self)
-    }
-
-    fn run(
-        &self,
-        pipeline: Pipeline,
-    ) -> impl Future<Output = Result<PipelineResults, Error>> + Send {
-        Sharded::run(self, pipeline)
-    }
-}
+async_commands!(Connection, Pool, Sharded);
