@@ -23,6 +23,7 @@ pub mod proxy;
 pub mod resilience;
 mod rng;
 pub mod runtime;
+pub mod shard;
 pub mod suite;
 
 #[doc(hidden)]

@@ -58,6 +58,8 @@ struct Shared {
     /// Clones of every live client socket, to kill them on demand.
     clients: Mutex<Vec<TcpStream>>,
     connections: AtomicU64,
+    /// Reads that brought requests from clients.
+    request_reads: AtomicU64,
     /// Client connections accepted and not yet closed.
     open: AtomicU64,
 }
@@ -86,6 +88,7 @@ impl Proxy {
             stop: AtomicBool::new(false),
             clients: Mutex::new(Vec::new()),
             connections: AtomicU64::new(0),
+            request_reads: AtomicU64::new(0),
             open: AtomicU64::new(0),
         });
         let s = shared.clone();
@@ -109,6 +112,14 @@ impl Proxy {
     pub fn set_faults(&self, faults: Faults) {
         *self.shared.faults.lock().unwrap_or_else(|e| e.into_inner()) = faults;
         self.shared.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Reads that brought requests from clients, over all connections: a
+    /// client that pipelines its requests in one write shows as one read
+    /// (or a few, when the kernel delivers the write in pieces), one that
+    /// waits for each reply as one read per request.
+    pub fn request_reads(&self) -> u64 {
+        self.shared.request_reads.load(Ordering::SeqCst)
     }
 
     /// Connections accepted so far.
@@ -232,6 +243,7 @@ fn pump(mut from: TcpStream, to: &mut Stream, shared: &Shared) {
             Ok(0) | Err(_) => return,
             Ok(n) => n,
         };
+        shared.request_reads.fetch_add(1, Ordering::SeqCst);
         let f = faults(shared);
         let writes = chunker.cut(&buf[..n], f.chunk);
         if forward(writes.iter().map(Vec::as_slice), to, &f).is_err() {

@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use gibson_proto::shard::{Router, ShardConfig};
+use gibson_proto::shard::Router;
+use gibson_test_support::shard::key_on;
 use gibson_test_support::{unique_prefix, TestServer};
 use gibson_tokio::{AsyncCommands, Config, Connection, Error, Sharded, Ttl};
 
@@ -113,15 +114,6 @@ async fn generic_code_and_pipelines_run_on_it() {
 /// Fast failure detection: short timeouts, one connect attempt.
 const FAST: &str =
     "failure_limit=1&retry_timeout=400ms&connect_timeout=200ms&response_timeout=500ms&attempts=1";
-
-/// A key that lives on server `index` of `config`'s ring.
-fn key_on(config: &ShardConfig, index: usize, p: &str) -> String {
-    let ring = config.ring();
-    (0..)
-        .map(|i| format!("{p}{i}"))
-        .find(|k| ring.index_for(k.as_bytes()) == Some(index))
-        .unwrap()
-}
 
 #[tokio::test]
 async fn a_dead_server_fails_fast_then_comes_back() {

@@ -1,0 +1,18 @@
+//! Helpers for the tests of sharded clients.
+
+use gibson_proto::shard::ShardConfig;
+
+/// The first key `{prefix}{n}` (n = 0, 1, …) that lives on server `index`
+/// of `config`'s ring.
+///
+/// # Panics
+///
+/// When `index` is not a server of the ring (no key would ever match).
+pub fn key_on(config: &ShardConfig, index: usize, prefix: &str) -> String {
+    assert!(index < config.servers().len(), "no server {index}");
+    let ring = config.ring();
+    (0u64..)
+        .map(|i| format!("{prefix}{i}"))
+        .find(|k| ring.index_for(k.as_bytes()) == Some(index))
+        .unwrap_or_default()
+}
