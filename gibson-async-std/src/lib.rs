@@ -66,10 +66,14 @@ pub type Connection = gibson_async::Connection<AsyncIo>;
 /// A pool of connections on `async-io`: see [`gibson_async::Pool`].
 pub type Pool = gibson_async::Pool<AsyncIo>;
 
+/// A handle on the keys under one prefix: see [`gibson_async::Namespace`].
+pub use gibson_async::Namespace;
+
 /// Several servers as one cache: see [`gibson_async::Sharded`].
 pub type Sharded = gibson_async::Sharded<AsyncIo>;
 
 pub use gibson_proto::{
-    cmd, shard, Addr, AsyncCommands, Command, Config, Error, FromValue, Handle, LockTime,
-    MetaField, Pipeline, PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg, Ttl, Value,
+    cmd, namespace, shard, Addr, AsyncCommands, Command, Config, Error, FromValue, Handle,
+    LockTime, MetaField, Pipeline, PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg, Ttl,
+    Value,
 };

@@ -12,6 +12,7 @@ use gibson_proto::{
 use crate::deadline::until;
 use crate::driver::Driver;
 use crate::mux::{Batch, Delivery, DriverCore, Frame, InlineDriver, Mux, One, Request};
+use crate::namespace::Namespace;
 use crate::runtime::Runtime;
 use crate::shared_driver::SharedDriver;
 use crate::stream::Stream;
@@ -363,6 +364,20 @@ impl<R: Runtime> Connection<R> {
             }
         }
         Ok(replies)
+    }
+
+    /// A handle on the keys under `prefix` (which must end with `:`), with
+    /// every command taking keys relative to it: see [`Namespace`].
+    ///
+    /// ```no_run
+    /// # async fn demo(c: gibson_tokio::Connection) -> Result<(), gibson_tokio::Error> {
+    /// use gibson_tokio::AsyncCommands;
+    /// let user = c.namespace("user:42:")?;
+    /// user.set("name", "ada", gibson_tokio::Ttl::Never).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn namespace(&self, prefix: impl AsRef<[u8]>) -> Result<Namespace<&Self>, Error> {
+        Namespace::new(self, prefix)
     }
 
     gibson_proto::implement_commands!(async, "gibson_tokio", "Connection");

@@ -35,6 +35,7 @@ mod connection;
 mod deadline;
 mod driver;
 pub mod mux;
+mod namespace;
 mod pool;
 mod runtime;
 mod sharded;
@@ -43,6 +44,7 @@ mod stream;
 
 pub use connection::Connection;
 pub use driver::Driver;
+pub use namespace::Namespace;
 pub use pool::Pool;
 pub use runtime::{Runtime, Socket, Timer};
 pub use sharded::Sharded;

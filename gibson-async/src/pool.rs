@@ -8,6 +8,7 @@ use gibson_proto::{Command, Config, Error, Opcode, Pipeline, PipelineResults, Re
 
 use crate::connection::Connection;
 use crate::deadline::until;
+use crate::namespace::Namespace;
 use crate::runtime::Runtime;
 
 /// A pool of multiplexed [`Connection`]s.
@@ -241,6 +242,20 @@ impl<R: Runtime> Pool<R> {
     pub async fn run(&self, pipeline: Pipeline) -> Result<PipelineResults, Error> {
         let _permit = self.permit().await?;
         self.pick().run(pipeline).await
+    }
+
+    /// A handle on the keys under `prefix` (which must end with `:`), with
+    /// every command taking keys relative to it: see [`Namespace`].
+    ///
+    /// ```no_run
+    /// # async fn demo(c: gibson_tokio::Pool) -> Result<(), gibson_tokio::Error> {
+    /// use gibson_tokio::AsyncCommands;
+    /// let user = c.namespace("user:42:")?;
+    /// user.set("name", "ada", gibson_tokio::Ttl::Never).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn namespace(&self, prefix: impl AsRef<[u8]>) -> Result<Namespace<&Self>, Error> {
+        Namespace::new(self, prefix)
     }
 
     gibson_proto::implement_commands!(async, "gibson_tokio", "Pool");

@@ -10,6 +10,7 @@ use std::time::Instant;
 use gibson_proto::shard::{stats_per_server, Partial, Route, Router, ShardConfig};
 use gibson_proto::{Addr, Command, Error, Opcode, Pipeline, PipelineResults, Reply, Stats};
 
+use crate::namespace::Namespace;
 use crate::pool::Pool;
 use crate::runtime::Runtime;
 
@@ -324,6 +325,20 @@ impl<R: Runtime> Sharded<R> {
             });
         let replies = join_all(batches.collect()).await;
         Ok(split.finish(pipeline, replies, on_missing))
+    }
+
+    /// A handle on the keys under `prefix` (which must end with `:`), with
+    /// every command taking keys relative to it: see [`Namespace`].
+    ///
+    /// ```no_run
+    /// # async fn demo(c: gibson_tokio::Sharded) -> Result<(), gibson_tokio::Error> {
+    /// use gibson_tokio::AsyncCommands;
+    /// let user = c.namespace("user:42:")?;
+    /// user.set("name", "ada", gibson_tokio::Ttl::Never).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn namespace(&self, prefix: impl AsRef<[u8]>) -> Result<Namespace<&Self>, Error> {
+        Namespace::new(self, prefix)
     }
 
     gibson_proto::implement_commands!(async, "gibson_tokio", "Sharded");

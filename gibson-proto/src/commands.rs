@@ -172,3 +172,24 @@ pub trait Commands {
 
     crate::__gibson_command_list!(@blocking_trait);
 }
+
+impl<T: AsyncCommands + ?Sized> AsyncCommands for &T {
+    fn execute<C>(&self, cmd: C) -> impl Future<Output = Result<C::Output, Error>> + Send
+    where
+        C: Command + Send,
+        C::Output: Send,
+    {
+        (**self).execute(cmd)
+    }
+
+    fn pipeline(&self) -> Pipeline {
+        (**self).pipeline()
+    }
+
+    fn run(
+        &self,
+        pipeline: Pipeline,
+    ) -> impl Future<Output = Result<PipelineResults, Error>> + Send {
+        (**self).run(pipeline)
+    }
+}

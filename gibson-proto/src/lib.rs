@@ -48,6 +48,7 @@ mod window;
 mod wire;
 
 pub mod cmd;
+pub mod namespace;
 pub mod server;
 pub mod shard;
 

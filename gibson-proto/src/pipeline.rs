@@ -79,6 +79,22 @@ impl Pipeline {
         }
     }
 
+    /// A pipeline of requests already encoded (`frames`, one per opcode),
+    /// none refused.
+    pub(crate) fn from_frames(limits: Limits, frames: BytesMut, opcodes: Vec<Opcode>) -> Pipeline {
+        Pipeline {
+            limits,
+            buf: frames,
+            entries: (0..opcodes.len()).map(Ok).collect(),
+            opcodes,
+        }
+    }
+
+    /// The limits it enforces.
+    pub(crate) fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
     /// Number of commands added (sent or refused).
     pub fn len(&self) -> usize {
         self.entries.len()

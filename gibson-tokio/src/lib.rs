@@ -38,6 +38,9 @@ pub type Connection = gibson_async::Connection<Tokio>;
 /// A pool of connections on tokio: see [`gibson_async::Pool`].
 pub type Pool = gibson_async::Pool<Tokio>;
 
+/// A handle on the keys under one prefix: see [`gibson_async::Namespace`].
+pub use gibson_async::Namespace;
+
 /// Several servers as one cache: see [`gibson_async::Sharded`].
 pub type Sharded = gibson_async::Sharded<Tokio>;
 
@@ -45,6 +48,7 @@ pub type Sharded = gibson_async::Sharded<Tokio>;
 pub use bb8_manager::GibsonManager;
 
 pub use gibson_proto::{
-    cmd, shard, Addr, AsyncCommands, Command, Config, Error, FromValue, Handle, LockTime,
-    MetaField, Pipeline, PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg, Ttl, Value,
+    cmd, namespace, shard, Addr, AsyncCommands, Command, Config, Error, FromValue, Handle,
+    LockTime, MetaField, Pipeline, PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg, Ttl,
+    Value,
 };

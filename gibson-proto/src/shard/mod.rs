@@ -43,6 +43,7 @@
 mod config;
 mod merge;
 mod pairs;
+pub(crate) use pairs::build_pairs;
 mod partial;
 mod route;
 mod router;

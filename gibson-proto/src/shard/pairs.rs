@@ -9,7 +9,10 @@ use crate::wire::REPLY_HEADER_LEN;
 
 /// A KVAL of `entries`, announcing `unsent` more than it holds (so that a
 /// short reply of one server keeps the merged reply short).
-fn build(entries: impl Iterator<Item = (Bytes, Value)>, unsent: u32) -> Result<Reply, Error> {
+pub(crate) fn build_pairs(
+    entries: impl Iterator<Item = (Bytes, Value)>,
+    unsent: u32,
+) -> Result<Reply, Error> {
     let mut buf = BytesMut::new();
     let mut writer = PairsWriter::begin(&mut buf);
     for (key, value) in entries {
@@ -37,7 +40,7 @@ pub(super) fn concat(all: impl Iterator<Item = Pairs>, limit: Option<u32>) -> Re
     let max = limit.map_or(usize::MAX, |n| n as usize);
     let present: usize = all.iter().map(Pairs::len).sum();
     let unsent = if present >= max { 0 } else { unsent(&all) };
-    build(all.iter().flat_map(Pairs::iter).take(max), unsent)
+    build_pairs(all.iter().flat_map(Pairs::iter).take(max), unsent)
 }
 
 /// KEYS: every server's names in server order, each under its new index
@@ -48,7 +51,7 @@ pub(super) fn reindex(all: impl Iterator<Item = Pairs>) -> Result<Reply, Error> 
     let entries = names
         .enumerate()
         .map(|(i, name)| (Bytes::from(i.to_string()), name));
-    build(entries, unsent(&all))
+    build_pairs(entries, unsent(&all))
 }
 
 #[cfg(test)]
@@ -56,7 +59,7 @@ mod tests {
     use super::*;
 
     fn kval(entries: &[(&str, &str)]) -> Pairs {
-        match build(
+        match build_pairs(
             entries
                 .iter()
                 .map(|(k, v)| (Bytes::copy_from_slice(k.as_bytes()), Value::from(*v))),
@@ -115,7 +118,7 @@ mod tests {
                 ("2".into(), "x:c".into())
             ]
         );
-        let n = build([(Bytes::from_static(b"n"), Value::Int(-3))].into_iter(), 0).unwrap();
+        let n = build_pairs([(Bytes::from_static(b"n"), Value::Int(-3))].into_iter(), 0).unwrap();
         let Reply::Pairs(n) = n else { panic!() };
         assert_eq!(n.iter().next().unwrap().1, Value::Int(-3));
     }
