@@ -66,6 +66,10 @@ pub type Connection = gibson_async::Connection<AsyncIo>;
 /// A pool of connections on `async-io`: see [`gibson_async::Pool`].
 pub type Pool = gibson_async::Pool<AsyncIo>;
 
+/// A stampede guard over any client: see [`gibson_async::Compute`].
+pub type Compute<C> = gibson_async::Compute<C, AsyncIo>;
+pub use gibson_async::ComputeOptions;
+
 /// A handle on the keys under one prefix: see [`gibson_async::Namespace`].
 pub use gibson_async::Namespace;
 

@@ -31,6 +31,7 @@
 //! ```
 
 mod commands;
+mod compute;
 mod connection;
 mod deadline;
 mod driver;
@@ -42,6 +43,7 @@ mod sharded;
 mod shared_driver;
 mod stream;
 
+pub use compute::{Compute, ComputeOptions};
 pub use connection::Connection;
 pub use driver::Driver;
 pub use namespace::Namespace;

@@ -38,6 +38,10 @@ pub type Connection = gibson_async::Connection<Tokio>;
 /// A pool of connections on tokio: see [`gibson_async::Pool`].
 pub type Pool = gibson_async::Pool<Tokio>;
 
+/// A stampede guard over any client: see [`gibson_async::Compute`].
+pub type Compute<C> = gibson_async::Compute<C, Tokio>;
+pub use gibson_async::ComputeOptions;
+
 /// A handle on the keys under one prefix: see [`gibson_async::Namespace`].
 pub use gibson_async::Namespace;
 
