@@ -6,7 +6,8 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use gibson_proto::{
-    is_short_reply, BatchRepeats, Command, Config, Error, Opcode, Pipeline, PipelineResults, Reply,
+    is_short_reply, BatchRepeats, Command, Config, Error, FromValue, Opcode, Pipeline,
+    PipelineResults, Reply,
 };
 
 use crate::deadline::until;
@@ -14,6 +15,7 @@ use crate::driver::Driver;
 use crate::mux::{Batch, Delivery, DriverCore, Frame, InlineDriver, Mux, One, Request};
 use crate::namespace::Namespace;
 use crate::runtime::Runtime;
+use crate::scan::PrefixScan;
 use crate::shared_driver::SharedDriver;
 use crate::stream::Stream;
 
@@ -364,6 +366,33 @@ impl<R: Runtime> Connection<R> {
             }
         }
         Ok(replies)
+    }
+
+    /// Every pair under `prefix`, however many, read a page at a time on
+    /// a connection of the scan's own: see [`PrefixScan`].
+    ///
+    /// ```no_run
+    /// # async fn demo(c: gibson_tokio::Connection) -> Result<(), gibson_tokio::Error> {
+    /// let mut scan = c.mget_stream::<String, String>("log:")?;
+    /// while let Some(pair) = scan.next().await {
+    ///     let (key, value) = pair?;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn mget_stream<K: FromValue, V: FromValue>(
+        &self,
+        prefix: impl AsRef<[u8]>,
+    ) -> Result<PrefixScan<R, (K, V)>, Error> {
+        PrefixScan::pairs(vec![self.inner.config.clone()], prefix.as_ref())
+    }
+
+    /// Every key name under `prefix`, however many, a page at a time:
+    /// see [`PrefixScan`].
+    pub fn keys_stream<K: FromValue>(
+        &self,
+        prefix: impl AsRef<[u8]>,
+    ) -> Result<PrefixScan<R, K>, Error> {
+        PrefixScan::names(vec![self.inner.config.clone()], prefix.as_ref())
     }
 
     /// A handle on the keys under `prefix` (which must end with `:`), with

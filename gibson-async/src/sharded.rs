@@ -8,11 +8,14 @@ use std::task::Poll;
 use std::time::Instant;
 
 use gibson_proto::shard::{stats_per_server, Partial, Route, Router, ShardConfig};
-use gibson_proto::{Addr, Command, Error, Opcode, Pipeline, PipelineResults, Reply, Stats};
+use gibson_proto::{
+    Addr, Command, Error, FromValue, Opcode, Pipeline, PipelineResults, Reply, Stats,
+};
 
 use crate::namespace::Namespace;
 use crate::pool::Pool;
 use crate::runtime::Runtime;
+use crate::scan::PrefixScan;
 
 /// Several Gibson servers as one cache, the way libmemcached users spread
 /// keys over memcached servers.
@@ -325,6 +328,43 @@ impl<R: Runtime> Sharded<R> {
             });
         let replies = join_all(batches.collect()).await;
         Ok(split.finish(pipeline, replies, on_missing))
+    }
+
+    /// Every pair under `prefix`, however many (server after server), read a page at a time on
+    /// a connection of the scan's own: see [`PrefixScan`].
+    ///
+    /// ```no_run
+    /// # async fn demo(c: gibson_tokio::Sharded) -> Result<(), gibson_tokio::Error> {
+    /// let mut scan = c.mget_stream::<String, String>("log:")?;
+    /// while let Some(pair) = scan.next().await {
+    ///     let (key, value) = pair?;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn mget_stream<K: FromValue, V: FromValue>(
+        &self,
+        prefix: impl AsRef<[u8]>,
+    ) -> Result<PrefixScan<R, (K, V)>, Error> {
+        PrefixScan::pairs(
+            (0..self.servers().len())
+                .filter_map(|i| self.inner.config.server_config(i))
+                .collect(),
+            prefix.as_ref(),
+        )
+    }
+
+    /// Every key name under `prefix`, however many (server after server), a page at a time:
+    /// see [`PrefixScan`].
+    pub fn keys_stream<K: FromValue>(
+        &self,
+        prefix: impl AsRef<[u8]>,
+    ) -> Result<PrefixScan<R, K>, Error> {
+        PrefixScan::names(
+            (0..self.servers().len())
+                .filter_map(|i| self.inner.config.server_config(i))
+                .collect(),
+            prefix.as_ref(),
+        )
     }
 
     /// A handle on the keys under `prefix` (which must end with `:`), with

@@ -49,6 +49,7 @@ mod wire;
 
 pub mod cmd;
 pub mod namespace;
+pub mod scan;
 pub mod server;
 pub mod shard;
 
