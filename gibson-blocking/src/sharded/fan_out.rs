@@ -40,7 +40,11 @@ impl Sharded {
     /// # Ok::<(), gibson_blocking::Error>(())
     /// ```
     pub fn stats_per_server(&self) -> Partial<Vec<(String, Stats)>> {
-        match self.inner.ring.route(&cmd::GetStats, &self.inner.config.client.limits) {
+        match self
+            .inner
+            .ring
+            .route(&cmd::GetStats, &self.inner.config.client.limits)
+        {
             Ok(routed) => stats_per_server(
                 self.servers(),
                 self.on_every_server(&routed.frame, routed.opcode),

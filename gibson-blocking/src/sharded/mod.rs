@@ -183,7 +183,10 @@ impl Sharded {
     /// # Ok::<(), gibson_blocking::Error>(())
     /// ```
     pub fn execute<C: Command>(&self, cmd: C) -> Result<C::Output, Error> {
-        let routed = self.inner.ring.route(&cmd, &self.inner.config.client.limits)?;
+        let routed = self
+            .inner
+            .ring
+            .route(&cmd, &self.inner.config.client.limits)?;
         let reply = match routed.route {
             Route::Server(_) => self.keyed(&routed.frame, routed.opcode)?,
             Route::Every(fan_out) => self.fan_out(fan_out, &routed.frame, routed.opcode)?,
