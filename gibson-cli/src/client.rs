@@ -11,7 +11,7 @@ use crate::parse::Request;
 /// A connection to one server, or a sharded client over several.
 pub(crate) enum Client {
     /// One server.
-    One(Connection),
+    One(Box<Connection>),
     /// Several servers: keys placed by the ring, prefix commands sent to
     /// every server and merged.
     Sharded(Sharded),
@@ -40,7 +40,7 @@ impl Client {
                 (config, label)
             }
         };
-        Ok((Client::One(Connection::lazy(config)?), label))
+        Ok((Client::One(Box::new(Connection::lazy(config)?)), label))
     }
 
     /// Runs `req` and maps the typed result to what is printed.
