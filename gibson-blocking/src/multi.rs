@@ -1,85 +1,89 @@
-//! Many keys in one call, as pylibmc users know them: `get_multi`,
-//! `set_multi` and `delete_multi`, written once for every client that has
-//! `pipeline()` and `run(pipeline)` (one pipelined round trip; on a
-//! [`Sharded`](crate::Sharded) client, one per server).
-
-use gibson_proto::{Error, Handle, PipelineResults};
-
-/// Each handle's result, in order; when the pipeline could not run at all,
-/// its error for every one.
-pub(crate) fn take_all<O>(
-    results: Result<PipelineResults, Error>,
-    handles: Vec<Handle<O>>,
-) -> Vec<Result<O, Error>> {
-    match results {
-        Ok(mut results) => handles.into_iter().map(|h| results.take(h)).collect(),
-        Err(e) => handles.iter().map(|_| Err(e.clone())).collect(),
-    }
-}
+//! Many commands in one call, as pylibmc users know them: `execute_multi`,
+//! `get_multi`, `set_multi` and `delete_multi`, written once for every
+//! blocking client that has `pipeline()` and `run(pipeline)`: one pipelined
+//! round trip (on a [`Sharded`](crate::Sharded) client, one per server).
+//! The same calls, with the same types, as `gibson_proto::AsyncCommands`'
+//! for the async clients.
 
 /// The multi-key methods of a client type named `$ty` (for the doc
 /// examples), inside its `impl`.
 macro_rules! multi_methods {
     ($ty:literal) => {
-        /// GETs every key of `keys` in one pipeline and returns one result
-        /// per key, in order: the value (`None` if absent) or that key's
-        /// own error. One failed key never hides the others.
+        /// Runs every command of `cmds` in one pipeline (one round trip per
+        /// server) and returns each one's result, in order: one failed
+        /// command never hides the others' results. `Err` only when the
+        /// pipeline could not run at all.
         ///
         /// ```no_run
-        #[doc = concat!("# fn demo(c: &mut gibson_blocking::", $ty, ") {")]
-        /// let values = c.get_multi::<String>(["user:1", "user:2"]);
-        /// for value in values {
-        ///     println!("{:?}", value);
-        /// }
-        /// # }
+        #[doc = concat!("# fn demo(c: &mut gibson_blocking::", $ty, ") -> Result<(), gibson_blocking::Error> {")]
+        /// use gibson_blocking::cmd;
+        /// let incs = ["home", "about"].map(|page| cmd::Inc::new(format!("hits:{page}")));
+        /// let hits: Vec<i64> = c.execute_multi(incs)?.into_iter().collect::<Result<_, _>>()?;
+        /// # Ok(()) }
         /// ```
-        pub fn get_multi<V: gibson_proto::FromValue>(
+        pub fn execute_multi<C: gibson_proto::Command>(
             &mut self,
-            keys: impl IntoIterator<Item = impl gibson_proto::ToArg>,
-        ) -> Vec<Result<Option<V>, gibson_proto::Error>> {
+            cmds: impl IntoIterator<Item = C>,
+        ) -> Result<Vec<Result<C::Output, gibson_proto::Error>>, gibson_proto::Error> {
             let mut p = self.pipeline();
-            let handles: Vec<_> = keys.into_iter().map(|k| p.get::<V>(k)).collect();
-            $crate::multi::take_all(self.run(p), handles)
+            let handles: Vec<_> = cmds.into_iter().map(|c| p.add(c)).collect();
+            let mut results = self.run(p)?;
+            Ok(handles.into_iter().map(|h| results.take(h)).collect())
         }
 
-        /// SETs every `(key, value)` of `pairs` with the same `ttl` in one
-        /// pipeline; one result per pair, in order.
+        /// GETs every key in one pipeline (pylibmc's `get_multi`): each
+        /// key's value, `None` if absent, in the order of `keys`.
         ///
         /// ```no_run
-        #[doc = concat!("# fn demo(c: &mut gibson_blocking::", $ty, ") {")]
+        #[doc = concat!("# fn demo(c: &mut gibson_blocking::", $ty, ") -> Result<(), gibson_blocking::Error> {")]
+        /// for value in c.get_multi::<_, String>(["user:1", "user:2"])? {
+        ///     println!("{:?}", value?);
+        /// }
+        /// # Ok(()) }
+        /// ```
+        pub fn get_multi<K: gibson_proto::ToArg, V: gibson_proto::FromValue>(
+            &mut self,
+            keys: impl IntoIterator<Item = K>,
+        ) -> Result<Vec<Result<Option<V>, gibson_proto::Error>>, gibson_proto::Error> {
+            self.execute_multi(keys.into_iter().map(gibson_proto::cmd::Get::<K, V>::new))
+        }
+
+        /// SETs every pair with one TTL in one pipeline (pylibmc's
+        /// `set_multi`): each SET's result, in order.
+        ///
+        /// ```no_run
+        #[doc = concat!("# fn demo(c: &mut gibson_blocking::", $ty, ") -> Result<(), gibson_blocking::Error> {")]
         /// use gibson_blocking::Ttl;
-        /// let done = c.set_multi([("user:1", "ada"), ("user:2", "grace")], Ttl::Seconds(60));
-        /// assert!(done.iter().all(Result::is_ok));
-        /// # }
+        /// let stored = c.set_multi([("a", "1"), ("b", "2")], Ttl::Seconds(60))?;
+        /// assert!(stored.iter().all(Result::is_ok));
+        /// # Ok(()) }
         /// ```
         pub fn set_multi<K: gibson_proto::ToArg, V: gibson_proto::ToArg>(
             &mut self,
             pairs: impl IntoIterator<Item = (K, V)>,
             ttl: gibson_proto::Ttl,
-        ) -> Vec<Result<(), gibson_proto::Error>> {
-            let mut p = self.pipeline();
-            let handles: Vec<_> = pairs.into_iter().map(|(k, v)| p.set(k, v, ttl)).collect();
-            $crate::multi::take_all(self.run(p), handles)
-                .into_iter()
-                .map(|r| r.map(drop))
-                .collect()
+        ) -> Result<Vec<Result<gibson_proto::Value, gibson_proto::Error>>, gibson_proto::Error>
+        {
+            self.execute_multi(
+                pairs
+                    .into_iter()
+                    .map(move |(k, v)| gibson_proto::cmd::Set::new(k, v, ttl)),
+            )
         }
 
-        /// DELs every key of `keys` in one pipeline; one result per key, in
-        /// order: `false` for a key that was absent.
+        /// DELs every key in one pipeline (pylibmc's `delete_multi`): for
+        /// each key, whether it existed, in order.
         ///
         /// ```no_run
-        #[doc = concat!("# fn demo(c: &mut gibson_blocking::", $ty, ") {")]
-        /// let deleted = c.delete_multi(["user:1", "user:2"]);
-        /// # }
+        #[doc = concat!("# fn demo(c: &mut gibson_blocking::", $ty, ") -> Result<(), gibson_blocking::Error> {")]
+        /// let existed = c.delete_multi(["a", "b"])?;
+        /// # Ok(()) }
         /// ```
-        pub fn delete_multi(
+        pub fn delete_multi<K: gibson_proto::ToArg>(
             &mut self,
-            keys: impl IntoIterator<Item = impl gibson_proto::ToArg>,
-        ) -> Vec<Result<bool, gibson_proto::Error>> {
-            let mut p = self.pipeline();
-            let handles: Vec<_> = keys.into_iter().map(|k| p.del(k)).collect();
-            $crate::multi::take_all(self.run(p), handles)
+            keys: impl IntoIterator<Item = K>,
+        ) -> Result<Vec<Result<bool, gibson_proto::Error>>, gibson_proto::Error> {
+            self.execute_multi(keys.into_iter().map(gibson_proto::cmd::Del::new))
         }
     };
 }

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use gibson_blocking::{Commands, Connection, Error, Sharded, Ttl, Value};
+use gibson_test_support::proxy::Proxy;
+use gibson_test_support::shard::key_on;
 use gibson_test_support::{unique_prefix, TestServer};
 
 fn three() -> Vec<TestServer> {
@@ -22,6 +24,10 @@ fn url(servers: &[TestServer], opts: &str) -> String {
         "gibson://{}?attempts=1&connect_timeout=500ms&response_timeout=2s{opts}",
         list.join(",")
     )
+}
+
+fn cache(servers: &[TestServer], opts: &str) -> Sharded {
+    Sharded::connect(&url(servers, opts)).expect("a valid server list")
 }
 
 fn alone(server: &TestServer) -> Connection {
@@ -41,7 +47,7 @@ fn home(cache: &Sharded, key: &str) -> usize {
 #[test]
 fn keys_live_where_the_ring_says() {
     let servers = three();
-    let mut cache = Sharded::connect(&url(&servers, "")).unwrap();
+    let mut cache = cache(&servers, "");
     let prefix = unique_prefix("place");
     let keys: Vec<String> = (0..90).map(|i| format!("{prefix}{i}")).collect();
     for k in &keys {
@@ -69,7 +75,7 @@ fn keys_live_where_the_ring_says() {
 fn fan_out_equals_one_servers_view_of_the_union() {
     let servers = three();
     let single = TestServer::embedded_tcp();
-    let mut cache = Sharded::connect(&url(&servers, "")).unwrap();
+    let mut cache = cache(&servers, "");
     let mut one = alone(&single);
     let prefix = unique_prefix("union");
     for i in 0..40 {
@@ -114,28 +120,35 @@ fn fan_out_equals_one_servers_view_of_the_union() {
 fn multi_key_calls_keep_order_and_agree_with_one_server() {
     let servers = three();
     let single = TestServer::embedded_tcp();
-    let mut cache = Sharded::connect(&url(&servers, "")).unwrap();
+    let mut cache = cache(&servers, "");
     let mut one = alone(&single);
     let prefix = unique_prefix("multi");
     let pairs: Vec<(String, String)> = (0..30)
         .map(|i| (format!("{prefix}{i}"), format!("v{i}")))
         .collect();
-    let set = cache.set_multi(
-        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        Ttl::Never,
-    );
+    let set = cache
+        .set_multi(
+            pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            Ttl::Never,
+        )
+        .unwrap();
     assert_eq!(set.len(), 30);
     assert!(set.iter().all(Result::is_ok), "{set:?}");
     one.set_multi(
         pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         Ttl::Never,
-    );
+    )
+    .unwrap();
 
     let mut keys: Vec<String> = pairs.iter().map(|(k, _)| k.clone()).collect();
     keys.insert(5, format!("{prefix}absent"));
     keys.insert(9, "bad key".to_string()); // refused alone
-    let got = cache.get_multi::<String>(keys.iter().map(String::as_str));
-    let want = one.get_multi::<String>(keys.iter().map(String::as_str));
+    let got = cache
+        .get_multi::<_, String>(keys.iter().map(String::as_str))
+        .unwrap();
+    let want = one
+        .get_multi::<_, String>(keys.iter().map(String::as_str))
+        .unwrap();
     assert_eq!(got.len(), keys.len());
     for ((k, g), w) in keys.iter().zip(&got).zip(&want) {
         assert_eq!(g.as_ref().ok(), w.as_ref().ok(), "{k}");
@@ -145,11 +158,11 @@ fn multi_key_calls_keep_order_and_agree_with_one_server() {
     assert!(matches!(got[9], Err(Error::InvalidArgument { .. })));
     assert_eq!(got[31].as_ref().unwrap().as_deref(), Some("v29"));
 
-    let deleted = cache.delete_multi(keys.iter().map(String::as_str));
+    let deleted = cache.delete_multi(keys.iter().map(String::as_str)).unwrap();
     assert_eq!(deleted[0].as_ref().ok(), Some(&true));
     assert_eq!(deleted[5].as_ref().ok(), Some(&false));
     assert!(deleted[9].is_err());
-    let gone = one.delete_multi(keys.iter().map(String::as_str));
+    let gone = one.delete_multi(keys.iter().map(String::as_str)).unwrap();
     for (d, g) in deleted.iter().zip(&gone) {
         assert_eq!(d.as_ref().ok(), g.as_ref().ok());
     }
@@ -164,7 +177,7 @@ fn multi_key_calls_keep_order_and_agree_with_one_server() {
 #[test]
 fn pipelines_are_split_and_put_back_in_order() {
     let servers = three();
-    let cache = Sharded::connect(&url(&servers, "")).unwrap();
+    let cache = cache(&servers, "");
     let prefix = unique_prefix("pipe");
     let mut p = cache.pipeline();
     let sets: Vec<_> = (0..12)
@@ -190,7 +203,7 @@ fn code_written_for_commands_runs_on_a_sharded_client() {
         cache.inc(key)
     }
     let servers = three();
-    let mut cache = Sharded::connect(&url(&servers, "")).unwrap();
+    let mut cache = cache(&servers, "");
     let key = unique_prefix("visits");
     assert_eq!(visit(&mut cache, &key).unwrap(), 1);
     assert_eq!(visit(&mut cache, &key).unwrap(), 2);
@@ -199,25 +212,15 @@ fn code_written_for_commands_runs_on_a_sharded_client() {
     assert_eq!(per.value.unwrap().len(), 3);
 }
 
-/// Keys of `prefix` until each server has one: `keys[i]` lives on server i.
+/// One key of `prefix` per server: `keys[i]` lives on server i.
 fn one_key_per_server(cache: &Sharded, prefix: &str) -> Vec<String> {
-    let mut keys = vec![None; 3];
-    for i in 0.. {
-        let k = format!("{prefix}{i}");
-        let at = home(cache, &k);
-        keys[at].get_or_insert(k);
-        if keys.iter().all(Option::is_some) {
-            break;
-        }
-    }
-    keys.into_iter().map(Option::unwrap).collect()
+    (0..3).map(|i| key_on(cache.config(), i, prefix)).collect()
 }
 
 #[test]
 fn a_dead_server_fails_fast_then_comes_back() {
     let mut servers = three();
-    let mut cache =
-        Sharded::connect(&url(&servers, "&failure_limit=2&retry_timeout=300ms")).unwrap();
+    let mut cache = cache(&servers, "&failure_limit=2&retry_timeout=300ms");
     let keys = one_key_per_server(&cache, &unique_prefix("dead"));
     for k in &keys {
         cache.set(k.as_str(), "x", Ttl::Never).unwrap();
@@ -247,7 +250,9 @@ fn a_dead_server_fails_fast_then_comes_back() {
     let per = cache.stats_per_server();
     assert_eq!(per.missing_servers().collect::<Vec<_>>(), [1]);
     // A multi-key call: only the dead server's key fails.
-    let got = cache.get_multi::<String>(keys.iter().map(String::as_str));
+    let got = cache
+        .get_multi::<_, String>(keys.iter().map(String::as_str))
+        .unwrap();
     assert!(got[0].is_ok() && got[2].is_ok(), "{got:?}");
     assert!(matches!(got[1], Err(Error::ServerDown { .. })));
 
@@ -266,11 +271,10 @@ fn a_dead_server_fails_fast_then_comes_back() {
 #[test]
 fn remove_failed_sends_a_dead_servers_keys_to_the_live_ones() {
     let mut servers = three();
-    let mut cache = Sharded::connect(&url(
+    let mut cache = cache(
         &servers,
         "&failure_limit=1&retry_timeout=60s&remove_failed=true",
-    ))
-    .unwrap();
+    );
     let keys = one_key_per_server(&cache, &unique_prefix("eject"));
     assert!(servers[2].stop());
     let moved = keys[2].as_str();
@@ -289,7 +293,9 @@ fn remove_failed_sends_a_dead_servers_keys_to_the_live_ones() {
         .collect();
     assert_eq!(found.iter().filter(|&&f| f).count(), 1, "{found:?}");
     // Pipelines too: the dead server's keyed requests go to the live ones.
-    let got = cache.get_multi::<String>([moved, keys[0].as_str()]);
+    let got = cache
+        .get_multi::<_, String>([moved, keys[0].as_str()])
+        .unwrap();
     assert_eq!(got[0].as_ref().unwrap().as_deref(), Some("moved"));
     assert!(got[1].is_ok());
 }
@@ -297,11 +303,7 @@ fn remove_failed_sends_a_dead_servers_keys_to_the_live_ones() {
 #[test]
 fn partial_fan_out_answers_with_the_live_servers() {
     let mut servers = three();
-    let mut cache = Sharded::connect(&url(
-        &servers,
-        "&failure_limit=1&retry_timeout=60s&partial=true",
-    ))
-    .unwrap();
+    let mut cache = cache(&servers, "&failure_limit=1&retry_timeout=60s&partial=true");
     let prefix = unique_prefix("partial");
     let keys = one_key_per_server(&cache, &prefix);
     for k in &keys {
@@ -323,4 +325,61 @@ fn building_never_connects() {
     let mut cache = Sharded::connect("127.0.0.1:1,127.0.0.1:2?attempts=1&failure_limit=1").unwrap();
     assert!(cache.ping().is_err());
     assert!(matches!(cache.ping(), Err(Error::ServerDown { .. })));
+}
+
+/// Multi-key calls and pipelines make one round trip per server: each
+/// server's proxy sees its requests arrive in one read (or a few, when
+/// the kernel cuts the write), not one read per key.
+#[test]
+fn multi_key_calls_make_one_round_trip_per_server() {
+    let servers = three();
+    let proxies: Vec<Proxy> = servers
+        .iter()
+        .map(|s| Proxy::start(s.addr().clone()))
+        .collect();
+    let list: Vec<String> = proxies.iter().map(|p| p.addr().to_string()).collect();
+    let mut cache = Sharded::connect(&format!("gibson://{}", list.join(","))).unwrap();
+    let prefix = unique_prefix("trips");
+    let keys: Vec<String> = (0..60).map(|i| format!("{prefix}{i}")).collect();
+    let reads = || -> Vec<u64> { proxies.iter().map(Proxy::request_reads).collect() };
+    let trips = |before: &[u64]| -> Vec<u64> {
+        reads()
+            .iter()
+            .zip(before)
+            .map(|(after, b)| after - b)
+            .collect()
+    };
+
+    let before = reads();
+    let set = cache
+        .set_multi(keys.iter().map(|k| (k.as_str(), "v")), Ttl::Never)
+        .unwrap();
+    assert!(set.iter().all(Result::is_ok));
+    let t = trips(&before);
+    assert!(
+        t.iter().all(|&n| (1..=3).contains(&n)),
+        "reads per server: {t:?}"
+    );
+
+    let before = reads();
+    let got = cache
+        .get_multi::<_, String>(keys.iter().map(String::as_str))
+        .unwrap();
+    assert!(got
+        .iter()
+        .all(|v| v.as_ref().unwrap().as_deref() == Some("v")));
+    let t = trips(&before);
+    assert!(
+        t.iter().all(|&n| (1..=3).contains(&n)),
+        "reads per server: {t:?}"
+    );
+
+    let before = reads();
+    let deleted = cache.delete_multi(keys.iter().map(String::as_str)).unwrap();
+    assert!(deleted.iter().all(|d| *d.as_ref().unwrap()));
+    let t = trips(&before);
+    assert!(
+        t.iter().all(|&n| (1..=3).contains(&n)),
+        "reads per server: {t:?}"
+    );
 }

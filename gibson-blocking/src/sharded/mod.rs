@@ -10,9 +10,8 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-use gibson_proto::server::{split_args, Args};
-use gibson_proto::shard::{Route, Router, ShardConfig};
-use gibson_proto::{Command, Error, HashRing, Opcode, Reply, REQUEST_HEADER_LEN};
+use gibson_proto::shard::{Route, Routed, Router, ShardConfig};
+use gibson_proto::{Command, Error, HashRing, Reply};
 
 use crate::pool::Pool;
 
@@ -187,32 +186,22 @@ impl Sharded {
             .inner
             .ring
             .route(&cmd, &self.inner.config.client.limits)?;
-        let reply = match routed.route {
-            Route::Server(_) => self.keyed(&routed.frame, routed.opcode)?,
-            Route::Every(fan_out) => self.fan_out(fan_out, &routed.frame, routed.opcode)?,
-        };
-        C::decode(reply)
+        C::decode(self.send(&routed)?)
     }
 
-    /// Sends one keyed request frame to the server the router gives its
-    /// key now.
-    fn keyed(&self, frame: &[u8], op: Opcode) -> Result<Reply, Error> {
-        let key = frame_key(op, frame)
-            .ok_or_else(|| Error::invalid("frame", "a keyed request without a key"))?;
-        let server = self.router().server_for(key, Instant::now())?;
-        self.on_server(server, |conn| conn.execute_frame(frame, op), |_| None)
+    /// Sends a request where the router places it now: to its key's
+    /// server (or, with `remove_failed`, the live one its key moved to),
+    /// or to every server with the replies merged.
+    fn send(&self, routed: &Routed) -> Result<Reply, Error> {
+        let place = self.router().place(routed, Instant::now())?;
+        let (frame, op) = (&routed.frame, routed.opcode);
+        match place {
+            Route::Server(i) => self.on_server(i, |conn| conn.execute_frame(frame, op), |_| None),
+            Route::Every(fan_out) => self.fan_out(fan_out, frame, op),
+        }
     }
 
     crate::multi::multi_methods!("Sharded");
 
     gibson_proto::implement_commands!(blocking, "gibson_blocking", "Sharded");
-}
-
-/// The key of a request frame, as the server reads it.
-fn frame_key(op: Opcode, frame: &[u8]) -> Option<&[u8]> {
-    let payload = frame.get(REQUEST_HEADER_LEN..)?;
-    match split_args(op, payload, usize::MAX, usize::MAX) {
-        Args::Key(key) | Args::KeyRest { key, .. } | Args::Set { key, .. } => Some(key),
-        Args::None => None,
-    }
 }

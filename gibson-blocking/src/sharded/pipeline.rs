@@ -2,7 +2,7 @@
 //! sent at once, the replies put back in order.
 
 use bytes::Bytes;
-use gibson_proto::shard::{counts_as_failure, ServerBatch};
+use gibson_proto::shard::{counts_as_failure, Route, Routed, ServerBatch};
 use gibson_proto::{Error, Pipeline, PipelineResults, Reply};
 
 use super::Sharded;
@@ -65,18 +65,24 @@ impl Sharded {
         let replies = outcomes
             .into_iter()
             .zip(batches)
-            .map(|(outcome, batch)| match outcome {
+            .enumerate()
+            .map(|(i, (outcome, batch))| match outcome {
                 Ok(replies) => replies,
-                Err(err) => self.without_server(batch, &err),
+                Err(err) => self.without_server(i, batch, &err),
             })
             .collect();
         Ok(split.finish(pipeline, replies, self.inner.config.on_missing))
     }
 
-    /// The replies of a batch whose server failed with `err`: `err` for
-    /// each, except that with `remove_failed` a dead server's keyed
-    /// requests go to the server the router gives their key now.
-    fn without_server(&self, batch: &ServerBatch, err: &Error) -> Vec<Result<Reply, Error>> {
+    /// The replies of server `index`'s batch when it failed with `err`:
+    /// `err` for each, except that with `remove_failed` a dead server's
+    /// keyed requests go to the server the router gives their key now.
+    fn without_server(
+        &self,
+        index: usize,
+        batch: &ServerBatch,
+        err: &Error,
+    ) -> Vec<Result<Reply, Error>> {
         let remap = self.inner.config.remove_failed && matches!(err, Error::ServerDown { .. });
         let mut at = 0;
         batch
@@ -85,7 +91,11 @@ impl Sharded {
             .map(|&op| {
                 let frame = next_frame(&batch.frames, &mut at);
                 if remap && !op.is_fan_out() {
-                    self.keyed(&frame, op)
+                    self.send(&Routed {
+                        opcode: op,
+                        frame,
+                        route: Route::Server(index),
+                    })
                 } else {
                     Err(err.clone())
                 }
