@@ -7,7 +7,7 @@ use std::thread::sleep;
 use std::time::Duration;
 
 use bytes::Bytes;
-use gibson_blocking::{Commands, Connection, Error, Sharded, Ttl, Value};
+use gibson_blocking::{cmd, Commands, Connection, Error, Sharded, Ttl, Value};
 use gibson_test_support::proxy::Proxy;
 use gibson_test_support::shard::key_on;
 use gibson_test_support::{unique_prefix, TestServer};
@@ -38,10 +38,9 @@ fn text(v: &Value) -> String {
     String::from_utf8(v.as_bytes().expect("a string value").to_vec()).unwrap()
 }
 
-/// Index of the server of `key`, by the client's ring.
+/// Index of the server of `key`, by the configuration's ring.
 fn home(cache: &Sharded, key: &str) -> usize {
-    let name = cache.ring().server_for(key.as_bytes()).unwrap();
-    cache.servers().iter().position(|s| s == name).unwrap()
+    cache.config().ring().index_for(key.as_bytes()).unwrap()
 }
 
 #[test]
@@ -249,6 +248,14 @@ fn a_dead_server_fails_fast_then_comes_back() {
     assert!(matches!(cache.count("dead"), Err(Error::ServerDown { .. })));
     let per = cache.stats_per_server();
     assert_eq!(per.missing_servers().collect::<Vec<_>>(), [1]);
+    // execute_partial says who is missing instead of failing.
+    let count = cache.execute_partial(cmd::Count::new("dead"));
+    assert_eq!(count.missing_servers().collect::<Vec<_>>(), [1]);
+    assert!(count.value.is_ok(), "{:?}", count.value);
+    assert!(matches!(
+        cache.server_for(dead),
+        Err(Error::ServerDown { .. })
+    ));
     // A multi-key call: only the dead server's key fails.
     let got = cache
         .get_multi::<_, String>(keys.iter().map(String::as_str))
@@ -282,6 +289,8 @@ fn remove_failed_sends_a_dead_servers_keys_to_the_live_ones() {
         cache.get::<String>(moved).is_err(),
         "the failure that kills it"
     );
+    let now = cache.server_for(moved).unwrap();
+    assert_ne!(now, servers[2].addr(), "{moved} moved to a live server");
     cache.set(moved, "moved", Ttl::Never).unwrap();
     assert_eq!(
         cache.get::<String>(moved).unwrap().as_deref(),

@@ -1,26 +1,13 @@
-//! The commands sent to every server, and STATS per server.
+//! A request sent to every server at once, and STATS per server.
 
-use gibson_proto::shard::{stats_per_server, FanOut, Partial};
+use gibson_proto::shard::{stats_per_server, Partial};
 use gibson_proto::{cmd, Error, Opcode, Reply, Stats};
 
 use super::Sharded;
 
 impl Sharded {
-    /// Sends `frame` to every server at once and merges the replies as
-    /// the configuration's `partial` option says.
-    pub(super) fn fan_out(
-        &self,
-        fan_out: FanOut,
-        frame: &[u8],
-        op: Opcode,
-    ) -> Result<Reply, Error> {
-        fan_out
-            .merge(self.on_every_server(frame, op))
-            .resolve(self.inner.config.on_missing)
-    }
-
     /// `frame`'s reply from each server, in the ring's order.
-    fn on_every_server(&self, frame: &[u8], op: Opcode) -> Vec<Result<Reply, Error>> {
+    pub(super) fn on_every_server(&self, frame: &[u8], op: Opcode) -> Vec<Result<Reply, Error>> {
         self.on_every(|i| self.on_server(i, |conn| conn.execute_frame(frame, op), |_| None))
     }
 
@@ -46,7 +33,7 @@ impl Sharded {
             .route(&cmd::GetStats, &self.inner.config.client.limits)
         {
             Ok(routed) => stats_per_server(
-                self.servers(),
+                self.inner.ring.servers(),
                 self.on_every_server(&routed.frame, routed.opcode),
             ),
             Err(e) => Partial::complete(Err(e)),

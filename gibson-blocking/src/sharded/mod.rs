@@ -10,8 +10,8 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-use gibson_proto::shard::{Route, Routed, Router, ShardConfig};
-use gibson_proto::{Command, Error, HashRing, Reply};
+use gibson_proto::shard::{Partial, Route, Routed, Router, ShardConfig};
+use gibson_proto::{Addr, Command, Error, HashRing, Reply};
 
 use crate::pool::Pool;
 
@@ -121,27 +121,31 @@ impl Sharded {
         &self.inner.config
     }
 
-    /// The ring: where each key lives while every server is live.
-    ///
-    /// ```
-    /// let cache = gibson_blocking::Sharded::connect("127.0.0.1:1,127.0.0.1:2")?;
-    /// let home = cache.ring().server_for(b"user:42").unwrap();
-    /// assert!(cache.servers().iter().any(|s| s == home));
-    /// # Ok::<(), gibson_blocking::Error>(())
-    /// ```
-    pub fn ring(&self) -> &HashRing {
-        &self.inner.ring
-    }
-
-    /// The servers' names (`host:port` or socket path), in the ring's order.
+    /// The servers, in the configured order (the ring's).
     ///
     /// ```
     /// let cache = gibson_blocking::Sharded::connect("gibson://127.0.0.1:1,127.0.0.1:2")?;
-    /// assert_eq!(cache.servers(), ["127.0.0.1:1", "127.0.0.1:2"]);
+    /// assert_eq!(cache.servers()[1].to_string(), "127.0.0.1:2");
     /// # Ok::<(), gibson_blocking::Error>(())
     /// ```
-    pub fn servers(&self) -> &[String] {
-        self.inner.ring.servers()
+    pub fn servers(&self) -> &[Addr] {
+        self.inner.config.servers()
+    }
+
+    /// The server `key` lives on now (its place on the ring, or a live
+    /// server's with `remove_failed` while its own is dead).
+    ///
+    /// ```
+    /// let cache = gibson_blocking::Sharded::connect("127.0.0.1:1,127.0.0.1:2")?;
+    /// let home = cache.server_for("user:42")?;
+    /// assert!(cache.servers().contains(home));
+    /// # Ok::<(), gibson_blocking::Error>(())
+    /// ```
+    pub fn server_for(&self, key: impl AsRef<[u8]>) -> Result<&Addr, Error> {
+        let index = self.router().server_for(key.as_ref(), Instant::now())?;
+        self.servers()
+            .get(index)
+            .ok_or_else(|| Error::invalid("servers", "the ring has no server"))
     }
 
     /// Server `index`'s pool (in the ring's order), to talk to that server
@@ -173,7 +177,9 @@ impl Sharded {
     }
 
     /// Runs any [`Command`]: on its key's server, or on every server with
-    /// the replies merged. Every command method is a call to this.
+    /// the replies merged (a dead server fails it, unless the
+    /// configuration asks for partial results). Every command method is a
+    /// call to this.
     ///
     /// ```no_run
     /// use gibson_blocking::{cmd, Sharded};
@@ -182,22 +188,47 @@ impl Sharded {
     /// # Ok::<(), gibson_blocking::Error>(())
     /// ```
     pub fn execute<C: Command>(&self, cmd: C) -> Result<C::Output, Error> {
-        let routed = self
+        self.execute_partial(cmd)
+            .resolve(self.inner.config.on_missing)
+    }
+
+    /// Runs any [`Command`], and says which servers could not take part in
+    /// a prefix command instead of failing it.
+    ///
+    /// ```no_run
+    /// use gibson_blocking::{cmd, Sharded};
+    /// let cache = Sharded::connect("10.0.0.1:10128,10.0.0.2:10128")?;
+    /// let count = cache.execute_partial(cmd::Count::new("user:"));
+    /// for server in count.missing_servers() {
+    ///     eprintln!("not counted: {}", cache.servers()[server]);
+    /// }
+    /// let n = count.value?;
+    /// # Ok::<(), gibson_blocking::Error>(())
+    /// ```
+    pub fn execute_partial<C: Command>(&self, cmd: C) -> Partial<C::Output> {
+        match self
             .inner
             .ring
-            .route(&cmd, &self.inner.config.client.limits)?;
-        C::decode(self.send(&routed)?)
+            .route(&cmd, &self.inner.config.client.limits)
+        {
+            Ok(routed) => self.send(&routed).and_then(C::decode),
+            Err(e) => Partial::complete(Err(e)),
+        }
     }
 
     /// Sends a request where the router places it now: to its key's
     /// server (or, with `remove_failed`, the live one its key moved to),
-    /// or to every server with the replies merged.
-    fn send(&self, routed: &Routed) -> Result<Reply, Error> {
-        let place = self.router().place(routed, Instant::now())?;
+    /// or to every server at once with the replies merged.
+    fn send(&self, routed: &Routed) -> Partial<Reply> {
+        // A statement of its own: the router is unlocked before sending.
+        let place = self.router().place(routed, Instant::now());
         let (frame, op) = (&routed.frame, routed.opcode);
         match place {
-            Route::Server(i) => self.on_server(i, |conn| conn.execute_frame(frame, op), |_| None),
-            Route::Every(fan_out) => self.fan_out(fan_out, frame, op),
+            Err(e) => Partial::complete(Err(e)),
+            Ok(Route::Server(i)) => {
+                Partial::complete(self.on_server(i, |conn| conn.execute_frame(frame, op), |_| None))
+            }
+            Ok(Route::Every(fan_out)) => fan_out.merge(self.on_every_server(frame, op)),
         }
     }
 

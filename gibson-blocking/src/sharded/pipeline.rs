@@ -96,6 +96,7 @@ impl Sharded {
                         frame,
                         route: Route::Server(index),
                     })
+                    .resolve(self.inner.config.on_missing)
                 } else {
                     Err(err.clone())
                 }
