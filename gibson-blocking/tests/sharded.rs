@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use gibson_blocking::{cmd, Commands, Connection, Error, Sharded, Ttl, Value};
-use gibson_test_support::proxy::Proxy;
 use gibson_test_support::shard::key_on;
 use gibson_test_support::{unique_prefix, TestServer};
 
@@ -334,61 +333,4 @@ fn building_never_connects() {
     let mut cache = Sharded::connect("127.0.0.1:1,127.0.0.1:2?attempts=1&failure_limit=1").unwrap();
     assert!(cache.ping().is_err());
     assert!(matches!(cache.ping(), Err(Error::ServerDown { .. })));
-}
-
-/// Multi-key calls and pipelines make one round trip per server: each
-/// server's proxy sees its requests arrive in one read (or a few, when
-/// the kernel cuts the write), not one read per key.
-#[test]
-fn multi_key_calls_make_one_round_trip_per_server() {
-    let servers = three();
-    let proxies: Vec<Proxy> = servers
-        .iter()
-        .map(|s| Proxy::start(s.addr().clone()))
-        .collect();
-    let list: Vec<String> = proxies.iter().map(|p| p.addr().to_string()).collect();
-    let mut cache = Sharded::connect(&format!("gibson://{}", list.join(","))).unwrap();
-    let prefix = unique_prefix("trips");
-    let keys: Vec<String> = (0..60).map(|i| format!("{prefix}{i}")).collect();
-    let reads = || -> Vec<u64> { proxies.iter().map(Proxy::request_reads).collect() };
-    let trips = |before: &[u64]| -> Vec<u64> {
-        reads()
-            .iter()
-            .zip(before)
-            .map(|(after, b)| after - b)
-            .collect()
-    };
-
-    let before = reads();
-    let set = cache
-        .set_multi(keys.iter().map(|k| (k.as_str(), "v")), Ttl::Never)
-        .unwrap();
-    assert!(set.iter().all(Result::is_ok));
-    let t = trips(&before);
-    assert!(
-        t.iter().all(|&n| (1..=3).contains(&n)),
-        "reads per server: {t:?}"
-    );
-
-    let before = reads();
-    let got = cache
-        .get_multi::<_, String>(keys.iter().map(String::as_str))
-        .unwrap();
-    assert!(got
-        .iter()
-        .all(|v| v.as_ref().unwrap().as_deref() == Some("v")));
-    let t = trips(&before);
-    assert!(
-        t.iter().all(|&n| (1..=3).contains(&n)),
-        "reads per server: {t:?}"
-    );
-
-    let before = reads();
-    let deleted = cache.delete_multi(keys.iter().map(String::as_str)).unwrap();
-    assert!(deleted.iter().all(|d| *d.as_ref().unwrap()));
-    let t = trips(&before);
-    assert!(
-        t.iter().all(|&n| (1..=3).contains(&n)),
-        "reads per server: {t:?}"
-    );
 }
