@@ -181,11 +181,20 @@ impl Connection {
         // Validate before touching the socket.
         let mut frame = bytes::BytesMut::new();
         cmd.encode(&mut frame, &self.config.limits)?;
+        C::decode(self.execute_frame(&frame, C::OPCODE)?)
+    }
+
+    /// Sends one request frame already encoded (opcode `op`) and returns
+    /// its reply undecoded, with [`execute`](Connection::execute)'s resend
+    /// rules: a short KVAL is asked for again, a request never sent (or
+    /// one the retry policy allows) is resent on a new connection. What
+    /// the sharded client runs on each server.
+    pub(crate) fn execute_frame(&mut self, frame: &[u8], op: Opcode) -> Result<Reply, Error> {
         let mut attempts = 1;
         loop {
-            let reply = self.round_trip_one(&frame, C::OPCODE);
+            let reply = self.round_trip_one(frame, op);
             if !is_short_reply(&reply, attempts) {
-                return C::decode(reply?);
+                return reply;
             }
             attempts += 1;
         }
@@ -342,15 +351,34 @@ impl Connection {
             return Ok(pipeline.finish(Vec::new()));
         }
         let frames = pipeline.take_frames();
-        let mut replies = self.round_trip(&frames, &ops, false)?;
+        let replies = self.run_frames(&frames, &ops)?;
+        Ok(pipeline.finish(replies))
+    }
+
+    /// Sends a batch of request frames already encoded (one per opcode of
+    /// `ops`) in one write and reads one reply per opcode, undecoded, with
+    /// [`run`](Connection::run)'s rules: short KVALs are asked for again
+    /// one by one, and the batch is not resent once any byte was written.
+    /// The sharded client runs each server's part of a pipeline with it.
+    pub(crate) fn run_frames(
+        &mut self,
+        frames: &bytes::Bytes,
+        ops: &[Opcode],
+    ) -> Result<Vec<Result<Reply, Error>>, Error> {
+        if ops.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut replies = self.round_trip(frames, ops, false)?;
         let mut repeats = BatchRepeats::default();
-        while let Some(again) = repeats.next(&frames, &replies) {
+        while let Some(again) = repeats.next(frames, &replies) {
             for (i, frame) in again {
                 replies[i] = self.round_trip_one(&frame, ops[i]);
             }
         }
-        Ok(pipeline.finish(replies))
+        Ok(replies)
     }
+
+    crate::multi::multi_methods!("Connection");
 
     gibson_proto::implement_commands!(blocking, "gibson_blocking", "Connection");
 }

@@ -6,6 +6,10 @@
 //!   and every Gibson command as a method;
 //! * explicit pipelines ([`Connection::pipeline`]): many commands, one write;
 //! * [`Pool`]: connections shared by threads, with a bounded wait;
+//! * [`Sharded`]: several servers as one cache (consistent hashing, prefix
+//!   commands sent to every server, dead servers handled);
+//! * `get_multi`, `set_multi`, `delete_multi` on [`Connection`] and
+//!   [`Sharded`]: many keys in one pipelined round trip (per server);
 //! * [`transport`]: the socket under it all (TCP or Unix, timeouts, `TCP_NODELAY`);
 //! * [`raw`]: a minimal pipelined loop, the baseline benchmarks measure
 //!   the libraries against.
@@ -22,8 +26,10 @@
 
 mod commands;
 mod connection;
+mod multi;
 mod pool;
 pub mod raw;
+mod sharded;
 pub mod transport;
 
 #[cfg(feature = "r2d2")]
@@ -31,6 +37,7 @@ mod r2d2_manager;
 
 pub use connection::Connection;
 pub use pool::{Pool, PooledConnection};
+pub use sharded::Sharded;
 
 #[cfg(feature = "r2d2")]
 pub use r2d2_manager::GibsonManager;

@@ -64,16 +64,33 @@ impl Pool {
     /// # Ok::<(), gibson_blocking::Error>(())
     /// ```
     pub fn with_config(config: Config) -> Result<Pool, Error> {
-        config.validate()?;
-        let mut idle = Vec::with_capacity(config.pool.max_size);
-        for _ in 0..config.pool.min_size {
-            idle.push((Connection::with_config(config.clone())?, Instant::now()));
+        let pool = Pool::lazy(config)?;
+        for _ in 0..pool.inner.config.pool.min_size {
+            let conn = Connection::with_config(pool.inner.config.clone())?;
+            let mut state = pool.lock();
+            state.idle.push((conn, Instant::now()));
+            state.open += 1;
         }
-        let open = idle.len();
+        Ok(pool)
+    }
+
+    /// Builds a pool without opening any connection: the first
+    /// [`get`](Pool::get)s open them (so an unreachable server is only
+    /// found out then). The sharded client builds its pools this way.
+    ///
+    /// ```
+    /// // Nothing listens on port 1: building the pool still succeeds.
+    /// let pool = gibson_blocking::Pool::lazy("127.0.0.1:1".parse()?)?;
+    /// assert_eq!(pool.open(), 0);
+    /// # Ok::<(), gibson_blocking::Error>(())
+    /// ```
+    pub fn lazy(config: Config) -> Result<Pool, Error> {
+        config.validate()?;
+        let idle = Vec::with_capacity(config.pool.max_size);
         Ok(Pool {
             inner: Arc::new(PoolInner {
                 config,
-                state: Mutex::new(State { idle, open }),
+                state: Mutex::new(State { idle, open: 0 }),
                 returned: Condvar::new(),
             }),
         })

@@ -4,7 +4,8 @@ use std::ffi::OsString;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use gibson_proto::{Addr, Config, DEFAULT_PORT};
+use gibson_proto::shard::ShardConfig;
+use gibson_proto::{Addr, Config, HashRing, DEFAULT_PORT};
 
 /// The environment variable naming the server when no `-a/-p/-u` is given.
 pub(crate) const ADDR_VAR: &str = "GIBSON_ADDR";
@@ -19,7 +20,8 @@ pub(crate) const ADDR_VAR: &str = "GIBSON_ADDR";
 #[derive(Debug, Parser)]
 #[command(name = "gibson", version, after_help = AFTER_HELP)]
 pub(crate) struct Cli {
-    /// Server host (default 127.0.0.1, or GIBSON_ADDR).
+    /// Server host (default 127.0.0.1, or GIBSON_ADDR); or several servers
+    /// as one sharded cache: `h1:p1,h2:p2,…` or `gibson://h1:p1,h2:p2?opts`.
     #[arg(short = 'a', long = "host", global = true, value_name = "HOST")]
     pub(crate) host: Option<String>,
     /// Server TCP port (default 10128).
@@ -58,6 +60,8 @@ Examples:
   gibson set 0 greeting hello world     (TTL 0 or less: no expiry)
   gibson get greeting
   gibson -a cache.local mget user: 10
+  gibson -a h1:10128,h2:10128,h3:10128 count user:    (three servers, one cache)
+  gibson -a h1:10128,h2:10128,h3:10128 route user:1    (the server of each key)
   gibson --json stats
   gibson bench -n 100000 -c 4 -P 16 -t get,set --runtime tokio,blocking --raw
 
@@ -158,6 +162,12 @@ pub(crate) struct BenchArgs {
 impl Cli {
     /// The address given by `-a/-p/-u`, else by `GIBSON_ADDR`, else `None`.
     pub(crate) fn explicit_addr(&self) -> Result<Option<Addr>, gibson_proto::Error> {
+        if self.host.as_deref().is_some_and(is_server_list) {
+            return Err(gibson_proto::Error::invalid(
+                "host",
+                "a server list or URL in -a is for commands and route, not here",
+            ));
+        }
         if let Some(path) = &self.socket {
             return Ok(Some(Addr::Unix(path.into())));
         }
@@ -186,9 +196,53 @@ impl Cli {
         Ok(config)
     }
 
+    /// The servers when `-a` (or `GIBSON_ADDR`, without `-a/-p/-u`) is a
+    /// list `h1:p1,h2:p2,…` or a `gibson://` URL, with `-t` applied and one
+    /// connection attempt; else `None`.
+    pub(crate) fn shards(&self) -> Result<Option<ShardConfig>, gibson_proto::Error> {
+        let env = std::env::var(ADDR_VAR).ok();
+        let list = match (&self.host, &self.socket, self.port) {
+            (Some(host), _, port) if is_server_list(host) => {
+                if port.is_some() {
+                    return Err(gibson_proto::Error::invalid(
+                        "port",
+                        "-p cannot be combined with a server list in -a",
+                    ));
+                }
+                host.as_str()
+            }
+            (None, None, None) => match env.as_deref().map(str::trim) {
+                Some(var) if var.contains(',') => var,
+                _ => return Ok(None),
+            },
+            _ => return Ok(None),
+        };
+        let mut shards: ShardConfig = list.parse()?;
+        shards.client = self
+            .with_timeouts(shards.client.clone())
+            .connect_attempts(1);
+        shards.validate()?;
+        Ok(Some(shards))
+    }
+
+    /// The ring of the servers named: [`shards`](Cli::shards)' ring, or
+    /// the one server's.
+    pub(crate) fn ring(&self) -> Result<HashRing, gibson_proto::Error> {
+        match self.shards()? {
+            Some(shards) => Ok(shards.ring()),
+            None => Ok(HashRing::new([self.config()?.addr.to_string()])),
+        }
+    }
+
     /// `config` with `-t` applied.
     pub(crate) fn with_timeouts(&self, config: Config) -> Config {
         let t = Duration::from_millis(self.timeout_ms);
         config.connect_timeout(t).response_timeout(t)
     }
+}
+
+/// `true` for an `-a` that names servers rather than a host: a list
+/// `h1:p1,h2:p2` or a `gibson://…` URL.
+fn is_server_list(host: &str) -> bool {
+    host.contains(',') || host.contains("://")
 }

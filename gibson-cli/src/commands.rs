@@ -64,7 +64,10 @@ macro_rules! cli_commands {
     )*) => {
         /// Runs `req` as its command's method and maps the typed result to
         /// what is printed.
-        fn dispatch(conn: &mut Connection, req: Request) -> Result<Output, Error> {
+        pub(crate) fn dispatch(
+            conn: &mut impl gibson_blocking::Commands,
+            req: Request,
+        ) -> Result<Output, Error> {
             Ok(match req {
                 $(Request::$v { $($($f,)+ $($of)?)? } => $crate::commands::cli_commands!(
                     call conn $print $name $params $($($of => $with)?)?

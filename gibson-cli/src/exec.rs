@@ -1,4 +1,5 @@
-//! Runs a [`Request`] as its command's method on a blocking connection;
+//! Runs a [`Request`] as its command's method on a blocking connection or
+//! sharded client (anything with [`Commands`](gibson_blocking::Commands));
 //! the dispatch comes from the command list (see `commands.rs`).
 
 use gibson_blocking::{Connection, Error};

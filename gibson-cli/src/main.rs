@@ -2,6 +2,9 @@
 //!
 //! * `gibson [-a HOST] [-p PORT] [-u SOCKET] [-t TIMEOUT_MS] COMMAND ARGS…`
 //!   runs one command and prints its reply (`--json`, `--raw` change how);
+//!   `-a h1:p1,h2:p2,…` (or `-a gibson://h1:p1,h2:p2?…`) runs it on several
+//!   servers as one sharded cache;
+//! * `gibson -a h1:p1,h2:p2,… route KEY…` prints the server of each key;
 //! * `gibson` alone starts an interactive shell (`:help`);
 //! * `gibson bench …` measures throughput and latency.
 //!
@@ -11,18 +14,19 @@
 
 mod args;
 mod bench;
+mod client;
 mod commands;
 mod exec;
 mod output;
 mod parse;
+mod route;
 mod shell;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use gibson_blocking::Connection;
-
 use args::{Cli, Sub};
+use clap::Parser;
+use client::Client;
 use output::{Format, EXIT_USAGE};
 use parse::Words;
 
@@ -50,6 +54,11 @@ pub(crate) fn format(cli: &Cli) -> Format {
 /// Runs one command given on the command line; returns the exit code.
 fn one_shot(cli: &Cli, args: &[std::ffi::OsString]) -> i32 {
     let args: Vec<Vec<u8>> = args.iter().map(|a| os_bytes(a)).collect();
+    if let Some((first, keys)) = args.split_first() {
+        if first.eq_ignore_ascii_case(b"route") {
+            return route::run(cli, keys);
+        }
+    }
     let request = match Words::from_args(args).and_then(|w| parse::parse(&w)) {
         Ok(r) => r,
         Err(e) => {
@@ -57,16 +66,15 @@ fn one_shot(cli: &Cli, args: &[std::ffi::OsString]) -> i32 {
             return EXIT_USAGE;
         }
     };
-    let config = match cli.config() {
+    // Lazy: invalid arguments are refused before connecting.
+    let (mut client, addr) = match Client::from_cli(cli) {
         Ok(c) => c,
         Err(e) => {
             output::print_error(&e);
             return EXIT_USAGE;
         }
     };
-    let addr = config.addr.clone();
-    // Lazy: invalid arguments are refused before connecting.
-    let result = Connection::lazy(config).and_then(|mut conn| exec::execute(&mut conn, request));
+    let result = client.execute(request);
     match result {
         Ok(out) => match output::print(&out, format(cli)) {
             Ok(()) => 0,

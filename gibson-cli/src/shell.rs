@@ -6,14 +6,14 @@
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 
-use gibson_blocking::Connection;
 use rustyline::error::ReadlineError;
 use rustyline::DefaultEditor;
 
 use crate::args::Cli;
+use crate::client::Client;
+use crate::format;
 use crate::output::{self, Format, EXIT_USAGE};
 use crate::parse::{self, Words, COMMANDS};
-use crate::{exec, format};
 
 /// What a shell line asks for.
 enum Step {
@@ -26,15 +26,7 @@ enum Step {
 /// Runs the shell; returns the exit code (for piped input, that of the last
 /// line that failed, else 0).
 pub(crate) fn run(cli: &Cli) -> i32 {
-    let config = match cli.config() {
-        Ok(c) => c,
-        Err(e) => {
-            output::print_error(&e);
-            return EXIT_USAGE;
-        }
-    };
-    let addr = config.addr.to_string();
-    let mut conn = match Connection::lazy(config) {
+    let (mut conn, addr) = match Client::from_cli(cli) {
         Ok(c) => c,
         Err(e) => {
             output::print_error(&e);
@@ -49,7 +41,7 @@ pub(crate) fn run(cli: &Cli) -> i32 {
     }
 }
 
-fn piped(conn: &mut Connection, format: Format) -> i32 {
+fn piped(conn: &mut Client, format: Format) -> i32 {
     let mut code = 0;
     for line in std::io::stdin().lock().split(b'\n') {
         let Ok(line) = line else { break };
@@ -63,7 +55,7 @@ fn piped(conn: &mut Connection, format: Format) -> i32 {
     code
 }
 
-fn interactive(conn: &mut Connection, addr: &str, format: Format) -> i32 {
+fn interactive(conn: &mut Client, addr: &str, format: Format) -> i32 {
     let mut editor = match DefaultEditor::new() {
         Ok(e) => e,
         Err(e) => {
@@ -108,7 +100,7 @@ fn interactive(conn: &mut Connection, addr: &str, format: Format) -> i32 {
 }
 
 /// Runs one line.
-fn step(conn: &mut Connection, line: &str, format: Format) -> Step {
+fn step(conn: &mut Client, line: &str, format: Format) -> Step {
     let trimmed = line.trim();
     match trimmed {
         "" => return Step::Continue(0),
@@ -132,7 +124,7 @@ fn step(conn: &mut Connection, line: &str, format: Format) -> Step {
             return Step::Continue(EXIT_USAGE);
         }
     };
-    match exec::execute(conn, request) {
+    match conn.execute(request) {
         Ok(out) => {
             let _ = output::print(&out, format);
             Step::Continue(0)

@@ -16,6 +16,7 @@
 pub mod bench;
 pub mod bulk;
 mod chunking;
+pub mod cluster;
 pub mod conformance;
 pub mod faults;
 pub mod hostile;

@@ -1,0 +1,238 @@
+//! Several Gibson servers as one cache, blocking: [`Sharded`].
+//!
+//! * this file: the client, how it is built, and one command's way to its
+//!   server or to every server;
+//! * `servers.rs`: running work on one server's pool (keeping its health)
+//!   and on every server at once;
+//! * `fan_out.rs`: the commands sent to every server, and STATS per server;
+//! * `pipeline.rs`: pipelines split by server.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use gibson_proto::shard::{Partial, Route, Routed, Router, ShardConfig};
+use gibson_proto::{Addr, Command, Error, HashRing, Reply};
+
+use crate::pool::Pool;
+
+mod fan_out;
+mod pipeline;
+mod servers;
+
+/// A blocking client for several Gibson servers holding one cache: one
+/// [`Pool`] per server, keys placed on a [`HashRing`] (libmemcached's
+/// ketama by default, see [`ShardConfig`]).
+///
+/// * a keyed command (GET, SET, INC, …) goes to its key's server;
+/// * a prefix command (MGET, COUNT, KEYS, MDEL, …), PING and END go to
+///   every server at once, one thread each, and the replies are merged
+///   into what one server holding all the data would answer
+///   ([`FanOut`](gibson_proto::shard::FanOut) documents the rule); STATS
+///   per server is [`stats_per_server`](Sharded::stats_per_server);
+/// * a server is marked dead after `failure_limit` consecutive transport
+///   failures; for `retry_timeout` its keys then fail fast with
+///   [`Error::ServerDown`] without contacting it, or with
+///   `remove_failed=true` go to the live servers; a command sent to every
+///   server fails when one is dead, or with `partial=true` returns what
+///   the live ones answered.
+///
+/// Nothing is connected when the client is built: a server that is down
+/// at start only fails the requests that go to it. A `Sharded` is cheap
+/// to clone and may be shared by threads (the clones share pools and
+/// health). It implements [`Commands`](gibson_proto::Commands), and has
+/// every command as a method, like [`Connection`](crate::Connection).
+///
+/// ```no_run
+/// use gibson_blocking::{Sharded, Ttl};
+///
+/// let mut cache = Sharded::connect("gibson://10.0.0.1:10128,10.0.0.2:10128,10.0.0.3:10128?remove_failed=true")?;
+/// cache.set("user:1", "ada", Ttl::Never)?; // on user:1's server
+/// let n = cache.count("user:")?; // summed over the three
+/// # Ok::<(), gibson_blocking::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Sharded {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: ShardConfig,
+    ring: HashRing,
+    pools: Vec<Pool>,
+    router: Mutex<Router>,
+}
+
+impl Sharded {
+    /// Builds the client from a URL: `gibson://h1:p1,h2:p2[/weight]…?options`
+    /// (see [`ShardConfig`] for the options). Connects to nothing yet.
+    ///
+    /// ```
+    /// // Nothing listens on these ports: building still succeeds.
+    /// let cache = gibson_blocking::Sharded::connect("127.0.0.1:1,127.0.0.1:2?failure_limit=1")?;
+    /// assert_eq!(cache.servers().len(), 2);
+    /// # Ok::<(), gibson_blocking::Error>(())
+    /// ```
+    pub fn connect(url: &str) -> Result<Sharded, Error> {
+        Sharded::with_config(url.parse()?)
+    }
+
+    /// Builds the client from a full configuration: one lazy [`Pool`] per
+    /// server, from [`ShardConfig::server_config`].
+    ///
+    /// ```
+    /// use gibson_blocking::Sharded;
+    /// use gibson_proto::shard::ShardConfig;
+    ///
+    /// let mut config: ShardConfig = "127.0.0.1:1,127.0.0.1:2".parse()?;
+    /// config.remove_failed = true;
+    /// let cache = Sharded::with_config(config)?;
+    /// assert!(cache.config().remove_failed);
+    /// # Ok::<(), gibson_blocking::Error>(())
+    /// ```
+    pub fn with_config(config: ShardConfig) -> Result<Sharded, Error> {
+        config.validate()?;
+        let pools = (0..config.servers().len())
+            .map(|i| {
+                let server = config
+                    .server_config(i)
+                    .ok_or_else(|| Error::invalid("servers", "server index out of range"))?;
+                Pool::lazy(server)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Sharded {
+            inner: Arc::new(Inner {
+                ring: config.ring(),
+                router: Mutex::new(Router::new(&config)),
+                pools,
+                config,
+            }),
+        })
+    }
+
+    /// The configuration.
+    ///
+    /// ```
+    /// let cache = gibson_blocking::Sharded::connect("127.0.0.1:1,127.0.0.1:2")?;
+    /// assert_eq!(cache.config().failure_limit, 2);
+    /// # Ok::<(), gibson_blocking::Error>(())
+    /// ```
+    pub fn config(&self) -> &ShardConfig {
+        &self.inner.config
+    }
+
+    /// The servers, in the configured order (the ring's).
+    ///
+    /// ```
+    /// let cache = gibson_blocking::Sharded::connect("gibson://127.0.0.1:1,127.0.0.1:2")?;
+    /// assert_eq!(cache.servers()[1].to_string(), "127.0.0.1:2");
+    /// # Ok::<(), gibson_blocking::Error>(())
+    /// ```
+    pub fn servers(&self) -> &[Addr] {
+        self.inner.config.servers()
+    }
+
+    /// The server `key` lives on now (its place on the ring, or a live
+    /// server's with `remove_failed` while its own is dead).
+    ///
+    /// ```
+    /// let cache = gibson_blocking::Sharded::connect("127.0.0.1:1,127.0.0.1:2")?;
+    /// let home = cache.server_for("user:42")?;
+    /// assert!(cache.servers().contains(home));
+    /// # Ok::<(), gibson_blocking::Error>(())
+    /// ```
+    pub fn server_for(&self, key: impl AsRef<[u8]>) -> Result<&Addr, Error> {
+        let index = self.router().server_for(key.as_ref(), Instant::now())?;
+        self.servers()
+            .get(index)
+            .ok_or_else(|| Error::invalid("servers", "the ring has no server"))
+    }
+
+    /// Server `index`'s pool (in the ring's order), to talk to that server
+    /// alone.
+    ///
+    /// ```
+    /// let cache = gibson_blocking::Sharded::connect("127.0.0.1:1,127.0.0.1:2")?;
+    /// assert_eq!(cache.pool(1).unwrap().config().addr.to_string(), "127.0.0.1:2");
+    /// assert!(cache.pool(2).is_none());
+    /// # Ok::<(), gibson_blocking::Error>(())
+    /// ```
+    pub fn pool(&self, index: usize) -> Option<&Pool> {
+        self.inner.pools.get(index)
+    }
+
+    /// `true` unless server `index` is marked dead now.
+    ///
+    /// ```
+    /// let cache = gibson_blocking::Sharded::connect("127.0.0.1:1,127.0.0.1:2")?;
+    /// assert!(cache.is_live(0)); // nothing failed yet
+    /// # Ok::<(), gibson_blocking::Error>(())
+    /// ```
+    pub fn is_live(&self, index: usize) -> bool {
+        self.router().is_live(index, Instant::now())
+    }
+
+    fn router(&self) -> MutexGuard<'_, Router> {
+        self.inner.router.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs any [`Command`]: on its key's server, or on every server with
+    /// the replies merged (a dead server fails it, unless the
+    /// configuration asks for partial results). Every command method is a
+    /// call to this.
+    ///
+    /// ```no_run
+    /// use gibson_blocking::{cmd, Sharded};
+    /// let cache = Sharded::connect("10.0.0.1:10128,10.0.0.2:10128")?;
+    /// let n: u64 = cache.execute(cmd::Count::new("user:"))?;
+    /// # Ok::<(), gibson_blocking::Error>(())
+    /// ```
+    pub fn execute<C: Command>(&self, cmd: C) -> Result<C::Output, Error> {
+        self.execute_partial(cmd)
+            .resolve(self.inner.config.on_missing)
+    }
+
+    /// Runs any [`Command`], and says which servers could not take part in
+    /// a prefix command instead of failing it.
+    ///
+    /// ```no_run
+    /// use gibson_blocking::{cmd, Sharded};
+    /// let cache = Sharded::connect("10.0.0.1:10128,10.0.0.2:10128")?;
+    /// let count = cache.execute_partial(cmd::Count::new("user:"));
+    /// for server in count.missing_servers() {
+    ///     eprintln!("not counted: {}", cache.servers()[server]);
+    /// }
+    /// let n = count.value?;
+    /// # Ok::<(), gibson_blocking::Error>(())
+    /// ```
+    pub fn execute_partial<C: Command>(&self, cmd: C) -> Partial<C::Output> {
+        match self
+            .inner
+            .ring
+            .route(&cmd, &self.inner.config.client.limits)
+        {
+            Ok(routed) => self.send(&routed).and_then(C::decode),
+            Err(e) => Partial::complete(Err(e)),
+        }
+    }
+
+    /// Sends a request where the router places it now: to its key's
+    /// server (or, with `remove_failed`, the live one its key moved to),
+    /// or to every server at once with the replies merged.
+    fn send(&self, routed: &Routed) -> Partial<Reply> {
+        // A statement of its own: the router is unlocked before sending.
+        let place = self.router().place(routed, Instant::now());
+        let (frame, op) = (&routed.frame, routed.opcode);
+        match place {
+            Err(e) => Partial::complete(Err(e)),
+            Ok(Route::Server(i)) => {
+                Partial::complete(self.on_server(i, |conn| conn.execute_frame(frame, op), |_| None))
+            }
+            Ok(Route::Every(fan_out)) => fan_out.merge(self.on_every_server(frame, op)),
+        }
+    }
+
+    crate::multi::multi_methods!("Sharded");
+
+    gibson_proto::implement_commands!(blocking, "gibson_blocking", "Sharded");
+}

@@ -1,0 +1,112 @@
+//! `-a h1:p1,h2:p2,…`: commands on several servers as one cache, and
+//! `route`. Always on three embedded servers (also when
+//! `GIBSON_TEST_ADDR` is set: these need three servers).
+
+mod common;
+
+use common::{gibson_stdin, Run};
+use gibson_blocking::Connection;
+use gibson_proto::shard::ShardConfig;
+use gibson_test_support::{unique_prefix, TestServer};
+
+fn three() -> Vec<TestServer> {
+    (0..3).map(|_| TestServer::embedded_tcp()).collect()
+}
+
+fn list(servers: &[TestServer]) -> String {
+    let names: Vec<String> = servers.iter().map(|s| s.addr().to_string()).collect();
+    names.join(",")
+}
+
+fn run(addr: &str, args: &[&str]) -> Run {
+    let mut all = vec!["-a", addr];
+    all.extend_from_slice(args);
+    gibson_stdin(None, &all, b"")
+}
+
+fn ok(addr: &str, args: &[&str]) -> String {
+    let r = run(addr, args);
+    assert_eq!(r.code, 0, "gibson -a {addr} {args:?}: {r:?}");
+    assert!(r.stderr.is_empty(), "{r:?}");
+    r.out()
+}
+
+#[test]
+fn commands_run_on_the_servers_as_one_cache() {
+    let servers = three();
+    let a = list(&servers);
+    let p = unique_prefix("cli-shard");
+    let keys: Vec<String> = (0..12).map(|i| format!("{p}{i}")).collect();
+    for (i, k) in keys.iter().enumerate() {
+        assert_eq!(
+            ok(&a, &["set", "0", k, &i.to_string()]),
+            format!("\"{i}\"\n")
+        );
+    }
+    assert_eq!(ok(&a, &["get", &keys[3]]), "\"3\"\n");
+    assert_eq!(ok(&a, &["count", &p]), "12\n");
+    assert_eq!(ok(&a, &["mget", &p]).lines().count(), 12);
+    assert_eq!(ok(&a, &["mget", &p, "5"]).lines().count(), 5);
+    assert_eq!(ok(&a, &["keys", &p]).lines().count(), 12);
+    assert_eq!(ok(&a, &["ping"]), "OK\n");
+    // The URL form, with options.
+    let url = format!("gibson://{a}?failure_limit=3");
+    assert_eq!(ok(&url, &["minc", &p]), "12\n");
+    assert_eq!(ok(&url, &["mdel", &p]), "12\n");
+    assert_eq!(ok(&a, &["count", &p]), "0\n");
+    // The keys were spread: every server held some.
+    for (i, k) in keys.iter().enumerate() {
+        ok(&a, &["set", "0", k, &i.to_string()]);
+    }
+    for s in &servers {
+        let n = Connection::with_config(s.config())
+            .unwrap()
+            .count(p.as_str())
+            .unwrap();
+        assert!(n > 0 && n < 12, "{n} of 12 on {}", s.addr());
+    }
+}
+
+#[test]
+fn route_prints_where_each_key_lives() {
+    let servers = three();
+    let a = list(&servers);
+    let ring = a.parse::<ShardConfig>().unwrap().ring();
+    let p = unique_prefix("cli-route");
+    let keys: Vec<String> = (0..20).map(|i| format!("{p}{i}")).collect();
+    let mut args = vec!["route"];
+    args.extend(keys.iter().map(String::as_str));
+    let out = ok(&a, &args);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), keys.len());
+    for (line, key) in lines.iter().zip(&keys) {
+        let (k, server) = line.split_once('\t').expect("KEY<TAB>host:port");
+        assert_eq!(k, key);
+        assert_eq!(Some(server), ring.server_for(key.as_bytes()));
+        // And that is where a SET through the tool puts it.
+        ok(&a, &["set", "0", key, "x"]);
+        let at = servers
+            .iter()
+            .find(|s| s.addr().to_string() == server)
+            .unwrap();
+        let got = Connection::with_config(at.config())
+            .unwrap()
+            .get::<String>(key.as_str());
+        assert_eq!(got.unwrap().as_deref(), Some("x"), "{key} on {server}");
+    }
+    // ROUTE is case-insensitive and needs keys.
+    assert_eq!(ok(&a, &["ROUTE", &keys[0]]), format!("{}\n", lines[0]));
+    let r = run(&a, &["route"]);
+    assert_eq!(r.code, 2, "{r:?}");
+}
+
+#[test]
+fn a_server_list_refuses_a_port_and_a_dead_server_exits_3() {
+    let mut servers = three();
+    let a = list(&servers);
+    let r = run(&a, &["-p", "10128", "ping"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    servers[1].stop();
+    let r = run(&a, &["count", "x"]);
+    assert_eq!(r.code, 3, "a fan-out with a dead server fails: {r:?}");
+}

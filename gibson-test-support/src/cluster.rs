@@ -1,0 +1,69 @@
+//! Three embedded servers, each behind a fault [`Proxy`]: what the tests
+//! of the sharded clients (async and blocking) run against.
+
+use crate::proxy::{Faults, Proxy};
+use crate::TestServer;
+
+/// Embedded servers behind fault proxies; clients connect to the proxies.
+///
+/// ```
+/// use gibson_test_support::cluster::Cluster;
+///
+/// let cluster = Cluster::start(3);
+/// let url = cluster.url("retry_timeout=1s");
+/// assert!(url.starts_with("gibson://127.0.0.1:"));
+/// assert_eq!(cluster.request_reads(), [0, 0, 0]);
+/// ```
+#[derive(Debug)]
+pub struct Cluster {
+    _servers: Vec<TestServer>,
+    /// One proxy per server, in the order of [`url`](Cluster::url)'s list.
+    pub proxies: Vec<Proxy>,
+}
+
+impl Cluster {
+    /// `n` embedded servers on TCP loopback, each behind its proxy.
+    pub fn start(n: usize) -> Cluster {
+        let servers: Vec<TestServer> = (0..n).map(|_| TestServer::embedded_tcp()).collect();
+        let proxies = servers
+            .iter()
+            .map(|s| Proxy::start(s.addr().clone()))
+            .collect();
+        Cluster {
+            _servers: servers,
+            proxies,
+        }
+    }
+
+    /// The proxies as one sharded client's URL, with 400 ms connect and
+    /// response timeouts, one connection attempt, and `options` (`a=1&b=2`)
+    /// after them.
+    pub fn url(&self, options: &str) -> String {
+        let list: Vec<String> = self.proxies.iter().map(|p| p.addr().to_string()).collect();
+        format!(
+            "gibson://{}?response_timeout=400ms&connect_timeout=400ms&attempts=1&{options}",
+            list.join(",")
+        )
+    }
+
+    /// Server `index` accepts connections and never answers.
+    pub fn kill(&self, index: usize) {
+        self.proxies[index].set_faults(Faults {
+            blackhole: true,
+            ..Faults::default()
+        });
+        self.proxies[index].reset_all();
+    }
+
+    /// Server `index` answers again (its open connections are reset).
+    pub fn revive(&self, index: usize) {
+        self.proxies[index].set_faults(Faults::default());
+        self.proxies[index].reset_all();
+    }
+
+    /// Each proxy's [`Proxy::request_reads`] so far: the difference over a
+    /// call is its round trips per server.
+    pub fn request_reads(&self) -> Vec<u64> {
+        self.proxies.iter().map(Proxy::request_reads).collect()
+    }
+}
