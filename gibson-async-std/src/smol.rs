@@ -1,6 +1,6 @@
 //! The client for programs that run on smol (feature `smol`): the same
 //! [`Connection`] and [`Pool`], with their drivers and health checks on
-//! smol's global executor ([`SmolTasks`](crate::SmolTasks)). Everything
+//! smol's global executor ([`SmolTasks`]). Everything
 //! else is the crate's, re-exported.
 //!
 //! ```no_run

@@ -1,25 +1,28 @@
 //! The connection (and a connection taken from the pool, and the sharded
-//! client) as
-//! [`Commands`], for code generic over what it talks to the cache through.
+//! client) as [`Commands`], for code generic over what it talks to the
+//! cache through.
 
-use gibson_proto::{Command, Commands, Error};
+use gibson_proto::{Command, Commands, Error, Pipeline, PipelineResults};
 
 use crate::{Connection, PooledConnection, Sharded};
 
-impl Commands for Connection {
-    fn execute<C: Command>(&mut self, cmd: C) -> Result<C::Output, Error> {
-        Connection::execute(self, cmd)
-    }
+/// `Commands` for each client type, through the inherent methods of `$via`.
+macro_rules! commands {
+    ($($client:ty => $via:ident),+) => {$(
+        impl Commands for $client {
+            fn execute<C: Command>(&mut self, cmd: C) -> Result<C::Output, Error> {
+                $via::execute(self, cmd)
+            }
+
+            fn pipeline(&self) -> Pipeline {
+                $via::pipeline(self)
+            }
+
+            fn run(&mut self, pipeline: Pipeline) -> Result<PipelineResults, Error> {
+                $via::run(self, pipeline)
+            }
+        }
+    )+};
 }
 
-impl Commands for PooledConnection {
-    fn execute<C: Command>(&mut self, cmd: C) -> Result<C::Output, Error> {
-        Connection::execute(self, cmd)
-    }
-}
-
-impl Commands for Sharded {
-    fn execute<C: Command>(&mut self, cmd: C) -> Result<C::Output, Error> {
-        Sharded::execute(self, cmd)
-    }
-}
+commands!(Connection => Connection, PooledConnection => Connection, Sharded => Sharded);

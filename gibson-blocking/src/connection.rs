@@ -378,7 +378,5 @@ impl Connection {
         Ok(replies)
     }
 
-    crate::multi::multi_methods!("Connection");
-
     gibson_proto::implement_commands!(blocking, "gibson_blocking", "Connection");
 }

@@ -26,7 +26,6 @@
 
 mod commands;
 mod connection;
-mod multi;
 mod pool;
 pub mod raw;
 mod sharded;

@@ -6,7 +6,7 @@
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use gibson_blocking::{cmd, Error, Sharded, Ttl};
+use gibson_blocking::{cmd, Commands, Error, Sharded, Ttl};
 use gibson_test_support::cluster::Cluster;
 use gibson_test_support::shard::key_on;
 use gibson_test_support::unique_prefix;

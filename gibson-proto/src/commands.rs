@@ -150,7 +150,7 @@ pub trait AsyncCommands: Sync {
 /// methods are the same).
 ///
 /// ```
-/// use gibson_proto::{cmd, Command, Commands, Error, Reply, Value};
+/// use gibson_proto::{cmd, Command, Commands, Error, Pipeline, PipelineResults, Reply, Value};
 ///
 /// /// A pretend client that answers every request with VAL "42".
 /// struct Fake;
@@ -159,16 +159,77 @@ pub trait AsyncCommands: Sync {
 ///         cmd.encode(&mut bytes::BytesMut::new(), &Default::default())?;
 ///         C::decode(Reply::Value(Value::from("42")))
 ///     }
+///     fn pipeline(&self) -> Pipeline {
+///         Pipeline::new(Default::default())
+///     }
+///     fn run(&mut self, p: Pipeline) -> Result<PipelineResults, Error> {
+///         let replies = p.opcodes().iter().map(|_| Ok(Reply::Value(Value::from("42")))).collect();
+///         Ok(p.finish(replies))
+///     }
 /// }
 ///
 /// fn answer(cache: &mut impl Commands) -> Result<Option<u32>, Error> {
 ///     cache.get("answer")
 /// }
 /// assert_eq!(answer(&mut Fake).unwrap(), Some(42));
+/// let all: Vec<Option<u32>> = Fake.get_multi(["a", "b"]).unwrap().into_iter().collect::<Result<_, _>>().unwrap();
+/// assert_eq!(all, [Some(42), Some(42)]);
 /// ```
 pub trait Commands {
     /// Runs any [`Command`] and returns its typed result.
     fn execute<C: Command>(&mut self, cmd: C) -> Result<C::Output, Error>;
+
+    /// A new, empty pipeline with the client's limits.
+    fn pipeline(&self) -> Pipeline;
+
+    /// Runs a pipeline: one round trip per server.
+    fn run(&mut self, pipeline: Pipeline) -> Result<PipelineResults, Error>;
+
+    /// Runs every command of `cmds` in one pipeline (one round trip per
+    /// server) and returns each one's result, in order: one failed command
+    /// never hides the others' results. `Err` only when the pipeline could
+    /// not run at all.
+    fn execute_multi<C: Command>(
+        &mut self,
+        cmds: impl IntoIterator<Item = C>,
+    ) -> Result<Vec<Result<C::Output, Error>>, Error> {
+        let mut p = self.pipeline();
+        let handles: Vec<_> = cmds.into_iter().map(|c| p.add(c)).collect();
+        let mut results = self.run(p)?;
+        Ok(handles.into_iter().map(|h| results.take(h)).collect())
+    }
+
+    /// GETs every key in one pipeline (pylibmc's `get_multi`): each key's
+    /// value, `None` if absent, in the order of `keys`.
+    fn get_multi<K: ToArg, V: FromValue>(
+        &mut self,
+        keys: impl IntoIterator<Item = K>,
+    ) -> Result<Vec<Result<Option<V>, Error>>, Error> {
+        self.execute_multi(keys.into_iter().map(cmd::Get::<K, V>::new))
+    }
+
+    /// SETs every pair with one TTL in one pipeline (pylibmc's
+    /// `set_multi`): each SET's result, in order.
+    fn set_multi<K: ToArg, V: ToArg>(
+        &mut self,
+        pairs: impl IntoIterator<Item = (K, V)>,
+        ttl: Ttl,
+    ) -> Result<Vec<Result<Value, Error>>, Error> {
+        self.execute_multi(
+            pairs
+                .into_iter()
+                .map(move |(k, v)| cmd::Set::new(k, v, ttl)),
+        )
+    }
+
+    /// DELs every key in one pipeline (pylibmc's `delete_multi`): for each
+    /// key, whether it existed, in order.
+    fn delete_multi<K: ToArg>(
+        &mut self,
+        keys: impl IntoIterator<Item = K>,
+    ) -> Result<Vec<Result<bool, Error>>, Error> {
+        self.execute_multi(keys.into_iter().map(cmd::Del::new))
+    }
 
     crate::__gibson_command_list!(@blocking_trait);
 }
@@ -190,6 +251,20 @@ impl<T: AsyncCommands + ?Sized> AsyncCommands for &T {
         &self,
         pipeline: Pipeline,
     ) -> impl Future<Output = Result<PipelineResults, Error>> + Send {
+        (**self).run(pipeline)
+    }
+}
+
+impl<T: Commands + ?Sized> Commands for &mut T {
+    fn execute<C: Command>(&mut self, cmd: C) -> Result<C::Output, Error> {
+        (**self).execute(cmd)
+    }
+
+    fn pipeline(&self) -> Pipeline {
+        (**self).pipeline()
+    }
+
+    fn run(&mut self, pipeline: Pipeline) -> Result<PipelineResults, Error> {
         (**self).run(pipeline)
     }
 }

@@ -4,64 +4,30 @@
 
 use std::time::{Duration, Instant};
 
+use gibson_test_support::cluster::Cluster;
 use gibson_test_support::shard::key_on;
-use gibson_test_support::{unique_prefix, Faults, Proxy, TestServer};
+use gibson_test_support::{unique_prefix, TestServer};
 use gibson_tokio::{cmd, AsyncCommands, Connection, Error, Sharded, Ttl};
 
 /// Response timeout of these tests, and how long any call may take.
 const TIMEOUT: Duration = Duration::from_millis(400);
 const HANG: Duration = Duration::from_secs(3);
 
-struct Cluster {
-    _servers: Vec<TestServer>,
-    proxies: Vec<Proxy>,
+/// A sharded client over the cluster's proxies, with `options`.
+async fn client(cluster: &Cluster, options: &str) -> Sharded {
+    Sharded::connect(&cluster.url(options)).await.unwrap()
 }
 
-impl Cluster {
-    fn start() -> Cluster {
-        let servers: Vec<TestServer> = (0..3).map(|_| TestServer::embedded_tcp()).collect();
-        let proxies = servers
-            .iter()
-            .map(|s| Proxy::start(s.addr().clone()))
-            .collect();
-        Cluster {
-            _servers: servers,
-            proxies,
-        }
-    }
-
-    async fn client(&self, options: &str) -> Sharded {
-        let list: Vec<String> = self.proxies.iter().map(|p| p.addr().to_string()).collect();
-        let url = format!(
-            "gibson://{}?response_timeout=400ms&connect_timeout=400ms&attempts=1&{options}",
-            list.join(",")
-        );
-        Sharded::connect(&url).await.unwrap()
-    }
-
-    /// Server `index` accepts connections and never answers.
-    fn kill(&self, index: usize) {
-        self.proxies[index].set_faults(Faults {
-            blackhole: true,
-            ..Faults::default()
-        });
-        self.proxies[index].reset_all();
-    }
-
-    /// Runs `f`; its output and the reads of requests each proxy made
-    /// meanwhile (one per round trip, see [`Proxy::request_reads`]).
-    async fn trips<T>(&self, f: impl std::future::Future<Output = T>) -> (T, Vec<u64>) {
-        let reads = || -> Vec<u64> { self.proxies.iter().map(Proxy::request_reads).collect() };
-        let before = reads();
-        let out = f.await;
-        let after = reads();
-        (out, after.iter().zip(&before).map(|(a, b)| a - b).collect())
-    }
-
-    fn revive(&self, index: usize) {
-        self.proxies[index].set_faults(Faults::default());
-        self.proxies[index].reset_all();
-    }
+/// Runs `f`; its output and the reads of requests each proxy made
+/// meanwhile (one per round trip, see [`Cluster::request_reads`]).
+async fn round_trips<T>(
+    cluster: &Cluster,
+    f: impl std::future::Future<Output = T>,
+) -> (T, Vec<u64>) {
+    let before = cluster.request_reads();
+    let out = f.await;
+    let after = cluster.request_reads();
+    (out, after.iter().zip(&before).map(|(a, b)| a - b).collect())
 }
 
 /// Runs `f` and checks it returned within [`HANG`].
@@ -74,17 +40,19 @@ async fn bounded<T>(f: impl std::future::Future<Output = T>) -> T {
 
 #[tokio::test]
 async fn multi_key_calls_make_one_round_trip_per_server_and_agree_with_one_server() {
-    let cluster = Cluster::start();
-    let cache = cluster.client("").await;
+    let cluster = Cluster::start(3);
+    let cache = client(&cluster, "").await;
     let single = TestServer::embedded_tcp();
     let one = Connection::with_config(single.config()).await.unwrap();
     let p = unique_prefix("rtt");
     let keys: Vec<String> = (0..90).map(|i| format!("{p}{i}")).collect();
     cache.ping().await.unwrap(); // connect every pool first
 
-    let (stored, trips) = cluster
-        .trips(cache.set_multi(keys.iter().map(|k| (k.as_str(), k.as_str())), Ttl::Never))
-        .await;
+    let (stored, trips) = round_trips(
+        &cluster,
+        cache.set_multi(keys.iter().map(|k| (k.as_str(), k.as_str())), Ttl::Never),
+    )
+    .await;
     assert!(
         trips.iter().all(|t| (1..=2).contains(t)),
         "request reads per server for 30 SETs each: {trips:?}"
@@ -96,18 +64,22 @@ async fn multi_key_calls_make_one_round_trip_per_server_and_agree_with_one_serve
 
     let mut asked = keys.clone();
     asked.push(format!("{p}absent"));
-    let (got, trips) = cluster
-        .trips(cache.get_multi::<_, String>(asked.iter().map(String::as_str)))
-        .await;
+    let (got, trips) = round_trips(
+        &cluster,
+        cache.get_multi::<_, String>(asked.iter().map(String::as_str)),
+    )
+    .await;
     assert!(trips.iter().all(|&t| t <= 2), "{trips:?}");
     let got_one = one
         .get_multi::<_, String>(asked.iter().map(String::as_str))
         .await;
     assert_eq!(format!("{got:?}"), format!("{got_one:?}"));
 
-    let (gone, trips) = cluster
-        .trips(cache.delete_multi(asked.iter().map(String::as_str)))
-        .await;
+    let (gone, trips) = round_trips(
+        &cluster,
+        cache.delete_multi(asked.iter().map(String::as_str)),
+    )
+    .await;
     assert!(trips.iter().all(|&t| t <= 2), "{trips:?}");
     let gone_one = one.delete_multi(asked.iter().map(String::as_str)).await;
     assert_eq!(format!("{gone:?}"), format!("{gone_one:?}"));
@@ -115,8 +87,8 @@ async fn multi_key_calls_make_one_round_trip_per_server_and_agree_with_one_serve
 
 #[tokio::test]
 async fn a_silent_shard_fails_fast_then_is_retried() {
-    let cluster = Cluster::start();
-    let cache = cluster.client("failure_limit=2&retry_timeout=1s").await;
+    let cluster = Cluster::start(3);
+    let cache = client(&cluster, "failure_limit=2&retry_timeout=1s").await;
     let p = unique_prefix("silent");
     let (dead_key, live_key) = (key_on(cache.config(), 1, &p), key_on(cache.config(), 2, &p));
     cache.set(dead_key.as_str(), "d", Ttl::Never).await.unwrap();
@@ -161,10 +133,12 @@ async fn a_silent_shard_fails_fast_then_is_retried() {
 
 #[tokio::test]
 async fn remap_mode_sends_a_silent_shards_keys_to_the_live_ones() {
-    let cluster = Cluster::start();
-    let cache = cluster
-        .client("failure_limit=1&retry_timeout=10s&remove_failed=true&partial=true")
-        .await;
+    let cluster = Cluster::start(3);
+    let cache = client(
+        &cluster,
+        "failure_limit=1&retry_timeout=10s&remove_failed=true&partial=true",
+    )
+    .await;
     let p = unique_prefix("remap");
     let keys: Vec<String> = (0..40).map(|i| format!("{p}{i}")).collect();
     for k in &keys {

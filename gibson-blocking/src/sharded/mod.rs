@@ -232,7 +232,5 @@ impl Sharded {
         }
     }
 
-    crate::multi::multi_methods!("Sharded");
-
     gibson_proto::implement_commands!(blocking, "gibson_blocking", "Sharded");
 }
