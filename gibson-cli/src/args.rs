@@ -20,7 +20,7 @@ pub(crate) const ADDR_VAR: &str = "GIBSON_ADDR";
 #[derive(Debug, Parser)]
 #[command(name = "gibson", version, after_help = AFTER_HELP)]
 pub(crate) struct Cli {
-    /// Server host (default 127.0.0.1, or GIBSON_ADDR); or several servers
+    /// Server host or host:port (default 127.0.0.1, or GIBSON_ADDR); or several servers
     /// as one sharded cache: `h1:p1,h2:p2,…` or `gibson://h1:p1,h2:p2?opts`.
     #[arg(short = 'a', long = "host", global = true, value_name = "HOST")]
     pub(crate) host: Option<String>,
@@ -170,6 +170,12 @@ impl Cli {
         }
         if let Some(path) = &self.socket {
             return Ok(Some(Addr::Unix(path.into())));
+        }
+        // `-a host:port` (one colon: not a bare IPv6 address).
+        if let (Some(host), None) = (&self.host, self.port) {
+            if host.matches(':').count() == 1 {
+                return Ok(Some(host.parse::<Addr>()?));
+            }
         }
         if self.host.is_some() || self.port.is_some() {
             return Ok(Some(Addr::Tcp {

@@ -1,7 +1,7 @@
 //! What the tool talks to: one server, or several servers as one sharded
 //! cache (`-a h1:p1,h2:p2,…` or `-a gibson://h1:p1,h2:p2?…`).
 
-use gibson_blocking::{Connection, Error, Sharded};
+use gibson_blocking::{Command, Commands, Connection, Error, Pipeline, PipelineResults, Sharded};
 
 use crate::args::Cli;
 use crate::exec;
@@ -48,6 +48,29 @@ impl Client {
         match self {
             Client::One(conn) => exec::execute(conn, req),
             Client::Sharded(cache) => exec::dispatch(cache, req),
+        }
+    }
+}
+
+impl Commands for Client {
+    fn execute<C: Command>(&mut self, cmd: C) -> Result<C::Output, Error> {
+        match self {
+            Client::One(conn) => conn.execute(cmd),
+            Client::Sharded(cache) => cache.execute(cmd),
+        }
+    }
+
+    fn pipeline(&self) -> Pipeline {
+        match self {
+            Client::One(conn) => conn.pipeline(),
+            Client::Sharded(cache) => cache.pipeline(),
+        }
+    }
+
+    fn run(&mut self, pipeline: Pipeline) -> Result<PipelineResults, Error> {
+        match self {
+            Client::One(conn) => conn.run(pipeline),
+            Client::Sharded(cache) => cache.run(pipeline),
         }
     }
 }

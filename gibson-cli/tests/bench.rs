@@ -136,3 +136,64 @@ fn over_a_unix_socket() {
     let table = String::from_utf8_lossy(&out.stdout);
     assert_eq!(table.lines().count(), 2 + 2 * 4, "{table}");
 }
+
+#[test]
+fn over_several_servers() {
+    let servers: Vec<TestServer> = (0..3).map(|_| TestServer::embedded_tcp()).collect();
+    let list: Vec<String> = servers.iter().map(|s| s.addr().to_string()).collect();
+    let list = list.join(",");
+    let out = Command::new(env!("CARGO_BIN_EXE_gibson"))
+        .env_remove("GIBSON_ADDR")
+        .args([
+            "-a",
+            list.as_str(),
+            "bench",
+            "-n",
+            "300",
+            "-c",
+            "2",
+            "-P",
+            "4",
+            "-r",
+            "60",
+            "-q",
+        ])
+        .args([
+            "-t",
+            "set,get,count,mget",
+            "--runtime",
+            "tokio,async-std,smol,blocking",
+        ])
+        .output()
+        .unwrap();
+    let (table, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{table}\n{stderr}");
+    assert!(stderr.contains(&format!("3 servers {list}")), "{stderr}");
+    for test in ["set", "get", "count", "mget"] {
+        for client in ["tokio", "async-std", "smol", "blocking"] {
+            let row = table
+                .lines()
+                .find(|l| l.split_whitespace().take(2).eq([test, client]))
+                .unwrap_or_else(|| panic!("no {test} {client} row:\n{table}"));
+            assert_eq!(row.split_whitespace().nth(2), Some("300"), "{row}");
+        }
+    }
+    // The run's keys were cleaned up from every server.
+    for s in &servers {
+        let out = Command::new(env!("CARGO_BIN_EXE_gibson"))
+            .args(common::addr_args(s))
+            .args(["count", "gibson-bench:"])
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "0\n");
+    }
+    // --raw measures one server.
+    let raw = Command::new(env!("CARGO_BIN_EXE_gibson"))
+        .args(["-a", list.as_str(), "bench", "-n", "10", "--raw", "-q"])
+        .output()
+        .unwrap();
+    assert_eq!(raw.status.code(), Some(2));
+}

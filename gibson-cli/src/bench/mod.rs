@@ -17,9 +17,12 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use clap::ValueEnum;
+use gibson_blocking::{Connection, Error, Sharded};
+use gibson_proto::shard::ShardConfig;
 use gibson_proto::{Addr, Config};
 
 use crate::args::{BenchArgs, Cli, Runtime};
+use crate::client::Client;
 use crate::output::{self, EXIT_CONNECTION, EXIT_SERVER, EXIT_USAGE};
 use report::RunResult;
 pub(crate) use workload::Test;
@@ -28,8 +31,11 @@ use workload::{with_command, Workload};
 /// What every run of one benchmark shares.
 #[derive(Debug, Clone)]
 pub(crate) struct Plan {
-    /// The server.
+    /// The server (the first one with `shards`).
     pub(crate) config: Config,
+    /// Several servers (`-a h1:p1,h2:p2,…`): the libraries run on their
+    /// sharded clients.
+    pub(crate) shards: Option<ShardConfig>,
     /// `-c`.
     pub(crate) clients: usize,
     /// `-P`.
@@ -40,18 +46,28 @@ pub(crate) struct Plan {
     pub(crate) threads: usize,
 }
 
+impl Plan {
+    /// A blocking client for the server or servers (setup and cleanup).
+    fn blocking_client(&self) -> Result<Client, Error> {
+        Ok(match &self.shards {
+            Some(s) => Client::Sharded(Sharded::with_config(s.clone())?),
+            None => Client::One(Box::new(Connection::with_config(self.config.clone())?)),
+        })
+    }
+}
+
 /// Who runs a test: a library, or the raw loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Client {
+enum Runner {
     Library(Runtime),
     Raw,
 }
 
-impl Client {
+impl Runner {
     fn name(self) -> &'static str {
         match self {
-            Client::Library(r) => r.name(),
-            Client::Raw => "raw",
+            Runner::Library(r) => r.name(),
+            Runner::Raw => "raw",
         }
     }
 }
@@ -62,7 +78,22 @@ pub(crate) fn run(cli: &Cli, args: &BenchArgs) -> i32 {
         output::print_error(&"bench: -n, -c and -P must be at least 1");
         return EXIT_USAGE;
     }
-    let explicit = match cli.explicit_addr() {
+    let shards = match cli.shards() {
+        Ok(s) => s.filter(|s| s.servers().len() > 1),
+        Err(e) => {
+            output::print_error(&e);
+            return EXIT_USAGE;
+        }
+    };
+    if shards.is_some() && args.raw {
+        output::print_error(&"bench: --raw measures one server; leave it out with a server list");
+        return EXIT_USAGE;
+    }
+    let explicit = match &shards {
+        Some(s) => Ok(s.servers().first().cloned()),
+        None => cli.explicit_addr(),
+    };
+    let explicit = match explicit {
         Ok(a) => a,
         Err(e) => {
             output::print_error(&e);
@@ -71,7 +102,16 @@ pub(crate) fn run(cli: &Cli, args: &BenchArgs) -> i32 {
     };
     // Kept alive for the whole run.
     let (addr, _server, where_) = match explicit {
-        Some(addr) => (addr.clone(), None, format!("server {addr}")),
+        Some(addr) => {
+            let where_ = match &shards {
+                Some(s) => {
+                    let names: Vec<String> = s.servers().iter().map(Addr::to_string).collect();
+                    format!("{} servers {}", names.len(), names.join(","))
+                }
+                None => format!("server {addr}"),
+            };
+            (addr.clone(), None, where_)
+        }
         None => match gibson_server::Server::builder().bind_tcp("127.0.0.1:0") {
             Ok(server) => {
                 let addr = match server.addr() {
@@ -100,8 +140,16 @@ pub(crate) fn run(cli: &Cli, args: &BenchArgs) -> i32 {
         output::print_error(&e);
         return EXIT_USAGE;
     }
+    let shards = shards.map(|mut s| {
+        s.client = cli
+            .with_timeouts(s.client.clone())
+            .max_in_flight(args.pipeline.max(4096))
+            .limits(limits);
+        s
+    });
     let plan = Plan {
         config,
+        shards,
         clients: args.clients,
         pipeline: args.pipeline,
         requests: args.requests,
@@ -113,18 +161,21 @@ pub(crate) fn run(cli: &Cli, args: &BenchArgs) -> i32 {
     } else {
         args.tests.clone()
     };
-    let mut clients: Vec<Client> = Vec::new();
+    let mut clients: Vec<Runner> = Vec::new();
     for r in &args.runtimes {
-        if !clients.contains(&Client::Library(*r)) {
-            clients.push(Client::Library(*r));
+        if !clients.contains(&Runner::Library(*r)) {
+            clients.push(Runner::Library(*r));
         }
     }
     if args.raw {
-        clients.push(Client::Raw);
+        clients.push(Runner::Raw);
     }
 
     let workload = Arc::new(Workload::new(args.keyspace, args.data_size));
-    if let Err(e) = workload.setup(&plan.config) {
+    if let Err(e) = plan
+        .blocking_client()
+        .and_then(|mut c| workload.setup(&mut c))
+    {
         output::print_error(&format_args!("bench setup on {where_}: {e}"));
         return output::exit_code(&e);
     }
@@ -189,7 +240,10 @@ pub(crate) fn run(cli: &Cli, args: &BenchArgs) -> i32 {
         }
     }
     let results: Vec<RunResult> = best.into_iter().flatten().collect();
-    if let Err(e) = workload.cleanup(&plan.config) {
+    if let Err(e) = plan
+        .blocking_client()
+        .and_then(|mut c| workload.cleanup(&mut c))
+    {
         output::print_error(&format_args!("bench cleanup: {e}"));
     }
     let text = if args.csv {
@@ -210,21 +264,21 @@ fn run_one(
     plan: &Plan,
     workload: &Arc<Workload>,
     test: Test,
-    client: Client,
+    client: Runner,
     done: &Arc<AtomicU64>,
 ) -> runners::RunOutcome {
     match client {
-        Client::Raw => raw::run_raw(plan, done, workload.raw_frames(test)),
-        Client::Library(Runtime::Tokio) => {
+        Runner::Raw => raw::run_raw(plan, done, workload.raw_frames(test)),
+        Runner::Library(Runtime::Tokio) => {
             with_command!(test, workload, runners::run_tokio, plan, done)
         }
-        Client::Library(Runtime::AsyncStd) => {
+        Runner::Library(Runtime::AsyncStd) => {
             with_command!(test, workload, runners::run_async_std, plan, done)
         }
-        Client::Library(Runtime::Smol) => {
+        Runner::Library(Runtime::Smol) => {
             with_command!(test, workload, runners::run_smol, plan, done)
         }
-        Client::Library(Runtime::Blocking) => {
+        Runner::Library(Runtime::Blocking) => {
             with_command!(test, workload, runners::run_blocking, plan, done)
         }
     }

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use gibson_proto::{Command, Config};
+use gibson_proto::{AsyncCommands, Command, Config};
 
 use super::report::{timed, WorkerOut};
 use super::Plan;
@@ -38,10 +38,31 @@ pub(crate) fn share_len(w: usize, workers: usize, n: u64) -> usize {
     }
 }
 
-/// Generates the runner of an async crate whose `Connection` has
-/// `with_config(Config)`, `Clone` and `execute`.
+/// One server's connection, or the sharded client over several.
+#[derive(Clone)]
+enum Target<A, B> {
+    One(A),
+    Many(B),
+}
+
+impl<A: AsyncCommands, B: AsyncCommands> Target<A, B> {
+    async fn execute<C>(&self, cmd: C) -> Result<C::Output, gibson_proto::Error>
+    where
+        C: Command + Send,
+        C::Output: Send,
+    {
+        match self {
+            Target::One(a) => a.execute(cmd).await,
+            Target::Many(b) => b.execute(cmd).await,
+        }
+    }
+}
+
+/// Generates the runner of an async crate whose `Connection` (and
+/// `Sharded`, for several servers) has `with_config`, `Clone` and
+/// `execute`.
 macro_rules! async_runner {
-    ($(#[$doc:meta])* $name:ident, $conn:ty, |$fut:ident, $threads:ident| $block_on:expr, |$task:ident| $spawn:expr, |$handle:ident| $join:expr) => {
+    ($(#[$doc:meta])* $name:ident, $conn:ty, $sharded:ty, |$fut:ident, $threads:ident| $block_on:expr, |$task:ident| $spawn:expr, |$handle:ident| $join:expr) => {
         $(#[$doc])*
         pub(crate) fn $name<C, F>(plan: &Plan, done: &Arc<AtomicU64>, make: F) -> RunOutcome
         where
@@ -51,15 +72,27 @@ macro_rules! async_runner {
         {
             let (clients, depth, n) = (plan.clients, plan.pipeline, plan.requests);
             let config: Config = plan.config.clone();
+            let shards = plan.shards.clone();
             let done = done.clone();
             let $fut = async move {
                 let mut conns = Vec::with_capacity(clients);
                 for _ in 0..clients {
-                    conns.push(
-                        <$conn>::with_config(config.clone())
-                            .await
-                            .map_err(|e| format!("connect to {}: {e}", config.addr))?,
-                    );
+                    let conn = match &shards {
+                        Some(s) => {
+                            let cache = <$sharded>::with_config(s.clone())
+                                .await
+                                .map_err(|e| format!("servers: {e}"))?;
+                            // Opens a connection to every server.
+                            cache.ping().await.map_err(|e| format!("servers: {e}"))?;
+                            Target::Many(cache)
+                        }
+                        None => Target::One(
+                            <$conn>::with_config(config.clone())
+                                .await
+                                .map_err(|e| format!("connect to {}: {e}", config.addr))?,
+                        ),
+                    };
+                    conns.push(conn);
                 }
                 let workers = clients * depth;
                 let start = Instant::now();
@@ -100,6 +133,7 @@ async_runner!(
     /// `--threads 1`, else a multi-threaded one with that many workers.
     run_tokio,
     gibson_tokio::Connection,
+    gibson_tokio::Sharded,
     |fut, threads| {
         let rt = if threads <= 1 {
             tokio::runtime::Builder::new_current_thread()
@@ -141,6 +175,7 @@ async_runner!(
     /// task there too (the crate's default).
     run_async_std,
     gibson_async_std::Connection,
+    gibson_async_std::Sharded,
     |fut, _threads| run_as_task(fut, |f| drop(async_std::task::spawn(f))),
     |task| async_std::task::spawn(task),
     |h| h.await
@@ -152,6 +187,7 @@ async_runner!(
     /// from `--threads`, see [`init_executor_threads`]).
     run_smol,
     gibson_async_std::smol::Connection,
+    gibson_async_std::smol::Sharded,
     |fut, _threads| run_as_task(fut, |f| smol::spawn(f).detach()),
     |task| smol::spawn(task),
     |h| h.await
@@ -179,6 +215,9 @@ where
     F: MakeCommand<C>,
 {
     let (clients, depth, n) = (plan.clients, plan.pipeline.max(1), plan.requests);
+    if let Some(shards) = &plan.shards {
+        return run_blocking_sharded(plan, shards, done, make);
+    }
     let config = &plan.config;
     per_client_threads(
         clients,
@@ -216,6 +255,66 @@ where
                 for _ in out.requests..share_len(c, clients, n) as u64 {
                     out.record(None, Some(e.to_string()));
                 }
+            }
+            Ok(out)
+        },
+    )
+}
+
+/// [`run_blocking`] over several servers: a blocking `Sharded` client per
+/// thread, single requests at depth 1, else pipelines of `-P` split by
+/// server (each server's part sent at once).
+fn run_blocking_sharded<C, F>(
+    plan: &Plan,
+    shards: &gibson_proto::shard::ShardConfig,
+    done: &Arc<AtomicU64>,
+    make: F,
+) -> RunOutcome
+where
+    C: Command + Send + 'static,
+    C::Output: Send,
+    F: MakeCommand<C>,
+{
+    use gibson_blocking::Commands;
+    let (clients, depth, n) = (plan.clients, plan.pipeline.max(1), plan.requests);
+    per_client_threads(
+        clients,
+        |_| {
+            let mut cache = gibson_blocking::Sharded::with_config(shards.clone())
+                .map_err(|e| format!("servers: {e}"))?;
+            cache.ping().map_err(|e| format!("servers: {e}"))?;
+            Ok(cache)
+        },
+        |c, mut cache| {
+            let mut out = WorkerOut::with_capacity(share_len(c, clients, n));
+            let indices: Vec<u64> = share(c, clients, n).collect();
+            if depth == 1 {
+                for &i in &indices {
+                    let t0 = Instant::now();
+                    let r = cache.execute(make(i));
+                    out.record(Some(t0.elapsed()), r.err().map(|e| e.to_string()));
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+                return Ok(out);
+            }
+            for batch in indices.chunks(depth) {
+                let t0 = Instant::now();
+                let results = cache.execute_multi(batch.iter().map(|&i| make(i)));
+                let took = t0.elapsed();
+                match results {
+                    Ok(results) => {
+                        for (k, r) in results.into_iter().enumerate() {
+                            let latency = timed(batch[k], depth).then_some(took);
+                            out.record(latency, r.err().map(|e| e.to_string()));
+                        }
+                    }
+                    Err(e) => {
+                        for _ in batch {
+                            out.record(Some(took), Some(e.to_string()));
+                        }
+                    }
+                }
+                done.fetch_add(batch.len() as u64, Ordering::Relaxed);
             }
             Ok(out)
         },

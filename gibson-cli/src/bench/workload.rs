@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 use clap::ValueEnum;
-use gibson_blocking::{Config, Connection, Error, Ttl};
+use gibson_blocking::{Commands, Error, Ttl};
 
 /// One benchmark test: which request every iteration sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -107,8 +107,7 @@ impl Workload {
     }
 
     /// Stores every key the tests read, so that each test can run alone.
-    pub(crate) fn setup(&self, config: &Config) -> Result<(), Error> {
-        let mut conn = Connection::with_config(config.clone())?;
+    pub(crate) fn setup(&self, conn: &mut impl Commands) -> Result<(), Error> {
         let mut all: Vec<(Bytes, Bytes)> = Vec::new();
         for k in &self.keys {
             all.push((k.clone(), self.value.clone()));
@@ -138,8 +137,7 @@ impl Workload {
     }
 
     /// Deletes every key of the run.
-    pub(crate) fn cleanup(&self, config: &Config) -> Result<u64, Error> {
-        let mut conn = Connection::with_config(config.clone())?;
+    pub(crate) fn cleanup(&self, conn: &mut impl Commands) -> Result<u64, Error> {
         conn.mdel(self.prefix.as_str())
     }
 
