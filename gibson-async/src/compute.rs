@@ -22,7 +22,9 @@ const STALE_PREFIX: &[u8] = b"__gibson:stale:";
 pub struct ComputeOptions {
     /// How long the computing caller holds the server-side lock: if it
     /// dies, another caller may compute once this has passed. Longer than
-    /// any computation should take. Default 30 s.
+    /// any computation should take, by more than a second: Gibson counts
+    /// lock times in whole seconds of its clock, so a lock may end up to a
+    /// second early. Default 30 s.
     pub lock_for: Duration,
     /// How long a caller waits for another's computation before it fails
     /// with [`Error::Timeout`] (`what: "computation"`). Default 10 s.

@@ -4,21 +4,14 @@
 use std::collections::VecDeque;
 
 use bytes::Bytes;
-use gibson_proto::scan::{ScanPlan, ScanStep};
-use gibson_proto::{cmd, Config, Error, FromValue, ServerError, Value};
+use gibson_proto::scan::{keys_counted, name, page_failed, pair, ScanKind, ScanPlan, ScanStep};
+use gibson_proto::{cmd, Config, Error, FromValue, Value};
 
 use crate::connection::Connection;
 use crate::runtime::Runtime;
 
 /// Keys per page unless [`PrefixScan::page`] says otherwise.
 pub const DEFAULT_PAGE: usize = 1000;
-
-/// What a scan reads: pairs (MGET) or names (KEYS).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Pairs,
-    Names,
-}
 
 /// Every key (or pair) under a prefix of any size, read a page at a time
 /// on a connection of the scan's own, so that a page that proves too
@@ -44,7 +37,7 @@ pub struct PrefixScan<R: Runtime, T> {
     plan: Option<ScanPlan>,
     prefix: Bytes,
     page: usize,
-    kind: Kind,
+    kind: ScanKind,
     buffered: VecDeque<(Bytes, Value)>,
     convert: fn(Bytes, Value) -> Result<T, Error>,
     failed: bool,
@@ -60,33 +53,17 @@ impl<R: Runtime, T> std::fmt::Debug for PrefixScan<R, T> {
     }
 }
 
-fn pair<K: FromValue, V: FromValue>(key: Bytes, value: Value) -> Result<(K, V), Error> {
-    Ok((K::from_value(Value::Bytes(key))?, V::from_value(value)?))
-}
-
-fn name<K: FromValue>(key: Bytes, _: Value) -> Result<K, Error> {
-    K::from_value(Value::Bytes(key))
-}
-
-/// A COUNT's answer as a number: NOT_FOUND is 0.
-fn count_of(r: Result<u64, Error>) -> Result<u64, Error> {
-    match r {
-        Err(e) if e.server_error() == Some(ServerError::NotFound) => Ok(0),
-        other => other,
-    }
-}
-
 impl<R: Runtime, K: FromValue, V: FromValue> PrefixScan<R, (K, V)> {
     /// A scan of the pairs under `prefix` on each of `servers` in turn.
     pub(crate) fn pairs(servers: Vec<Config>, prefix: &[u8]) -> Result<Self, Error> {
-        PrefixScan::new(servers, prefix, Kind::Pairs, pair::<K, V>)
+        PrefixScan::new(servers, prefix, ScanKind::Pairs, pair::<K, V>)
     }
 }
 
 impl<R: Runtime, K: FromValue> PrefixScan<R, K> {
     /// A scan of the key names under `prefix` on each of `servers`.
     pub(crate) fn names(servers: Vec<Config>, prefix: &[u8]) -> Result<Self, Error> {
-        PrefixScan::new(servers, prefix, Kind::Names, name::<K>)
+        PrefixScan::new(servers, prefix, ScanKind::Names, name::<K>)
     }
 }
 
@@ -94,7 +71,7 @@ impl<R: Runtime, T> PrefixScan<R, T> {
     fn new(
         servers: Vec<Config>,
         prefix: &[u8],
-        kind: Kind,
+        kind: ScanKind,
         convert: fn(Bytes, Value) -> Result<T, Error>,
     ) -> Result<Self, Error> {
         // Refuses a bad prefix now rather than on the first page.
@@ -164,27 +141,27 @@ impl<R: Runtime, T> PrefixScan<R, T> {
         };
         match plan.step() {
             ScanStep::Count(prefix) => {
-                let n = count_of(conn.count(prefix).await)?;
+                let n = keys_counted(conn.count(prefix).await)?;
                 plan.counted(n);
             }
             ScanStep::Fetch(prefix) => {
                 let fetched = match self.kind {
-                    Kind::Pairs => conn
+                    ScanKind::Pairs => conn
                         .execute(cmd::Mget::<_, Bytes, Value>::new(prefix))
                         .await
                         .map(|pairs| pairs.into_iter().collect::<Vec<_>>()),
-                    Kind::Names => conn
+                    ScanKind::Names => conn
                         .execute(cmd::Keys::<_, Bytes>::new(prefix))
                         .await
                         .map(|names| names.into_iter().map(|n| (n, Value::Int(0))).collect()),
                 };
                 match fetched {
                     Ok(page) => self.buffered.extend(page),
-                    // The server closes the connection on a reply above its
-                    // max_response_size: split the page.
-                    Err(e) if e.is_connection_broken() => plan.too_large()?,
-                    Err(e) if e.server_error() == Some(ServerError::NotFound) => {}
-                    Err(e) => return Err(e),
+                    Err(e) => {
+                        if page_failed(e)? {
+                            plan.too_large()?;
+                        }
+                    }
                 }
             }
             ScanStep::Split { exact, children } => {
@@ -196,7 +173,7 @@ impl<R: Runtime, T> PrefixScan<R, T> {
                 let mut results = conn.run(pipe).await?;
                 let counts = handles
                     .into_iter()
-                    .map(|h| count_of(results.take(h)))
+                    .map(|h| keys_counted(results.take(h)))
                     .collect::<Result<Vec<u64>, Error>>()?;
                 plan.split(counts);
             }

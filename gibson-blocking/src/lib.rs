@@ -8,8 +8,10 @@
 //! * [`Pool`]: connections shared by threads, with a bounded wait;
 //! * [`Sharded`]: several servers as one cache (consistent hashing, prefix
 //!   commands sent to every server, dead servers handled);
-//! * `get_multi`, `set_multi`, `delete_multi` on [`Connection`] and
-//!   [`Sharded`]: many keys in one pipelined round trip (per server);
+//! * `get_multi`, `set_multi`, `delete_multi` ([`Commands`]) on every
+//!   client: many keys in one pipelined round trip (per server);
+//! * [`Namespace`]: keys relative to a prefix; [`PrefixScan`]: every key
+//!   under a prefix of any size, a page at a time;
 //! * [`transport`]: the socket under it all (TCP or Unix, timeouts, `TCP_NODELAY`);
 //! * [`raw`]: a minimal pipelined loop, the baseline benchmarks measure
 //!   the libraries against.
@@ -28,6 +30,8 @@ mod commands;
 mod connection;
 mod pool;
 pub mod raw;
+mod scan;
+mod scoped;
 mod sharded;
 pub mod transport;
 
@@ -36,12 +40,15 @@ mod r2d2_manager;
 
 pub use connection::Connection;
 pub use pool::{Pool, PooledConnection};
+pub use scan::{PrefixScan, DEFAULT_PAGE};
+pub use scoped::Namespace;
 pub use sharded::Sharded;
 
 #[cfg(feature = "r2d2")]
 pub use r2d2_manager::GibsonManager;
 
 pub use gibson_proto::{
-    cmd, Addr, Command, Commands, Config, Error, FromValue, Handle, Limits, LockTime, MetaField,
-    Pipeline, PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg, Ttl, Value,
+    cmd, namespace, shard, Addr, Command, Commands, Config, Error, FromValue, Handle, Limits,
+    LockTime, MetaField, Pipeline, PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg, Ttl,
+    Value,
 };

@@ -62,6 +62,7 @@ Examples:
   gibson -a cache.local mget user: 10
   gibson -a h1:10128,h2:10128,h3:10128 count user:    (three servers, one cache)
   gibson -a h1:10128,h2:10128,h3:10128 route user:1    (the server of each key)
+  gibson scan log: [--keys] [--json]     (every pair under a prefix of any size, one a line)
   gibson --json stats
   gibson bench -n 100000 -c 4 -P 16 -t get,set --runtime tokio,blocking --raw
 

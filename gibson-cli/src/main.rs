@@ -5,6 +5,8 @@
 //!   `-a h1:p1,h2:p2,…` (or `-a gibson://h1:p1,h2:p2?…`) runs it on several
 //!   servers as one sharded cache;
 //! * `gibson -a h1:p1,h2:p2,… route KEY…` prints the server of each key;
+//! * `gibson scan PREFIX [--keys]` prints every pair (or key) under a prefix
+//!   of any size, a page at a time;
 //! * `gibson` alone starts an interactive shell (`:help`);
 //! * `gibson bench …` measures throughput and latency.
 //!
@@ -20,6 +22,7 @@ mod exec;
 mod output;
 mod parse;
 mod route;
+mod scan;
 mod shell;
 
 use std::process::ExitCode;
@@ -57,6 +60,9 @@ fn one_shot(cli: &Cli, args: &[std::ffi::OsString]) -> i32 {
     if let Some((first, keys)) = args.split_first() {
         if first.eq_ignore_ascii_case(b"route") {
             return route::run(cli, keys);
+        }
+        if first.eq_ignore_ascii_case(b"scan") {
+            return scan::run(cli, keys);
         }
     }
     let request = match Words::from_args(args).and_then(|w| parse::parse(&w)) {

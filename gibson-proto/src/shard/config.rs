@@ -4,7 +4,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use crate::config::{parse_duration, Addr, Config};
+use crate::config::{parse_duration, Addr, Config, PoolConfig};
 use crate::error::Error;
 use crate::ring::{Distribution, HashRing};
 
@@ -14,8 +14,9 @@ use super::partial::OnMissing;
 ///
 /// Parsed from `gibson://h1:p1,h2:p2[?opts]` (a weight as `h:p/w`),
 /// `gibson+unix:///a.sock,/b.sock[?opts]`, or a bare list `h1:p1,h2:p2`.
-/// The options of [`Config`] apply to every server; the sharding options
-/// are:
+/// The options of [`Config`] apply to every server (each server's pool
+/// holds one multiplexed connection unless `pool_max` says otherwise); the
+/// sharding options are:
 ///
 /// | option | meaning | default |
 /// |---|---|---|
@@ -76,10 +77,12 @@ impl ShardConfig {
         let Some(first) = servers.first().cloned() else {
             return Err(Error::invalid("servers", "at least one server is needed"));
         };
+        let mut client = Config::new(first);
+        client.pool = one_connection_per_server(client.pool);
         let config = ShardConfig {
             weights: vec![1; servers.len()],
             servers,
-            client: Config::new(first),
+            client,
             distribution: Distribution::Ketama,
             failure_limit: 2,
             retry_timeout: Duration::from_secs(2),
@@ -217,6 +220,16 @@ impl ShardConfig {
     }
 }
 
+/// The default pool of each server: one multiplexed connection, which
+/// carries any number of concurrent requests and writes them together
+/// (several connections each carrying a few would cost a write per
+/// request). `pool_max` in the URL or `client.pool` raise it.
+fn one_connection_per_server(mut pool: PoolConfig) -> PoolConfig {
+    pool.max_size = 1;
+    pool.min_size = pool.min_size.min(1);
+    pool
+}
+
 /// One entry of the server list: `host:port[/weight]` or a socket path.
 fn parse_server(entry: &str, unix: bool) -> Result<(Addr, Option<u32>), Error> {
     if unix || entry.starts_with('/') {
@@ -273,7 +286,11 @@ impl FromStr for ShardConfig {
         }
         // The connection options, checked by the single-server parser.
         let first = config.servers[0].to_string();
+        let pool_max_given = client.iter().any(|o| o.starts_with("pool_max="));
         config.client = format!("{first}?{}", client.join("&")).parse()?;
+        if !pool_max_given {
+            config.client.pool = one_connection_per_server(config.client.pool);
+        }
         config.validate()?;
         Ok(config)
     }

@@ -1,0 +1,54 @@
+//! `gibson scan PREFIX [--keys] [--json]`: every pair under a prefix larger
+//! than the server's reply limit, one a line.
+
+mod common;
+
+use common::{fails, gibson, ok};
+use gibson_blocking::{Commands, Connection, Ttl};
+use gibson_test_support::{unique_prefix, TestServer};
+
+#[test]
+fn scan_prints_every_pair_of_a_prefix_above_the_reply_limit() {
+    let server = TestServer::embedded_tcp_with(|b| b.max_response_size(32 * 1024));
+    let mut conn = Connection::with_config(server.config()).unwrap();
+    let p = unique_prefix("cliscan");
+    let value = "v".repeat(200);
+    let keys: Vec<String> = (0..500).map(|i| format!("{p}{i:03}")).collect();
+    conn.set_multi(
+        keys.iter().map(|k| (k.as_str(), value.as_str())),
+        Ttl::Never,
+    )
+    .unwrap();
+    // A plain MGET is more than the server sends at once.
+    let err = fails(&server, &["mget", p.as_str()], 3);
+    assert!(!err.is_empty());
+
+    let out = ok(&server, &["scan", p.as_str()]);
+    let mut lines: Vec<&str> = out.lines().collect();
+    lines.sort();
+    assert_eq!(lines.len(), 500);
+    assert_eq!(lines[7], format!("{} \"{value}\"", keys[7]));
+
+    let out = ok(&server, &["scan", p.as_str(), "--keys"]);
+    let mut names: Vec<&str> = out.lines().collect();
+    names.sort();
+    assert_eq!(names, keys.iter().map(String::as_str).collect::<Vec<_>>());
+
+    let out = ok(&server, &["--json", "scan", p.as_str()]);
+    let mut seen = 0;
+    for line in out.lines() {
+        let obj: serde_json::Value = serde_json::from_str(line).unwrap();
+        let map = obj.as_object().unwrap();
+        assert_eq!(map.len(), 1);
+        let (k, v) = map.iter().next().unwrap();
+        assert!(k.starts_with(&p));
+        assert_eq!(v, &serde_json::json!(value));
+        seen += 1;
+    }
+    assert_eq!(seen, 500);
+
+    let usage = gibson(&server, &["scan"]);
+    assert_eq!(usage.code, 2, "{usage:?}");
+    let empty = ok(&server, &["scan", "no-such-prefix:"]);
+    assert!(empty.is_empty(), "{empty}");
+}
