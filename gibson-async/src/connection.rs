@@ -2,7 +2,7 @@
 
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 use gibson_proto::{
@@ -24,7 +24,10 @@ use crate::stream::Stream;
 /// for theirs).
 ///
 /// Any number of tasks may use it at once: their requests are pipelined on
-/// one socket and their replies matched in order. Dropping or timing out a
+/// one socket and their replies matched in order. MGET and KEYS go on a
+/// second socket of their own, opened on first use: a reply larger than
+/// the server's `max_response_size` makes the server close the connection
+/// ([`Error::PrefixTooLarge`]), and that must not fail the other requests. Dropping or timing out a
 /// request future never desynchronises the connection. When the connection
 /// breaks, requests in flight fail with a clear error and the next request
 /// reconnects (with backoff).
@@ -65,6 +68,24 @@ struct Inner {
     in_flight: AtomicUsize,
     /// Connections opened so far.
     connects: AtomicU64,
+    /// Where MGET and KEYS go, opened on first use: their reply may be
+    /// larger than the server sends, and the server then closes the
+    /// connection; it should be this one, not the one other requests are
+    /// on. `None` for that connection itself.
+    bulk: Option<OnceLock<Arc<Inner>>>,
+}
+
+impl Inner {
+    fn new(config: Config, with_bulk: bool) -> Inner {
+        Inner {
+            mux: Arc::new(Mux::new(config.limits, config.max_in_flight)),
+            reconnect: async_lock::Mutex::new(()),
+            in_flight: AtomicUsize::new(0),
+            connects: AtomicU64::new(0),
+            bulk: with_bulk.then(OnceLock::new),
+            config,
+        }
+    }
 }
 
 impl Drop for Inner {
@@ -138,13 +159,7 @@ impl<R: Runtime> Connection<R> {
         Ok(Connection {
             runtime: PhantomData,
             response_timeout: config.response_timeout,
-            inner: Arc::new(Inner {
-                mux: Arc::new(Mux::new(config.limits, config.max_in_flight)),
-                reconnect: async_lock::Mutex::new(()),
-                in_flight: AtomicUsize::new(0),
-                connects: AtomicU64::new(0),
-                config,
-            }),
+            inner: Arc::new(Inner::new(config, true)),
         })
     }
 
@@ -260,7 +275,27 @@ impl<R: Runtime> Connection<R> {
     /// # Ok(()) }
     /// ```
     pub async fn execute<C: Command>(&self, cmd: C) -> Result<C::Output, Error> {
-        let fut = async { C::decode(self.reply(&mut One(cmd), C::OPCODE).await?) };
+        let fut = async {
+            if let (Opcode::Mget | Opcode::Keys, Some(bulk)) = (C::OPCODE, &self.inner.bulk) {
+                let bulk = Connection::<R> {
+                    inner: bulk
+                        .get_or_init(|| Arc::new(Inner::new(self.inner.config.clone(), false)))
+                        .clone(),
+                    response_timeout: self.response_timeout,
+                    runtime: PhantomData,
+                };
+                return match bulk.reply(&mut One(cmd), C::OPCODE).await {
+                    Err(e) if e.is_connection_broken() && !e.is_timeout() => {
+                        Err(Error::PrefixTooLarge {
+                            command: C::OPCODE,
+                            cause: Arc::new(e),
+                        })
+                    }
+                    reply => C::decode(reply?),
+                };
+            }
+            C::decode(self.reply(&mut One(cmd), C::OPCODE).await?)
+        };
         #[cfg(feature = "tracing")]
         let fut = tracing::Instrument::instrument(
             fut,

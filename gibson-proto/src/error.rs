@@ -86,6 +86,21 @@ pub enum Error {
         /// How many times the command was sent.
         attempts: u32,
     },
+    /// The server closed the connection before the reply to an MGET or
+    /// KEYS: Gibson does so when a reply would exceed its
+    /// `max_response_size` (15 MiB by default). Read such a prefix a page
+    /// at a time with `mget_stream` / `keys_stream`.
+    #[error(
+        "{command}: the server closed the connection before the reply, as Gibson does when a \
+         reply would exceed its max_response_size (15 MiB by default); read a prefix this \
+         large with mget_stream or keys_stream ({cause})"
+    )]
+    PrefixTooLarge {
+        /// MGET or KEYS.
+        command: Opcode,
+        /// How the connection ended.
+        cause: Arc<Error>,
+    },
     /// A sharded client's server is marked dead (it failed `failures`
     /// times in a row) and its keys fail fast until it is tried again.
     #[error(

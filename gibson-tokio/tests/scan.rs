@@ -93,7 +93,11 @@ async fn ten_times_the_servers_reply_limit_in_pages() {
         .mget::<String, Bytes>(p.as_str())
         .await
         .unwrap_err();
-    assert!(err.is_connection_broken(), "{err}");
+    assert!(
+        matches!(err, gibson_tokio::Error::PrefixTooLarge { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("mget_stream"), "{err}");
     read_while_busy(&conn, &p, &want).await;
     let mut names: Vec<String> = Vec::new();
     let mut keys = conn.keys_stream::<String>(p.as_str()).unwrap().page(100);
@@ -139,4 +143,39 @@ async fn a_sharded_scan_reads_every_server() {
         got.insert(k, v);
     }
     assert!(got == want);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_mget_too_large_for_the_server_fails_alone() {
+    let server = TestServer::embedded_tcp_with(|b| b.max_response_size(32 * 1024));
+    let conn = Connection::with_config(server.config()).await.unwrap();
+    let p = unique_prefix("toolarge");
+    fill(&conn, &p, 100, 1024).await;
+    conn.set(format!("{p}-probe"), "ok", Ttl::Never).await.unwrap();
+    // Requests in flight on the same connection while the MGET fails.
+    let others: Vec<_> = (0..50)
+        .map(|_| {
+            let (conn, key) = (conn.clone(), format!("{p}-probe"));
+            tokio::spawn(async move {
+                for _ in 0..20 {
+                    let v = conn.get::<String>(key.as_str()).await.unwrap();
+                    assert_eq!(v.as_deref(), Some("ok"));
+                }
+            })
+        })
+        .collect();
+    for _ in 0..3 {
+        let err = conn.mget::<String, Bytes>(p.as_str()).await.unwrap_err();
+        assert!(matches!(err, gibson_tokio::Error::PrefixTooLarge { .. }), "{err}");
+        let err = conn.keys::<String>(p.as_str()).await;
+        // 100 names fit in the reply: KEYS is fine.
+        assert_eq!(err.unwrap().len(), 101);
+    }
+    for t in others {
+        t.await.unwrap();
+    }
+    assert_eq!(conn.connects(), 1, "the connection the GETs were on never closed");
+    // A prefix that fits still works, on the same handle.
+    let small: Vec<(String, String)> = conn.mget(format!("{p}-probe")).await.unwrap();
+    assert_eq!(small.len(), 1);
 }

@@ -56,7 +56,7 @@ pub fn keys_counted(count: Result<u64, Error>) -> Result<u64, Error> {
 /// its `max_response_size`), `Ok(false)` for an empty page (NOT_FOUND),
 /// else the error.
 pub fn page_failed(err: Error) -> Result<bool, Error> {
-    if err.is_connection_broken() {
+    if err.is_connection_broken() || matches!(err, Error::PrefixTooLarge { .. }) {
         Ok(true)
     } else if err.server_error() == Some(ServerError::NotFound) {
         Ok(false)
