@@ -20,6 +20,7 @@ pub mod cluster;
 pub mod conformance;
 pub mod faults;
 pub mod hostile;
+pub mod prefix;
 pub mod proxy;
 pub mod resilience;
 mod rng;

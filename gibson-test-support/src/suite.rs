@@ -11,7 +11,7 @@
 //! gibson_test_support::suite!(faults, client: gibson_blocking, runtimes: [blocking]);
 //! ```
 //!
-//! Suites: `conformance`, `faults`, `bulk`, `resilience`. Runtimes:
+//! Suites: `conformance`, `faults`, `bulk`, `resilience`, `prefix` (async). Runtimes:
 //! `tokio` (current-thread), `tokio_multi_thread` (two workers), `async_std`,
 //! `smol` (each a [`Runtime`](crate::runtime::Runtime), behind the feature of
 //! its name), and `blocking` for a synchronous client. The client crate
@@ -78,6 +78,9 @@ macro_rules! __suite {
     (@call conformance ($($mode:tt)*) $($rest:tt)*) => { $crate::conformance_suite!($($mode)* $($rest)*); };
     (@call faults ($($mode:tt)*) $($rest:tt)*) => { $crate::fault_suite!($($mode)* $($rest)*); };
     (@call bulk ($($mode:tt)*) $($rest:tt)*) => { $crate::bulk_pipelining_test!($($mode)* $($rest)*); };
+    ($module:ident, $rt:ty, prefix, $($client:ident)::+) => {
+        $crate::prefix_suite!(async, runtime: $rt, client: $($client)::+);
+    };
     ($module:ident, blocking, resilience, $($client:ident)::+) => {
         $crate::resilience_suite!(blocking, client: $($client)::+);
     };
