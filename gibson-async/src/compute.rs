@@ -4,49 +4,13 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::Bytes;
+use gibson_proto::compute::{lock_step, prefixed, ComputeOptions, LOCK_PREFIX, STALE_PREFIX};
 use gibson_proto::{AsyncCommands, Error, FromValue, ToArg, Ttl};
 
 use crate::runtime::Runtime;
-
-/// Where the locks of computations live: `__gibson:lock:<key>`, outside
-/// the key's own prefix so that they never show in its namespace.
-const LOCK_PREFIX: &[u8] = b"__gibson:lock:";
-/// Where stale copies live: `__gibson:stale:<key>`.
-const STALE_PREFIX: &[u8] = b"__gibson:stale:";
-
-/// How [`Compute::get_or_compute`] waits and locks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ComputeOptions {
-    /// How long the computing caller holds the server-side lock: if it
-    /// dies, another caller may compute once this has passed. Longer than
-    /// any computation should take, by more than a second: Gibson counts
-    /// lock times in whole seconds of its clock, so a lock may end up to a
-    /// second early. Default 30 s.
-    pub lock_for: Duration,
-    /// How long a caller waits for another's computation before it fails
-    /// with [`Error::Timeout`] (`what: "computation"`). Default 10 s.
-    pub wait: Duration,
-    /// How often a waiting caller looks for the value. Default 20 ms.
-    pub poll: Duration,
-    /// Keep a copy of each computed value this much longer than its TTL,
-    /// and give it to waiting callers at once instead of making them wait
-    /// (stale-while-revalidate). Default `None`: callers wait.
-    pub serve_stale_for: Option<Duration>,
-}
-
-impl Default for ComputeOptions {
-    fn default() -> Self {
-        ComputeOptions {
-            lock_for: Duration::from_secs(30),
-            wait: Duration::from_secs(10),
-            poll: Duration::from_millis(20),
-            serve_stale_for: None,
-        }
-    }
-}
 
 /// A stampede guard over any client ([`AsyncCommands`]: a connection, a
 /// pool, a sharded client, a namespace).
@@ -95,18 +59,6 @@ impl<C: std::fmt::Debug, R: Runtime> std::fmt::Debug for Compute<C, R> {
             .field("options", &self.options)
             .finish_non_exhaustive()
     }
-}
-
-fn prefixed(prefix: &[u8], key: &[u8]) -> Bytes {
-    let mut k = BytesMut::with_capacity(prefix.len() + key.len());
-    k.put_slice(prefix);
-    k.put_slice(key);
-    k.freeze()
-}
-
-/// Whole seconds, at least 1 (a TTL or a lock time).
-fn secs(d: Duration) -> u32 {
-    u32::try_from(d.as_secs().max(1)).unwrap_or(u32::MAX)
 }
 
 impl<C: AsyncCommands, R: Runtime> Compute<C, R> {
@@ -201,22 +153,14 @@ impl<C: AsyncCommands, R: Runtime> Compute<C, R> {
 
     /// Creates and locks the lock key; `false` if another caller holds it.
     async fn try_lock(&self, lock: &Bytes) -> Result<bool, Error> {
-        let hold = secs(self.options.lock_for);
-        // The key vanishes a little after its lock, should nobody delete it.
-        match self
-            .cache
-            .set(lock, "1", Ttl::Seconds(hold.saturating_add(1)))
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if e.is_locked() => return Ok(false),
-            Err(e) => return Err(e),
+        let o = &self.options;
+        let set = self.cache.set(lock, "1", o.lock_key_ttl()).await;
+        if !lock_step(set, |_| true)? {
+            return Ok(false);
         }
-        match self.cache.lock(lock, hold).await {
-            Ok(locked) => Ok(locked),
-            Err(e) if e.is_locked() => Ok(false),
-            Err(e) => Err(e),
-        }
+        lock_step(self.cache.lock(lock, o.lock_seconds()).await, |locked| {
+            locked
+        })
     }
 
     async fn unlock(&self, lock: &Bytes) {
@@ -230,11 +174,10 @@ impl<C: AsyncCommands, R: Runtime> Compute<C, R> {
         // A value that cannot be stored is still the caller's (see the
         // type's docs); the next caller computes again.
         let _ = self.cache.set(key, value, ttl).await;
-        if let (Some(grace), Ttl::Seconds(s)) = (self.options.serve_stale_for, ttl) {
-            let keep = s.saturating_add(secs(grace));
+        if let Some(stale) = self.options.stale_ttl(ttl) {
             let _ = self
                 .cache
-                .set(prefixed(STALE_PREFIX, key), value, Ttl::Seconds(keep))
+                .set(prefixed(STALE_PREFIX, key), value, stale)
                 .await;
         }
     }
@@ -254,10 +197,7 @@ impl<C: AsyncCommands, R: Runtime> Compute<C, R> {
             }
             let now = Instant::now();
             if now >= deadline {
-                return Err(Error::Timeout {
-                    what: "computation",
-                    after: self.options.wait,
-                });
+                return Err(self.options.waited_in_vain());
             }
             R::timer((now + self.options.poll).min(deadline)).await;
         }

@@ -284,15 +284,8 @@ impl<R: Runtime> Connection<R> {
                     response_timeout: self.response_timeout,
                     runtime: PhantomData,
                 };
-                return match bulk.reply(&mut One(cmd), C::OPCODE).await {
-                    Err(e) if e.is_connection_broken() && !e.is_timeout() => {
-                        Err(Error::PrefixTooLarge {
-                            command: C::OPCODE,
-                            cause: Arc::new(e),
-                        })
-                    }
-                    reply => C::decode(reply?),
-                };
+                let reply = bulk.reply(&mut One(cmd), C::OPCODE).await;
+                return C::decode(reply.map_err(|e| e.of_prefix_read(C::OPCODE))?);
             }
             C::decode(self.reply(&mut One(cmd), C::OPCODE).await?)
         };

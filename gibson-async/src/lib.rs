@@ -44,9 +44,10 @@ mod sharded;
 mod shared_driver;
 mod stream;
 
-pub use compute::{Compute, ComputeOptions};
+pub use compute::Compute;
 pub use connection::Connection;
 pub use driver::Driver;
+pub use gibson_proto::compute::ComputeOptions;
 pub use namespace::Namespace;
 pub use pool::Pool;
 pub use runtime::{Runtime, Socket, Timer};

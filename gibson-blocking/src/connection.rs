@@ -183,7 +183,8 @@ impl Connection {
         // Validate before touching the socket.
         let mut frame = bytes::BytesMut::new();
         cmd.encode(&mut frame, &self.config.limits)?;
-        C::decode(self.execute_frame(&frame, C::OPCODE)?)
+        let reply = self.execute_frame(&frame, C::OPCODE);
+        C::decode(reply.map_err(|e| e.of_prefix_read(C::OPCODE))?)
     }
 
     /// Sends one request frame already encoded (opcode `op`) and returns

@@ -27,6 +27,7 @@
 //! ```
 
 mod commands;
+mod compute;
 mod connection;
 mod pool;
 pub mod raw;
@@ -38,7 +39,9 @@ pub mod transport;
 #[cfg(feature = "r2d2")]
 mod r2d2_manager;
 
+pub use compute::Compute;
 pub use connection::Connection;
+pub use gibson_proto::compute::ComputeOptions;
 pub use pool::{Pool, PooledConnection};
 pub use scan::{PrefixScan, DEFAULT_PAGE};
 pub use scoped::Namespace;

@@ -88,7 +88,11 @@ fn one_shot(cli: &Cli, args: &[std::ffi::OsString]) -> i32 {
         },
         Err(e) => {
             let code = output::exit_code(&e);
-            if code == output::EXIT_CONNECTION {
+            if let gibson_blocking::Error::PrefixTooLarge { .. } = e {
+                output::print_error(&format_args!(
+                    "{addr}: {e}; `gibson scan PREFIX` reads any number of keys, a page at a time"
+                ));
+            } else if code == output::EXIT_CONNECTION {
                 output::print_error(&format_args!("{addr}: {e}"));
             } else {
                 output::print_error(&e);

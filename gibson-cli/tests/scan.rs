@@ -52,3 +52,34 @@ fn scan_prints_every_pair_of_a_prefix_above_the_reply_limit() {
     let empty = ok(&server, &["scan", "no-such-prefix:"]);
     assert!(empty.is_empty(), "{empty}");
 }
+
+/// 40 MB under one prefix, the server's reply limit at its default: read
+/// whole by `gibson scan`. On the real binary too when `GIBSON_TEST_ADDR`
+/// names one.
+#[test]
+fn forty_megabytes_through_gibson_scan() {
+    let server = TestServer::start();
+    let mut conn = Connection::with_config(server.config()).unwrap();
+    let p = unique_prefix("cliscan40");
+    let value = "x".repeat(10 * 1024);
+    for chunk in (0..4_000).collect::<Vec<_>>().chunks(200) {
+        let keys: Vec<String> = chunk.iter().map(|i| format!("{p}{i}")).collect();
+        conn.set_multi(
+            keys.iter().map(|k| (k.as_str(), value.as_str())),
+            Ttl::Never,
+        )
+        .unwrap();
+    }
+    let run = gibson(&server, &["scan", p.as_str(), "--keys"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.out().lines().count(), 4_000);
+    let run = gibson(&server, &["scan", p.as_str()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = run.out();
+    let quoted = format!(" \"{value}\"");
+    assert_eq!(out.lines().count(), 4_000);
+    assert!(out
+        .lines()
+        .all(|l| l.starts_with(&p) && l.ends_with(&quoted)));
+    assert_eq!(conn.mdel(p.as_str()).unwrap(), 4_000);
+}

@@ -264,6 +264,29 @@ impl Error {
         )
     }
 
+    /// The error of an MGET or KEYS (`command`) whose connection closed
+    /// before the reply: [`Error::PrefixTooLarge`], which says why Gibson
+    /// does that and points to the prefix streams. Other errors and
+    /// commands are left as they are.
+    ///
+    /// ```
+    /// use gibson_proto::{Error, Opcode};
+    /// let closed = Error::ConnectionClosed { in_reply: false };
+    /// assert!(matches!(closed.clone().of_prefix_read(Opcode::Mget), Error::PrefixTooLarge { .. }));
+    /// assert!(matches!(closed.of_prefix_read(Opcode::Get), Error::ConnectionClosed { .. }));
+    /// ```
+    pub fn of_prefix_read(self, command: Opcode) -> Error {
+        let prefix_read = matches!(command, Opcode::Mget | Opcode::Keys);
+        if prefix_read && self.is_connection_broken() && !self.is_timeout() {
+            Error::PrefixTooLarge {
+                command,
+                cause: Arc::new(self),
+            }
+        } else {
+            self
+        }
+    }
+
     /// `true` when sending the same request again may succeed: the failure
     /// was the transport's, not the request's. Whether a *command* may be
     /// retried is a separate question: see [`Opcode::is_idempotent`].

@@ -48,6 +48,7 @@ mod window;
 mod wire;
 
 pub mod cmd;
+pub mod compute;
 pub mod namespace;
 pub mod scan;
 pub mod server;
