@@ -25,6 +25,8 @@ use crate::runtime::Runtime;
 ///   second locker); the others poll for the value every `poll`.
 /// * If the computing caller dies or is cancelled, its lock expires on the
 ///   server after `lock_for`; then the next caller computes.
+/// * If the computation outlasts `lock_for`, the lock expires and another
+///   caller may compute too: set `lock_for` above the longest computation.
 /// * If the computation fails, its caller gets the error, the lock is
 ///   released at once, and the next caller computes.
 /// * If the value cannot be stored (too large, server down), the computing

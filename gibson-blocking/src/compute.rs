@@ -21,6 +21,8 @@ use gibson_proto::{Commands, Error, FromValue, ToArg, Ttl};
 ///   value every `poll`;
 /// * if the computing caller dies, its lock expires on the server after
 ///   `lock_for`; then the next caller computes;
+/// * if the computation outlasts `lock_for`, the lock expires and another
+///   caller may compute too: set `lock_for` above the longest computation;
 /// * if the computation fails, its caller gets the error, the lock is
 ///   released at once, and the next caller computes;
 /// * if the value cannot be stored, the computing caller still gets it;

@@ -34,7 +34,7 @@ pub enum ScanStep {
     Done,
 }
 
-/// The bookkeeping of a prefix scan (see the [module docs](self)).
+/// The bookkeeping of a prefix scan (see the [module docs](crate::scan)).
 ///
 /// ```
 /// use gibson_proto::scan::{ScanPlan, ScanStep};
