@@ -38,6 +38,7 @@ mod driver;
 pub mod mux;
 mod namespace;
 mod pool;
+mod prefix_methods;
 mod runtime;
 mod scan;
 mod sharded;

@@ -4,13 +4,11 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use async_lock::{Semaphore, SemaphoreGuard};
-use gibson_proto::{Command, Config, Error, FromValue, Opcode, Pipeline, PipelineResults, Reply};
+use gibson_proto::{Command, Config, Error, Opcode, Pipeline, PipelineResults, Reply};
 
 use crate::connection::Connection;
 use crate::deadline::until;
-use crate::namespace::Namespace;
 use crate::runtime::Runtime;
-use crate::scan::PrefixScan;
 
 /// A pool of multiplexed [`Connection`]s.
 ///
@@ -245,46 +243,7 @@ impl<R: Runtime> Pool<R> {
         self.pick().run(pipeline).await
     }
 
-    /// Every pair under `prefix`, however many, read a page at a time on
-    /// a connection of the scan's own: see [`PrefixScan`].
-    ///
-    /// ```no_run
-    /// # async fn demo(c: gibson_tokio::Pool) -> Result<(), gibson_tokio::Error> {
-    /// let mut scan = c.mget_stream::<String, String>("log:")?;
-    /// while let Some(pair) = scan.next().await {
-    ///     let (key, value) = pair?;
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub fn mget_stream<K: FromValue, V: FromValue>(
-        &self,
-        prefix: impl AsRef<[u8]>,
-    ) -> Result<PrefixScan<R, (K, V)>, Error> {
-        PrefixScan::pairs(vec![self.inner.config.clone()], prefix.as_ref())
-    }
-
-    /// Every key name under `prefix`, however many, a page at a time:
-    /// see [`PrefixScan`].
-    pub fn keys_stream<K: FromValue>(
-        &self,
-        prefix: impl AsRef<[u8]>,
-    ) -> Result<PrefixScan<R, K>, Error> {
-        PrefixScan::names(vec![self.inner.config.clone()], prefix.as_ref())
-    }
-
-    /// A handle on the keys under `prefix` (which must end with `:`), with
-    /// every command taking keys relative to it: see [`Namespace`].
-    ///
-    /// ```no_run
-    /// # async fn demo(c: gibson_tokio::Pool) -> Result<(), gibson_tokio::Error> {
-    /// use gibson_tokio::AsyncCommands;
-    /// let user = c.namespace("user:42:")?;
-    /// user.set("name", "ada", gibson_tokio::Ttl::Never).await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn namespace(&self, prefix: impl AsRef<[u8]>) -> Result<Namespace<&Self>, Error> {
-        Namespace::new(self, prefix)
-    }
+    crate::prefix_methods::prefix_methods!("Pool", |this| vec![this.inner.config.clone()]);
 
     gibson_proto::implement_commands!(async, "gibson_tokio", "Pool");
 }

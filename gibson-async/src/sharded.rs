@@ -8,14 +8,10 @@ use std::task::Poll;
 use std::time::Instant;
 
 use gibson_proto::shard::{stats_per_server, Partial, Route, Router, ShardConfig};
-use gibson_proto::{
-    Addr, Command, Error, FromValue, Opcode, Pipeline, PipelineResults, Reply, Stats,
-};
+use gibson_proto::{Addr, Command, Error, Opcode, Pipeline, PipelineResults, Reply, Stats};
 
-use crate::namespace::Namespace;
 use crate::pool::Pool;
 use crate::runtime::Runtime;
-use crate::scan::PrefixScan;
 
 /// Several Gibson servers as one cache, the way libmemcached users spread
 /// keys over memcached servers.
@@ -130,8 +126,9 @@ impl<R: Runtime> Sharded<R> {
     /// ```
     pub async fn with_config(config: ShardConfig) -> Result<Self, Error> {
         config.validate()?;
-        let pools = (0..config.servers().len())
-            .filter_map(|i| config.server_config(i))
+        let pools = config
+            .server_configs()
+            .into_iter()
             .map(Pool::lazy)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Sharded {
@@ -330,56 +327,7 @@ impl<R: Runtime> Sharded<R> {
         Ok(split.finish(pipeline, replies, on_missing))
     }
 
-    /// Every pair under `prefix`, however many (server after server), read a page at a time on
-    /// a connection of the scan's own: see [`PrefixScan`].
-    ///
-    /// ```no_run
-    /// # async fn demo(c: gibson_tokio::Sharded) -> Result<(), gibson_tokio::Error> {
-    /// let mut scan = c.mget_stream::<String, String>("log:")?;
-    /// while let Some(pair) = scan.next().await {
-    ///     let (key, value) = pair?;
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub fn mget_stream<K: FromValue, V: FromValue>(
-        &self,
-        prefix: impl AsRef<[u8]>,
-    ) -> Result<PrefixScan<R, (K, V)>, Error> {
-        PrefixScan::pairs(
-            (0..self.servers().len())
-                .filter_map(|i| self.inner.config.server_config(i))
-                .collect(),
-            prefix.as_ref(),
-        )
-    }
-
-    /// Every key name under `prefix`, however many (server after server), a page at a time:
-    /// see [`PrefixScan`].
-    pub fn keys_stream<K: FromValue>(
-        &self,
-        prefix: impl AsRef<[u8]>,
-    ) -> Result<PrefixScan<R, K>, Error> {
-        PrefixScan::names(
-            (0..self.servers().len())
-                .filter_map(|i| self.inner.config.server_config(i))
-                .collect(),
-            prefix.as_ref(),
-        )
-    }
-
-    /// A handle on the keys under `prefix` (which must end with `:`), with
-    /// every command taking keys relative to it: see [`Namespace`].
-    ///
-    /// ```no_run
-    /// # async fn demo(c: gibson_tokio::Sharded) -> Result<(), gibson_tokio::Error> {
-    /// use gibson_tokio::AsyncCommands;
-    /// let user = c.namespace("user:42:")?;
-    /// user.set("name", "ada", gibson_tokio::Ttl::Never).await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn namespace(&self, prefix: impl AsRef<[u8]>) -> Result<Namespace<&Self>, Error> {
-        Namespace::new(self, prefix)
-    }
+    crate::prefix_methods::prefix_methods!("Sharded", |this| this.inner.config.server_configs());
 
     gibson_proto::implement_commands!(async, "gibson_tokio", "Sharded");
 }

@@ -4,12 +4,10 @@ use std::io::{self, Read, Write};
 use std::time::Instant;
 
 use gibson_proto::{
-    is_short_reply, BatchRepeats, Command, Config, Error, FromValue, Opcode, Pipeline,
-    PipelineResults, Reply, Session,
+    is_short_reply, BatchRepeats, Command, Config, Error, Opcode, Pipeline, PipelineResults, Reply,
+    Session,
 };
 
-use crate::scan::PrefixScan;
-use crate::scoped::Namespace;
 use crate::transport::{self, Stream};
 
 mod run_all;
@@ -381,45 +379,7 @@ impl Connection {
         Ok(replies)
     }
 
-    /// Every pair under `prefix`, however many, read a page at a
-    /// time on a connection of the scan's own: see [`PrefixScan`].
-    ///
-    /// ```no_run
-    /// # fn demo(c: &gibson_blocking::Connection) -> Result<(), gibson_blocking::Error> {
-    /// for pair in c.mget_stream::<String, String>("log:")? {
-    ///     let (key, value) = pair?;
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub fn mget_stream<K: FromValue, V: FromValue>(
-        &self,
-        prefix: impl AsRef<[u8]>,
-    ) -> Result<PrefixScan<(K, V)>, Error> {
-        PrefixScan::pairs(vec![self.config.clone()], prefix.as_ref())
-    }
-
-    /// Every key name under `prefix`, however many, a page at a
-    /// time: see [`PrefixScan`].
-    pub fn keys_stream<K: FromValue>(
-        &self,
-        prefix: impl AsRef<[u8]>,
-    ) -> Result<PrefixScan<K>, Error> {
-        PrefixScan::names(vec![self.config.clone()], prefix.as_ref())
-    }
-
-    /// A handle on the keys under `prefix` (which must end with `:`), with
-    /// every command taking keys relative to it: see [`Namespace`].
-    ///
-    /// ```no_run
-    /// # fn demo(c: &mut gibson_blocking::Connection) -> Result<(), gibson_blocking::Error> {
-    /// use gibson_blocking::Commands;
-    /// let mut user = c.namespace("user:42:")?;
-    /// user.set("name", "ada", gibson_blocking::Ttl::Never)?;
-    /// # Ok(()) }
-    /// ```
-    pub fn namespace(&mut self, prefix: impl AsRef<[u8]>) -> Result<Namespace<&mut Self>, Error> {
-        Namespace::new(self, prefix)
-    }
+    crate::prefix_methods::prefix_methods!("Connection", |this| vec![this.config.clone()]);
 
     gibson_proto::implement_commands!(blocking, "gibson_blocking", "Connection");
 }

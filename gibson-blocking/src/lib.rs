@@ -30,6 +30,7 @@ mod commands;
 mod compute;
 mod connection;
 mod pool;
+mod prefix_methods;
 pub mod raw;
 mod scan;
 mod scoped;

@@ -11,11 +11,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use gibson_proto::shard::{Partial, Route, Routed, Router, ShardConfig};
-use gibson_proto::{Addr, Command, Error, FromValue, HashRing, Reply};
+use gibson_proto::{Addr, Command, Error, HashRing, Reply};
 
 use crate::pool::Pool;
-use crate::scan::PrefixScan;
-use crate::scoped::Namespace;
 
 mod fan_out;
 mod pipeline;
@@ -94,13 +92,10 @@ impl Sharded {
     /// ```
     pub fn with_config(config: ShardConfig) -> Result<Sharded, Error> {
         config.validate()?;
-        let pools = (0..config.servers().len())
-            .map(|i| {
-                let server = config
-                    .server_config(i)
-                    .ok_or_else(|| Error::invalid("servers", "server index out of range"))?;
-                Pool::lazy(server)
-            })
+        let pools = config
+            .server_configs()
+            .into_iter()
+            .map(Pool::lazy)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Sharded {
             inner: Arc::new(Inner {
@@ -234,55 +229,7 @@ impl Sharded {
         }
     }
 
-    /// Every pair under `prefix`, however many (server after server), read a page at a
-    /// time on a connection of the scan's own: see [`PrefixScan`].
-    ///
-    /// ```no_run
-    /// # fn demo(c: &gibson_blocking::Sharded) -> Result<(), gibson_blocking::Error> {
-    /// for pair in c.mget_stream::<String, String>("log:")? {
-    ///     let (key, value) = pair?;
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub fn mget_stream<K: FromValue, V: FromValue>(
-        &self,
-        prefix: impl AsRef<[u8]>,
-    ) -> Result<PrefixScan<(K, V)>, Error> {
-        PrefixScan::pairs(
-            (0..self.servers().len())
-                .filter_map(|i| self.config().server_config(i))
-                .collect(),
-            prefix.as_ref(),
-        )
-    }
-
-    /// Every key name under `prefix`, however many (server after server), a page at a
-    /// time: see [`PrefixScan`].
-    pub fn keys_stream<K: FromValue>(
-        &self,
-        prefix: impl AsRef<[u8]>,
-    ) -> Result<PrefixScan<K>, Error> {
-        PrefixScan::names(
-            (0..self.servers().len())
-                .filter_map(|i| self.config().server_config(i))
-                .collect(),
-            prefix.as_ref(),
-        )
-    }
-
-    /// A handle on the keys under `prefix` (which must end with `:`), with
-    /// every command taking keys relative to it: see [`Namespace`].
-    ///
-    /// ```no_run
-    /// # fn demo(c: &mut gibson_blocking::Sharded) -> Result<(), gibson_blocking::Error> {
-    /// use gibson_blocking::Commands;
-    /// let mut user = c.namespace("user:42:")?;
-    /// user.set("name", "ada", gibson_blocking::Ttl::Never)?;
-    /// # Ok(()) }
-    /// ```
-    pub fn namespace(&mut self, prefix: impl AsRef<[u8]>) -> Result<Namespace<&mut Self>, Error> {
-        Namespace::new(self, prefix)
-    }
+    crate::prefix_methods::prefix_methods!("Sharded", |this| this.config().server_configs());
 
     gibson_proto::implement_commands!(blocking, "gibson_blocking", "Sharded");
 }

@@ -135,6 +135,21 @@ impl ShardConfig {
         })
     }
 
+    /// Every server's connection settings, in order (see
+    /// [`server_config`](ShardConfig::server_config)).
+    ///
+    /// ```
+    /// use gibson_proto::shard::ShardConfig;
+    /// let config: ShardConfig = "a:1,b:2".parse()?;
+    /// assert_eq!(config.server_configs().len(), 2);
+    /// # Ok::<(), gibson_proto::Error>(())
+    /// ```
+    pub fn server_configs(&self) -> Vec<Config> {
+        (0..self.servers.len())
+            .filter_map(|i| self.server_config(i))
+            .collect()
+    }
+
     /// The ring over the servers' names (`host:port`, or the socket path),
     /// with their weights.
     pub fn ring(&self) -> HashRing {
