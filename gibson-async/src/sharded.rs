@@ -8,7 +8,9 @@ use std::task::Poll;
 use std::time::Instant;
 
 use gibson_proto::shard::{stats_per_server, Partial, Route, Router, ShardConfig};
-use gibson_proto::{Addr, Command, Error, Opcode, Pipeline, PipelineResults, Reply, Stats};
+use gibson_proto::{
+    Addr, Command, Error, HashRing, Opcode, Pipeline, PipelineResults, Reply, Stats,
+};
 
 use crate::pool::Pool;
 use crate::runtime::Runtime;
@@ -52,6 +54,9 @@ pub struct Sharded<R: Runtime> {
 
 struct Inner<R: Runtime> {
     config: ShardConfig,
+    /// The ring of every server; it never changes, so routing and
+    /// splitting need no lock (the router's copy serves remapping).
+    ring: HashRing,
     pools: Vec<Pool<R>>,
     router: Mutex<Router>,
 }
@@ -133,6 +138,7 @@ impl<R: Runtime> Sharded<R> {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Sharded {
             inner: Arc::new(Inner {
+                ring: config.ring(),
                 router: Mutex::new(Router::new(&config)),
                 pools,
                 config,
@@ -236,8 +242,8 @@ impl<R: Runtime> Sharded<R> {
     /// ```
     pub async fn execute_partial<C: Command>(&self, cmd: C) -> Partial<C::Output> {
         let routed = match self
-            .router()
-            .ring()
+            .inner
+            .ring
             .route(&cmd, &self.inner.config.client.limits)
         {
             Ok(routed) => routed,
@@ -269,7 +275,7 @@ impl<R: Runtime> Sharded<R> {
     pub async fn stats_per_server(&self) -> Partial<Vec<(String, Stats)>> {
         let frame = [2, 0, 0, 0, Opcode::Stats.code() as u8, 0];
         let replies = self.send_to_all(Opcode::Stats, &frame).await;
-        stats_per_server(self.router().ring().servers(), replies)
+        stats_per_server(self.inner.ring.servers(), replies)
     }
 
     /// A new pipeline using the servers' limits.
@@ -293,7 +299,7 @@ impl<R: Runtime> Sharded<R> {
     /// # Ok(()) }
     /// ```
     pub async fn run(&self, pipeline: Pipeline) -> Result<PipelineResults, Error> {
-        let split = self.router().ring().split(&pipeline)?;
+        let split = self.inner.ring.split(&pipeline)?;
         let on_missing = self.inner.config.on_missing;
         let batches = split
             .batches()

@@ -12,13 +12,16 @@ use crate::server::{split_args, Args};
 use crate::shard::build_pairs;
 use crate::wire::{Opcode, REQUEST_HEADER_LEN};
 
-/// Where the key (or prefix) starts in a request's payload, if it has one.
-fn key_offset(opcode: Opcode, payload: &[u8]) -> Option<usize> {
+/// Where the key (or prefix) starts in a request's payload, and its
+/// length, if the request has one.
+fn key_span(opcode: Opcode, payload: &[u8]) -> Option<(usize, usize)> {
     match split_args(opcode, payload, usize::MAX, usize::MAX) {
         Args::None => None,
-        Args::Key(_) | Args::KeyRest { .. } => Some(0),
+        Args::Key(key) | Args::KeyRest { key, .. } => Some((0, key.len())),
         // The key follows the TTL and one space.
-        Args::Set { key, .. } => Some(key.as_ptr() as usize - payload.as_ptr() as usize),
+        Args::Set { key, .. } => {
+            Some((key.as_ptr() as usize - payload.as_ptr() as usize, key.len()))
+        }
     }
 }
 
@@ -37,13 +40,9 @@ pub(crate) fn scope_frame(
     let opcode = Opcode::try_from(u16::from_le_bytes([frame[4], frame[5]]))
         .map_err(|e| Error::invalid("frame", e.to_string()))?;
     let payload = &frame[REQUEST_HEADER_LEN..len];
-    let Some(at) = key_offset(opcode, payload) else {
+    let Some((at, key_len)) = key_span(opcode, payload) else {
         out.extend_from_slice(frame);
         return Ok(());
-    };
-    let key_len = match split_args(opcode, payload, usize::MAX, usize::MAX) {
-        Args::Key(key) | Args::KeyRest { key, .. } | Args::Set { key, .. } => key.len(),
-        Args::None => 0,
     };
     if key_len + prefix.len() > limits.max_key_size {
         return Err(Error::invalid(
