@@ -239,7 +239,7 @@ impl<R: Runtime> Connection<R> {
         let config = &self.inner.config;
         let mut last = None;
         for attempt in 0..config.connect_attempts {
-            let delay = config.backoff_delay(attempt);
+            let delay = config.backoff_jittered(attempt, fastrand::u64(..));
             if !delay.is_zero() {
                 R::timer(Instant::now() + delay).await;
             }

@@ -154,7 +154,7 @@ impl Connection {
         }
         let mut last = None;
         for attempt in 0..self.config.connect_attempts {
-            std::thread::sleep(self.config.backoff_delay(attempt));
+            std::thread::sleep(self.config.backoff_jittered(attempt, fastrand::u64(..)));
             // Timeouts are set per exchange, from the response deadline.
             match transport::connect(&self.config.addr, self.config.connect_timeout, None) {
                 Ok(stream) => {

@@ -63,11 +63,22 @@ pub(crate) fn other_reply(command: Opcode, reply: Reply) -> Error {
 /// [`Limits::max_ttl`] with [`Error::InvalidArgument`] before anything is
 /// written; raise that limit only for a server built with a wider field.
 ///
+/// Spell it [`Ttl::Seconds`]`(60)`, [`Ttl::Never`], or a [`Duration`]
+/// (rounded up to whole seconds). A bare integer is not a TTL: `0` would
+/// mean "never expires" to the server and is refused, so there is no
+/// `From<u32>` to make `set("k", "v", 0)` compile.
+///
 /// ```
 /// use std::time::Duration;
 /// use gibson_proto::Ttl;
-/// assert_eq!(Ttl::from(60), Ttl::Seconds(60));
+/// assert_eq!(Ttl::from(Duration::from_secs(60)), Ttl::Seconds(60));
 /// assert_eq!(Ttl::from(Duration::from_millis(1500)), Ttl::Seconds(2));
+/// assert_eq!(Ttl::from(None::<Duration>), Ttl::Never);
+/// ```
+///
+/// ```compile_fail
+/// // An integer is no TTL: write Ttl::Seconds(60) or Ttl::Never.
+/// let ttl: gibson_proto::Ttl = 60.into();
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Ttl {
@@ -101,12 +112,6 @@ impl Ttl {
             )),
             Ttl::Seconds(n) => Ok(i64::from(n)),
         }
-    }
-}
-
-impl From<u32> for Ttl {
-    fn from(secs: u32) -> Ttl {
-        Ttl::Seconds(secs)
     }
 }
 
