@@ -208,8 +208,8 @@ mod tests {
 
     #[test]
     fn a_url_string_and_env_style_values() {
-        let app: App = toml::from_str(r#"cache = "gibson://[::1]:4000?response_timeout=2s""#)
-            .unwrap();
+        let app: App =
+            toml::from_str(r#"cache = "gibson://[::1]:4000?response_timeout=2s""#).unwrap();
         assert_eq!(app.cache.addr.to_string(), "[::1]:4000");
         assert_eq!(app.cache.response_timeout, Duration::from_secs(2));
         // Environment readers hand over strings: the URL form takes them all.
@@ -223,7 +223,10 @@ mod tests {
     fn errors_name_the_option() {
         let err = |text: &str| toml::from_str::<App>(text).err().unwrap().to_string();
         let e = err("[cache]\naddr = \"h:1\"\nresponse_timeout = \"5\"");
-        assert!(e.contains("response_timeout") && e.contains("no unit"), "{e}");
+        assert!(
+            e.contains("response_timeout") && e.contains("no unit"),
+            "{e}"
+        );
         let e = err("[cache]\naddr = \"h:1\"\nrespons_timeout = \"5s\"");
         assert!(e.contains("unknown field"), "{e}");
         let e = err("[cache]\naddr = \"h:1\"\n[cache.pool]\nmin_size = 9");
