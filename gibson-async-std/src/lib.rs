@@ -66,6 +66,11 @@ pub type Connection = gibson_async::Connection<AsyncIo>;
 /// A pool of connections on `async-io`: see [`gibson_async::Pool`].
 pub type Pool = gibson_async::Pool<AsyncIo>;
 
+/// A `deadpool::managed::Manager` of [`Connection`]s (feature `deadpool`):
+/// see [`gibson_async::DeadpoolManager`].
+#[cfg(feature = "deadpool")]
+pub type DeadpoolManager = gibson_async::DeadpoolManager<AsyncIo>;
+
 /// A stampede guard over any client: see [`gibson_async::Compute`].
 pub type Compute<C> = gibson_async::Compute<C, AsyncIo>;
 pub use gibson_async::ComputeOptions;

@@ -33,6 +33,8 @@
 mod commands;
 mod compute;
 mod connection;
+#[cfg(feature = "deadpool")]
+mod deadpool_manager;
 mod deadline;
 mod driver;
 pub mod mux;
@@ -47,6 +49,8 @@ mod stream;
 
 pub use compute::Compute;
 pub use connection::Connection;
+#[cfg(feature = "deadpool")]
+pub use deadpool_manager::DeadpoolManager;
 pub use driver::Driver;
 pub use gibson_proto::compute::ComputeOptions;
 pub use namespace::Namespace;

@@ -51,6 +51,11 @@ pub type Sharded = gibson_async::Sharded<Tokio>;
 #[cfg(feature = "bb8")]
 pub use bb8_manager::GibsonManager;
 
+/// A `deadpool::managed::Manager` of [`Connection`]s (feature `deadpool`):
+/// see [`gibson_async::DeadpoolManager`].
+#[cfg(feature = "deadpool")]
+pub type DeadpoolManager = gibson_async::DeadpoolManager<Tokio>;
+
 pub use gibson_proto::{
     cmd, namespace, shard, Addr, AsyncCommands, Command, Config, Error, FromValue, Handle,
     LockTime, MetaField, Pipeline, PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg, Ttl,
