@@ -33,9 +33,9 @@
 mod commands;
 mod compute;
 mod connection;
+mod deadline;
 #[cfg(feature = "deadpool")]
 mod deadpool_manager;
-mod deadline;
 mod driver;
 pub mod mux;
 mod namespace;
