@@ -22,14 +22,8 @@ fn main() -> Result<(), Error> {
         println!("keys           -> {names:?} (names relative to the namespace)");
         println!("user keys      -> {}", user.count_all().await?);
 
-        let log: Vec<(String, String)> = (0..1_500)
-            .map(|i| (format!("demo:log:{i}"), i.to_string()))
-            .collect();
-        conn.set_multi(
-            log.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            Ttl::Seconds(600),
-        )
-        .await?;
+        let log = (0..1_500).map(|i| (format!("demo:log:{i}"), i.to_string()));
+        conn.set_multi(log, Ttl::Seconds(600)).await?;
         let mut names = conn.keys_stream::<String>("demo:log:")?.page(400);
         let mut read = 0;
         while let Some(name) = names.next().await {
