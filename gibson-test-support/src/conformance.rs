@@ -28,27 +28,16 @@ pub fn run_blocking<T>(t: T) -> T {
 /// Expands the conformance tests; see the [module docs](self).
 #[macro_export]
 macro_rules! conformance_suite {
-    (async, run: $run:path, connect: |$cfg:ident| $connect:expr) => {
-        $crate::__conformance_tests!(($run) (async move) (.await) |$cfg| $connect);
-    };
-    (blocking, connect: |$cfg:ident| $connect:expr) => {
-        $crate::__conformance_tests!(($crate::conformance::run_blocking) () () |$cfg| $connect);
-    };
-}
-
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __conformance_tests {
-    (($run:path) ($($wrap:tt)*) ($($aw:tt)*) |$cfg:ident| $connect:expr) => {
+    (@tests ($run:path) ($($wrap:tt)*) ($($aw:tt)*) |$cfg:ident| $connect:expr) => {
         use $crate::__reexport::{Bytes, Error, LockTime, MetaField, ServerError, Ttl, Value};
+
+        $crate::__suite_clients!(|$cfg| $connect);
 
         #[test]
         fn set_get_del() {
             $run($($wrap)* {
-                let server = $crate::TestServer::start();
-                let $cfg = server.config();
                 #[allow(unused_mut)]
-                let mut c = $connect.expect("connect");
+                let (_server, mut c) = connected!();
                 let p = $crate::unique_prefix("sgd");
                 let k = format!("{p}k");
                 assert_eq!(c.set(&k, "hello world", Ttl::Never)$($aw)*.unwrap(), Value::from("hello world"));
@@ -64,10 +53,8 @@ macro_rules! __conformance_tests {
         #[test]
         fn binary_values_round_trip() {
             $run($($wrap)* {
-                let server = $crate::TestServer::start();
-                let $cfg = server.config();
                 #[allow(unused_mut)]
-                let mut c = $connect.expect("connect");
+                let (_server, mut c) = connected!();
                 let p = $crate::unique_prefix("bin");
                 let value: Vec<u8> = (0..=255u8).chain([0, 32, 0]).collect();
                 c.set(format!("{p}b"), &value[..], Ttl::Never)$($aw)*.unwrap();
@@ -83,10 +70,8 @@ macro_rules! __conformance_tests {
         #[test]
         fn ttl_and_meta() {
             $run($($wrap)* {
-                let server = $crate::TestServer::start();
-                let $cfg = server.config();
                 #[allow(unused_mut)]
-                let mut c = $connect.expect("connect");
+                let (_server, mut c) = connected!();
                 let p = $crate::unique_prefix("ttl");
                 let k = format!("{p}k");
                 c.set(&k, "v", Ttl::Seconds(100))$($aw)*.unwrap();
@@ -111,10 +96,8 @@ macro_rules! __conformance_tests {
         #[test]
         fn ttls_the_server_stores_in_16_bits() {
             $run($($wrap)* {
-                let server = $crate::TestServer::start();
-                let $cfg = server.config();
                 #[allow(unused_mut)]
-                let mut c = $connect.expect("connect");
+                let (_server, mut c) = connected!();
                 let p = $crate::unique_prefix("ttl16");
                 let k = format!("{p}k");
                 // Gibson 1.2.1 would store 65537 as 1 and 40000 as a negative
@@ -146,10 +129,8 @@ macro_rules! __conformance_tests {
         #[test]
         fn mget_over_just_expired_items_returns_the_live_ones() {
             $run($($wrap)* {
-                let server = $crate::TestServer::start();
-                let $cfg = server.config();
                 #[allow(unused_mut)]
-                let mut c = $connect.expect("connect");
+                let (_server, mut c) = connected!();
                 let p = $crate::unique_prefix("short");
                 // Gibson 1.2.1 answers an MGET that meets expired, unswept
                 // items with a KVAL shorter than its count; the client
@@ -185,10 +166,8 @@ macro_rules! __conformance_tests {
         #[test]
         fn counters() {
             $run($($wrap)* {
-                let server = $crate::TestServer::start();
-                let $cfg = server.config();
                 #[allow(unused_mut)]
-                let mut c = $connect.expect("connect");
+                let (_server, mut c) = connected!();
                 let p = $crate::unique_prefix("ctr");
                 // INC and DEC both create an absent key as 1 (server quirk).
                 assert_eq!(c.inc(format!("{p}a"))$($aw)*.unwrap(), 1);
@@ -209,10 +188,8 @@ macro_rules! __conformance_tests {
         #[test]
         fn locks() {
             $run($($wrap)* {
-                let server = $crate::TestServer::start();
-                let $cfg = server.config();
                 #[allow(unused_mut)]
-                let mut c = $connect.expect("connect");
+                let (_server, mut c) = connected!();
                 let p = $crate::unique_prefix("lock");
                 let k = format!("{p}k");
                 c.set(&k, "v", Ttl::Never)$($aw)*.unwrap();
@@ -243,10 +220,8 @@ macro_rules! __conformance_tests {
         #[test]
         fn multi_key_commands() {
             $run($($wrap)* {
-                let server = $crate::TestServer::start();
-                let $cfg = server.config();
                 #[allow(unused_mut)]
-                let mut c = $connect.expect("connect");
+                let (_server, mut c) = connected!();
                 let p = $crate::unique_prefix("multi");
                 for (k, v) in [("a", "1"), ("b", "2"), ("c", "x")] {
                     c.set(format!("{p}{k}"), v, Ttl::Never)$($aw)*.unwrap();
@@ -291,10 +266,8 @@ macro_rules! __conformance_tests {
         #[test]
         fn stats_ping_end() {
             $run($($wrap)* {
-                let server = $crate::TestServer::start();
-                let $cfg = server.config();
                 #[allow(unused_mut)]
-                let mut c = $connect.expect("connect");
+                let (_server, mut c) = connected!();
                 c.ping()$($aw)*.unwrap();
                 let stats = c.stats()$($aw)*.unwrap();
                 assert!(!stats.server_version.is_empty());
@@ -310,10 +283,8 @@ macro_rules! __conformance_tests {
         #[test]
         fn invalid_arguments_never_touch_the_connection() {
             $run($($wrap)* {
-                let server = $crate::TestServer::start();
-                let $cfg = server.config();
                 #[allow(unused_mut)]
-                let mut c = $connect.expect("connect");
+                let (_server, mut c) = connected!();
                 let p = $crate::unique_prefix("inval");
                 let k = format!("{p}k");
                 c.set(&k, "v", Ttl::Never)$($aw)*.unwrap();
@@ -344,9 +315,8 @@ macro_rules! __conformance_tests {
                 let server = $crate::TestServer::start();
                 let mut limits = $crate::__reexport::Limits::default();
                 limits.max_request_size = 1024;
-                let $cfg = server.config().limits(limits);
                 #[allow(unused_mut)]
-                let mut c = $connect.expect("connect");
+                let mut c = client!(server.config().limits(limits));
                 let p = $crate::unique_prefix("bigreq");
                 let err = c.set(format!("{p}k"), &vec![b'x'; 2000][..], Ttl::Never)$($aw)*.unwrap_err();
                 assert!(matches!(err, Error::InvalidArgument { arg: "request", .. }), "{err}");
@@ -362,13 +332,11 @@ macro_rules! __conformance_tests {
                 let p = $crate::unique_prefix("bigreply");
                 let mut limits = $crate::__reexport::Limits::default();
                 limits.max_reply_size = 1024;
-                let $cfg = server.config();
                 #[allow(unused_mut)]
-                let mut plain = $connect.expect("connect");
+                let mut plain = client!(server.config());
                 plain.set(format!("{p}big"), &vec![b'y'; 4000][..], Ttl::Never)$($aw)*.unwrap();
-                let $cfg = server.config().limits(limits).retry($crate::__reexport::RetryPolicy::Never);
                 #[allow(unused_mut)]
-                let mut c = $connect.expect("connect");
+                let mut c = client!(server.config().limits(limits).retry($crate::__reexport::RetryPolicy::Never));
                 let err = c.get::<Vec<u8>>(format!("{p}big"))$($aw)*.unwrap_err();
                 assert!(
                     matches!(err, Error::Protocol($crate::__reexport::ProtocolError::FrameTooLarge { .. })),
@@ -383,10 +351,8 @@ macro_rules! __conformance_tests {
         #[test]
         fn pipeline_many_commands_one_write() {
             $run($($wrap)* {
-                let server = $crate::TestServer::start();
-                let $cfg = server.config();
                 #[allow(unused_mut)]
-                let mut c = $connect.expect("connect");
+                let (_server, mut c) = connected!();
                 let p = $crate::unique_prefix("pipe");
                 let mut pipe = c.pipeline();
                 let set = pipe.set(format!("{p}a"), "1", Ttl::Never);
@@ -414,9 +380,8 @@ macro_rules! __conformance_tests {
         fn unix_socket() {
             $run($($wrap)* {
                 let server = $crate::TestServer::start_unix();
-                let $cfg = server.config();
                 #[allow(unused_mut)]
-                let mut c = $connect.expect("connect");
+                let mut c = client!(server.config());
                 let p = $crate::unique_prefix("unix");
                 c.set(format!("{p}k"), "v", Ttl::Never)$($aw)*.unwrap();
                 assert_eq!(c.get::<String>(format!("{p}k"))$($aw)*.unwrap().as_deref(), Some("v"));
@@ -460,5 +425,8 @@ macro_rules! __conformance_tests {
                 })
             }
         }
+    };
+    ($($mode:tt)*) => {
+        $crate::__suite_modes!(conformance_suite, $($mode)*);
     };
 }

@@ -13,20 +13,11 @@
 /// Expands the fault scenarios; see the [module docs](self).
 #[macro_export]
 macro_rules! fault_suite {
-    (async, run: $run:path, connect: |$cfg:ident| $connect:expr) => {
-        $crate::__fault_tests!(($run) (async move) (.await) |$cfg| $connect);
-    };
-    (blocking, connect: |$cfg:ident| $connect:expr) => {
-        $crate::__fault_tests!(($crate::conformance::run_blocking) () () |$cfg| $connect);
-    };
-}
-
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __fault_tests {
-    (($run:path) ($($wrap:tt)*) ($($aw:tt)*) |$cfg:ident| $connect:expr) => {
+    (@tests ($run:path) ($($wrap:tt)*) ($($aw:tt)*) |$cfg:ident| $connect:expr) => {
         use $crate::__reexport::{Bytes, Config, Error, ProtocolError, RetryPolicy, Ttl};
         use std::time::{Duration, Instant};
+
+        $crate::__suite_clients!(|$cfg| $connect);
 
         /// Generous bound on any scenario step: failing it means a hang.
         const HANG: Duration = Duration::from_secs(20);
@@ -40,6 +31,22 @@ macro_rules! __fault_tests {
                     (format!("{p}{i}"), v)
                 })
                 .collect()
+        }
+
+        /// The test server behind a fault-injecting proxy.
+        fn proxied() -> ($crate::TestServer, $crate::Proxy) {
+            let server = $crate::TestServer::start();
+            let proxy = $crate::Proxy::start(server.addr().clone());
+            (server, proxy)
+        }
+
+        /// SETs every pair of `kv` on `c`, no TTL.
+        macro_rules! store {
+            ($c:ident, $kv:expr) => {
+                for (k, v) in $kv {
+                    $c.set(k, &v[..], Ttl::Never)$($aw)*.unwrap();
+                }
+            };
         }
 
         /// Runs a pipeline of GETs over `kv`; checks one outcome each and that
@@ -75,16 +82,12 @@ macro_rules! __fault_tests {
         #[test]
         fn rst_mid_reply() {
             $run($($wrap)* {
-                let server = $crate::TestServer::start();
-                let proxy = $crate::Proxy::start(server.addr().clone());
-                let $cfg = Config::new(proxy.addr()).retry(RetryPolicy::Never);
+                let (_server, proxy) = proxied();
                 #[allow(unused_mut)]
-                let mut c = $connect.expect("connect");
+                let mut c = client!(Config::new(proxy.addr()).retry(RetryPolicy::Never));
                 let p = $crate::unique_prefix("rst");
                 let kv = values(&p, 10, 100);
-                for (k, v) in &kv {
-                    c.set(k, &v[..], Ttl::Never)$($aw)*.unwrap();
-                }
+                store!(c, &kv);
                 // Each reply is 107 bytes: reset in the middle of the third.
                 proxy.set_faults($crate::Faults { reset_after_reply_bytes: Some(250), ..Default::default() });
                 let started = Instant::now();
@@ -105,16 +108,12 @@ macro_rules! __fault_tests {
         #[test]
         fn close_mid_reply() {
             $run($($wrap)* {
-                let server = $crate::TestServer::start();
-                let proxy = $crate::Proxy::start(server.addr().clone());
-                let $cfg = Config::new(proxy.addr()).retry(RetryPolicy::Never);
+                let (_server, proxy) = proxied();
                 #[allow(unused_mut)]
-                let mut c = $connect.expect("connect");
+                let mut c = client!(Config::new(proxy.addr()).retry(RetryPolicy::Never));
                 let p = $crate::unique_prefix("fin");
                 let kv = values(&p, 10, 100);
-                for (k, v) in &kv {
-                    c.set(k, &v[..], Ttl::Never)$($aw)*.unwrap();
-                }
+                store!(c, &kv);
                 proxy.set_faults($crate::Faults { close_after_reply_bytes: Some(250), ..Default::default() });
                 let (ok, failed) = checked_gets!(c, &kv);
                 assert_eq!(ok, 2, "the two whole replies before the close are delivered");
@@ -131,12 +130,10 @@ macro_rules! __fault_tests {
         #[test]
         fn blackhole_times_out() {
             $run($($wrap)* {
-                let server = $crate::TestServer::start();
-                let proxy = $crate::Proxy::start(server.addr().clone());
+                let (_server, proxy) = proxied();
                 proxy.set_faults($crate::Faults { blackhole: true, ..Default::default() });
-                let $cfg = Config::new(proxy.addr()).response_timeout(Duration::from_millis(200));
                 #[allow(unused_mut)]
-                let mut c = $connect.expect("connect");
+                let mut c = client!(Config::new(proxy.addr()).response_timeout(Duration::from_millis(200)));
                 let started = Instant::now();
                 let err = c.ping()$($aw)*.unwrap_err();
                 assert!(matches!(err, Error::Timeout { what: "response", .. }), "{err}");
@@ -150,9 +147,8 @@ macro_rules! __fault_tests {
         fn garbage_reply_is_a_protocol_error_and_the_connection_is_rebuilt() {
             $run($($wrap)* {
                 let hostile = $crate::HostileServer::start($crate::Behavior::Garbage);
-                let $cfg = Config::new(hostile.addr()).retry(RetryPolicy::Never);
                 #[allow(unused_mut)]
-                let mut c = $connect.expect("connect");
+                let mut c = client!(Config::new(hostile.addr()).retry(RetryPolicy::Never));
                 let kv = values("g:", 5, 10);
                 let (ok, failed) = checked_gets!(c, &kv);
                 assert_eq!((ok, failed.len()), (0, 5));
@@ -169,9 +165,8 @@ macro_rules! __fault_tests {
         fn announced_4_gib_reply_fails_before_allocating() {
             $run($($wrap)* {
                 let hostile = $crate::HostileServer::start($crate::Behavior::HugeAnnounce);
-                let $cfg = Config::new(hostile.addr()).retry(RetryPolicy::Never);
                 #[allow(unused_mut)]
-                let mut c = $connect.expect("connect");
+                let mut c = client!(Config::new(hostile.addr()).retry(RetryPolicy::Never));
                 let err = c.get::<Bytes>("k")$($aw)*.unwrap_err();
                 match err {
                     Error::Protocol(ProtocolError::FrameTooLarge { size, .. }) => assert_eq!(size, 7 + u64::from(u32::MAX)),
@@ -184,9 +179,8 @@ macro_rules! __fault_tests {
         fn truncated_reply_then_close() {
             $run($($wrap)* {
                 let hostile = $crate::HostileServer::start($crate::Behavior::Truncate);
-                let $cfg = Config::new(hostile.addr()).retry(RetryPolicy::Never);
                 #[allow(unused_mut)]
-                let mut c = $connect.expect("connect");
+                let mut c = client!(Config::new(hostile.addr()).retry(RetryPolicy::Never));
                 let err = c.get::<Bytes>("k")$($aw)*.unwrap_err();
                 assert!(matches!(err, Error::ConnectionClosed { in_reply: true }), "{err}");
             })
@@ -196,9 +190,8 @@ macro_rules! __fault_tests {
         fn silent_server_times_out() {
             $run($($wrap)* {
                 let hostile = $crate::HostileServer::start($crate::Behavior::Silent);
-                let $cfg = Config::new(hostile.addr()).response_timeout(Duration::from_millis(150));
                 #[allow(unused_mut)]
-                let mut c = $connect.expect("connect");
+                let mut c = client!(Config::new(hostile.addr()).response_timeout(Duration::from_millis(150)));
                 let started = Instant::now();
                 let err = c.count("p:")$($aw)*.unwrap_err();
                 assert!(err.is_timeout(), "{err}");
@@ -210,17 +203,13 @@ macro_rules! __fault_tests {
         #[test]
         fn one_byte_chunks_both_ways() {
             $run($($wrap)* {
-                let server = $crate::TestServer::start();
-                let proxy = $crate::Proxy::start(server.addr().clone());
+                let (_server, proxy) = proxied();
                 proxy.set_faults($crate::Faults { chunk: Some(1), ..Default::default() });
-                let $cfg = Config::new(proxy.addr());
                 #[allow(unused_mut)]
-                let mut c = $connect.expect("connect");
+                let mut c = client!(Config::new(proxy.addr()));
                 let p = $crate::unique_prefix("chunk1");
                 let kv = values(&p, 30, 40);
-                for (k, v) in &kv {
-                    c.set(k, &v[..], Ttl::Never)$($aw)*.unwrap();
-                }
+                store!(c, &kv);
                 let (ok, failed) = checked_gets!(c, &kv);
                 assert_eq!((ok, failed.len()), (30, 0), "{failed:?}");
                 let pairs: Vec<(String, Bytes)> = c.mget(&p)$($aw)*.unwrap();
@@ -233,11 +222,9 @@ macro_rules! __fault_tests {
         #[test]
         fn slow_link_timeouts_hold() {
             $run($($wrap)* {
-                let server = $crate::TestServer::start();
-                let proxy = $crate::Proxy::start(server.addr().clone());
-                let $cfg = Config::new(proxy.addr()).response_timeout(Duration::from_millis(300));
+                let (_server, proxy) = proxied();
                 #[allow(unused_mut)]
-                let mut c = $connect.expect("connect");
+                let mut c = client!(Config::new(proxy.addr()).response_timeout(Duration::from_millis(300)));
                 let p = $crate::unique_prefix("slow");
                 let big = vec![b's'; 200 * 1024];
                 c.set(format!("{p}big"), &big[..], Ttl::Never)$($aw)*.unwrap();
@@ -277,13 +264,11 @@ macro_rules! __fault_tests {
         fn max_clients_refusal() {
             $run($($wrap)* {
                 let server = $crate::TestServer::embedded_tcp_with(|b| b.max_clients(2));
-                let $cfg = server.config().response_timeout(Duration::from_secs(2));
                 #[allow(unused_mut)]
-                let mut first = $connect.expect("connect");
+                let mut first = client!(server.config().response_timeout(Duration::from_secs(2)));
                 first.ping()$($aw)*.unwrap();
-                let $cfg = server.config().response_timeout(Duration::from_secs(2));
                 #[allow(unused_mut)]
-                let mut second = $connect.expect("connect");
+                let mut second = client!(server.config().response_timeout(Duration::from_secs(2)));
                 second.ping()$($aw)*.unwrap();
                 let $cfg = server.config().response_timeout(Duration::from_secs(2)).connect_attempts(1);
                 let started = Instant::now();
@@ -320,5 +305,8 @@ macro_rules! __fault_tests {
                 first.ping()$($aw)*.unwrap();
             })
         }
+    };
+    ($($mode:tt)*) => {
+        $crate::__suite_modes!(fault_suite, $($mode)*);
     };
 }
