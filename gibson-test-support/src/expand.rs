@@ -17,12 +17,14 @@ macro_rules! __suite_modes {
 }
 
 /// Defines, where a suite's tests are expanded, `client!(config)`: a
-/// client connected with `config`, and `connected!()`: the test server
-/// (it must outlive the client) and a client of it.
+/// client connected with `config`; `connected!()`: the test server (it
+/// must outlive the client) and a client of it; and
+/// `connected_test!(fn name(c) { … })`: a test whose body has such a
+/// client, named `c`.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __suite_clients {
-    (|$cfg:ident| $connect:expr) => {
+    (($run:path) ($($wrap:tt)*) |$cfg:ident| $connect:expr) => {
         #[allow(unused_macros)]
         macro_rules! client {
             ($config:expr) => {{
@@ -38,6 +40,20 @@ macro_rules! __suite_clients {
                 let client = client!(server.config());
                 (server, client)
             }};
+        }
+
+        #[allow(unused_macros)]
+        macro_rules! connected_test {
+            (fn $name:ident($c:ident) $body:block) => {
+                #[test]
+                fn $name() {
+                    $run($($wrap)* {
+                        #[allow(unused_mut)]
+                        let (_server, mut $c) = connected!();
+                        $body
+                    })
+                }
+            };
         }
     };
 }

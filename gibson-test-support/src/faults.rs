@@ -17,7 +17,7 @@ macro_rules! fault_suite {
         use $crate::__reexport::{Bytes, Config, Error, ProtocolError, RetryPolicy, Ttl};
         use std::time::{Duration, Instant};
 
-        $crate::__suite_clients!(|$cfg| $connect);
+        $crate::__suite_clients!(($run) ($($wrap)*) |$cfg| $connect);
 
         /// Generous bound on any scenario step: failing it means a hang.
         const HANG: Duration = Duration::from_secs(20);
@@ -47,6 +47,23 @@ macro_rules! fault_suite {
                     $c.set(k, &v[..], Ttl::Never)$($aw)*.unwrap();
                 }
             };
+        }
+
+        /// Through a proxy, a client that never resends and ten values of
+        /// 100 bytes it stored under a fresh prefix named after `tag`, then
+        /// `faults` on the proxy: the server, the proxy, the client, the
+        /// prefix and the pairs.
+        macro_rules! ten_stored {
+            ($tag:expr, $faults:expr) => {{
+                let (server, proxy) = proxied();
+                #[allow(unused_mut)]
+                let mut c = client!(Config::new(proxy.addr()).retry(RetryPolicy::Never));
+                let p = $crate::unique_prefix($tag);
+                let kv = values(&p, 10, 100);
+                store!(c, &kv);
+                proxy.set_faults($faults);
+                (server, proxy, c, p, kv)
+            }};
         }
 
         /// Runs a pipeline of GETs over `kv`; checks one outcome each and that
@@ -82,14 +99,10 @@ macro_rules! fault_suite {
         #[test]
         fn rst_mid_reply() {
             $run($($wrap)* {
-                let (_server, proxy) = proxied();
-                #[allow(unused_mut)]
-                let mut c = client!(Config::new(proxy.addr()).retry(RetryPolicy::Never));
-                let p = $crate::unique_prefix("rst");
-                let kv = values(&p, 10, 100);
-                store!(c, &kv);
                 // Each reply is 107 bytes: reset in the middle of the third.
-                proxy.set_faults($crate::Faults { reset_after_reply_bytes: Some(250), ..Default::default() });
+                let faults = $crate::Faults { reset_after_reply_bytes: Some(250), ..Default::default() };
+                #[allow(unused_mut)]
+                let (_server, proxy, mut c, p, kv) = ten_stored!("rst", faults);
                 let started = Instant::now();
                 let (ok, failed) = checked_gets!(c, &kv);
                 assert!(started.elapsed() < HANG);
@@ -108,13 +121,9 @@ macro_rules! fault_suite {
         #[test]
         fn close_mid_reply() {
             $run($($wrap)* {
-                let (_server, proxy) = proxied();
+                let faults = $crate::Faults { close_after_reply_bytes: Some(250), ..Default::default() };
                 #[allow(unused_mut)]
-                let mut c = client!(Config::new(proxy.addr()).retry(RetryPolicy::Never));
-                let p = $crate::unique_prefix("fin");
-                let kv = values(&p, 10, 100);
-                store!(c, &kv);
-                proxy.set_faults($crate::Faults { close_after_reply_bytes: Some(250), ..Default::default() });
+                let (_server, proxy, mut c, p, kv) = ten_stored!("fin", faults);
                 let (ok, failed) = checked_gets!(c, &kv);
                 assert_eq!(ok, 2, "the two whole replies before the close are delivered");
                 assert_eq!(failed.len(), 8);
