@@ -259,44 +259,38 @@ macro_rules! conformance_suite {
             assert_eq!(c.connects(), 1);
         });
 
-        #[test]
-        fn request_over_max_request_size_is_refused() {
-            $run($($wrap)* {
-                let server = $crate::TestServer::start();
-                let mut limits = $crate::__reexport::Limits::default();
-                limits.max_request_size = 1024;
-                #[allow(unused_mut)]
-                let mut c = client!(server.config().limits(limits));
-                let p = $crate::unique_prefix("bigreq");
-                let err = c.set(format!("{p}k"), &vec![b'x'; 2000][..], Ttl::Never)$($aw)*.unwrap_err();
-                assert!(matches!(err, Error::InvalidArgument { arg: "request", .. }), "{err}");
-                c.ping()$($aw)*.unwrap();
-                assert_eq!(c.connects(), 1);
-            })
-        }
+        suite_test!(fn request_over_max_request_size_is_refused() {
+            let server = $crate::TestServer::start();
+            let mut limits = $crate::__reexport::Limits::default();
+            limits.max_request_size = 1024;
+            #[allow(unused_mut)]
+            let mut c = client!(server.config().limits(limits));
+            let p = $crate::unique_prefix("bigreq");
+            let err = c.set(format!("{p}k"), &vec![b'x'; 2000][..], Ttl::Never)$($aw)*.unwrap_err();
+            assert!(matches!(err, Error::InvalidArgument { arg: "request", .. }), "{err}");
+            c.ping()$($aw)*.unwrap();
+            assert_eq!(c.connects(), 1);
+        });
 
-        #[test]
-        fn reply_over_the_client_limit_is_a_protocol_error_and_resets() {
-            $run($($wrap)* {
-                let server = $crate::TestServer::start();
-                let p = $crate::unique_prefix("bigreply");
-                let mut limits = $crate::__reexport::Limits::default();
-                limits.max_reply_size = 1024;
-                #[allow(unused_mut)]
-                let mut plain = client!(server.config());
-                plain.set(format!("{p}big"), &vec![b'y'; 4000][..], Ttl::Never)$($aw)*.unwrap();
-                #[allow(unused_mut)]
-                let mut c = client!(server.config().limits(limits).retry($crate::__reexport::RetryPolicy::Never));
-                let err = c.get::<Vec<u8>>(format!("{p}big"))$($aw)*.unwrap_err();
-                assert!(
-                    matches!(err, Error::Protocol($crate::__reexport::ProtocolError::FrameTooLarge { .. })),
-                    "{err}"
-                );
-                c.ping()$($aw)*.unwrap();
-                assert_eq!(c.connects(), 2);
-                plain.mdel(&p)$($aw)*.unwrap();
-            })
-        }
+        suite_test!(fn reply_over_the_client_limit_is_a_protocol_error_and_resets() {
+            let server = $crate::TestServer::start();
+            let p = $crate::unique_prefix("bigreply");
+            let mut limits = $crate::__reexport::Limits::default();
+            limits.max_reply_size = 1024;
+            #[allow(unused_mut)]
+            let mut plain = client!(server.config());
+            plain.set(format!("{p}big"), &vec![b'y'; 4000][..], Ttl::Never)$($aw)*.unwrap();
+            #[allow(unused_mut)]
+            let mut c = client!(server.config().limits(limits).retry($crate::__reexport::RetryPolicy::Never));
+            let err = c.get::<Vec<u8>>(format!("{p}big"))$($aw)*.unwrap_err();
+            assert!(
+                matches!(err, Error::Protocol($crate::__reexport::ProtocolError::FrameTooLarge { .. })),
+                "{err}"
+            );
+            c.ping()$($aw)*.unwrap();
+            assert_eq!(c.connects(), 2);
+            plain.mdel(&p)$($aw)*.unwrap();
+        });
 
         connected_test!(fn pipeline_many_commands_one_write(c) {
             let p = $crate::unique_prefix("pipe");
@@ -321,29 +315,23 @@ macro_rules! conformance_suite {
             assert_eq!(c.count(format!("{p}m"))$($aw)*.unwrap(), 500);
         });
 
-        #[test]
-        fn unix_socket() {
-            $run($($wrap)* {
-                let server = $crate::TestServer::start_unix();
-                #[allow(unused_mut)]
-                let mut c = client!(server.config());
-                let p = $crate::unique_prefix("unix");
-                c.set(format!("{p}k"), "v", Ttl::Never)$($aw)*.unwrap();
-                assert_eq!(c.get::<String>(format!("{p}k"))$($aw)*.unwrap().as_deref(), Some("v"));
-            })
-        }
+        suite_test!(fn unix_socket() {
+            let server = $crate::TestServer::start_unix();
+            #[allow(unused_mut)]
+            let mut c = client!(server.config());
+            let p = $crate::unique_prefix("unix");
+            c.set(format!("{p}k"), "v", Ttl::Never)$($aw)*.unwrap();
+            assert_eq!(c.get::<String>(format!("{p}k"))$($aw)*.unwrap().as_deref(), Some("v"));
+        });
 
-        #[test]
-        fn connection_refused_is_a_clear_io_error() {
-            $run($($wrap)* {
-                let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-                let $cfg: $crate::__reexport::Config =
-                    format!("gibson://127.0.0.1:{port}?attempts=2&backoff=1ms").parse().unwrap();
-                let err = $connect.map(|_| ()).unwrap_err();
-                assert!(matches!(err, Error::Io(_)), "{err}");
-                assert!(err.to_string().contains("refused"), "{err}");
-            })
-        }
+        suite_test!(fn connection_refused_is_a_clear_io_error() {
+            let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            let $cfg: $crate::__reexport::Config =
+                format!("gibson://127.0.0.1:{port}?attempts=2&backoff=1ms").parse().unwrap();
+            let err = $connect.map(|_| ()).unwrap_err();
+            assert!(matches!(err, Error::Io(_)), "{err}");
+            assert!(err.to_string().contains("refused"), "{err}");
+        });
 
         #[test]
         fn server_restart_is_recovered_tcp_and_unix() {

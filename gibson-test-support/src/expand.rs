@@ -18,9 +18,10 @@ macro_rules! __suite_modes {
 
 /// Defines, where a suite's tests are expanded, `client!(config)`: a
 /// client connected with `config`; `connected!()`: the test server (it
-/// must outlive the client) and a client of it; and
-/// `connected_test!(fn name(c) { … })`: a test whose body has such a
-/// client, named `c`.
+/// must outlive the client) and a client of it; `suite_test!(fn name() {
+/// … })`: a test whose body the mode's runner runs; and
+/// `connected_test!(fn name(c) { … })`: such a test whose body has a
+/// connected client, named `c`.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __suite_clients {
@@ -43,16 +44,23 @@ macro_rules! __suite_clients {
         }
 
         #[allow(unused_macros)]
-        macro_rules! connected_test {
-            (fn $name:ident($c:ident) $body:block) => {
+        macro_rules! suite_test {
+            (fn $name:ident() $body:block) => {
                 #[test]
                 fn $name() {
-                    $run($($wrap)* {
-                        #[allow(unused_mut)]
-                        let (_server, mut $c) = connected!();
-                        $body
-                    })
+                    $run($($wrap)* $body)
                 }
+            };
+        }
+
+        #[allow(unused_macros)]
+        macro_rules! connected_test {
+            (fn $name:ident($c:ident) $body:block) => {
+                suite_test!(fn $name() {
+                    #[allow(unused_mut)]
+                    let (_server, mut $c) = connected!();
+                    $body
+                });
             };
         }
     };

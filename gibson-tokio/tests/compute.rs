@@ -17,6 +17,13 @@ async fn slow(runs: &AtomicUsize, value: &str) -> Result<String, Error> {
     Ok(value.to_string())
 }
 
+/// A key no one has computed yet, `name` under a fresh prefix named after
+/// `tag`, and a count of its computations.
+fn uncomputed(tag: &str, name: &str) -> (String, Arc<AtomicUsize>) {
+    let key = format!("{}{name}", unique_prefix(tag));
+    (key, Arc::new(AtomicUsize::new(0)))
+}
+
 /// `guard`'s value of `key`, computed as `value` at once when it must be.
 async fn at_once(
     guard: &Compute<Connection>,
@@ -45,8 +52,7 @@ async fn a_hundred_tasks_share_one_computation() {
     let server = TestServer::start();
     let conn = Connection::with_config(server.config()).await.unwrap();
     let guard = Arc::new(Compute::new(conn));
-    let key = format!("{}page", unique_prefix("stampede"));
-    let runs = Arc::new(AtomicUsize::new(0));
+    let (key, runs) = uncomputed("stampede", "page");
     let tasks: Vec<_> = (0..100)
         .map(|_| {
             let (guard, key, runs) = (guard.clone(), key.clone(), runs.clone());
@@ -66,8 +72,7 @@ async fn a_hundred_tasks_share_one_computation() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_connections_share_one_computation() {
     let server = TestServer::start();
-    let key = format!("{}report", unique_prefix("stampede4"));
-    let runs = Arc::new(AtomicUsize::new(0));
+    let (key, runs) = uncomputed("stampede4", "report");
     let mut tasks = Vec::new();
     for _ in 0..4 {
         // Each its own connection and guard: nothing shared in-process
