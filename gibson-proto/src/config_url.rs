@@ -45,8 +45,8 @@ const PATH_ESCAPES: &AsciiSet = &CONTROLS
 
 impl Addr {
     /// The address as a URL: `gibson://host:port` (`[v6]` in brackets) or
-    /// `gibson+unix:///path` (percent-encoded), which parses back to the
-    /// same address.
+    /// `gibson+unix:///path` (percent-encoded; a relative socket path stays
+    /// a bare path), which parses back to the same address.
     ///
     /// ```
     /// use gibson_proto::{Addr, Config};
@@ -60,14 +60,14 @@ impl Addr {
     pub fn url(&self) -> String {
         match self {
             Addr::Tcp { .. } => format!("{TCP_SCHEME}://{self}"),
+            // A relative path has no URL form: it stays a bare path.
+            Addr::Unix(path) if !path.is_absolute() => path.display().to_string(),
             Addr::Unix(path) => {
                 let path = path.to_string_lossy();
-                let path = utf8_percent_encode(&path, PATH_ESCAPES);
-                if path.to_string().starts_with('/') {
-                    format!("{UNIX_SCHEME}://{path}")
-                } else {
-                    format!("{UNIX_SCHEME}:///{path}")
-                }
+                format!(
+                    "{UNIX_SCHEME}://{}",
+                    utf8_percent_encode(&path, PATH_ESCAPES)
+                )
             }
         }
     }
@@ -382,6 +382,7 @@ mod tests {
             tcp("::1", 7),
             tcp("cache.local", 1),
             Addr::Unix("/tmp/a b,%c#d?.sock".into()),
+            Addr::Unix("./g.sock".into()),
         ] {
             assert_eq!(addr.url().parse::<Config>().unwrap().addr, addr, "{addr}");
         }
