@@ -30,6 +30,8 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(feature = "cached")]
+mod cached_store;
 mod commands;
 mod compute;
 mod connection;
@@ -45,6 +47,8 @@ mod sharded;
 mod shared_driver;
 mod stream;
 
+#[cfg(feature = "cached")]
+pub use cached_store::CacheStore;
 pub use compute::Compute;
 pub use connection::Connection;
 pub use driver::Driver;

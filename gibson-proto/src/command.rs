@@ -36,6 +36,13 @@ pub trait Command {
 
     /// Maps the server's reply to the command's result.
     fn decode(reply: Reply) -> Result<Self::Output, Error>;
+
+    /// [`decode`](Command::decode), knowing the command sent: a command of
+    /// one key names it in an [`Error::Decode`]. Clients decode through this
+    /// where they still hold the command.
+    fn decode_reply(&self, reply: Reply) -> Result<Self::Output, Error> {
+        Self::decode(reply)
+    }
 }
 
 /// The error for a reply of a kind the command cannot receive.
