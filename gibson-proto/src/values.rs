@@ -229,3 +229,55 @@ impl Lifespan {
         (seconds > 0).then(|| Duration::from_secs(u64::from(seconds)))
     }
 }
+
+#[cfg(all(test, feature = "json"))]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::cmd;
+    use crate::command::Command;
+    use crate::reply::{Pairs, Reply};
+
+    #[test]
+    fn a_value_the_codec_refuses_is_an_invalid_argument_and_nothing_is_written() {
+        // JSON object keys must be strings.
+        let map: BTreeMap<(u8, u8), u8> = [((1, 2), 3)].into();
+        let mut buf = bytes::BytesMut::new();
+        let err = cmd::Set::new("k", Json(&map), Ttl::Never)
+            .encode(&mut buf, &Default::default())
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidArgument { arg: "value", rule } if rule.contains("JSON")),
+            "{err}"
+        );
+        assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn get_and_mget_name_the_key_that_does_not_decode() {
+        let get = cmd::Get::<_, Json<Vec<u8>>>::new("user:1");
+        let err = get.decode_reply(Reply::Value(Value::from("[1,"))).unwrap_err();
+        assert!(
+            err.to_string().starts_with("the value of key \"user:1\" does not decode as JSON"),
+            "{err}"
+        );
+        // The static decode does not know the key.
+        let err = cmd::Get::<&str, Json<Vec<u8>>>::decode(Reply::Value(Value::from("x")));
+        assert!(matches!(err, Err(Error::Decode { key: None, .. })));
+
+        let mut kval = vec![2, 0, 0, 0];
+        for (k, v) in [("a:1", "[1]"), ("a:2", "{")] {
+            kval.extend_from_slice(&(k.len() as u32).to_le_bytes());
+            kval.extend_from_slice(k.as_bytes());
+            kval.push(0);
+            kval.extend_from_slice(&(v.len() as u32).to_le_bytes());
+            kval.extend_from_slice(v.as_bytes());
+        }
+        let pairs = Pairs::parse(bytes::Bytes::from(kval)).unwrap();
+        let err = cmd::Mget::<&str, String, Json<Vec<u8>>>::decode(Reply::Pairs(pairs)).unwrap_err();
+        assert!(matches!(&err, Error::Decode { key: Some(k), codec: "JSON", .. } if k == "a:2"), "{err}");
+        // A NUMBER decodes from its decimal text.
+        assert_eq!(Json::<u32>::from_value(Value::Int(7)).unwrap().0, 7);
+    }
+}

@@ -10,7 +10,7 @@
 //! ([`bench::GetBench`] with `GIBSON_BENCH_ADDR`, [`example_server`]).
 //!
 //! The behavioural suites every runtime crate runs are written once here
-//! ([`conformance`], [`faults`], [`bulk`], [`resilience`]) and expanded in a
+//! ([`conformance`], [`faults`], [`bulk`], [`resilience`], [`values`]) and expanded in a
 //! crate's test file by [`suite!`], on the executors of [`runtime`].
 
 pub mod bench;
@@ -27,6 +27,7 @@ mod rng;
 pub mod runtime;
 pub mod shard;
 pub mod suite;
+pub mod values;
 
 #[doc(hidden)]
 pub mod __reexport {
