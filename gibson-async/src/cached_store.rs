@@ -68,7 +68,7 @@ impl<C: AsyncCommands, F: Codec> CacheStore<C, F> {
             None => Ok(None),
             Some(value) => F::decode(&value)
                 .map(Some)
-                .map_err(|e| e.for_key(key.as_bytes())),
+                .map_err(|e| e.for_key(&[self.namespace.prefix(), key.as_bytes()].concat())),
         }
     }
 

@@ -76,7 +76,7 @@ impl<F: Codec> CacheStore<F> {
             None => Ok(None),
             Some(value) => F::decode(&value)
                 .map(Some)
-                .map_err(|e| e.for_key(key.as_bytes())),
+                .map_err(|e| e.for_key(&[self.scope.prefix(), key.as_bytes()].concat())),
         }
     }
 
