@@ -64,7 +64,11 @@ impl<C: AsyncCommands, F: Codec> CacheStore<C, F> {
 
     async fn get<K: Display, V: DeserializeOwned>(&self, key: &K) -> Result<Option<V>, Error> {
         let key = key.to_string();
-        match self.namespace.get::<gibson_proto::Value>(key.as_str()).await? {
+        match self
+            .namespace
+            .get::<gibson_proto::Value>(key.as_str())
+            .await?
+        {
             None => Ok(None),
             Some(value) => F::decode(&value)
                 .map(Some)

@@ -283,7 +283,9 @@ impl<R: Runtime> Connection<R> {
                 };
                 let mut one = One(cmd);
                 let reply = bulk.reply(&mut one, C::OPCODE).await;
-                return one.0.decode_reply(reply.map_err(|e| e.of_prefix_read(C::OPCODE))?);
+                return one
+                    .0
+                    .decode_reply(reply.map_err(|e| e.of_prefix_read(C::OPCODE))?);
             }
             let mut one = One(cmd);
             let reply = self.reply(&mut one, C::OPCODE).await?;

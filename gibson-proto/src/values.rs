@@ -37,8 +37,9 @@ pub trait Codec {
     /// `value` encoded for a request; [`Error::InvalidArgument`] (nothing is
     /// sent) when the codec refuses it.
     fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
-        Self::to_vec(value)
-            .map_err(|e| Error::invalid("value", format!("cannot be encoded as {}: {e}", Self::NAME)))
+        Self::to_vec(value).map_err(|e| {
+            Error::invalid("value", format!("cannot be encoded as {}: {e}", Self::NAME))
+        })
     }
 
     /// A reply value decoded as `T` (a NUMBER from its decimal text); an
@@ -257,9 +258,12 @@ mod tests {
     #[test]
     fn get_and_mget_name_the_key_that_does_not_decode() {
         let get = cmd::Get::<_, Json<Vec<u8>>>::new("user:1");
-        let err = get.decode_reply(Reply::Value(Value::from("[1,"))).unwrap_err();
+        let err = get
+            .decode_reply(Reply::Value(Value::from("[1,")))
+            .unwrap_err();
         assert!(
-            err.to_string().starts_with("the value of key \"user:1\" does not decode as JSON"),
+            err.to_string()
+                .starts_with("the value of key \"user:1\" does not decode as JSON"),
             "{err}"
         );
         // The static decode does not know the key.
@@ -275,8 +279,12 @@ mod tests {
             kval.extend_from_slice(v.as_bytes());
         }
         let pairs = Pairs::parse(bytes::Bytes::from(kval)).unwrap();
-        let err = cmd::Mget::<&str, String, Json<Vec<u8>>>::decode(Reply::Pairs(pairs)).unwrap_err();
-        assert!(matches!(&err, Error::Decode { key: Some(k), codec: "JSON", .. } if k == "a:2"), "{err}");
+        let err =
+            cmd::Mget::<&str, String, Json<Vec<u8>>>::decode(Reply::Pairs(pairs)).unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { key: Some(k), codec: "JSON", .. } if k == "a:2"),
+            "{err}"
+        );
         // A NUMBER decodes from its decimal text.
         assert_eq!(Json::<u32>::from_value(Value::Int(7)).unwrap().0, 7);
     }

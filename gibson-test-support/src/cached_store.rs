@@ -34,7 +34,10 @@ impl Setup {
     ///
     /// When called twice.
     pub fn set(&self, config: Config, prefix: String) {
-        assert!(self.0.set((config, prefix)).is_ok(), "the suite's store is set up once");
+        assert!(
+            self.0.set((config, prefix)).is_ok(),
+            "the suite's store is set up once"
+        );
     }
 
     /// The server's configuration and the prefix.

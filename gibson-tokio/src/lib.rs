@@ -51,14 +51,14 @@ pub type Sharded = gibson_async::Sharded<Tokio>;
 #[cfg(feature = "bb8")]
 pub use bb8_manager::GibsonManager;
 
+#[cfg(feature = "cached")]
+pub use gibson_async::CacheStore;
 #[cfg(feature = "json")]
 pub use gibson_proto::Json;
 #[cfg(feature = "msgpack")]
 pub use gibson_proto::MsgPack;
 #[cfg(feature = "postcard")]
 pub use gibson_proto::Postcard;
-#[cfg(feature = "cached")]
-pub use gibson_async::CacheStore;
 pub use gibson_proto::{
     cmd, namespace, shard, Addr, AsyncCommands, Command, Config, Error, FromValue, Handle,
     LockTime, MetaField, Pipeline, PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg, Ttl,
