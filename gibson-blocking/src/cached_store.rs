@@ -2,7 +2,6 @@
 
 use std::fmt::Display;
 use std::marker::PhantomData;
-use std::time::Duration;
 
 use bytes::Bytes;
 use cached::ConcurrentCached;
@@ -120,19 +119,5 @@ where
         self.del(k)
     }
 
-    fn set_refresh_on_hit(&self, _refresh: bool) -> bool {
-        false
-    }
-
-    fn ttl(&self) -> Option<Duration> {
-        self.lifespan.get()
-    }
-
-    fn set_ttl(&self, ttl: Duration) -> Option<Duration> {
-        self.lifespan.set(ttl)
-    }
-
-    fn unset_ttl(&self) -> Option<Duration> {
-        self.lifespan.unset()
-    }
+    gibson_proto::__lifespan_methods!();
 }

@@ -231,6 +231,35 @@ impl Lifespan {
     }
 }
 
+/// The lifespan methods of the `cached` crate's store traits
+/// (`set_refresh_on_hit`: no, a hit does not refresh; `ttl`, `set_ttl`,
+/// `unset_ttl`: the store's [`Lifespan`] field `lifespan`), written once for
+/// the async and the blocking `CacheStore`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __lifespan_methods {
+    () => {
+        fn set_refresh_on_hit(&self, _refresh: bool) -> bool {
+            false
+        }
+
+        fn ttl(&self) -> ::core::option::Option<::std::time::Duration> {
+            self.lifespan.get()
+        }
+
+        fn set_ttl(
+            &self,
+            ttl: ::std::time::Duration,
+        ) -> ::core::option::Option<::std::time::Duration> {
+            self.lifespan.set(ttl)
+        }
+
+        fn unset_ttl(&self) -> ::core::option::Option<::std::time::Duration> {
+            self.lifespan.unset()
+        }
+    };
+}
+
 #[cfg(all(test, feature = "json"))]
 mod tests {
     use std::collections::BTreeMap;
