@@ -24,7 +24,8 @@ use crate::Namespace;
 ///
 /// ```no_run
 /// # async fn demo(conn: gibson_tokio::Connection) -> Result<(), gibson_tokio::Error> {
-/// use gibson_tokio::{CacheStore, ConcurrentCachedAsync, Json, Ttl};
+/// use cached::ConcurrentCachedAsync;
+/// use gibson_tokio::{CacheStore, Json, Ttl}; // features cached, json
 ///
 /// let store = CacheStore::<_, Json>::new(conn, "profiles:", Ttl::Seconds(60))?;
 /// ConcurrentCachedAsync::cache_set(&store, 42u32, vec!["ada".to_string()]).await?;

@@ -32,6 +32,11 @@ impl ArgBytes<'_> {
     }
 
     /// Bytes made for this argument (by a serde codec).
+    ///
+    /// ```
+    /// use gibson_proto::ArgBytes;
+    /// assert_eq!(ArgBytes::owned(b"{}".to_vec()).as_bytes(), b"{}");
+    /// ```
     pub fn owned(bytes: Vec<u8>) -> ArgBytes<'static> {
         ArgBytes(Repr::Owned(bytes))
     }

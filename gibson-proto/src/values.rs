@@ -23,7 +23,23 @@ use crate::convert::{ArgBytes, FromValue, ToArg};
 use crate::error::Error;
 use crate::reply::Value;
 
-/// A serde format that stores values in Gibson.
+/// A serde format that stores values in Gibson. Each wrapper is one
+/// ([`Json`], [`Postcard`], [`MsgPack`]; the parameter does not matter), so
+/// code generic over the codec (such as a `CacheStore`) takes `F: Codec`.
+///
+/// ```
+/// # #[cfg(feature = "json")] {
+/// use gibson_proto::{Codec, Error, Json, Value};
+///
+/// fn round_trip<F: Codec>(n: &[u32]) -> Result<Vec<u32>, Error> {
+///     let bytes = F::encode(n)?;
+///     F::decode(&Value::from(bytes::Bytes::from(bytes)))
+/// }
+/// assert_eq!(round_trip::<Json>(&[1, 2])?, [1, 2]);
+/// assert!(matches!(<Json>::decode::<u32>(&Value::from("x")), Err(Error::Decode { key: None, .. })));
+/// # }
+/// # Ok::<(), gibson_proto::Error>(())
+/// ```
 pub trait Codec {
     /// The format's name, for error messages.
     const NAME: &'static str;
@@ -120,7 +136,8 @@ serde_values! {
     /// struct User { name: String, age: u32 }
     ///
     /// let ada = User { name: "ada".into(), age: 36 };
-    /// let arg = Json(&ada).to_arg()?;
+    /// let json = Json(&ada);
+    /// let arg = json.to_arg()?;
     /// assert_eq!(&*arg, br#"{"name":"ada","age":36}"#);
     /// let back = Json::<User>::from_value(Value::from(r#"{"name":"ada","age":36}"#))?;
     /// assert_eq!(back.0, ada);
@@ -156,7 +173,8 @@ serde_values! {
     /// ```
     /// use gibson_proto::{FromValue, MsgPack, ToArg, Value};
     ///
-    /// let arg = MsgPack(&vec![1u16, 2, 3]).to_arg()?;
+    /// let msgpack = MsgPack(vec![1u16, 2, 3]);
+    /// let arg = msgpack.to_arg()?;
     /// assert_eq!(&*arg, b"\x93\x01\x02\x03");
     /// let value = Value::from(bytes::Bytes::copy_from_slice(&arg));
     /// assert_eq!(MsgPack::<Vec<u16>>::from_value(value)?.0, [1, 2, 3]);
