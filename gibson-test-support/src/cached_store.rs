@@ -114,57 +114,55 @@ macro_rules! __cached_store_tests {
             Ok(Profile::nth(id))
         }
 
-        #[test]
-        fn a_cached_function_keeps_its_results_in_a_gibson_namespace() {
-            $run($($wrap)* {
-                let server = $crate::TestServer::start();
-                let p = $crate::unique_prefix("cached");
-                SETUP.set(server.config(), p.clone());
-                let $cfg = server.config();
-                #[allow(unused_mut)]
-                let mut other = $connect.expect("connect");
+        $crate::__suite_clients!(($run) ($($wrap)*) |$cfg| $connect);
 
-                assert_eq!(profile(1)$($aw)*.unwrap(), Profile::nth(1));
-                assert_eq!(profile(1)$($aw)*.unwrap(), Profile::nth(1));
-                assert_eq!(profile(2)$($aw)*.unwrap(), Profile::nth(2));
-                assert_eq!(CALLS.load(Ordering::SeqCst), 2, "one computation per id");
+        suite_test!(fn a_cached_function_keeps_its_results_in_a_gibson_namespace() {
+            let server = $crate::TestServer::start();
+            let p = $crate::unique_prefix("cached");
+            SETUP.set(server.config(), p.clone());
+            #[allow(unused_mut)]
+            let mut other = client!(server.config());
 
-                // The results live in the server, with the store's TTL.
-                assert_eq!(other.count(p.as_str())$($aw)*.unwrap(), 2);
-                let stored = other.get::<Json<Profile>>(format!("{p}user-2"))$($aw)*.unwrap();
-                assert_eq!(stored.map(Json::into_inner), Some(Profile::nth(2)));
-                let ttl = other.meta(format!("{p}user-2"), MetaField::Ttl)$($aw)*.unwrap();
-                assert_eq!(ttl, Some(600));
+            assert_eq!(profile(1)$($aw)*.unwrap(), Profile::nth(1));
+            assert_eq!(profile(1)$($aw)*.unwrap(), Profile::nth(1));
+            assert_eq!(profile(2)$($aw)*.unwrap(), Profile::nth(2));
+            assert_eq!(CALLS.load(Ordering::SeqCst), 2, "one computation per id");
 
-                // Clearing the store is one MDEL of its namespace.
-                let store: &GibsonStore = $store;
-                assert_eq!(store.invalidate()$($aw)*.unwrap(), 2);
-                assert_eq!(other.count(p.as_str())$($aw)*.unwrap(), 0);
-                assert_eq!(profile(1)$($aw)*.unwrap(), Profile::nth(1));
-                assert_eq!(CALLS.load(Ordering::SeqCst), 3, "computed again after the clear");
+            // The results live in the server, with the store's TTL.
+            assert_eq!(other.count(p.as_str())$($aw)*.unwrap(), 2);
+            let stored = other.get::<Json<Profile>>(format!("{p}user-2"))$($aw)*.unwrap();
+            assert_eq!(stored.map(Json::into_inner), Some(Profile::nth(2)));
+            let ttl = other.meta(format!("{p}user-2"), MetaField::Ttl)$($aw)*.unwrap();
+            assert_eq!(ttl, Some(600));
 
-                // The store's own methods: lifespan, remove.
-                assert_eq!(Store::<String, Profile>::ttl(store), Some(std::time::Duration::from_secs(600)));
-                Store::<String, Profile>::set_ttl(store, std::time::Duration::from_secs(30));
-                Store::cache_set(store, "direct".to_string(), Profile::nth(3))$($aw)*.unwrap();
-                let ttl = other.meta(format!("{p}direct"), MetaField::Ttl)$($aw)*.unwrap();
-                assert_eq!(ttl, Some(30));
-                let removed: Option<Profile> = Store::cache_remove(store, &"direct".to_string())$($aw)*.unwrap();
-                assert_eq!(removed, Some(Profile::nth(3)));
-                let gone: Option<Profile> = Store::cache_get(store, &"direct".to_string())$($aw)*.unwrap();
-                assert_eq!(gone, None);
+            // Clearing the store is one MDEL of its namespace.
+            let store: &GibsonStore = $store;
+            assert_eq!(store.invalidate()$($aw)*.unwrap(), 2);
+            assert_eq!(other.count(p.as_str())$($aw)*.unwrap(), 0);
+            assert_eq!(profile(1)$($aw)*.unwrap(), Profile::nth(1));
+            assert_eq!(CALLS.load(Ordering::SeqCst), 3, "computed again after the clear");
 
-                // A stored value that does not decode names its whole key.
-                other.set(format!("{p}user-9"), "not json", Ttl::Seconds(600))$($aw)*.unwrap();
-                let err = profile(9)$($aw)*.unwrap_err();
-                let want = format!("{p}user-9");
-                assert!(
-                    matches!(&err, Error::Decode { key: Some(k), codec: "JSON", .. } if *k == want),
-                    "{err}"
-                );
-                assert_eq!(store.invalidate()$($aw)*.unwrap(), 2);
-                assert_eq!(other.count(p.as_str())$($aw)*.unwrap(), 0);
-            })
-        }
+            // The store's own methods: lifespan, remove.
+            assert_eq!(Store::<String, Profile>::ttl(store), Some(std::time::Duration::from_secs(600)));
+            Store::<String, Profile>::set_ttl(store, std::time::Duration::from_secs(30));
+            Store::cache_set(store, "direct".to_string(), Profile::nth(3))$($aw)*.unwrap();
+            let ttl = other.meta(format!("{p}direct"), MetaField::Ttl)$($aw)*.unwrap();
+            assert_eq!(ttl, Some(30));
+            let removed: Option<Profile> = Store::cache_remove(store, &"direct".to_string())$($aw)*.unwrap();
+            assert_eq!(removed, Some(Profile::nth(3)));
+            let gone: Option<Profile> = Store::cache_get(store, &"direct".to_string())$($aw)*.unwrap();
+            assert_eq!(gone, None);
+
+            // A stored value that does not decode names its whole key.
+            other.set(format!("{p}user-9"), "not json", Ttl::Seconds(600))$($aw)*.unwrap();
+            let err = profile(9)$($aw)*.unwrap_err();
+            let want = format!("{p}user-9");
+            assert!(
+                matches!(&err, Error::Decode { key: Some(k), codec: "JSON", .. } if *k == want),
+                "{err}"
+            );
+            assert_eq!(store.invalidate()$($aw)*.unwrap(), 2);
+            assert_eq!(other.count(p.as_str())$($aw)*.unwrap(), 0);
+        });
     };
 }

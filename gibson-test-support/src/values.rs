@@ -62,73 +62,61 @@ macro_rules! __values_tests {
             use $($client)::+::{$codec, Error, Ttl};
             use $crate::values::Profile;
 
-            #[test]
-            fn a_struct_round_trips_by_get_and_mget() {
-                $run($($wrap)* {
-                    let server = $crate::TestServer::start();
-                    let $cfg = server.config();
-                    #[allow(unused_mut)]
-                    let mut c = $connect.expect("connect");
-                    let p = $crate::unique_prefix(stringify!($module));
-                    let profiles: Vec<Profile> = (0..5).map(Profile::nth).collect();
-                    for (i, profile) in profiles.iter().enumerate() {
-                        c.set(format!("{p}{i}"), $codec(profile), Ttl::Seconds(600))$($aw)*.unwrap();
-                    }
-                    for (i, profile) in profiles.iter().enumerate() {
-                        let got = c.get::<$codec<Profile>>(format!("{p}{i}"))$($aw)*.unwrap();
-                        assert_eq!(got.map($codec::into_inner).as_ref(), Some(profile));
-                    }
-                    assert_eq!(c.get::<$codec<Profile>>(format!("{p}absent"))$($aw)*.unwrap(), None);
-                    let mut pairs: Vec<(String, $codec<Profile>)> = c.mget(p.as_str())$($aw)*.unwrap();
-                    pairs.sort_by(|a, b| a.0.cmp(&b.0));
-                    let want: Vec<(String, $codec<Profile>)> = profiles
-                        .iter()
-                        .enumerate()
-                        .map(|(i, profile)| (format!("{p}{i}"), $codec(profile.clone())))
-                        .collect();
-                    assert_eq!(pairs, want);
-                })
-            }
+            $crate::__suite_clients!(($run) ($($wrap)*) |$cfg| $connect);
 
-            #[test]
-            fn a_value_that_does_not_decode_names_its_key_and_the_connection_goes_on() {
-                $run($($wrap)* {
-                    let server = $crate::TestServer::start();
-                    let $cfg = server.config();
-                    #[allow(unused_mut)]
-                    let mut c = $connect.expect("connect");
-                    let p = $crate::unique_prefix(concat!(stringify!($module), "bad"));
-                    let (good, bad) = (format!("{p}good"), format!("{p}bad"));
-                    c.set(&good, $codec(&Profile::nth(2)), Ttl::Seconds(600))$($aw)*.unwrap();
-                    c.set(&bad, "\u{1}not a profile", Ttl::Seconds(600))$($aw)*.unwrap();
+            connected_test!(fn a_struct_round_trips_by_get_and_mget(c) {
+                let p = $crate::unique_prefix(stringify!($module));
+                let profiles: Vec<Profile> = (0..5).map(Profile::nth).collect();
+                for (i, profile) in profiles.iter().enumerate() {
+                    c.set(format!("{p}{i}"), $codec(profile), Ttl::Seconds(600))$($aw)*.unwrap();
+                }
+                for (i, profile) in profiles.iter().enumerate() {
+                    let got = c.get::<$codec<Profile>>(format!("{p}{i}"))$($aw)*.unwrap();
+                    assert_eq!(got.map($codec::into_inner).as_ref(), Some(profile));
+                }
+                assert_eq!(c.get::<$codec<Profile>>(format!("{p}absent"))$($aw)*.unwrap(), None);
+                let mut pairs: Vec<(String, $codec<Profile>)> = c.mget(p.as_str())$($aw)*.unwrap();
+                pairs.sort_by(|a, b| a.0.cmp(&b.0));
+                let want: Vec<(String, $codec<Profile>)> = profiles
+                    .iter()
+                    .enumerate()
+                    .map(|(i, profile)| (format!("{p}{i}"), $codec(profile.clone())))
+                    .collect();
+                assert_eq!(pairs, want);
+            });
 
-                    let err = c.get::<$codec<Profile>>(&bad)$($aw)*.unwrap_err();
-                    match &err {
-                        Error::Decode { key, target, .. } => {
-                            assert_eq!(key.as_deref(), Some(bad.as_str()));
-                            assert!(target.ends_with("Profile"), "{target}");
-                        }
-                        other => panic!("not a decode error: {other:?}"),
-                    }
-                    assert!(err.to_string().contains(&bad), "{err}");
-                    assert!(!err.is_connection_broken());
-                    // The reply was read whole: the next command on the same
-                    // connection gets its own reply.
-                    assert_eq!(
-                        c.get::<String>(&bad)$($aw)*.unwrap().as_deref(),
-                        Some("\u{1}not a profile")
-                    );
+            connected_test!(fn a_value_that_does_not_decode_names_its_key_and_the_connection_goes_on(c) {
+                let p = $crate::unique_prefix(concat!(stringify!($module), "bad"));
+                let (good, bad) = (format!("{p}good"), format!("{p}bad"));
+                c.set(&good, $codec(&Profile::nth(2)), Ttl::Seconds(600))$($aw)*.unwrap();
+                c.set(&bad, "\u{1}not a profile", Ttl::Seconds(600))$($aw)*.unwrap();
 
-                    let err = c.mget::<String, $codec<Profile>>(p.as_str())$($aw)*.unwrap_err();
-                    match &err {
-                        Error::Decode { key, .. } => assert_eq!(key.as_deref(), Some(bad.as_str())),
-                        other => panic!("not a decode error: {other:?}"),
+                let err = c.get::<$codec<Profile>>(&bad)$($aw)*.unwrap_err();
+                match &err {
+                    Error::Decode { key, target, .. } => {
+                        assert_eq!(key.as_deref(), Some(bad.as_str()));
+                        assert!(target.ends_with("Profile"), "{target}");
                     }
-                    assert_eq!(c.count(p.as_str())$($aw)*.unwrap(), 2);
-                    let good_back = c.get::<$codec<Profile>>(&good)$($aw)*.unwrap();
-                    assert_eq!(good_back.map($codec::into_inner), Some(Profile::nth(2)));
-                })
-            }
+                    other => panic!("not a decode error: {other:?}"),
+                }
+                assert!(err.to_string().contains(&bad), "{err}");
+                assert!(!err.is_connection_broken());
+                // The reply was read whole: the next command on the same
+                // connection gets its own reply.
+                assert_eq!(
+                    c.get::<String>(&bad)$($aw)*.unwrap().as_deref(),
+                    Some("\u{1}not a profile")
+                );
+
+                let err = c.mget::<String, $codec<Profile>>(p.as_str())$($aw)*.unwrap_err();
+                match &err {
+                    Error::Decode { key, .. } => assert_eq!(key.as_deref(), Some(bad.as_str())),
+                    other => panic!("not a decode error: {other:?}"),
+                }
+                assert_eq!(c.count(p.as_str())$($aw)*.unwrap(), 2);
+                let good_back = c.get::<$codec<Profile>>(&good)$($aw)*.unwrap();
+                assert_eq!(good_back.map($codec::into_inner), Some(Profile::nth(2)));
+            });
         }
     };
     ($client:tt $($rest:tt)*) => {
