@@ -81,6 +81,14 @@ pub use gibson_async::Namespace;
 /// Several servers as one cache: see [`gibson_async::Sharded`].
 pub type Sharded = gibson_async::Sharded<AsyncIo>;
 
+#[cfg(feature = "cached")]
+pub use gibson_async::CacheStore;
+#[cfg(feature = "json")]
+pub use gibson_proto::Json;
+#[cfg(feature = "msgpack")]
+pub use gibson_proto::MsgPack;
+#[cfg(feature = "postcard")]
+pub use gibson_proto::Postcard;
 pub use gibson_proto::{
     cmd, namespace, shard, Addr, AsyncCommands, Command, Config, Error, FromValue, Handle,
     LockTime, MetaField, Pipeline, PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg, Ttl,

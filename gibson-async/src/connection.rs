@@ -281,10 +281,15 @@ impl<R: Runtime> Connection<R> {
                     response_timeout: self.response_timeout,
                     runtime: PhantomData,
                 };
-                let reply = bulk.reply(&mut One(cmd), C::OPCODE).await;
-                return C::decode(reply.map_err(|e| e.of_prefix_read(C::OPCODE))?);
+                let mut one = One(cmd);
+                let reply = bulk.reply(&mut one, C::OPCODE).await;
+                return one
+                    .0
+                    .decode_reply(reply.map_err(|e| e.of_prefix_read(C::OPCODE))?);
             }
-            C::decode(self.reply(&mut One(cmd), C::OPCODE).await?)
+            let mut one = One(cmd);
+            let reply = self.reply(&mut one, C::OPCODE).await?;
+            one.0.decode_reply(reply)
         };
         #[cfg(feature = "tracing")]
         let fut = tracing::Instrument::instrument(

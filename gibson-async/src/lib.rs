@@ -30,6 +30,8 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(feature = "cached")]
+mod cached_store;
 mod commands;
 mod compute;
 mod connection;
@@ -47,6 +49,8 @@ mod sharded;
 mod shared_driver;
 mod stream;
 
+#[cfg(feature = "cached")]
+pub use cached_store::CacheStore;
 pub use compute::Compute;
 pub use connection::Connection;
 #[cfg(feature = "deadpool")]

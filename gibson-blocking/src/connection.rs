@@ -184,7 +184,7 @@ impl Connection {
         let mut frame = bytes::BytesMut::new();
         cmd.encode(&mut frame, &self.config.limits)?;
         let reply = self.execute_frame(&frame, C::OPCODE);
-        C::decode(reply.map_err(|e| e.of_prefix_read(C::OPCODE))?)
+        cmd.decode_reply(reply.map_err(|e| e.of_prefix_read(C::OPCODE))?)
     }
 
     /// Sends one request frame already encoded (opcode `op`) and returns

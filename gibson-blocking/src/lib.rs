@@ -26,6 +26,8 @@
 //! # Ok::<(), gibson_blocking::Error>(())
 //! ```
 
+#[cfg(feature = "cached")]
+mod cached_store;
 mod commands;
 mod compute;
 mod connection;
@@ -40,6 +42,8 @@ pub mod transport;
 #[cfg(feature = "r2d2")]
 mod r2d2_manager;
 
+#[cfg(feature = "cached")]
+pub use cached_store::CacheStore;
 pub use compute::Compute;
 pub use connection::Connection;
 pub use gibson_proto::compute::ComputeOptions;
@@ -51,6 +55,12 @@ pub use sharded::Sharded;
 #[cfg(feature = "r2d2")]
 pub use r2d2_manager::GibsonManager;
 
+#[cfg(feature = "json")]
+pub use gibson_proto::Json;
+#[cfg(feature = "msgpack")]
+pub use gibson_proto::MsgPack;
+#[cfg(feature = "postcard")]
+pub use gibson_proto::Postcard;
 pub use gibson_proto::{
     cmd, namespace, shard, Addr, Command, Commands, Config, Error, FromValue, Handle, Limits,
     LockTime, MetaField, Pipeline, PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg, Ttl,

@@ -36,6 +36,23 @@ pub trait Command {
 
     /// Maps the server's reply to the command's result.
     fn decode(reply: Reply) -> Result<Self::Output, Error>;
+
+    /// [`decode`](Command::decode), knowing the command sent: a command of
+    /// one key names it in an [`Error::Decode`]. Clients decode through this
+    /// where they still hold the command (a connection, a pool, a sharded
+    /// client; not a pipeline, whose results are decoded by type alone).
+    ///
+    /// ```
+    /// use gibson_proto::{cmd, Command, Error, Reply, Value};
+    /// let get = cmd::Get::<_, u8>::new("greeting");
+    /// // Conversion errors stay as they are; a serde codec's Error::Decode
+    /// // gets the key.
+    /// let err = get.decode_reply(Reply::Value(Value::from("hello"))).unwrap_err();
+    /// assert!(matches!(err, Error::Conversion { .. }));
+    /// ```
+    fn decode_reply(&self, reply: Reply) -> Result<Self::Output, Error> {
+        Self::decode(reply)
+    }
 }
 
 /// The error for a reply of a kind the command cannot receive.

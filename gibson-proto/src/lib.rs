@@ -56,6 +56,8 @@ pub mod namespace;
 pub mod scan;
 pub mod server;
 pub mod shard;
+#[cfg(feature = "serde")]
+pub mod values;
 
 pub use command::{Command, LockTime, MetaField, Ttl};
 pub use commands::{AsyncCommands, Commands};
@@ -75,6 +77,14 @@ pub use reply::{Pairs, PairsIter, Reply, Value};
 pub use ring::{md5_words, one_at_a_time, Distribution, HashRing};
 pub use session::{Completion, RequestId, Session};
 pub use stats::Stats;
+#[cfg(feature = "serde")]
+pub use values::Codec;
+#[cfg(feature = "json")]
+pub use values::Json;
+#[cfg(feature = "msgpack")]
+pub use values::MsgPack;
+#[cfg(feature = "postcard")]
+pub use values::Postcard;
 pub use wire::{Encoding, Opcode, ReplyCode, REPLY_HEADER_LEN, REQUEST_HEADER_LEN};
 
 /// Re-exported so the runtime crates and users share one `bytes` version.

@@ -10,11 +10,12 @@
 //! ([`bench::GetBench`] with `GIBSON_BENCH_ADDR`, [`example_server`]).
 //!
 //! The behavioural suites every runtime crate runs are written once here
-//! ([`conformance`], [`faults`], [`bulk`], [`resilience`]) and expanded in a
+//! ([`conformance`], [`faults`], [`bulk`], [`resilience`], [`values`], [`cached_store`]) and expanded in a
 //! crate's test file by [`suite!`], on the executors of [`runtime`].
 
 pub mod bench;
 pub mod bulk;
+pub mod cached_store;
 mod chunking;
 pub mod cluster;
 pub mod conformance;
@@ -28,6 +29,7 @@ mod rng;
 pub mod runtime;
 pub mod shard;
 pub mod suite;
+pub mod values;
 
 #[doc(hidden)]
 pub mod __reexport {

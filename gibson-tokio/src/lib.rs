@@ -56,6 +56,14 @@ pub use bb8_manager::GibsonManager;
 #[cfg(feature = "deadpool")]
 pub type DeadpoolManager = gibson_async::DeadpoolManager<Tokio>;
 
+#[cfg(feature = "cached")]
+pub use gibson_async::CacheStore;
+#[cfg(feature = "json")]
+pub use gibson_proto::Json;
+#[cfg(feature = "msgpack")]
+pub use gibson_proto::MsgPack;
+#[cfg(feature = "postcard")]
+pub use gibson_proto::Postcard;
 pub use gibson_proto::{
     cmd, namespace, shard, Addr, AsyncCommands, Command, Config, Error, FromValue, Handle,
     LockTime, MetaField, Pipeline, PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg, Ttl,
