@@ -1,0 +1,134 @@
+//! The metrics, recorded through the `metrics` crate's global recorder
+//! (install it before the first request).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use gibson_proto::Error;
+use metrics::{Label, SharedString};
+
+use crate::server::Server;
+
+/// Histogram of operation durations, in seconds.
+pub const OPERATION_DURATION: &str = "db.client.operation.duration";
+/// Counter of operations and connection attempts that timed out.
+pub const TIMEOUTS: &str = "gibson.client.timeouts";
+/// Counter of connections opened again after having been open.
+pub const RECONNECTS: &str = "gibson.client.reconnects";
+/// Gauge of a pool's connections, by `db.client.connection.state`.
+pub const CONNECTION_COUNT: &str = "db.client.connection.count";
+/// Gauge of the most connections a pool opens.
+pub const CONNECTION_MAX: &str = "db.client.connection.max";
+/// Counter of callers whose wait for a pool's connection ran out.
+pub const CONNECTION_TIMEOUTS: &str = "db.client.connection.timeouts";
+
+/// Describes the metrics (units, help) to the installed recorder; call it
+/// once after installing one, if the recorder shows descriptions.
+pub fn describe() {
+    use metrics::Unit;
+    metrics::describe_histogram!(
+        OPERATION_DURATION,
+        Unit::Seconds,
+        "Duration of Gibson client operations"
+    );
+    metrics::describe_counter!(TIMEOUTS, "Operations and connection attempts that timed out");
+    metrics::describe_counter!(RECONNECTS, "Connections opened again after a failure");
+    metrics::describe_gauge!(
+        CONNECTION_COUNT,
+        "Connections of a pool by state (idle, used)"
+    );
+    metrics::describe_gauge!(CONNECTION_MAX, "The most connections a pool opens");
+    metrics::describe_counter!(
+        CONNECTION_TIMEOUTS,
+        "Waits for a pool's connection that ran out"
+    );
+}
+
+fn shared(s: &Arc<str>) -> SharedString {
+    SharedString::from_shared(s.clone())
+}
+
+/// `server.address` and `server.port` (none for a socket).
+fn server_labels(server: &Server, labels: &mut Vec<Label>) {
+    labels.push(Label::new("server.address", shared(&server.address)));
+    if let Some(port) = &server.port_label {
+        labels.push(Label::new("server.port", shared(port)));
+    }
+}
+
+/// An operation's name and start.
+#[derive(Debug)]
+pub(crate) struct Timing {
+    name: &'static str,
+    start: Instant,
+}
+
+impl Timing {
+    pub(crate) fn start(name: &'static str) -> Timing {
+        Timing {
+            name,
+            start: Instant::now(),
+        }
+    }
+
+    /// Records the duration, and a timeout.
+    pub(crate) fn finish(self, server: &Server, error: Option<&Error>) {
+        let elapsed = self.start.elapsed();
+        let mut labels = Vec::with_capacity(6);
+        labels.push(Label::from_static_parts("db.system.name", crate::SYSTEM));
+        labels.push(Label::from_static_parts("db.operation.name", self.name));
+        server_labels(server, &mut labels);
+        if let Some(namespace) = crate::label::current() {
+            labels.push(Label::new("gibson.namespace", SharedString::from_shared(namespace)));
+        }
+        if let Some(e) = error {
+            if matches!(e, Error::Timeout { .. }) {
+                metrics::counter!(TIMEOUTS, labels.clone()).increment(1);
+            }
+            labels.push(Label::from_static_parts("error.type", crate::error_type(e)));
+        }
+        metrics::histogram!(OPERATION_DURATION, labels).record(elapsed.as_secs_f64());
+    }
+}
+
+/// A connection attempt ended: a reconnect, or a timeout.
+pub(crate) fn connected(server: &Server, reconnect: bool, error: Option<&Error>) {
+    let timed_out = matches!(error, Some(Error::Timeout { .. }));
+    if error.is_some() && !timed_out || error.is_none() && !reconnect {
+        return;
+    }
+    let mut labels = Vec::with_capacity(4);
+    labels.push(Label::from_static_parts("db.system.name", crate::SYSTEM));
+    server_labels(server, &mut labels);
+    if timed_out {
+        labels.push(Label::from_static_parts("db.operation.name", "CONNECT"));
+        metrics::counter!(TIMEOUTS, labels).increment(1);
+    } else {
+        metrics::counter!(RECONNECTS, labels).increment(1);
+    }
+}
+
+fn pool_labels(server: &Server) -> Vec<Label> {
+    vec![
+        Label::from_static_parts("db.system.name", crate::SYSTEM),
+        Label::new("db.client.connection.pool.name", shared(&server.name)),
+    ]
+}
+
+/// A pool's connections: `idle` and `used` ones, at most `max`.
+pub fn pool_connections(server: &Server, idle: usize, used: usize, max: usize) {
+    let labels = pool_labels(server);
+    let with_state = |state: &'static str, n: usize| {
+        let mut labels = labels.clone();
+        labels.push(Label::from_static_parts("db.client.connection.state", state));
+        metrics::gauge!(CONNECTION_COUNT, labels).set(n as f64);
+    };
+    with_state("idle", idle);
+    with_state("used", used);
+    metrics::gauge!(CONNECTION_MAX, labels).set(max as f64);
+}
+
+/// A caller's wait for a pool's connection ran out.
+pub fn pool_timeout(server: &Server) {
+    metrics::counter!(CONNECTION_TIMEOUTS, pool_labels(server)).increment(1);
+}

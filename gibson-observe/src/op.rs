@@ -1,0 +1,184 @@
+//! Observing one operation (a command or a pipeline) and one connection
+//! attempt: its span, its duration, its outcome.
+
+use std::future::Future;
+
+use gibson_proto::{Error, Opcode};
+
+use crate::server::Server;
+
+/// One operation under way: its span (`tracing`) and its start
+/// (`metrics`). Empty when both features are off.
+///
+/// ```
+/// use gibson_observe::{observe_sync, Op, Server};
+/// use gibson_proto::Opcode;
+///
+/// let server = Server::new(&"127.0.0.1:10128".parse().unwrap());
+/// let got: Result<u8, gibson_proto::Error> =
+///     observe_sync(Op::command(&server, Opcode::Get), &server, || Ok(1));
+/// assert_eq!(got.unwrap(), 1);
+/// ```
+#[derive(Debug)]
+#[must_use = "an operation is observed by `observe` or `observe_sync`"]
+pub struct Op {
+    #[cfg(feature = "tracing")]
+    span: tracing::Span,
+    #[cfg(feature = "metrics")]
+    timing: crate::metrics::Timing,
+}
+
+impl Op {
+    /// A single command `op` sent to `server`.
+    #[inline]
+    #[cfg_attr(
+        not(all(feature = "tracing", feature = "metrics")),
+        allow(unused_variables)
+    )]
+    pub fn command(server: &Server, op: Opcode) -> Op {
+        Op {
+            #[cfg(feature = "tracing")]
+            span: crate::spans::command(server, op),
+            #[cfg(feature = "metrics")]
+            timing: crate::metrics::Timing::start(op.name()),
+        }
+    }
+
+    /// A pipeline of the commands `ops` sent to `server`.
+    #[inline]
+    #[cfg_attr(
+        not(all(feature = "tracing", feature = "metrics")),
+        allow(unused_variables)
+    )]
+    pub fn batch(server: &Server, ops: &[Opcode]) -> Op {
+        #[cfg(any(feature = "tracing", feature = "metrics"))]
+        let batch = crate::names::Batch::of(ops);
+        Op {
+            #[cfg(feature = "tracing")]
+            span: crate::spans::batch(server, batch),
+            #[cfg(feature = "metrics")]
+            timing: crate::metrics::Timing::start(batch.name()),
+        }
+    }
+
+    /// Records the outcome: the error on the span, the duration.
+    #[inline]
+    #[cfg_attr(
+        not(all(feature = "tracing", feature = "metrics")),
+        allow(unused_variables)
+    )]
+    fn finish(self, server: &Server, error: Option<&Error>) {
+        #[cfg(feature = "tracing")]
+        if let Some(e) = error {
+            crate::spans::fail(&self.span, e);
+        }
+        #[cfg(feature = "metrics")]
+        self.timing.finish(server, error);
+    }
+}
+
+/// `fut` inside `op`'s span, its outcome recorded when it ends. With
+/// both features off, `fut` itself.
+#[cfg(any(feature = "tracing", feature = "metrics"))]
+pub async fn observe<T, F>(op: Op, server: &Server, fut: F) -> Result<T, Error>
+where
+    F: Future<Output = Result<T, Error>>,
+{
+    #[cfg(feature = "tracing")]
+    let fut = tracing::Instrument::instrument(fut, op.span.clone());
+    let result = fut.await;
+    op.finish(server, result.as_ref().err());
+    result
+}
+
+/// `fut` inside `op`'s span, its outcome recorded when it ends. With
+/// both features off, `fut` itself.
+#[cfg(not(any(feature = "tracing", feature = "metrics")))]
+#[inline(always)]
+pub fn observe<T, F>(_op: Op, _server: &Server, fut: F) -> F
+where
+    F: Future<Output = Result<T, Error>>,
+{
+    fut
+}
+
+/// `work()` inside `op`'s span, its outcome recorded.
+#[inline(always)]
+pub fn observe_sync<T>(
+    op: Op,
+    server: &Server,
+    work: impl FnOnce() -> Result<T, Error>,
+) -> Result<T, Error> {
+    #[cfg(feature = "tracing")]
+    let result = op.span.in_scope(work);
+    #[cfg(not(feature = "tracing"))]
+    let result = work();
+    op.finish(server, result.as_ref().err());
+    result
+}
+
+/// One connection attempt: the `gibson.connect` span, and the reconnect
+/// and timeout counters. Empty when both features are off.
+///
+/// ```
+/// use gibson_observe::{Attempt, Server};
+/// let server = Server::new(&"127.0.0.1:10128".parse().unwrap());
+/// let attempt = Attempt::start(&server, 1, false);
+/// let opened: Result<(), gibson_proto::Error> = attempt.in_span(|| Ok(()));
+/// attempt.finish(&server, &opened);
+/// ```
+#[derive(Debug)]
+#[must_use = "an attempt ends with `finish`"]
+pub struct Attempt {
+    #[cfg(feature = "tracing")]
+    span: tracing::Span,
+    #[cfg(feature = "metrics")]
+    reconnect: bool,
+}
+
+impl Attempt {
+    /// Attempt number `attempt` (from 1) to connect to `server`;
+    /// `reconnect` when the connection was open before.
+    #[cfg_attr(
+        not(all(feature = "tracing", feature = "metrics")),
+        allow(unused_variables)
+    )]
+    pub fn start(server: &Server, attempt: u32, reconnect: bool) -> Attempt {
+        Attempt {
+            #[cfg(feature = "tracing")]
+            span: crate::spans::connect(server, attempt, reconnect),
+            #[cfg(feature = "metrics")]
+            reconnect,
+        }
+    }
+
+    /// `work()` inside the attempt's span.
+    pub fn in_span<T>(&self, work: impl FnOnce() -> T) -> T {
+        #[cfg(feature = "tracing")]
+        return self.span.in_scope(work);
+        #[cfg(not(feature = "tracing"))]
+        work()
+    }
+
+    /// `fut` inside the attempt's span.
+    pub fn instrument<F: Future>(&self, fut: F) -> impl Future<Output = F::Output> {
+        #[cfg(feature = "tracing")]
+        return tracing::Instrument::instrument(fut, self.span.clone());
+        #[cfg(not(feature = "tracing"))]
+        fut
+    }
+
+    /// Records how the attempt ended.
+    #[cfg_attr(
+        not(all(feature = "tracing", feature = "metrics")),
+        allow(unused_variables)
+    )]
+    pub fn finish<T>(self, server: &Server, result: &Result<T, Error>) {
+        #[cfg(feature = "tracing")]
+        if let Err(e) = result {
+            crate::spans::fail(&self.span, e);
+        }
+        #[cfg(feature = "metrics")]
+        crate::metrics::connected(server, self.reconnect, result.as_ref().err());
+    }
+}
