@@ -48,6 +48,7 @@ mod label;
 #[cfg(any(feature = "tracing", feature = "metrics"))]
 mod names;
 mod op;
+mod pool;
 mod server;
 
 #[cfg(feature = "metrics")]
@@ -57,7 +58,8 @@ mod spans;
 
 pub use error_type::error_type;
 pub use label::{labelled, with_label, Label};
-pub use op::{observe, observe_sync, Attempt, Op};
+pub use op::{observe, Attempt, Op};
+pub use pool::{pool_connections, pool_timeout};
 pub use server::Server;
 
 /// `db.system.name` of every span and metric.

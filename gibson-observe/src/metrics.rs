@@ -31,7 +31,10 @@ pub fn describe() {
         Unit::Seconds,
         "Duration of Gibson client operations"
     );
-    metrics::describe_counter!(TIMEOUTS, "Operations and connection attempts that timed out");
+    metrics::describe_counter!(
+        TIMEOUTS,
+        "Operations and connection attempts that timed out"
+    );
     metrics::describe_counter!(RECONNECTS, "Connections opened again after a failure");
     metrics::describe_gauge!(
         CONNECTION_COUNT,
@@ -79,7 +82,10 @@ impl Timing {
         labels.push(Label::from_static_parts("db.operation.name", self.name));
         server_labels(server, &mut labels);
         if let Some(namespace) = crate::label::current() {
-            labels.push(Label::new("gibson.namespace", SharedString::from_shared(namespace)));
+            labels.push(Label::new(
+                "gibson.namespace",
+                SharedString::from_shared(namespace),
+            ));
         }
         if let Some(e) = error {
             if matches!(e, Error::Timeout { .. }) {
@@ -116,11 +122,14 @@ fn pool_labels(server: &Server) -> Vec<Label> {
 }
 
 /// A pool's connections: `idle` and `used` ones, at most `max`.
-pub fn pool_connections(server: &Server, idle: usize, used: usize, max: usize) {
+pub(crate) fn pool_connections(server: &Server, idle: usize, used: usize, max: usize) {
     let labels = pool_labels(server);
     let with_state = |state: &'static str, n: usize| {
         let mut labels = labels.clone();
-        labels.push(Label::from_static_parts("db.client.connection.state", state));
+        labels.push(Label::from_static_parts(
+            "db.client.connection.state",
+            state,
+        ));
         metrics::gauge!(CONNECTION_COUNT, labels).set(n as f64);
     };
     with_state("idle", idle);
@@ -129,6 +138,6 @@ pub fn pool_connections(server: &Server, idle: usize, used: usize, max: usize) {
 }
 
 /// A caller's wait for a pool's connection ran out.
-pub fn pool_timeout(server: &Server) {
+pub(crate) fn pool_timeout(server: &Server) {
     metrics::counter!(CONNECTION_TIMEOUTS, pool_labels(server)).increment(1);
 }

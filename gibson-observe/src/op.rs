@@ -11,16 +11,17 @@ use crate::server::Server;
 /// (`metrics`). Empty when both features are off.
 ///
 /// ```
-/// use gibson_observe::{observe_sync, Op, Server};
+/// use gibson_observe::{Op, Server};
 /// use gibson_proto::Opcode;
 ///
 /// let server = Server::new(&"127.0.0.1:10128".parse().unwrap());
-/// let got: Result<u8, gibson_proto::Error> =
-///     observe_sync(Op::command(&server, Opcode::Get), &server, || Ok(1));
+/// let op = Op::command(&server, Opcode::Get);
+/// let got: Result<u8, gibson_proto::Error> = op.in_span(|| Ok(1));
+/// op.finish(&server, &got);
 /// assert_eq!(got.unwrap(), 1);
 /// ```
 #[derive(Debug)]
-#[must_use = "an operation is observed by `observe` or `observe_sync`"]
+#[must_use = "an operation ends with `finish` (or is run by `observe`)"]
 pub struct Op {
     #[cfg(feature = "tracing")]
     span: tracing::Span,
@@ -61,19 +62,28 @@ impl Op {
         }
     }
 
+    /// `work()` inside the operation's span.
+    #[inline(always)]
+    pub fn in_span<T>(&self, work: impl FnOnce() -> T) -> T {
+        #[cfg(feature = "tracing")]
+        return self.span.in_scope(work);
+        #[cfg(not(feature = "tracing"))]
+        work()
+    }
+
     /// Records the outcome: the error on the span, the duration.
-    #[inline]
+    #[inline(always)]
     #[cfg_attr(
         not(all(feature = "tracing", feature = "metrics")),
         allow(unused_variables)
     )]
-    fn finish(self, server: &Server, error: Option<&Error>) {
+    pub fn finish<T>(self, server: &Server, result: &Result<T, Error>) {
         #[cfg(feature = "tracing")]
-        if let Some(e) = error {
+        if let Err(e) = result {
             crate::spans::fail(&self.span, e);
         }
         #[cfg(feature = "metrics")]
-        self.timing.finish(server, error);
+        self.timing.finish(server, result.as_ref().err());
     }
 }
 
@@ -87,7 +97,7 @@ where
     #[cfg(feature = "tracing")]
     let fut = tracing::Instrument::instrument(fut, op.span.clone());
     let result = fut.await;
-    op.finish(server, result.as_ref().err());
+    op.finish(server, &result);
     result
 }
 
@@ -100,21 +110,6 @@ where
     F: Future<Output = Result<T, Error>>,
 {
     fut
-}
-
-/// `work()` inside `op`'s span, its outcome recorded.
-#[inline(always)]
-pub fn observe_sync<T>(
-    op: Op,
-    server: &Server,
-    work: impl FnOnce() -> Result<T, Error>,
-) -> Result<T, Error> {
-    #[cfg(feature = "tracing")]
-    let result = op.span.in_scope(work);
-    #[cfg(not(feature = "tracing"))]
-    let result = work();
-    op.finish(server, result.as_ref().err());
-    result
 }
 
 /// One connection attempt: the `gibson.connect` span, and the reconnect
