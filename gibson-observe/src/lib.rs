@@ -51,8 +51,9 @@ mod op;
 mod pool;
 mod server;
 
-#[cfg(feature = "metrics")]
 pub mod metrics;
+#[cfg(feature = "metrics")]
+mod record;
 #[cfg(feature = "tracing")]
 mod spans;
 

@@ -26,7 +26,7 @@ pub struct Op {
     #[cfg(feature = "tracing")]
     span: tracing::Span,
     #[cfg(feature = "metrics")]
-    timing: crate::metrics::Timing,
+    timing: crate::record::Timing,
 }
 
 impl Op {
@@ -41,7 +41,7 @@ impl Op {
             #[cfg(feature = "tracing")]
             span: crate::spans::command(server, op),
             #[cfg(feature = "metrics")]
-            timing: crate::metrics::Timing::start(op.name()),
+            timing: crate::record::Timing::start(op.name()),
         }
     }
 
@@ -58,7 +58,7 @@ impl Op {
             #[cfg(feature = "tracing")]
             span: crate::spans::batch(server, batch),
             #[cfg(feature = "metrics")]
-            timing: crate::metrics::Timing::start(batch.name()),
+            timing: crate::record::Timing::start(batch.name()),
         }
     }
 
@@ -174,6 +174,6 @@ impl Attempt {
             crate::spans::fail(&self.span, e);
         }
         #[cfg(feature = "metrics")]
-        crate::metrics::connected(server, self.reconnect, result.as_ref().err());
+        crate::record::connected(server, self.reconnect, result.as_ref().err());
     }
 }

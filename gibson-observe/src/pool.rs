@@ -8,7 +8,7 @@ use crate::server::Server;
 #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
 pub fn pool_connections(server: &Server, idle: usize, used: usize, max: usize) {
     #[cfg(feature = "metrics")]
-    crate::metrics::pool_connections(server, idle, used, max);
+    crate::record::pool_connections(server, idle, used, max);
 }
 
 /// A caller's wait for a connection of the pool of `server` ran out.
@@ -16,5 +16,5 @@ pub fn pool_connections(server: &Server, idle: usize, used: usize, max: usize) {
 #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
 pub fn pool_timeout(server: &Server) {
     #[cfg(feature = "metrics")]
-    crate::metrics::pool_timeout(server);
+    crate::record::pool_timeout(server);
 }

@@ -20,6 +20,8 @@ pub mod cluster;
 pub mod conformance;
 pub mod faults;
 pub mod hostile;
+#[cfg(feature = "observe")]
+pub mod observe;
 pub mod prefix;
 pub mod proxy;
 pub mod resilience;
