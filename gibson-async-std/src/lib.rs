@@ -70,6 +70,9 @@ pub type Pool = gibson_async::Pool<AsyncIo>;
 pub type Compute<C> = gibson_async::Compute<C, AsyncIo>;
 pub use gibson_async::ComputeOptions;
 
+/// The metrics' names (feature `metrics`): see [`gibson_async::metrics`].
+pub use gibson_async::metrics;
+
 /// A handle on the keys under one prefix: see [`gibson_async::Namespace`].
 pub use gibson_async::Namespace;
 

@@ -48,6 +48,7 @@ mod stream;
 pub use compute::Compute;
 pub use connection::Connection;
 pub use driver::Driver;
+pub use gibson_observe::metrics;
 pub use gibson_proto::compute::ComputeOptions;
 pub use namespace::Namespace;
 pub use pool::Pool;
