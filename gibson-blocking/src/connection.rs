@@ -9,9 +9,11 @@ use gibson_proto::{
     Session,
 };
 
-use crate::transport::{self, Stream};
+use crate::transport;
+use timed::TimedStream;
 
 mod run_all;
+mod timed;
 
 /// Buffers above this are released after a request.
 const KEEP_BUFFER: usize = 256 * 1024;
@@ -47,7 +49,7 @@ fn io_error(e: io::Error, timeout: std::time::Duration) -> Error {
 #[derive(Debug)]
 pub struct Connection {
     config: Config,
-    stream: Option<Stream>,
+    stream: Option<TimedStream>,
     session: Session<()>,
     /// Read buffer, allocated on first use.
     scratch: Vec<u8>,
@@ -167,7 +169,7 @@ impl Connection {
             observed.finish(&self.server, &stream);
             match stream {
                 Ok(stream) => {
-                    self.stream = Some(stream);
+                    self.stream = Some(TimedStream::new(stream));
                     self.session = Session::new(self.config.limits);
                     self.connects += 1;
                     return Ok(());
@@ -298,7 +300,7 @@ impl Connection {
                     sent,
                 ));
             }
-            if let Err(e) = stream.set_timeouts(Some(remaining)) {
+            if let Err(e) = stream.bound(remaining, timeout) {
                 return Err((e.into(), sent));
             }
             let writable = self.session.writable();
