@@ -39,6 +39,9 @@
 //! | `db.client.connection.max` | gauge | `db.client.connection.pool.name` |
 //! | `db.client.connection.timeouts` | counter | `db.client.connection.pool.name` (a pool's bounded wait ran out) |
 //!
+//! Install the recorder before the first request: a connection registers
+//! its histograms with the recorder installed when it first uses them.
+//!
 //! Commands through a namespace given a metrics label (the runtime crates'
 //! `Namespace::with_metrics_label`) carry it as `gibson.namespace`; there
 //! is none by default, to bound the labels' cardinality.

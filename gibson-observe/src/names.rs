@@ -36,6 +36,23 @@ macro_rules! by_opcode {
 #[cfg(feature = "tracing")]
 pub(crate) use by_opcode;
 
+/// How many opcodes there are.
+#[cfg(feature = "metrics")]
+const OPCODES: usize = Opcode::ALL.len();
+
+/// Operation names: each opcode, a batch of each, and `PIPELINE`.
+#[cfg(feature = "metrics")]
+pub(crate) const SLOTS: usize = 2 * OPCODES + 1;
+
+/// `op`'s place among the opcodes (`END` is the last).
+#[cfg(feature = "metrics")]
+pub(crate) fn slot(op: Opcode) -> usize {
+    match op {
+        Opcode::End => OPCODES - 1,
+        op => usize::from(op.code()) - 1,
+    }
+}
+
 /// The name of a pipeline of other commands than one kind.
 pub(crate) const PIPELINE: &str = "PIPELINE";
 
@@ -57,6 +74,17 @@ impl Batch {
                 Batch::Many(Some(*first), ops.len())
             }
             _ => Batch::Many(None, ops.len()),
+        }
+    }
+
+    /// Where the duration histogram of its name is kept for a server
+    /// (see [`SLOTS`]).
+    #[cfg(feature = "metrics")]
+    pub(crate) fn slot(self) -> usize {
+        match self {
+            Batch::One(op) => slot(op),
+            Batch::Many(Some(op), _) => OPCODES + slot(op),
+            Batch::Many(None, _) => 2 * OPCODES,
         }
     }
 

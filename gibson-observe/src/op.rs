@@ -41,7 +41,7 @@ impl Op {
             #[cfg(feature = "tracing")]
             span: crate::spans::command(server, op),
             #[cfg(feature = "metrics")]
-            timing: crate::record::Timing::start(op.name()),
+            timing: crate::record::Timing::start(op.name(), crate::names::slot(op)),
         }
     }
 
@@ -58,7 +58,7 @@ impl Op {
             #[cfg(feature = "tracing")]
             span: crate::spans::batch(server, batch),
             #[cfg(feature = "metrics")]
-            timing: crate::record::Timing::start(batch.name()),
+            timing: crate::record::Timing::start(batch.name(), batch.slot()),
         }
     }
 

@@ -1,15 +1,16 @@
 //! Recording the metrics through the `metrics` crate's global recorder
 //! (install it before the first request).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use gibson_proto::Error;
-use metrics::{Label, SharedString};
+use metrics::{Histogram, Label, SharedString};
 
 use crate::metrics::{
     CONNECTION_COUNT, CONNECTION_MAX, CONNECTION_TIMEOUTS, OPERATION_DURATION, RECONNECTS, TIMEOUTS,
 };
+use crate::names::SLOTS;
 use crate::server::Server;
 
 fn shared(s: &Arc<str>) -> SharedString {
@@ -24,29 +25,57 @@ fn server_labels(server: &Server, labels: &mut Vec<Label>) {
     }
 }
 
+/// A server's duration histograms of successful operations outside
+/// labelled namespaces, one per operation name, registered on first use:
+/// the common case costs no labels, no key and no lookup in the recorder.
+#[derive(Debug)]
+pub(crate) struct Durations([OnceLock<Histogram>; SLOTS]);
+
+impl Default for Durations {
+    fn default() -> Durations {
+        Durations(std::array::from_fn(|_| OnceLock::new()))
+    }
+}
+
 /// An operation's name and start.
 #[derive(Debug)]
 pub(crate) struct Timing {
     name: &'static str,
+    /// Its place in [`Durations`].
+    slot: usize,
     start: Instant,
 }
 
 impl Timing {
-    pub(crate) fn start(name: &'static str) -> Timing {
+    pub(crate) fn start(name: &'static str, slot: usize) -> Timing {
         Timing {
             name,
+            slot,
             start: Instant::now(),
         }
     }
 
     /// Records the duration, and a timeout.
     pub(crate) fn finish(self, server: &Server, error: Option<&Error>) {
-        let elapsed = self.start.elapsed();
-        let mut labels = Vec::with_capacity(6);
-        labels.push(Label::from_static_parts("db.system.name", crate::SYSTEM));
-        labels.push(Label::from_static_parts("db.operation.name", self.name));
-        server_labels(server, &mut labels);
-        if let Some(namespace) = crate::label::current() {
+        let elapsed = self.start.elapsed().as_secs_f64();
+        let namespace = crate::label::current();
+        let labels = || {
+            let mut labels = Vec::with_capacity(6);
+            labels.push(Label::from_static_parts("db.system.name", crate::SYSTEM));
+            labels.push(Label::from_static_parts("db.operation.name", self.name));
+            server_labels(server, &mut labels);
+            labels
+        };
+        if error.is_none() && namespace.is_none() {
+            if let Some(durations) = server.durations.0.get(self.slot) {
+                durations
+                    .get_or_init(|| metrics::histogram!(OPERATION_DURATION, labels()))
+                    .record(elapsed);
+                return;
+            }
+        }
+        let mut labels = labels();
+        if let Some(namespace) = namespace {
             labels.push(Label::new(
                 "gibson.namespace",
                 SharedString::from_shared(namespace),
@@ -58,7 +87,7 @@ impl Timing {
             }
             labels.push(Label::from_static_parts("error.type", crate::error_type(e)));
         }
-        metrics::histogram!(OPERATION_DURATION, labels).record(elapsed.as_secs_f64());
+        metrics::histogram!(OPERATION_DURATION, labels).record(elapsed);
     }
 }
 

@@ -16,6 +16,9 @@ pub struct Server {
     pub(crate) name: std::sync::Arc<str>,
     #[cfg(feature = "metrics")]
     pub(crate) port_label: Option<std::sync::Arc<str>>,
+    /// Its duration histograms, shared by the clones.
+    #[cfg(feature = "metrics")]
+    pub(crate) durations: std::sync::Arc<crate::record::Durations>,
 }
 
 impl Server {
@@ -40,6 +43,8 @@ impl Server {
             name: addr.to_string().into(),
             #[cfg(feature = "metrics")]
             port_label: port.map(|p| p.to_string().into()),
+            #[cfg(feature = "metrics")]
+            durations: Default::default(),
             #[cfg(any(feature = "tracing", feature = "metrics"))]
             address,
             #[cfg(feature = "tracing")]
