@@ -7,6 +7,41 @@ use gibson_proto::{Error, Opcode};
 
 use crate::server::Server;
 
+/// A span (nothing without the `tracing` feature).
+#[derive(Debug)]
+struct Traced {
+    #[cfg(feature = "tracing")]
+    span: tracing::Span,
+}
+
+impl Traced {
+    #[inline(always)]
+    fn in_span<T>(&self, work: impl FnOnce() -> T) -> T {
+        #[cfg(feature = "tracing")]
+        return self.span.in_scope(work);
+        #[cfg(not(feature = "tracing"))]
+        work()
+    }
+
+    #[inline(always)]
+    fn instrument<F: Future>(&self, fut: F) -> impl Future<Output = F::Output> {
+        #[cfg(feature = "tracing")]
+        return tracing::Instrument::instrument(fut, self.span.clone());
+        #[cfg(not(feature = "tracing"))]
+        fut
+    }
+
+    /// Records a failure on the span.
+    #[inline(always)]
+    #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
+    fn fail<T>(&self, result: &Result<T, Error>) {
+        #[cfg(feature = "tracing")]
+        if let Err(e) = result {
+            crate::spans::fail(&self.span, e);
+        }
+    }
+}
+
 /// One operation under way: its span (`tracing`) and its start
 /// (`metrics`). Empty when both features are off.
 ///
@@ -23,8 +58,7 @@ use crate::server::Server;
 #[derive(Debug)]
 #[must_use = "an operation ends with `finish` (or is run by `observe`)"]
 pub struct Op {
-    #[cfg(feature = "tracing")]
-    span: tracing::Span,
+    traced: Traced,
     #[cfg(feature = "metrics")]
     timing: crate::record::Timing,
 }
@@ -38,8 +72,10 @@ impl Op {
     )]
     pub fn command(server: &Server, op: Opcode) -> Op {
         Op {
-            #[cfg(feature = "tracing")]
-            span: crate::spans::command(server, op),
+            traced: Traced {
+                #[cfg(feature = "tracing")]
+                span: crate::spans::command(server, op),
+            },
             #[cfg(feature = "metrics")]
             timing: crate::record::Timing::start(op.name(), crate::names::slot(op)),
         }
@@ -55,8 +91,10 @@ impl Op {
         #[cfg(any(feature = "tracing", feature = "metrics"))]
         let batch = crate::names::Batch::of(ops);
         Op {
-            #[cfg(feature = "tracing")]
-            span: crate::spans::batch(server, batch),
+            traced: Traced {
+                #[cfg(feature = "tracing")]
+                span: crate::spans::batch(server, batch),
+            },
             #[cfg(feature = "metrics")]
             timing: crate::record::Timing::start(batch.name(), batch.slot()),
         }
@@ -65,10 +103,7 @@ impl Op {
     /// `work()` inside the operation's span.
     #[inline(always)]
     pub fn in_span<T>(&self, work: impl FnOnce() -> T) -> T {
-        #[cfg(feature = "tracing")]
-        return self.span.in_scope(work);
-        #[cfg(not(feature = "tracing"))]
-        work()
+        self.traced.in_span(work)
     }
 
     /// Records the outcome: the error on the span, the duration.
@@ -78,10 +113,7 @@ impl Op {
         allow(unused_variables)
     )]
     pub fn finish<T>(self, server: &Server, result: &Result<T, Error>) {
-        #[cfg(feature = "tracing")]
-        if let Err(e) = result {
-            crate::spans::fail(&self.span, e);
-        }
+        self.traced.fail(result);
         #[cfg(feature = "metrics")]
         self.timing.finish(server, result.as_ref().err());
     }
@@ -94,9 +126,7 @@ pub async fn observe<T, F>(op: Op, server: &Server, fut: F) -> Result<T, Error>
 where
     F: Future<Output = Result<T, Error>>,
 {
-    #[cfg(feature = "tracing")]
-    let fut = tracing::Instrument::instrument(fut, op.span.clone());
-    let result = fut.await;
+    let result = op.traced.instrument(fut).await;
     op.finish(server, &result);
     result
 }
@@ -125,8 +155,7 @@ where
 #[derive(Debug)]
 #[must_use = "an attempt ends with `finish`"]
 pub struct Attempt {
-    #[cfg(feature = "tracing")]
-    span: tracing::Span,
+    traced: Traced,
     #[cfg(feature = "metrics")]
     reconnect: bool,
 }
@@ -140,8 +169,10 @@ impl Attempt {
     )]
     pub fn start(server: &Server, attempt: u32, reconnect: bool) -> Attempt {
         Attempt {
-            #[cfg(feature = "tracing")]
-            span: crate::spans::connect(server, attempt, reconnect),
+            traced: Traced {
+                #[cfg(feature = "tracing")]
+                span: crate::spans::connect(server, attempt, reconnect),
+            },
             #[cfg(feature = "metrics")]
             reconnect,
         }
@@ -149,18 +180,12 @@ impl Attempt {
 
     /// `work()` inside the attempt's span.
     pub fn in_span<T>(&self, work: impl FnOnce() -> T) -> T {
-        #[cfg(feature = "tracing")]
-        return self.span.in_scope(work);
-        #[cfg(not(feature = "tracing"))]
-        work()
+        self.traced.in_span(work)
     }
 
     /// `fut` inside the attempt's span.
     pub fn instrument<F: Future>(&self, fut: F) -> impl Future<Output = F::Output> {
-        #[cfg(feature = "tracing")]
-        return tracing::Instrument::instrument(fut, self.span.clone());
-        #[cfg(not(feature = "tracing"))]
-        fut
+        self.traced.instrument(fut)
     }
 
     /// Records how the attempt ended.
@@ -169,10 +194,7 @@ impl Attempt {
         allow(unused_variables)
     )]
     pub fn finish<T>(self, server: &Server, result: &Result<T, Error>) {
-        #[cfg(feature = "tracing")]
-        if let Err(e) = result {
-            crate::spans::fail(&self.span, e);
-        }
+        self.traced.fail(result);
         #[cfg(feature = "metrics")]
         crate::record::connected(server, self.reconnect, result.as_ref().err());
     }
