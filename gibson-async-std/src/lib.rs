@@ -75,6 +75,9 @@ pub type DeadpoolManager = gibson_async::DeadpoolManager<AsyncIo>;
 pub type Compute<C> = gibson_async::Compute<C, AsyncIo>;
 pub use gibson_async::ComputeOptions;
 
+/// The metrics' names (feature `metrics`): see [`gibson_async::metrics`].
+pub use gibson_async::metrics;
+
 /// A handle on the keys under one prefix: see [`gibson_async::Namespace`].
 pub use gibson_async::Namespace;
 

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
+use gibson_observe::{observe, Attempt, Op, Server};
 use gibson_proto::{
     is_short_reply, BatchRepeats, Command, Config, Error, Opcode, Pipeline, PipelineResults, Reply,
 };
@@ -70,6 +71,8 @@ struct Inner {
     /// connection; it should be this one, not the one other requests are
     /// on. `None` for that connection itself.
     bulk: Option<OnceLock<Arc<Inner>>>,
+    /// The server as spans and metrics name it.
+    server: Server,
 }
 
 impl Inner {
@@ -80,6 +83,7 @@ impl Inner {
             in_flight: AtomicUsize::new(0),
             connects: AtomicU64::new(0),
             bulk: with_bulk.then(OnceLock::new),
+            server: Server::new(&config.addr),
             config,
         }
     }
@@ -237,13 +241,17 @@ impl<R: Runtime> Connection<R> {
             return Ok(());
         }
         let config = &self.inner.config;
+        let reconnect = self.connects() > 0;
         let mut last = None;
         for attempt in 0..config.connect_attempts {
             let delay = config.backoff_jittered(attempt, fastrand::u64(..));
             if !delay.is_zero() {
                 R::timer(Instant::now() + delay).await;
             }
-            match Stream::<R>::connect(config).await {
+            let observed = Attempt::start(&self.inner.server, attempt + 1, reconnect);
+            let stream = observed.instrument(Stream::<R>::connect(config)).await;
+            observed.finish(&self.inner.server, &stream);
+            match stream {
                 Ok(stream) => {
                     let core = DriverCore::new(self.inner.mux.clone());
                     let shared = SharedDriver::new(Driver::<R>::new(stream, core));
@@ -291,12 +299,8 @@ impl<R: Runtime> Connection<R> {
             let reply = self.reply(&mut one, C::OPCODE).await?;
             one.0.decode_reply(reply)
         };
-        #[cfg(feature = "tracing")]
-        let fut = tracing::Instrument::instrument(
-            fut,
-            tracing::debug_span!("gibson", command = %C::OPCODE),
-        );
-        fut.await
+        let server = &self.inner.server;
+        observe(Op::command(server, C::OPCODE), server, fut).await
     }
 
     /// Sends a request frame encoded elsewhere (by
@@ -304,7 +308,9 @@ impl<R: Runtime> Connection<R> {
     /// servers) and returns its reply, as [`execute`](Connection::execute)
     /// would before decoding.
     pub(crate) async fn execute_frame(&self, op: Opcode, frame: &[u8]) -> Result<Reply, Error> {
-        self.reply(&mut Frame { op, frame }, op).await
+        let server = &self.inner.server;
+        let mut frame = Frame { op, frame };
+        observe(Op::command(server, op), server, self.reply(&mut frame, op)).await
     }
 
     /// The reply to a single request, sent again while it comes back short
@@ -378,6 +384,21 @@ impl<R: Runtime> Connection<R> {
     /// The replies to pipelined `frames` (one request per opcode of
     /// `ops`), short MGET replies sent again.
     pub(crate) async fn run_frames(
+        &self,
+        ops: &[Opcode],
+        frames: &bytes::Bytes,
+    ) -> Result<Vec<Result<Reply, Error>>, Error> {
+        let server = &self.inner.server;
+        observe(
+            Op::batch(server, ops),
+            server,
+            self.batch_replies(ops, frames),
+        )
+        .await
+    }
+
+    /// [`run_frames`](Connection::run_frames), unobserved.
+    async fn batch_replies(
         &self,
         ops: &[Opcode],
         frames: &bytes::Bytes,

@@ -56,6 +56,7 @@ pub use connection::Connection;
 #[cfg(feature = "deadpool")]
 pub use deadpool_manager::DeadpoolManager;
 pub use driver::Driver;
+pub use gibson_observe::metrics;
 pub use gibson_proto::compute::ComputeOptions;
 pub use namespace::Namespace;
 pub use pool::Pool;

@@ -3,6 +3,7 @@
 use std::future::Future;
 
 use bytes::Bytes;
+use gibson_observe::{labelled, Label};
 use gibson_proto::namespace::Scope;
 use gibson_proto::{AsyncCommands, Command, Error, LockTime, Pipeline, PipelineResults, Ttl};
 
@@ -34,6 +35,8 @@ use gibson_proto::{AsyncCommands, Command, Error, LockTime, Pipeline, PipelineRe
 pub struct Namespace<C> {
     client: C,
     scope: Scope,
+    /// Its `gibson.namespace` metrics label, if given one.
+    label: Label,
 }
 
 impl<C: AsyncCommands> Namespace<C> {
@@ -51,7 +54,28 @@ impl<C: AsyncCommands> Namespace<C> {
     /// # Ok(()) }
     /// ```
     pub fn with_scope(client: C, scope: Scope) -> Self {
-        Namespace { client, scope }
+        Namespace {
+            client,
+            scope,
+            label: Label::default(),
+        }
+    }
+
+    /// The same namespace, its commands' metrics labelled
+    /// `gibson.namespace = name` (none by default: give names to a few
+    /// namespaces, not one per user, to bound the metrics' cardinality).
+    ///
+    /// ```no_run
+    /// # fn demo(conn: gibson_tokio::Connection) -> Result<(), gibson_tokio::Error> {
+    /// let sessions = conn.namespace("session:")?.with_metrics_label("sessions");
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "metrics")]
+    pub fn with_metrics_label(self, name: &str) -> Self {
+        Namespace {
+            label: Label::new(name),
+            ..self
+        }
     }
 
     /// The prefix.
@@ -108,10 +132,10 @@ impl<C: AsyncCommands> AsyncCommands for Namespace<C> {
         Q::Output: Send,
     {
         let scoped = self.scope.command(cmd);
-        async move {
+        labelled(&self.label, async move {
             let reply = self.client.execute(scoped).await?;
             self.scope.decode::<Q>(reply)
-        }
+        })
     }
 
     fn pipeline(&self) -> Pipeline {
@@ -124,9 +148,9 @@ impl<C: AsyncCommands> AsyncCommands for Namespace<C> {
     ) -> impl Future<Output = Result<PipelineResults, Error>> + Send {
         let mut scoped = self.scope.pipeline(pipeline);
         let inner = scoped.pipeline();
-        async move {
+        labelled(&self.label, async move {
             let results = self.client.run(inner).await?;
             Ok(scoped.finish(results))
-        }
+        })
     }
 }

@@ -4,6 +4,7 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use async_lock::{Semaphore, SemaphoreGuard};
+use gibson_observe::Server;
 use gibson_proto::{Command, Config, Error, Opcode, Pipeline, PipelineResults, Reply};
 
 use crate::connection::Connection;
@@ -56,6 +57,8 @@ struct PoolInner<R: Runtime> {
     config: Config,
     members: Vec<Connection<R>>,
     permits: Semaphore,
+    /// The server as the pool gauges name it.
+    server: Server,
     /// Dropped with the pool: ends the health-check task at once.
     _stop: async_channel::Sender<()>,
 }
@@ -98,6 +101,7 @@ impl<R: Runtime> Pool<R> {
         {
             member.ping().await?;
         }
+        pool.inner.gauge();
         Ok(pool)
     }
 
@@ -121,6 +125,7 @@ impl<R: Runtime> Pool<R> {
         let inner = Arc::new(PoolInner {
             members,
             permits: Semaphore::new(permits),
+            server: Server::new(&config.addr),
             _stop: stop,
             config,
         });
@@ -181,7 +186,10 @@ impl<R: Runtime> Pool<R> {
         let acquire = async { Ok(self.inner.permits.acquire().await) };
         until::<R, _>(Instant::now() + wait, wait, "pool", acquire)
             .await
-            .map_err(|_| Error::PoolExhausted { waited: wait })
+            .map_err(|_| {
+                gibson_observe::pool_timeout(&self.inner.server);
+                Error::PoolExhausted { waited: wait }
+            })
     }
 
     /// Runs a command on the least-loaded member.
@@ -272,6 +280,23 @@ async fn health_checks<R: Runtime>(pool: Weak<PoolInner<R>>, stopped: async_chan
                 let ping = member.with_response_timeout(Duration::from_secs(5));
                 let _ = ping.ping().await;
             }
+        }
+        pool.gauge();
+    }
+}
+
+impl<R: Runtime> PoolInner<R> {
+    /// Reports the members connected now, idle or with requests in
+    /// flight (the pool gauges; nothing without the `metrics` feature).
+    fn gauge(&self) {
+        #[cfg(feature = "metrics")]
+        {
+            let open = self.members.iter().filter(|m| m.is_connected());
+            let (used, idle) = open.fold((0, 0), |(used, idle), m| match m.in_flight() {
+                0 => (used, idle + 1),
+                _ => (used + 1, idle),
+            });
+            gibson_observe::pool_connections(&self.server, idle, used, self.members.len());
         }
     }
 }

@@ -3,6 +3,7 @@
 use std::io::{self, Read, Write};
 use std::time::Instant;
 
+use gibson_observe::{Attempt, Op, Server};
 use gibson_proto::{
     is_short_reply, BatchRepeats, Command, Config, Error, Opcode, Pipeline, PipelineResults, Reply,
     Session,
@@ -53,6 +54,8 @@ pub struct Connection {
     /// Read buffer, allocated on first use.
     scratch: Vec<u8>,
     connects: u64,
+    /// The server as spans and metrics name it.
+    server: Server,
 }
 
 impl Connection {
@@ -95,6 +98,7 @@ impl Connection {
         config.validate()?;
         Ok(Connection {
             session: Session::new(config.limits),
+            server: Server::new(&config.addr),
             config,
             stream: None,
             scratch: Vec::new(),
@@ -157,8 +161,13 @@ impl Connection {
         let mut last = None;
         for attempt in 0..self.config.connect_attempts {
             std::thread::sleep(self.config.backoff_jittered(attempt, fastrand::u64(..)));
+            let observed = Attempt::start(&self.server, attempt + 1, self.connects > 0);
             // Timeouts are set per exchange, from the response deadline.
-            match transport::connect(&self.config.addr, self.config.connect_timeout, None) {
+            let stream = observed.in_span(|| {
+                transport::connect(&self.config.addr, self.config.connect_timeout, None)
+            });
+            observed.finish(&self.server, &stream);
+            match stream {
                 Ok(stream) => {
                     self.stream = Some(TimedStream::new(stream));
                     self.session = Session::new(self.config.limits);
@@ -193,6 +202,14 @@ impl Connection {
     /// one the retry policy allows) is resent on a new connection. What
     /// the sharded client runs on each server.
     pub(crate) fn execute_frame(&mut self, frame: &[u8], op: Opcode) -> Result<Reply, Error> {
+        let observed = Op::command(&self.server, op);
+        let reply = observed.in_span(|| self.frame_reply(frame, op));
+        observed.finish(&self.server, &reply);
+        reply
+    }
+
+    /// [`execute_frame`](Connection::execute_frame), unobserved.
+    fn frame_reply(&mut self, frame: &[u8], op: Opcode) -> Result<Reply, Error> {
         let mut attempts = 1;
         loop {
             let reply = self.round_trip_one(frame, op);
@@ -371,6 +388,18 @@ impl Connection {
         if ops.is_empty() {
             return Ok(Vec::new());
         }
+        let observed = Op::batch(&self.server, ops);
+        let replies = observed.in_span(|| self.batch_replies(frames, ops));
+        observed.finish(&self.server, &replies);
+        replies
+    }
+
+    /// [`run_frames`](Connection::run_frames) of a batch, unobserved.
+    fn batch_replies(
+        &mut self,
+        frames: &bytes::Bytes,
+        ops: &[Opcode],
+    ) -> Result<Vec<Result<Reply, Error>>, Error> {
         let mut replies = self.round_trip(frames, ops, false)?;
         let mut repeats = BatchRepeats::default();
         while let Some(again) = repeats.next(frames, &replies) {

@@ -46,6 +46,8 @@ mod r2d2_manager;
 pub use cached_store::CacheStore;
 pub use compute::Compute;
 pub use connection::Connection;
+/// The metrics' names (feature `metrics`).
+pub use gibson_observe::metrics;
 pub use gibson_proto::compute::ComputeOptions;
 pub use pool::{Pool, PooledConnection};
 pub use scan::{PrefixScan, DEFAULT_PAGE};

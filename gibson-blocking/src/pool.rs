@@ -4,6 +4,7 @@ use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
+use gibson_observe::Server;
 use gibson_proto::{Config, Error};
 
 use crate::connection::Connection;
@@ -32,6 +33,8 @@ pub struct Pool {
 #[derive(Debug)]
 struct PoolInner {
     config: Config,
+    /// The server as the pool gauges name it.
+    server: Server,
     state: Mutex<State>,
     returned: Condvar,
 }
@@ -89,6 +92,7 @@ impl Pool {
         let idle = Vec::with_capacity(config.pool.max_size);
         Ok(Pool {
             inner: Arc::new(PoolInner {
+                server: Server::new(&config.addr),
                 config,
                 state: Mutex::new(State { idle, open: 0 }),
                 returned: Condvar::new(),
@@ -151,6 +155,7 @@ impl Pool {
         let mut state = self.lock();
         loop {
             if let Some((mut conn, since)) = state.idle.pop() {
+                self.gauge(&state);
                 drop(state);
                 if since.elapsed() >= self.inner.config.pool.health_check_interval
                     && conn.ping().is_err()
@@ -163,6 +168,7 @@ impl Pool {
             }
             if state.open < self.inner.config.pool.max_size {
                 state.open += 1;
+                self.gauge(&state);
                 drop(state);
                 // Opens lazily: the first command connects, with the usual
                 // attempts and timeouts.
@@ -176,6 +182,7 @@ impl Pool {
             }
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
+                gibson_observe::pool_timeout(&self.inner.server);
                 return Err(Error::PoolExhausted { waited: wait });
             }
             state = self
@@ -206,8 +213,19 @@ impl Pool {
     fn put_back(&self, conn: Connection) {
         let mut state = self.lock();
         state.idle.push((conn, Instant::now()));
+        self.gauge(&state);
         drop(state);
         self.inner.returned.notify_one();
+    }
+
+    /// Reports `state`'s connections (the pool gauges; nothing without
+    /// the `metrics` feature).
+    #[inline]
+    fn gauge(&self, state: &State) {
+        let idle = state.idle.len();
+        let used = state.open.saturating_sub(idle);
+        let max = self.inner.config.pool.max_size;
+        gibson_observe::pool_connections(&self.inner.server, idle, used, max);
     }
 }
 

@@ -1,6 +1,7 @@
 //! A handle whose keys all live under one prefix.
 
 use bytes::Bytes;
+use gibson_observe::{with_label, Label};
 use gibson_proto::namespace::Scope;
 use gibson_proto::{Command, Commands, Error, LockTime, Pipeline, PipelineResults, Ttl};
 
@@ -30,6 +31,8 @@ use gibson_proto::{Command, Commands, Error, LockTime, Pipeline, PipelineResults
 pub struct Namespace<C> {
     client: C,
     scope: Scope,
+    /// Its `gibson.namespace` metrics label, if given one.
+    label: Label,
 }
 
 impl<C: Commands> Namespace<C> {
@@ -40,7 +43,28 @@ impl<C: Commands> Namespace<C> {
 
     /// `client` under a [`Scope`] (e.g. one with another delimiter).
     pub fn with_scope(client: C, scope: Scope) -> Self {
-        Namespace { client, scope }
+        Namespace {
+            client,
+            scope,
+            label: Label::default(),
+        }
+    }
+
+    /// The same namespace, its commands' metrics labelled
+    /// `gibson.namespace = name` (none by default: give names to a few
+    /// namespaces, not one per user, to bound the metrics' cardinality).
+    ///
+    /// ```no_run
+    /// # fn demo(mut conn: gibson_blocking::Connection) -> Result<(), gibson_blocking::Error> {
+    /// let sessions = conn.namespace("session:")?.with_metrics_label("sessions");
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "metrics")]
+    pub fn with_metrics_label(self, name: &str) -> Self {
+        Namespace {
+            label: Label::new(name),
+            ..self
+        }
     }
 
     /// The prefix.
@@ -97,7 +121,8 @@ impl<C: Commands> Namespace<C> {
 
 impl<C: Commands> Commands for Namespace<C> {
     fn execute<Q: Command>(&mut self, cmd: Q) -> Result<Q::Output, Error> {
-        let reply = self.client.execute(self.scope.command(cmd))?;
+        let scoped = self.scope.command(cmd);
+        let reply = with_label(&self.label, || self.client.execute(scoped))?;
         self.scope.decode::<Q>(reply)
     }
 
@@ -108,7 +133,7 @@ impl<C: Commands> Commands for Namespace<C> {
     fn run(&mut self, pipeline: Pipeline) -> Result<PipelineResults, Error> {
         let mut scoped = self.scope.pipeline(pipeline);
         let inner = scoped.pipeline();
-        let results = self.client.run(inner)?;
+        let results = with_label(&self.label, || self.client.run(inner))?;
         Ok(scoped.finish(results))
     }
 }

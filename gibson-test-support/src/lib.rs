@@ -22,6 +22,8 @@ pub mod conformance;
 mod expand;
 pub mod faults;
 pub mod hostile;
+#[cfg(feature = "observe")]
+pub mod observe;
 pub mod prefix;
 pub mod proxy;
 pub mod resilience;

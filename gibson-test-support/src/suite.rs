@@ -11,7 +11,9 @@
 //! gibson_test_support::suite!(faults, client: gibson_blocking, runtimes: [blocking]);
 //! ```
 //!
-//! Suites: `conformance`, `faults`, `bulk`, `resilience`, `values`, `cached`, `prefix` (async). Runtimes:
+//! Suites: `conformance`, `faults`, `bulk`, `resilience`, `values`, `cached`, `prefix` (async),
+//! `observe` (feature `observe`; the client built with `tracing` and
+//! `metrics`). Runtimes:
 //! `tokio` (current-thread), `tokio_multi_thread` (two workers), `async_std`,
 //! `smol` (each a [`Runtime`](crate::runtime::Runtime), behind the feature of
 //! its name), and `blocking` for a synchronous client. The client crate
@@ -100,6 +102,12 @@ macro_rules! __suite {
         }
         $crate::values_suite!(async, run: run, client: $($client)::+,
             connect: |config| $($client)::+::Connection::with_config(config).await);
+    };
+    ($module:ident, blocking, observe, $($client:ident)::+) => {
+        $crate::observe_suite!(blocking, client: $($client)::+);
+    };
+    ($module:ident, $rt:ty, observe, $($client:ident)::+) => {
+        $crate::observe_suite!(async, runtime: $rt, client: $($client)::+);
     };
     ($module:ident, blocking, resilience, $($client:ident)::+) => {
         $crate::resilience_suite!(blocking, client: $($client)::+);

@@ -42,6 +42,9 @@ pub type Pool = gibson_async::Pool<Tokio>;
 pub type Compute<C> = gibson_async::Compute<C, Tokio>;
 pub use gibson_async::ComputeOptions;
 
+/// The metrics' names (feature `metrics`): see [`gibson_async::metrics`].
+pub use gibson_async::metrics;
+
 /// A handle on the keys under one prefix: see [`gibson_async::Namespace`].
 pub use gibson_async::Namespace;
 

@@ -1,0 +1,32 @@
+//! `error.type`: a low-cardinality name for each kind of [`Error`].
+
+use gibson_proto::Error;
+
+/// The kind of `error`, as spans and metrics report it in `error.type`:
+/// `timeout`, `connection_closed`, `io`, `server`, `broken`, `protocol`,
+/// `invalid_argument`, `conversion`, `short_reply`, `prefix_too_large`,
+/// `server_down`, `pool_exhausted` (`_OTHER` for kinds added later).
+///
+/// ```
+/// use std::time::Duration;
+/// use gibson_proto::Error;
+/// let e = Error::Timeout { what: "response", after: Duration::from_secs(1) };
+/// assert_eq!(gibson_observe::error_type(&e), "timeout");
+/// ```
+pub fn error_type(error: &Error) -> &'static str {
+    match error {
+        Error::Server { .. } => "server",
+        Error::Protocol(_) => "protocol",
+        Error::InvalidArgument { .. } => "invalid_argument",
+        Error::Conversion { .. } => "conversion",
+        Error::Io(_) => "io",
+        Error::Timeout { .. } => "timeout",
+        Error::ConnectionClosed { .. } => "connection_closed",
+        Error::Broken { .. } => "broken",
+        Error::ShortReply { .. } => "short_reply",
+        Error::PrefixTooLarge { .. } => "prefix_too_large",
+        Error::ServerDown { .. } => "server_down",
+        Error::PoolExhausted { .. } => "pool_exhausted",
+        _ => "_OTHER",
+    }
+}

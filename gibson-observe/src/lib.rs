@@ -1,0 +1,70 @@
+//! Observability of the [Gibson](https://github.com/evilsocket/gibson)
+//! cache server clients, written once for the async engine
+//! (`gibson-async`) and the blocking client (`gibson-blocking`), following
+//! OpenTelemetry's semantic conventions for database clients.
+//!
+//! Users turn it on through the `tracing` and `metrics` features of their
+//! runtime crate (`gibson-tokio`, `gibson-async-std`, `gibson-blocking`).
+//! With both features off, every type here is empty and every function
+//! hands its argument back: the clients compile to what they were.
+//!
+//! # Spans (`tracing`)
+//!
+//! One span per operation, at `DEBUG` level with target `gibson`, named
+//! after the command (`GET`, `SET`, …); a pipeline is `BATCH GET` when all
+//! its commands are GETs, `PIPELINE` otherwise. Fields:
+//!
+//! | field | value |
+//! |---|---|
+//! | `db.system.name` | `"gibson"` |
+//! | `db.operation.name` | the span's name |
+//! | `db.operation.batch.size` | a pipeline's commands (pipelines of 2 or more) |
+//! | `server.address`, `server.port` | the server's host and port, or the socket path (no port) |
+//! | `error.type` | on failure, the error's kind ([`error_type`]): `timeout`, `connection_closed`, … |
+//! | `db.response.status_code` | on a server error: `NOT_FOUND`, `LOCKED`, … |
+//! | `otel.kind`, `otel.status_code` | `client`; `ERROR` on failure (for `tracing-opentelemetry`) |
+//!
+//! Each connection attempt is a span `gibson.connect` with the same server
+//! fields, `gibson.connect.attempt` (1, 2, …) and `gibson.reconnect`
+//! (`true` once the connection had been open before).
+//!
+//! # Metrics (`metrics`)
+//!
+//! | metric | kind | labels |
+//! |---|---|---|
+//! | `db.client.operation.duration` (seconds) | histogram | `db.system.name`, `db.operation.name`, `server.address`, `server.port`, `error.type` on failure, `gibson.namespace` when labelled |
+//! | `gibson.client.timeouts` | counter | `db.operation.name` (or `CONNECT`), server |
+//! | `gibson.client.reconnects` | counter | server |
+//! | `db.client.connection.count` | gauge | `db.client.connection.state` (`idle`, `used`), `db.client.connection.pool.name` |
+//! | `db.client.connection.max` | gauge | `db.client.connection.pool.name` |
+//! | `db.client.connection.timeouts` | counter | `db.client.connection.pool.name` (a pool's bounded wait ran out) |
+//!
+//! Install the recorder before the first request: a connection registers
+//! its histograms with the recorder installed when it first uses them.
+//!
+//! Commands through a namespace given a metrics label (the runtime crates'
+//! `Namespace::with_metrics_label`) carry it as `gibson.namespace`; there
+//! is none by default, to bound the labels' cardinality.
+
+mod error_type;
+mod label;
+#[cfg(any(feature = "tracing", feature = "metrics"))]
+mod names;
+mod op;
+mod pool;
+mod server;
+
+pub mod metrics;
+#[cfg(feature = "metrics")]
+mod record;
+#[cfg(feature = "tracing")]
+mod spans;
+
+pub use error_type::error_type;
+pub use label::{labelled, with_label, Label};
+pub use op::{observe, Attempt, Op};
+pub use pool::{pool_connections, pool_timeout};
+pub use server::Server;
+
+/// `db.system.name` of every span and metric.
+pub const SYSTEM: &str = "gibson";

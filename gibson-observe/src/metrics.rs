@@ -1,0 +1,42 @@
+//! The metrics' names (what they measure and their labels: see the
+//! [crate docs](crate)). Install a `metrics` recorder before the first
+//! request: the clients record through the global one.
+
+/// Histogram of operation durations, in seconds.
+pub const OPERATION_DURATION: &str = "db.client.operation.duration";
+/// Counter of operations and connection attempts that timed out.
+pub const TIMEOUTS: &str = "gibson.client.timeouts";
+/// Counter of connections opened again after having been open.
+pub const RECONNECTS: &str = "gibson.client.reconnects";
+/// Gauge of a pool's connections, by `db.client.connection.state`.
+pub const CONNECTION_COUNT: &str = "db.client.connection.count";
+/// Gauge of the most connections a pool opens.
+pub const CONNECTION_MAX: &str = "db.client.connection.max";
+/// Counter of callers whose wait for a pool's connection ran out.
+pub const CONNECTION_TIMEOUTS: &str = "db.client.connection.timeouts";
+
+/// Describes the metrics (units, help) to the installed recorder; call it
+/// once after installing one, if the recorder shows descriptions.
+#[cfg(feature = "metrics")]
+pub fn describe() {
+    use metrics::Unit;
+    metrics::describe_histogram!(
+        OPERATION_DURATION,
+        Unit::Seconds,
+        "Duration of Gibson client operations"
+    );
+    metrics::describe_counter!(
+        TIMEOUTS,
+        "Operations and connection attempts that timed out"
+    );
+    metrics::describe_counter!(RECONNECTS, "Connections opened again after a failure");
+    metrics::describe_gauge!(
+        CONNECTION_COUNT,
+        "Connections of a pool by state (idle, used)"
+    );
+    metrics::describe_gauge!(CONNECTION_MAX, "The most connections a pool opens");
+    metrics::describe_counter!(
+        CONNECTION_TIMEOUTS,
+        "Waits for a pool's connection that ran out"
+    );
+}
