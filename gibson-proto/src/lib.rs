@@ -44,6 +44,7 @@ mod ring;
 mod session;
 mod setters;
 mod stats;
+mod unsupported;
 mod window;
 mod wire;
 
@@ -71,6 +72,7 @@ pub use reply::{Pairs, PairsIter, Reply, Value};
 pub use ring::{md5_words, one_at_a_time, Distribution, HashRing};
 pub use session::{Completion, RequestId, Session};
 pub use stats::Stats;
+pub use unsupported::unix_sockets_unsupported;
 pub use wire::{Encoding, Opcode, ReplyCode, REPLY_HEADER_LEN, REQUEST_HEADER_LEN};
 
 /// Re-exported so the runtime crates and users share one `bytes` version.

@@ -207,18 +207,13 @@ impl Builder {
     }
 
     /// Binds a Unix socket at `path` (a stale socket file is removed first)
-    /// and starts serving. The file is removed again at shutdown.
+    /// and starts serving. The file is removed again at shutdown. On a
+    /// target without Unix sockets this fails with
+    /// [`ErrorKind::Unsupported`](std::io::ErrorKind::Unsupported).
     pub fn bind_unix(self, path: impl AsRef<Path>) -> std::io::Result<Server> {
         let path = path.as_ref().to_path_buf();
-        match std::fs::remove_file(&path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e),
-        }
-        let listener = std::os::unix::net::UnixListener::bind(&path)?;
-        // As the real server: anyone on the machine may connect.
-        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o777))?;
-        self.start(conn::StdListener::Unix(listener), ServerAddr::Unix(path))
+        let listener = conn::StdListener::bind_unix(&path)?;
+        self.start(listener, ServerAddr::Unix(path))
     }
 
     fn start(self, listener: conn::StdListener, addr: ServerAddr) -> std::io::Result<Server> {

@@ -685,6 +685,7 @@ impl ReadOrEof for Raw {
 }
 
 #[test]
+#[cfg(unix)]
 fn shutdown_closes_connections_and_unix_sockets_work() {
     let dir = std::env::temp_dir().join(format!("gibson-server-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -411,6 +411,7 @@ macro_rules! __conformance_tests {
         }
 
         #[test]
+        #[cfg(unix)]
         fn unix_socket() {
             $run($($wrap)* {
                 let server = $crate::TestServer::start_unix();
@@ -437,7 +438,8 @@ macro_rules! __conformance_tests {
 
         #[test]
         fn server_restart_is_recovered_tcp_and_unix() {
-            for unix in [false, true] {
+            // Unix sockets on Unix targets only.
+            for unix in [false, cfg!(unix)] {
                 $run($($wrap)* {
                     let mut server = if unix { $crate::TestServer::start_unix() } else { $crate::TestServer::start() };
                     if server.is_external() {
