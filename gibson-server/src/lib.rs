@@ -1,5 +1,5 @@
 //! A [Gibson](https://github.com/evilsocket/gibson) 1.2.1-compatible cache
-//! server, quirks included (see PROTOCOL.md of this workspace), except that
+//! server, quirks included (see docs/protocol.md of this workspace), except that
 //! it never crashes: where the real server would, it answers ERR.
 //!
 //! It runs on its own thread with its own single-threaded tokio runtime, so
