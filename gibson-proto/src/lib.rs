@@ -27,6 +27,7 @@
 //! assert_eq!(done.token, 1);
 //! assert_eq!(done.result.unwrap(), Reply::Value(Value::from("hello")));
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod command;
 mod commands;

@@ -19,6 +19,7 @@
 //! assert_eq!(reply, [5, 0, 0, 1, 0, 0, 0, 0]); // OK
 //! server.shutdown();
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod clock;
 mod conn;
