@@ -222,6 +222,18 @@ where
         Poll::Ready(Ok(n))
     }
 
+    fn poll_idle_ready(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // Nothing is owed: arm the reactor for the socket instead of trying
+        // a read that would fail. A request written next finds it armed,
+        // so its reply costs one read, and a server closing the idle
+        // connection still wakes the driver.
+        if self.readable && self.io.poll_readable(cx)?.is_pending() {
+            self.readable = false;
+            return Poll::Pending;
+        }
+        Poll::Ready(Ok(()))
+    }
+
     fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.io).poll_write(cx, buf)
     }

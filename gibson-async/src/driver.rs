@@ -92,7 +92,16 @@ impl<R: Runtime> Driver<R> {
                 if buf.capacity() - buf.len() < READ_CHUNK / 4 {
                     buf.reserve(READ_CHUNK);
                 }
-                match self.stream.poll_read_buf(cx, session.read_buf()) {
+                let read = match session.in_flight() {
+                    0 => self.stream.poll_idle_ready(cx),
+                    _ => Poll::Ready(Ok(())),
+                };
+                let read = match read {
+                    Poll::Ready(Ok(())) => self.stream.poll_read_buf(cx, session.read_buf()),
+                    Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+                    Poll::Pending => Poll::Pending,
+                };
+                match read {
                     Poll::Ready(Ok(0)) => session.close(),
                     Poll::Ready(Ok(_)) => progress = true,
                     Poll::Ready(Err(e)) => session.fail(e.into()),

@@ -52,6 +52,15 @@ pub trait Socket: Send + Unpin + 'static {
         buf: &mut BytesMut,
     ) -> Poll<io::Result<usize>>;
 
+    /// Ready when a read is worth trying while no reply is owed: the
+    /// driver reads then only to notice the server closing the connection.
+    /// A socket whose reactor re-arms its interest after each event waits
+    /// for readiness here, so that no read fails first; the default is
+    /// always ready.
+    fn poll_idle_ready(&mut self, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
     /// Writes some of `buf`; `Ok(n)` is how much.
     fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>;
 

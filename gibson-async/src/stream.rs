@@ -46,32 +46,35 @@ impl<R: Runtime> Stream<R> {
     }
 }
 
+impl<R: Runtime> Stream<R> {
+    /// The socket, whichever kind it is.
+    fn socket(&mut self) -> &mut dyn Socket {
+        match self {
+            Stream::Tcp(s) => s,
+            #[cfg(unix)]
+            Stream::Unix(s) => s,
+        }
+    }
+}
+
 impl<R: Runtime> Socket for Stream<R> {
     fn poll_read_buf(
         &mut self,
         cx: &mut Context<'_>,
         buf: &mut BytesMut,
     ) -> Poll<io::Result<usize>> {
-        match self {
-            Stream::Tcp(s) => s.poll_read_buf(cx, buf),
-            #[cfg(unix)]
-            Stream::Unix(s) => s.poll_read_buf(cx, buf),
-        }
+        self.socket().poll_read_buf(cx, buf)
+    }
+
+    fn poll_idle_ready(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.socket().poll_idle_ready(cx)
     }
 
     fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        match self {
-            Stream::Tcp(s) => s.poll_write(cx, buf),
-            #[cfg(unix)]
-            Stream::Unix(s) => s.poll_write(cx, buf),
-        }
+        self.socket().poll_write(cx, buf)
     }
 
     fn poll_close(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self {
-            Stream::Tcp(s) => s.poll_close(cx),
-            #[cfg(unix)]
-            Stream::Unix(s) => s.poll_close(cx),
-        }
+        self.socket().poll_close(cx)
     }
 }

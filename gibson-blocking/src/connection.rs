@@ -8,9 +8,11 @@ use gibson_proto::{
     Session,
 };
 
-use crate::transport::{self, Stream};
+use crate::transport;
+use timed::TimedStream;
 
 mod run_all;
+mod timed;
 
 /// Buffers above this are released after a request.
 const KEEP_BUFFER: usize = 256 * 1024;
@@ -46,7 +48,7 @@ fn io_error(e: io::Error, timeout: std::time::Duration) -> Error {
 #[derive(Debug)]
 pub struct Connection {
     config: Config,
-    stream: Option<Stream>,
+    stream: Option<TimedStream>,
     session: Session<()>,
     /// Read buffer, allocated on first use.
     scratch: Vec<u8>,
@@ -158,7 +160,7 @@ impl Connection {
             // Timeouts are set per exchange, from the response deadline.
             match transport::connect(&self.config.addr, self.config.connect_timeout, None) {
                 Ok(stream) => {
-                    self.stream = Some(stream);
+                    self.stream = Some(TimedStream::new(stream));
                     self.session = Session::new(self.config.limits);
                     self.connects += 1;
                     return Ok(());
@@ -281,7 +283,7 @@ impl Connection {
                     sent,
                 ));
             }
-            if let Err(e) = stream.set_timeouts(Some(remaining)) {
+            if let Err(e) = stream.bound(remaining, timeout) {
                 return Err((e.into(), sent));
             }
             let writable = self.session.writable();

@@ -146,7 +146,7 @@ impl Connection {
         let Some(stream) = stream.as_mut() else {
             return Err(Error::ConnectionClosed { in_reply: false });
         };
-        stream.set_timeouts(Some(timeout))?;
+        stream.bound(timeout, timeout)?;
         if scratch.is_empty() {
             *scratch = vec![0; READ_CHUNK];
         }
