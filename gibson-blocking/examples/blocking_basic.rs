@@ -23,7 +23,7 @@ fn main() -> Result<(), Error> {
     let mut pipe = conn.pipeline();
     let set = pipe.set(format!("{p}hits"), "41", Ttl::Never);
     let inc = pipe.inc(format!("{p}hits"));
-    let count = pipe.count(format!("{p}"));
+    let count = pipe.count(&p);
     let mut results = conn.run(pipe)?;
     println!("pipeline       -> set {:?}", results.take(set)?);
     let hits = results.take(inc)?;
