@@ -8,6 +8,7 @@ use std::process::{Child, Command, Stdio};
 
 use common::*;
 
+#[cfg(unix)] // its one test starts the binary on a Unix socket too
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/gibson.conf");
 
 struct Kill(Child);
