@@ -3,9 +3,11 @@
 //!
 //! `cargo run -p gibson-async-std --example smol_prefixes` (set GIBSON_ADDR to use a real server).
 
+use std::pin::pin;
 use std::time::Duration;
 
 use gibson_async_std::smol::{AsyncCommands, Compute, Connection, Error, Ttl};
+use smol::stream::StreamExt;
 
 fn main() -> Result<(), Error> {
     // GIBSON_ADDR, or an embedded server living as long as `server`.
@@ -22,28 +24,16 @@ fn main() -> Result<(), Error> {
         println!("keys           -> {names:?} (names relative to the namespace)");
         println!("user keys      -> {}", user.count_all().await?);
 
-        let log: Vec<(String, String)> = (0..1_500)
-            .map(|i| (format!("demo:log:{i}"), i.to_string()))
-            .collect();
-        conn.set_multi(
-            log.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            Ttl::Seconds(600),
-        )
-        .await?;
-        let mut names = conn.keys_stream::<String>("demo:log:")?.page(400);
-        let mut read = 0;
-        while let Some(name) = names.next().await {
-            name?;
-            read += 1;
-        }
-        println!("keys_stream    -> {read} names, 400 a page");
+        let log = (0..1_500).map(|i| (format!("demo:log:{i}"), i.to_string()));
+        conn.set_multi(log, Ttl::Seconds(600)).await?;
+        // The read as a futures-lite Stream, for its combinators.
+        let names = conn.keys_stream::<String>("demo:log:")?.page(400);
+        let names: Vec<String> = pin!(names.into_stream()).try_collect().await?;
+        println!("keys_stream    -> {} names, 400 a page", names.len());
 
         let guard = Compute::new(conn.clone());
         let report: String = guard
-            .get_or_compute("demo:report", Ttl::Seconds(60), || async {
-                smol::Timer::after(Duration::from_millis(50)).await; // the expensive part
-                Ok::<_, Error>("42 users".to_string())
-            })
+            .get_or_compute("demo:report", Ttl::Seconds(60), users_report)
             .await?;
         println!("get_or_compute -> {report}");
 
@@ -51,4 +41,10 @@ fn main() -> Result<(), Error> {
         conn.mdel("demo:").await?;
         Ok(())
     })
+}
+
+/// The expensive part, computed once however many callers ask at once.
+async fn users_report() -> Result<String, Error> {
+    smol::Timer::after(Duration::from_millis(50)).await;
+    Ok("42 users".to_string())
 }

@@ -31,6 +31,8 @@ fn poll<F: Future + Unpin>(f: &mut F, waker: &Waker) -> Poll<F::Output> {
 }
 
 const LONG: Duration = Duration::from_secs(60);
+/// A deadline the tests let pass (the driver's clock is theirs).
+const SHORT: Duration = Duration::from_millis(10);
 
 /// A VAL reply carrying `v` as plain bytes.
 fn val(v: &[u8]) -> Vec<u8> {
@@ -84,15 +86,22 @@ fn value(polled: Poll<Result<Delivery, Error>>) -> Vec<u8> {
     }
 }
 
+/// A GET of `key`, as one request.
+fn get(key: &str) -> One<cmd::Get<&str>> {
+    One(cmd::Get::new(key))
+}
+
+/// `true` when a polled call was handed back unsent.
+fn not_sent(polled: Poll<Result<Delivery, Error>>) -> bool {
+    matches!(polled, Poll::Ready(Ok(Delivery::NotSent)))
+}
+
 #[test]
 fn a_call_before_any_driver_is_not_sent() {
     let mux = Arc::new(Mux::new(Limits::default(), 16));
     let mut req = One(cmd::Ping);
     let mut call = mux.call(&mut req, Instant::now() + LONG, LONG);
-    assert!(matches!(
-        poll(&mut call, Waker::noop()),
-        Poll::Ready(Ok(Delivery::NotSent))
-    ));
+    assert!(not_sent(poll(&mut call, Waker::noop())));
 }
 
 #[test]
@@ -133,13 +142,13 @@ fn replies_reach_their_callers_in_order_and_wake_each_once() {
 fn a_dropped_call_keeps_its_place_and_its_slot_is_reused_only_after_the_reply() {
     let (mux, mut driver) = FakeDriver::start(16);
     let deadline = Instant::now() + LONG;
-    let mut a = One(cmd::Get::<_, bytes::Bytes>::new("a"));
+    let mut a = get("a");
     let mut call_a = mux.call(&mut a, deadline, LONG);
     assert!(poll(&mut call_a, Waker::noop()).is_pending());
     driver.take();
     drop(call_a);
     // A new call while the abandoned reply is still owed.
-    let mut b = One(cmd::Get::<_, bytes::Bytes>::new("b"));
+    let mut b = get("b");
     let mut call_b = mux.call(&mut b, deadline, LONG);
     assert!(poll(&mut call_b, Waker::noop()).is_pending());
     driver.take();
@@ -156,22 +165,21 @@ fn a_dropped_call_keeps_its_place_and_its_slot_is_reused_only_after_the_reply() 
 fn an_expired_call_fails_alone_and_its_late_reply_is_dropped() {
     let (mux, mut driver) = FakeDriver::start(16);
     let now = Instant::now();
-    let short = Duration::from_millis(10);
-    let mut a = One(cmd::Get::<_, bytes::Bytes>::new("a"));
-    let mut b = One(cmd::Get::<_, bytes::Bytes>::new("b"));
-    let mut call_a = mux.call(&mut a, now + short, short);
+    let mut a = get("a");
+    let mut b = get("b");
+    let mut call_a = mux.call(&mut a, now + SHORT, SHORT);
     let mut call_b = mux.call(&mut b, now + LONG, LONG);
     let (ca, wa) = counter();
     assert!(poll(&mut call_a, &wa).is_pending());
     assert!(poll(&mut call_b, Waker::noop()).is_pending());
     let turn = driver.take();
-    assert_eq!(turn.earliest, Some(now + short), "the timer is armed for a");
+    assert_eq!(turn.earliest, Some(now + SHORT), "the timer is armed for a");
 
-    driver.core.expire(now + short);
+    driver.core.expire(now + SHORT);
     assert_eq!(ca.0.load(Ordering::SeqCst), 1);
     match poll(&mut call_a, &wa) {
         Poll::Ready(Ok(Delivery::Failed(Error::Timeout { after, .. }))) => {
-            assert_eq!(after, short)
+            assert_eq!(after, SHORT)
         }
         other => panic!("{other:?}"),
     }
@@ -185,13 +193,12 @@ fn an_expired_call_fails_alone_and_its_late_reply_is_dropped() {
 fn callers_beyond_max_in_flight_wait_then_go_or_time_out() {
     let (mux, mut driver) = FakeDriver::start(1);
     let now = Instant::now();
-    let short = Duration::from_millis(5);
     let mut a = One(cmd::Ping);
     let mut b = One(cmd::Ping);
     let mut c = One(cmd::Ping);
     let mut call_a = mux.call(&mut a, now + LONG, LONG);
     let mut call_b = mux.call(&mut b, now + LONG, LONG);
-    let mut call_c = mux.call(&mut c, now + short, short);
+    let mut call_c = mux.call(&mut c, now + SHORT, SHORT);
     let (cb, wb) = counter();
     let (cc, wc) = counter();
     assert!(poll(&mut call_a, Waker::noop()).is_pending());
@@ -201,12 +208,12 @@ fn callers_beyond_max_in_flight_wait_then_go_or_time_out() {
     assert_eq!(driver.written().len(), 6, "only one PING may be in flight");
     assert_eq!(
         turn.earliest,
-        Some(now + short),
+        Some(now + SHORT),
         "a waiting caller's deadline counts"
     );
 
     // c's deadline passes while it waits for room.
-    driver.core.expire(now + short);
+    driver.core.expire(now + SHORT);
     assert_eq!(cc.0.load(Ordering::SeqCst), 1);
     assert!(matches!(
         poll(&mut call_c, &wc),
@@ -283,16 +290,13 @@ fn stopping_fails_what_was_taken_and_hands_back_what_was_not() {
         poll(&mut call_a, Waker::noop()),
         Poll::Ready(Ok(Delivery::One(Err(Error::ConnectionClosed { .. }))))
     ));
-    assert!(matches!(
-        poll(&mut call_b, Waker::noop()),
-        Poll::Ready(Ok(Delivery::NotSent))
-    ));
+    assert!(not_sent(poll(&mut call_b, Waker::noop())));
 }
 
 #[test]
 fn an_invalid_argument_queues_nothing() {
     let (mux, mut driver) = FakeDriver::start(16);
-    let mut bad = One(cmd::Get::<_, bytes::Bytes>::new(""));
+    let mut bad = get("");
     let mut call = mux.call(&mut bad, Instant::now() + LONG, LONG);
     assert!(matches!(
         poll(&mut call, Waker::noop()),

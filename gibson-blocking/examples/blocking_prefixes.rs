@@ -20,13 +20,8 @@ fn main() -> Result<(), Error> {
         println!("user keys      -> {}", user.count_all()?);
     }
 
-    let log: Vec<(String, String)> = (0..2_500)
-        .map(|i| (format!("demo:log:{i}"), format!("entry {i}")))
-        .collect();
-    conn.set_multi(
-        log.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        Ttl::Seconds(600),
-    )?;
+    let log = (0..2_500).map(|i| (format!("demo:log:{i}"), format!("entry {i}")));
+    conn.set_multi(log, Ttl::Seconds(600))?;
     let read = conn
         .mget_stream::<String, String>("demo:log:")?
         .page(500)

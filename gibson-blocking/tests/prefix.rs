@@ -69,16 +69,18 @@ fn fill(cache: &mut impl Commands, p: &str, n: usize, size: usize) -> BTreeMap<S
                 )
             })
             .collect();
-        let stored = cache
-            .set_multi(
-                pairs.iter().map(|(k, v)| (k.as_str(), v.clone())),
-                Ttl::Never,
-            )
-            .unwrap();
+        let stored = cache.set_multi(pairs.clone(), Ttl::Never).unwrap();
         assert!(stored.iter().all(Result::is_ok));
         all.extend(pairs);
     }
     all
+}
+
+/// Every pair a prefix read yields, each unwrapped.
+fn read_all(
+    pairs: impl Iterator<Item = Result<(String, Bytes), Error>>,
+) -> BTreeMap<String, Bytes> {
+    pairs.map(Result::unwrap).collect()
 }
 
 #[test]
@@ -87,11 +89,7 @@ fn a_prefix_ten_times_the_reply_limit_is_read_in_pages() {
     let mut conn = Connection::with_config(server.config()).unwrap();
     let p = unique_prefix("bscan");
     let want = fill(&mut conn, &p, 640, 1024);
-    let got: BTreeMap<String, Bytes> = conn
-        .mget_stream::<String, Bytes>(p.as_str())
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let got = read_all(conn.mget_stream(p.as_str()).unwrap());
     assert!(got == want, "{} pairs read of {}", got.len(), want.len());
     let mut names: Vec<String> = conn
         .keys_stream::<String>(p.as_str())
@@ -137,11 +135,7 @@ fn a_sharded_scan_and_namespace() {
     let mut cache = Sharded::connect(&format!("gibson://{}", list.join(","))).unwrap();
     let p = unique_prefix("bscanshard");
     let want = fill(&mut cache, &p, 200, 512);
-    let got: BTreeMap<String, Bytes> = cache
-        .mget_stream::<String, Bytes>(p.as_str())
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let got = read_all(cache.mget_stream(p.as_str()).unwrap());
     assert!(got == want);
     let mut ns = cache.namespace(p.as_str()).unwrap();
     assert_eq!(ns.count_all().unwrap(), 200);

@@ -8,11 +8,17 @@ use bytes::Bytes;
 use gibson_blocking::{cmd, Config, Connection, Error, Ttl};
 use gibson_test_support::{unique_prefix, Behavior, HostileServer, TestServer};
 
+/// A connection to the test server, which lives as long as the first
+/// value, and a fresh key prefix named after `tag`.
+fn connected(tag: &str) -> (TestServer, Connection, String) {
+    let server = TestServer::start();
+    let conn = Connection::with_config(server.config()).expect("connect");
+    (server, conn, unique_prefix(tag))
+}
+
 #[test]
 fn results_come_back_once_each_in_order() {
-    let server = TestServer::start();
-    let mut conn = Connection::with_config(server.config()).expect("connect");
-    let p = unique_prefix("runall");
+    let (_server, mut conn, p) = connected("runall");
     // INC answers with the counter's new value, so the order of the
     // results is checked by value: key k's j-th INC answers j.
     let keys = 7;
@@ -34,9 +40,7 @@ fn results_come_back_once_each_in_order() {
 
 #[test]
 fn depth_one_and_an_empty_iterator() {
-    let server = TestServer::start();
-    let mut conn = Connection::with_config(server.config()).expect("connect");
-    let p = unique_prefix("runall1");
+    let (_server, mut conn, p) = connected("runall1");
     let mut got = Vec::new();
     let sets = (0..20).map(|i| cmd::Set::new(format!("{p}{i}"), i.to_string(), Ttl::Never));
     assert_eq!(
@@ -58,9 +62,7 @@ fn depth_one_and_an_empty_iterator() {
 
 #[test]
 fn an_invalid_command_gets_its_own_error() {
-    let server = TestServer::start();
-    let mut conn = Connection::with_config(server.config()).expect("connect");
-    let p = unique_prefix("runallbad");
+    let (_server, mut conn, p) = connected("runallbad");
     // TTLs above 32 767 s are refused before a byte is written.
     let sets = (0..300u32).map(|i| {
         let ttl = if i == 150 { 40_000 } else { 60 };
@@ -82,9 +84,7 @@ fn an_invalid_command_gets_its_own_error() {
 
 #[test]
 fn short_mget_replies_are_sent_again() {
-    let server = TestServer::start();
-    let mut conn = Connection::with_config(server.config()).expect("connect");
-    let p = unique_prefix("runallshort");
+    let (_server, mut conn, p) = connected("runallshort");
     // Gibson 1.2.1 answers an MGET over expired, unswept items with a
     // short KVAL; run_all sends it again and keeps the others in order.
     let groups = 5;
@@ -108,9 +108,7 @@ fn short_mget_replies_are_sent_again() {
 
 #[test]
 fn a_large_window_of_large_requests() {
-    let server = TestServer::start();
-    let mut conn = Connection::with_config(server.config()).expect("connect");
-    let p = unique_prefix("runallbig");
+    let (_server, mut conn, p) = connected("runallbig");
     // 2 000 requests of 700 bytes in flight at most: far beyond the write
     // window, which bounds what is written and not answered.
     let value = Bytes::from(vec![b'x'; 700]);

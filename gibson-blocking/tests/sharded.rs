@@ -33,6 +33,15 @@ fn alone(server: &TestServer) -> Connection {
     Connection::with_config(server.config()).expect("connect to one server")
 }
 
+/// Three shards and, beside them, one server to compare them with; the
+/// servers live as long as the first two values.
+fn shards_beside_one() -> (Vec<TestServer>, TestServer, Sharded, Connection) {
+    let servers = three();
+    let single = TestServer::embedded_tcp();
+    let (cache, one) = (cache(&servers, ""), alone(&single));
+    (servers, single, cache, one)
+}
+
 fn text(v: &Value) -> String {
     String::from_utf8(v.as_bytes().expect("a string value").to_vec()).unwrap()
 }
@@ -71,10 +80,7 @@ fn keys_live_where_the_ring_says() {
 /// commands alike.
 #[test]
 fn fan_out_equals_one_servers_view_of_the_union() {
-    let servers = three();
-    let single = TestServer::embedded_tcp();
-    let mut cache = cache(&servers, "");
-    let mut one = alone(&single);
+    let (_servers, _single, mut cache, mut one) = shards_beside_one();
     let prefix = unique_prefix("union");
     for i in 0..40 {
         let (k, v) = (format!("{prefix}{i}"), i.to_string());
@@ -116,27 +122,15 @@ fn fan_out_equals_one_servers_view_of_the_union() {
 
 #[test]
 fn multi_key_calls_keep_order_and_agree_with_one_server() {
-    let servers = three();
-    let single = TestServer::embedded_tcp();
-    let mut cache = cache(&servers, "");
-    let mut one = alone(&single);
+    let (_servers, _single, mut cache, mut one) = shards_beside_one();
     let prefix = unique_prefix("multi");
     let pairs: Vec<(String, String)> = (0..30)
         .map(|i| (format!("{prefix}{i}"), format!("v{i}")))
         .collect();
-    let set = cache
-        .set_multi(
-            pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            Ttl::Never,
-        )
-        .unwrap();
+    let set = cache.set_multi(pairs.clone(), Ttl::Never).unwrap();
     assert_eq!(set.len(), 30);
     assert!(set.iter().all(Result::is_ok), "{set:?}");
-    one.set_multi(
-        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        Ttl::Never,
-    )
-    .unwrap();
+    one.set_multi(pairs.clone(), Ttl::Never).unwrap();
 
     let mut keys: Vec<String> = pairs.iter().map(|(k, _)| k.clone()).collect();
     keys.insert(5, format!("{prefix}absent"));

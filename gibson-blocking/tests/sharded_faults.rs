@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use gibson_blocking::{cmd, Commands, Error, Sharded, Ttl};
 use gibson_test_support::cluster::Cluster;
-use gibson_test_support::shard::key_on;
+use gibson_test_support::shard::{key_on, keys_on};
 use gibson_test_support::unique_prefix;
 
 /// Response timeout of these tests, and how long any call may take.
@@ -80,10 +80,7 @@ fn remap_mode_sends_a_silent_shards_keys_to_the_live_ones() {
     for k in &keys {
         cache.set(k.as_str(), "v", Ttl::Never).unwrap();
     }
-    let on_zero: Vec<&String> = keys
-        .iter()
-        .filter(|k| cache.config().ring().index_for(k.as_bytes()) == Some(0))
-        .collect();
+    let on_zero = keys_on(cache.config(), 0, &keys);
     assert!(!on_zero.is_empty());
     cluster.kill(0);
     let first = bounded(|| cache.get::<String>(on_zero[0].as_str()));

@@ -238,26 +238,25 @@ impl ArgReader<'_> {
         ))
     }
 
+    /// Entry `self.next` of `list` (the words, or the rests of the input
+    /// from each word on), or the error that argument `name` is missing.
+    fn current(&self, list: &[Vec<u8>], name: &str) -> Result<Bytes, ParseError> {
+        let entry = list.get(self.next).ok_or_else(|| self.missing(name))?;
+        Ok(Bytes::copy_from_slice(entry))
+    }
+
     /// One word: a key or a prefix.
     fn word(&mut self, name: &str) -> Result<Bytes, ParseError> {
-        let w = self
-            .words
-            .words
-            .get(self.next)
-            .ok_or_else(|| self.missing(name))?;
+        let w = self.current(&self.words.words, name)?;
         self.next += 1;
-        Ok(Bytes::copy_from_slice(w))
+        Ok(w)
     }
 
     /// The rest of the input, for values.
     fn rest(&mut self, name: &str) -> Result<Bytes, ParseError> {
-        let r = self
-            .words
-            .rests
-            .get(self.next)
-            .ok_or_else(|| self.missing(name))?;
+        let r = self.current(&self.words.rests, name)?;
         self.next = self.words.words.len();
-        Ok(Bytes::copy_from_slice(r))
+        Ok(r)
     }
 
     fn int(&mut self, name: &'static str) -> Result<i64, ParseError> {
@@ -433,56 +432,20 @@ mod tests {
 
     #[test]
     fn every_command() {
-        assert_eq!(
-            line("ttl k 10").unwrap(),
-            Request::Ttl {
-                key: b("k"),
-                ttl: Ttl::Seconds(10)
-            }
-        );
-        assert_eq!(
-            line("ttl k 0").unwrap(),
-            Request::Ttl {
-                key: b("k"),
-                ttl: Ttl::Never
-            }
-        );
-        assert_eq!(
-            line("Lock k -1").unwrap(),
-            Request::Lock {
-                key: b("k"),
-                time: LockTime::UntilUnlock
-            }
-        );
-        assert_eq!(
-            line("mget p").unwrap(),
-            Request::Mget {
-                prefix: b("p"),
-                limit: None
-            }
-        );
-        assert_eq!(
-            line("mget p 3").unwrap(),
-            Request::Mget {
-                prefix: b("p"),
-                limit: Some(3)
-            }
-        );
-        assert_eq!(
-            line("meta k SIZE").unwrap(),
-            Request::Meta {
-                key: b("k"),
-                field: MetaField::Size
-            }
-        );
-        assert_eq!(
-            line("mlock p 5").unwrap(),
-            Request::Mlock {
-                prefix: b("p"),
-                time: LockTime::Seconds(5)
-            }
-        );
-        assert_eq!(line("  ping ").unwrap(), Request::Ping);
+        #[rustfmt::skip]
+        let cases = [
+            ("ttl k 10", Request::Ttl { key: b("k"), ttl: Ttl::Seconds(10) }),
+            ("ttl k 0", Request::Ttl { key: b("k"), ttl: Ttl::Never }),
+            ("Lock k -1", Request::Lock { key: b("k"), time: LockTime::UntilUnlock }),
+            ("mget p", Request::Mget { prefix: b("p"), limit: None }),
+            ("mget p 3", Request::Mget { prefix: b("p"), limit: Some(3) }),
+            ("meta k SIZE", Request::Meta { key: b("k"), field: MetaField::Size }),
+            ("mlock p 5", Request::Mlock { prefix: b("p"), time: LockTime::Seconds(5) }),
+            ("  ping ", Request::Ping),
+        ];
+        for (input, want) in cases {
+            assert_eq!(line(input).unwrap(), want, "{input:?}");
+        }
         for (name, _, _) in COMMANDS {
             let l = format!("{name} a 1 2");
             let r = line(&l);
@@ -508,17 +471,22 @@ mod tests {
 
     #[test]
     fn errors_name_the_argument() {
-        let err = |s: &str| line(s).unwrap_err().0;
-        assert!(err("set x k v").contains("`ttl`"), "{}", err("set x k v"));
-        assert!(err("get").contains("missing argument `key`"));
-        assert!(err("set 0 k").contains("missing argument `value`"));
-        assert!(err("get a b").contains("too many arguments"));
-        assert!(err("lock k -2").contains("`seconds`"));
-        assert!(err("meta k colour").contains("`field`"));
-        assert!(err("mget p -1").contains("`limit`"));
-        assert!(err("nope").contains("unknown command"));
-        assert!(err("set 0 k \"open").contains("unterminated"));
-        assert!(err("set 0 k \"\\q\"").contains("unknown escape"));
-        assert!(err("ttl k 99999999999").contains("too large"));
+        let cases = [
+            ("set x k v", "`ttl`"),
+            ("get", "missing argument `key`"),
+            ("set 0 k", "missing argument `value`"),
+            ("get a b", "too many arguments"),
+            ("lock k -2", "`seconds`"),
+            ("meta k colour", "`field`"),
+            ("mget p -1", "`limit`"),
+            ("nope", "unknown command"),
+            ("set 0 k \"open", "unterminated"),
+            ("set 0 k \"\\q\"", "unknown escape"),
+            ("ttl k 99999999999", "too large"),
+        ];
+        for (input, names) in cases {
+            let err = line(input).unwrap_err().0;
+            assert!(err.contains(names), "{input:?}: {err}");
+        }
     }
 }

@@ -99,26 +99,30 @@ fn for_each_keyed(k: &[u8], mut check: impl FnMut(Opcode, &'static str, (&'stati
     );
 }
 
-#[test]
-fn empty_key_or_prefix() {
+/// Checks that every keyed command refuses `k` for `rule`, naming its own
+/// argument; returns how many commands it checked.
+fn every_keyed_refuses(k: &[u8], rule: &str) -> usize {
     let mut n = 0;
-    for_each_keyed(b"", |op, want, (arg, rule)| {
+    for_each_keyed(k, |op, want, (arg, got)| {
         assert_eq!(arg, want, "{op}");
-        assert_eq!(rule, "a key or prefix must not be empty", "{op}");
+        assert_eq!(got, rule, "{op}");
         n += 1;
     });
+    n
+}
+
+#[test]
+fn empty_key_or_prefix() {
+    let n = every_keyed_refuses(b"", "a key or prefix must not be empty");
     assert_eq!(n, 20);
 }
 
 #[test]
 fn key_with_a_space() {
-    for_each_keyed(b"ab c", |op, want, (arg, rule)| {
-        assert_eq!(arg, want, "{op}");
-        assert_eq!(
-            rule, "a key or prefix must not contain a space (found at byte 2)",
-            "{op}"
-        );
-    });
+    every_keyed_refuses(
+        b"ab c",
+        "a key or prefix must not contain a space (found at byte 2)",
+    );
     // A leading space too (the server answers ERR).
     for_each_keyed(b" k", |_, want, (arg, rule)| {
         assert_eq!(arg, want);
@@ -128,13 +132,10 @@ fn key_with_a_space() {
 
 #[test]
 fn key_with_a_nul_byte() {
-    for_each_keyed(b"k\0", |op, want, (arg, rule)| {
-        assert_eq!(arg, want, "{op}");
-        assert_eq!(
-            rule, "a key or prefix must not contain a NUL byte (found at byte 1)",
-            "{op}"
-        );
-    });
+    every_keyed_refuses(
+        b"k\0",
+        "a key or prefix must not contain a NUL byte (found at byte 1)",
+    );
 }
 
 #[test]
@@ -665,28 +666,16 @@ fn error_codes_are_server_errors() {
             }
         }
     }
-    check::<cmd::Set<&str, &str>>();
-    check::<cmd::SetTtl<&str>>();
-    check::<cmd::Get<&str>>();
-    check::<cmd::Del<&str>>();
-    check::<cmd::Inc<&str>>();
-    check::<cmd::Dec<&str>>();
-    check::<cmd::Lock<&str>>();
-    check::<cmd::Unlock<&str>>();
-    check::<cmd::Mset<&str, &str>>();
-    check::<cmd::Mttl<&str>>();
-    check::<cmd::Mget<&str>>();
-    check::<cmd::Mdel<&str>>();
-    check::<cmd::Minc<&str>>();
-    check::<cmd::Mdec<&str>>();
-    check::<cmd::Mlock<&str>>();
-    check::<cmd::Munlock<&str>>();
-    check::<cmd::Count<&str>>();
-    check::<cmd::GetStats>();
-    check::<cmd::Ping>();
-    check::<cmd::Meta<&str>>();
-    check::<cmd::Keys<&str>>();
-    check::<cmd::End>();
+    macro_rules! check_each {
+        ($($c:ty),+ $(,)?) => { $(check::<$c>();)+ };
+    }
+    check_each!(
+        cmd::Set<&str, &str>, cmd::SetTtl<&str>, cmd::Get<&str>, cmd::Del<&str>, cmd::Inc<&str>,
+        cmd::Dec<&str>, cmd::Lock<&str>, cmd::Unlock<&str>, cmd::Mset<&str, &str>,
+        cmd::Mttl<&str>, cmd::Mget<&str>, cmd::Mdel<&str>, cmd::Minc<&str>, cmd::Mdec<&str>,
+        cmd::Mlock<&str>, cmd::Munlock<&str>, cmd::Count<&str>, cmd::GetStats, cmd::Ping,
+        cmd::Meta<&str>, cmd::Keys<&str>, cmd::End,
+    );
 
     let e = cmd::Del::<&str>::decode(Reply::Error(ServerError::Locked)).unwrap_err();
     assert_eq!(

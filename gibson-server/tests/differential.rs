@@ -137,20 +137,12 @@ fn request(rng: &mut Rng, prefix: &[u8], mode: Mode) -> (u16, Vec<u8>, Compare) 
         rng.pick(&locks)
     }
     .to_vec();
-    let fields: [(&[u8], Compare); 12] = [
-        (b"size", Compare::Bytes),
-        (b"s", Compare::Bytes),
-        (b"encoding", Compare::Bytes),
-        (b"e", Compare::Bytes),
-        (b"ttl", Compare::Bytes),
-        (b"left", Compare::Clock),
-        (b"l", Compare::Clock),
-        (b"lock", Compare::Bytes),
-        (b"sizexx", Compare::Bytes),
-        (b"nope", Compare::Bytes),
-        (b"access", Compare::Clock),
-        (b"created", Compare::Clock),
+    let fields = [
+        "size", "s", "encoding", "e", "ttl", "left", "l", "lock", "sizexx", "nope", "access",
+        "created",
     ];
+    // The fields read off a clock: "l" reads "left".
+    let clock_fields = ["left", "l", "access", "created"];
     let ops = [
         SET, SET, SET, SET, GET, GET, DEL, INC, DEC, LOCK, UNLOCK, TTL, META, META, MSET, MTTL,
         MGET, MGET, MDEL, MINC, MDEC, MLOCK, MUNLOCK, COUNT, KEYS, KEYS, PING, STATS,
@@ -172,8 +164,13 @@ fn request(rng: &mut Rng, prefix: &[u8], mode: Mode) -> (u16, Vec<u8>, Compare) 
         LOCK => args(&[&key, &lock]),
         TTL => args(&[&key, &ttl]),
         META => {
-            let (field, cmp) = *rng.pick(&fields);
-            return (op, args(&[&key, field]), cmp);
+            let field = *rng.pick(&fields);
+            let cmp = if clock_fields.contains(&field) {
+                Compare::Clock
+            } else {
+                Compare::Bytes
+            };
+            return (op, args(&[&key, field.as_bytes()]), cmp);
         }
         MSET => match bad {
             0 => args(&[&pfx, b""]),

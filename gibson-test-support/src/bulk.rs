@@ -308,29 +308,7 @@ macro_rules! bulk_pipelining_test {
                     }
                 }
                 drop(in_flight);
-                eprintln!(
-                    "bulk: {} requests in {:?}",
-                    bulk.requests(),
-                    started.elapsed()
-                );
-                tally.assert_all_succeeded(conn.connects());
-                for (k, v) in bulk.spot_checks() {
-                    assert_eq!(
-                        conn.get::<Bytes>(&k).await.unwrap().as_deref(),
-                        Some(&v[..]),
-                        "{k}"
-                    );
-                }
-                assert_eq!(
-                    conn.get::<i64>(bulk.counter_key()).await.unwrap(),
-                    Some(bulk.incs() as i64)
-                );
-                assert_eq!(
-                    conn.count(bulk.set_prefix()).await.unwrap(),
-                    bulk.sets() as u64
-                );
-                assert_eq!(conn.connects(), 1, "the connection was never rebuilt");
-                conn.mdel(bulk.prefix()).await.unwrap();
+                $crate::bulk_pipelining_test!(@after conn, bulk, tally, started, (.await));
             })
         }
     };
@@ -387,26 +365,34 @@ macro_rules! bulk_pipelining_test {
                     break;
                 }
             }
-            eprintln!(
-                "bulk: {} requests in {:?}",
-                bulk.requests(),
-                started.elapsed()
-            );
-            tally.assert_all_succeeded(conn.connects());
-            for (k, v) in bulk.spot_checks() {
-                assert_eq!(
-                    conn.get::<Bytes>(&k).unwrap().as_deref(),
-                    Some(&v[..]),
-                    "{k}"
-                );
-            }
-            assert_eq!(
-                conn.get::<i64>(bulk.counter_key()).unwrap(),
-                Some(bulk.incs() as i64)
-            );
-            assert_eq!(conn.count(bulk.set_prefix()).unwrap(), bulk.sets() as u64);
-            assert_eq!(conn.connects(), 1, "the connection was never rebuilt");
-            conn.mdel(bulk.prefix()).unwrap();
+            $crate::bulk_pipelining_test!(@after conn, bulk, tally, started, ());
         }
+    };
+    // What both kinds check once the run is over: every outcome, then the
+    // store itself on the same connection.
+    (@after $conn:ident, $bulk:ident, $tally:ident, $started:ident, ($($aw:tt)*)) => {
+        eprintln!(
+            "bulk: {} requests in {:?}",
+            $bulk.requests(),
+            $started.elapsed()
+        );
+        $tally.assert_all_succeeded($conn.connects());
+        for (k, v) in $bulk.spot_checks() {
+            assert_eq!(
+                $conn.get::<Bytes>(&k)$($aw)*.unwrap().as_deref(),
+                Some(&v[..]),
+                "{k}"
+            );
+        }
+        assert_eq!(
+            $conn.get::<i64>($bulk.counter_key())$($aw)*.unwrap(),
+            Some($bulk.incs() as i64)
+        );
+        assert_eq!(
+            $conn.count($bulk.set_prefix())$($aw)*.unwrap(),
+            $bulk.sets() as u64
+        );
+        assert_eq!($conn.connects(), 1, "the connection was never rebuilt");
+        $conn.mdel($bulk.prefix())$($aw)*.unwrap();
     };
 }

@@ -18,6 +18,7 @@ pub mod bulk;
 mod chunking;
 pub mod cluster;
 pub mod conformance;
+mod expand;
 pub mod faults;
 pub mod hostile;
 pub mod prefix;

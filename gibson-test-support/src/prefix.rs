@@ -18,7 +18,7 @@ macro_rules! prefix_suite {
             use std::time::Duration;
 
             use $crate::__reexport::Bytes;
-            use $crate::runtime::Runtime;
+            use $crate::runtime::{Runtime, Task};
             use $crate::{unique_prefix, TestServer};
             use $($client)::+::{AsyncCommands, Compute, Connection, Error, Sharded, Ttl};
 
@@ -45,21 +45,28 @@ macro_rules! prefix_suite {
                 all
             }
 
-            /// Reads `p` with `mget_stream` while other tasks keep sending
-            /// GETs on the same connection; checks both.
-            async fn read_while_busy<R: Runtime>(conn: &Connection, p: &str, want: &BTreeMap<String, Bytes>) {
-                conn.set(format!("{p}-probe"), "ok", Ttl::Never).await.unwrap();
-                let busy: Vec<_> = (0..4)
+            /// Stores "ok" at `{p}-probe`, then spawns `tasks` tasks that
+            /// each GET it `rounds` times on `conn` and check every answer.
+            async fn probes<R: Runtime>(conn: &Connection, p: &str, tasks: usize, rounds: usize) -> Vec<Task<()>> {
+                let key = format!("{p}-probe");
+                conn.set(key.as_str(), "ok", Ttl::Never).await.unwrap();
+                (0..tasks)
                     .map(|_| {
-                        let (conn, key) = (conn.clone(), format!("{p}-probe"));
+                        let (conn, key) = (conn.clone(), key.clone());
                         R::spawn(async move {
-                            for _ in 0..50 {
+                            for _ in 0..rounds {
                                 let v = conn.get::<String>(key.as_str()).await.unwrap();
                                 assert_eq!(v.as_deref(), Some("ok"));
                             }
                         })
                     })
-                    .collect();
+                    .collect()
+            }
+
+            /// Reads `p` with `mget_stream` while other tasks keep sending
+            /// GETs on the same connection; checks both.
+            async fn read_while_busy<R: Runtime>(conn: &Connection, p: &str, want: &BTreeMap<String, Bytes>) {
+                let busy = probes::<R>(conn, p, 4, 50).await;
                 let mut scan = conn.mget_stream::<String, Bytes>(p).unwrap();
                 let mut got = BTreeMap::new();
                 while let Some(pair) = scan.next().await {
@@ -113,18 +120,7 @@ macro_rules! prefix_suite {
                 let conn = Connection::with_config(server.config()).await.unwrap();
                 let p = unique_prefix("toolarge");
                 fill(&conn, &p, 100, 1024).await;
-                conn.set(format!("{p}-probe"), "ok", Ttl::Never).await.unwrap();
-                let others: Vec<_> = (0..20)
-                    .map(|_| {
-                        let (conn, key) = (conn.clone(), format!("{p}-probe"));
-                        R::spawn(async move {
-                            for _ in 0..20 {
-                                let v = conn.get::<String>(key.as_str()).await.unwrap();
-                                assert_eq!(v.as_deref(), Some("ok"));
-                            }
-                        })
-                    })
-                    .collect();
+                let others = probes::<R>(&conn, &p, 20, 20).await;
                 for _ in 0..3 {
                     let err = conn.mget::<String, Bytes>(p.as_str()).await.unwrap_err();
                     assert!(matches!(err, Error::PrefixTooLarge { .. }), "{err}");

@@ -16,3 +16,11 @@ pub fn key_on(config: &ShardConfig, index: usize, prefix: &str) -> String {
         .find(|k| ring.index_for(k.as_bytes()) == Some(index))
         .unwrap_or_default()
 }
+
+/// The keys of `keys` that live on server `index` of `config`'s ring.
+pub fn keys_on<'k>(config: &ShardConfig, index: usize, keys: &'k [String]) -> Vec<&'k String> {
+    let ring = config.ring();
+    keys.iter()
+        .filter(|k| ring.index_for(k.as_bytes()) == Some(index))
+        .collect()
+}

@@ -24,14 +24,8 @@ async fn main() -> Result<(), Error> {
     println!("user keys      -> {}", user.count_all().await?);
 
     // A prefix read of any size, a page at a time.
-    let log: Vec<(String, String)> = (0..2_500)
-        .map(|i| (format!("demo:log:{i}"), format!("entry {i}")))
-        .collect();
-    conn.set_multi(
-        log.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        Ttl::Seconds(600),
-    )
-    .await?;
+    let log = (0..2_500).map(|i| (format!("demo:log:{i}"), format!("entry {i}")));
+    conn.set_multi(log, Ttl::Seconds(600)).await?;
     let mut scan = conn.mget_stream::<String, String>("demo:log:")?.page(500);
     let mut read = 0;
     while let Some(pair) = scan.next().await {

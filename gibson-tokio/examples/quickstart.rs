@@ -8,6 +8,8 @@
 //!
 //! Without `GIBSON_ADDR` it starts the embedded `gibson-server`.
 
+use std::fmt::Debug;
+
 use gibson_tokio::{Connection, Error, LockTime, MetaField, Pool, Ttl};
 
 #[tokio::main]
@@ -19,48 +21,24 @@ async fn main() -> Result<(), Error> {
     println!("connected to {url}\n");
 
     println!("-- single keys");
-    println!(
-        "set foo bar (ttl 3600) -> {:?}",
-        conn.set("qs:foo", "bar", Ttl::Seconds(3600)).await?
+    show(
+        "set foo bar (ttl 3600)",
+        conn.set("qs:foo", "bar", Ttl::Seconds(3600)).await?,
     );
-    println!(
-        "get foo                -> {:?}",
-        conn.get::<String>("qs:foo").await?
-    );
-    println!(
-        "ttl foo 60             -> {}",
-        conn.ttl("qs:foo", Ttl::Seconds(60)).await?
-    );
-    println!(
-        "meta foo left          -> {:?}",
-        conn.meta("qs:foo", MetaField::Left).await?
-    );
-    println!(
-        "inc counter            -> {}",
-        conn.inc("qs:counter").await?
-    );
-    println!(
-        "inc counter            -> {}",
-        conn.inc("qs:counter").await?
-    );
-    println!(
-        "dec counter            -> {}",
-        conn.dec("qs:counter").await?
-    );
-    println!(
-        "lock foo 10s           -> {}",
-        conn.lock("qs:foo", 10).await?
-    );
+    show("get foo", conn.get::<String>("qs:foo").await?);
+    show("ttl foo 60", conn.ttl("qs:foo", Ttl::Seconds(60)).await?);
+    show("meta foo left", conn.meta("qs:foo", MetaField::Left).await?);
+    show("inc counter", conn.inc("qs:counter").await?);
+    show("inc counter", conn.inc("qs:counter").await?);
+    show("dec counter", conn.dec("qs:counter").await?);
+    show("lock foo 10s", conn.lock("qs:foo", 10).await?);
     match conn.set("qs:foo", "baz", Ttl::Never).await {
         Err(e) if e.is_locked() => println!("set foo (locked)       -> error: {e}"),
         other => println!("set foo (locked)       -> {other:?}"),
     }
-    println!("unlock foo             -> {}", conn.unlock("qs:foo").await?);
-    println!("del foo                -> {}", conn.del("qs:foo").await?);
-    println!(
-        "get foo                -> {:?}",
-        conn.get::<String>("qs:foo").await?
-    );
+    show("unlock foo", conn.unlock("qs:foo").await?);
+    show("del foo", conn.del("qs:foo").await?);
+    show("get foo", conn.get::<String>("qs:foo").await?);
     let stats = conn.stats().await?;
     println!(
         "stats                  -> server {}, {} items, {} requests",
@@ -75,54 +53,27 @@ async fn main() -> Result<(), Error> {
     ] {
         conn.set(k, v, Ttl::Never).await?;
     }
-    println!(
-        "mset qs:user: 0        -> {} changed",
-        conn.mset("qs:user:", "0").await?
+    let p = "qs:user:";
+    counted("mset qs:user: 0", conn.mset(p, "0").await?, "changed");
+    show("mget qs:user:", conn.mget::<String, String>(p).await?);
+    counted(
+        "mttl qs:user: 600",
+        conn.mttl(p, Ttl::Seconds(600)).await?,
+        "changed",
     );
-    println!(
-        "mget qs:user:          -> {:?}",
-        conn.mget::<String, String>("qs:user:").await?
+    counted("minc qs:user:", conn.minc(p).await?, "changed");
+    counted("mdec qs:user:", conn.mdec(p).await?, "changed");
+    counted(
+        "mlock qs:user: forever",
+        conn.mlock(p, LockTime::UntilUnlock).await?,
+        "locked",
     );
-    println!(
-        "mttl qs:user: 600      -> {} changed",
-        conn.mttl("qs:user:", Ttl::Seconds(600)).await?
-    );
-    println!(
-        "minc qs:user:          -> {} changed",
-        conn.minc("qs:user:").await?
-    );
-    println!(
-        "mdec qs:user:          -> {} changed",
-        conn.mdec("qs:user:").await?
-    );
-    println!(
-        "mlock qs:user: forever -> {} locked",
-        conn.mlock("qs:user:", LockTime::UntilUnlock).await?
-    );
-    println!(
-        "mdel qs:user: (locked) -> {} deleted",
-        conn.mdel("qs:user:").await?
-    );
-    println!(
-        "munlock qs:user:       -> {} unlocked",
-        conn.munlock("qs:user:").await?
-    );
-    println!(
-        "keys qs:user:          -> {:?}",
-        conn.keys::<String>("qs:user:").await?
-    );
-    println!(
-        "count qs:user:         -> {}",
-        conn.count("qs:user:").await?
-    );
-    println!(
-        "mdel qs:user:          -> {} deleted",
-        conn.mdel("qs:user:").await?
-    );
-    println!(
-        "count qs:user:         -> {}",
-        conn.count("qs:user:").await?
-    );
+    counted("mdel qs:user: (locked)", conn.mdel(p).await?, "deleted");
+    counted("munlock qs:user:", conn.munlock(p).await?, "unlocked");
+    show("keys qs:user:", conn.keys::<String>(p).await?);
+    show("count qs:user:", conn.count(p).await?);
+    counted("mdel qs:user:", conn.mdel(p).await?, "deleted");
+    show("count qs:user:", conn.count(p).await?);
 
     println!("\n-- a pool shared by 8 tasks");
     let pool = Pool::connect(&format!("{url}?pool_min=1&pool_max=4")).await?;
@@ -135,10 +86,7 @@ async fn main() -> Result<(), Error> {
     for task in tasks {
         task.await.expect("task")?;
     }
-    println!(
-        "mget qs:pool:          -> {:?}",
-        pool.mget::<String, i64>("qs:pool:").await?
-    );
+    show("mget qs:pool:", pool.mget::<String, i64>("qs:pool:").await?);
     pool.mdel("qs:pool:").await?;
 
     println!("\n-- a pipeline: five commands, one write");
@@ -155,4 +103,15 @@ async fn main() -> Result<(), Error> {
     println!("bad  -> {}", results.take(bad).unwrap_err());
     println!("del  -> {}", results.take(del)?);
     Ok(())
+}
+
+/// Prints one step of the tour: the command, then what it returned.
+fn show(command: &str, returned: impl Debug) {
+    println!("{command:<22} -> {returned:?}");
+}
+
+/// Prints one step of the tour that counts keys: the command, then how
+/// many keys it found `what`.
+fn counted(command: &str, n: u64, what: &str) {
+    println!("{command:<22} -> {n} {what}");
 }

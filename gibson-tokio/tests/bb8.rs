@@ -18,13 +18,8 @@ async fn bb8_pool_hands_out_working_connections() {
         conn.set(format!("{p}k"), "v", Ttl::Never).await.unwrap();
     }
     let conn = pool.get().await.unwrap();
-    assert_eq!(
-        conn.get::<String>(format!("{p}k"))
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("v")
-    );
+    let v = conn.get::<String>(format!("{p}k")).await.unwrap();
+    assert_eq!(v.as_deref(), Some("v"));
     conn.del(format!("{p}k")).await.unwrap();
     assert!(pool.state().connections <= 2);
 }

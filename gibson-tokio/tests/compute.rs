@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use gibson_test_support::resilience::is_timeout_of;
 use gibson_test_support::{unique_prefix, TestServer};
 use gibson_tokio::{Compute, ComputeOptions, Connection, Error, Ttl};
 
@@ -16,13 +17,42 @@ async fn slow(runs: &AtomicUsize, value: &str) -> Result<String, Error> {
     Ok(value.to_string())
 }
 
+/// A key no one has computed yet, `name` under a fresh prefix named after
+/// `tag`, and a count of its computations.
+fn uncomputed(tag: &str, name: &str) -> (String, Arc<AtomicUsize>) {
+    let key = format!("{}{name}", unique_prefix(tag));
+    (key, Arc::new(AtomicUsize::new(0)))
+}
+
+/// `guard`'s value of `key`, computed as `value` at once when it must be.
+async fn at_once(
+    guard: &Compute<Connection>,
+    key: &str,
+    ttl: Ttl,
+    value: &str,
+) -> Result<String, Error> {
+    let value = value.to_string();
+    guard
+        .get_or_compute(key, ttl, || async move { Ok::<_, Error>(value) })
+        .await
+}
+
+/// A guard on `conn` that serves a stale copy for a minute while another
+/// caller recomputes.
+fn serving_stale(conn: &Connection) -> Compute<Connection> {
+    let options = ComputeOptions {
+        serve_stale_for: Some(Duration::from_secs(60)),
+        ..ComputeOptions::default()
+    };
+    Compute::with_options(conn.clone(), options)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_tasks_share_one_computation() {
     let server = TestServer::start();
     let conn = Connection::with_config(server.config()).await.unwrap();
     let guard = Arc::new(Compute::new(conn));
-    let key = format!("{}page", unique_prefix("stampede"));
-    let runs = Arc::new(AtomicUsize::new(0));
+    let (key, runs) = uncomputed("stampede", "page");
     let tasks: Vec<_> = (0..100)
         .map(|_| {
             let (guard, key, runs) = (guard.clone(), key.clone(), runs.clone());
@@ -42,8 +72,7 @@ async fn a_hundred_tasks_share_one_computation() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_connections_share_one_computation() {
     let server = TestServer::start();
-    let key = format!("{}report", unique_prefix("stampede4"));
-    let runs = Arc::new(AtomicUsize::new(0));
+    let (key, runs) = uncomputed("stampede4", "report");
     let mut tasks = Vec::new();
     for _ in 0..4 {
         // Each its own connection and guard: nothing shared in-process
@@ -92,28 +121,13 @@ async fn a_dead_computer_s_lock_expires_and_the_next_caller_computes() {
         .is_err());
     // Another process meanwhile waits, and times out.
     let other = Compute::with_options(conn.clone(), options);
-    let err = other
-        .get_or_compute(key.as_str(), Ttl::Seconds(60), || async {
-            Ok::<String, Error>("x".into())
-        })
+    let err = at_once(&other, &key, Ttl::Seconds(60), "x")
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Timeout {
-                what: "computation",
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert!(is_timeout_of(&err, "computation"), "{err}");
     // Once the lock has expired on the server, the next caller computes.
     tokio::time::sleep(Duration::from_millis(3_100)).await;
-    let v = other
-        .get_or_compute(key.as_str(), Ttl::Seconds(60), || async {
-            Ok::<String, Error>("fresh".into())
-        })
+    let v = at_once(&other, &key, Ttl::Seconds(60), "fresh")
         .await
         .unwrap();
     assert_eq!(v, "fresh");
@@ -128,13 +142,7 @@ async fn a_failed_computation_releases_the_lock_and_waiters_may_take_a_stale_cop
     let server = TestServer::start();
     let conn = Connection::with_config(server.config()).await.unwrap();
     let key = format!("{}k", unique_prefix("stampedefail"));
-    let guard = Compute::with_options(
-        conn.clone(),
-        ComputeOptions {
-            serve_stale_for: Some(Duration::from_secs(60)),
-            ..ComputeOptions::default()
-        },
-    );
+    let guard = serving_stale(&conn);
     let err = guard
         .get_or_compute(key.as_str(), Ttl::Seconds(1), || async {
             Err::<String, Error>(Error::invalid("value", "the backend is down"))
@@ -143,12 +151,7 @@ async fn a_failed_computation_releases_the_lock_and_waiters_may_take_a_stale_cop
         .unwrap_err();
     assert!(err.to_string().contains("backend is down"));
     // Released at once: the next caller computes.
-    let v = guard
-        .get_or_compute(key.as_str(), Ttl::Seconds(1), || async {
-            Ok::<_, Error>("v1".to_string())
-        })
-        .await
-        .unwrap();
+    let v = at_once(&guard, &key, Ttl::Seconds(1), "v1").await.unwrap();
     assert_eq!(v, "v1");
     // After the TTL, while one caller recomputes, another gets the stale copy.
     tokio::time::sleep(Duration::from_millis(2_100)).await;
@@ -156,20 +159,10 @@ async fn a_failed_computation_releases_the_lock_and_waiters_may_take_a_stale_cop
         tokio::time::sleep(Duration::from_millis(300)).await;
         Ok::<_, Error>("v2".to_string())
     });
-    let other = Compute::with_options(
-        conn.clone(),
-        ComputeOptions {
-            serve_stale_for: Some(Duration::from_secs(60)),
-            ..ComputeOptions::default()
-        },
-    );
+    let other = serving_stale(&conn);
     let stale = async {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        other
-            .get_or_compute(key.as_str(), Ttl::Seconds(1), || async {
-                Ok::<_, Error>("no".to_string())
-            })
-            .await
+        at_once(&other, &key, Ttl::Seconds(1), "no").await
     };
     let (fresh, stale) = tokio::join!(recompute, stale);
     assert_eq!(fresh.unwrap(), "v2");

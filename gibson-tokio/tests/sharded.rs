@@ -111,6 +111,11 @@ async fn generic_code_and_pipelines_run_on_it() {
     }
 }
 
+/// The value of `key` on `cache`, read as text.
+async fn text(cache: &Sharded, key: &str) -> Option<String> {
+    cache.get::<String>(key).await.unwrap()
+}
+
 /// Fast failure detection: short timeouts, one connect attempt.
 const FAST: &str =
     "failure_limit=1&retry_timeout=400ms&connect_timeout=200ms&response_timeout=500ms&attempts=1";
@@ -137,14 +142,7 @@ async fn a_dead_server_fails_fast_then_comes_back() {
         err.to_string().contains(&cache.servers()[1].to_string()),
         "{err}"
     );
-    assert_eq!(
-        cache
-            .get::<String>(live_key.as_str())
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("ok")
-    );
+    assert_eq!(text(&cache, &live_key).await.as_deref(), Some("ok"));
     // A prefix command fails, unless partial results are asked for.
     assert!(cache.count(p.as_str()).await.is_err());
     let partial = cache
@@ -189,14 +187,7 @@ async fn remove_failed_moves_a_dead_servers_keys_to_the_live_ones() {
         .server_for(dead_key.as_bytes(), std::time::Instant::now())
         .unwrap();
     assert_eq!(now_on, cache.servers()[want]);
-    assert_eq!(
-        cache
-            .get::<String>(dead_key.as_str())
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("moved")
-    );
+    assert_eq!(text(&cache, &dead_key).await.as_deref(), Some("moved"));
     // partial=true: the prefix command answers with the live servers.
     assert_eq!(cache.count(p.as_str()).await.unwrap(), 1);
     // A server that is down at start does not make construction fail.

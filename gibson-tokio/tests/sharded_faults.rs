@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use gibson_test_support::cluster::Cluster;
-use gibson_test_support::shard::key_on;
+use gibson_test_support::shard::{key_on, keys_on};
 use gibson_test_support::{unique_prefix, TestServer};
 use gibson_tokio::{cmd, AsyncCommands, Connection, Error, Sharded, Ttl};
 
@@ -144,10 +144,7 @@ async fn remap_mode_sends_a_silent_shards_keys_to_the_live_ones() {
     for k in &keys {
         cache.set(k.as_str(), "v", Ttl::Never).await.unwrap();
     }
-    let on_zero: Vec<&String> = keys
-        .iter()
-        .filter(|k| cache.config().ring().index_for(k.as_bytes()) == Some(0))
-        .collect();
+    let on_zero = keys_on(cache.config(), 0, &keys);
     assert!(!on_zero.is_empty());
     cluster.kill(0);
     let first = bounded(cache.get::<String>(on_zero[0].as_str())).await;

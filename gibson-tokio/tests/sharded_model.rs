@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use gibson_test_support::{unique_prefix, TestServer};
-use gibson_tokio::{cmd, Connection, Sharded, Ttl};
+use gibson_tokio::{cmd, Command, Connection, Sharded, Ttl};
 use proptest::prelude::*;
 
 /// Three servers for the sharded client and a fourth alone, shared by
@@ -40,6 +40,19 @@ fn world() -> &'static World {
             one,
         }
     })
+}
+
+impl World {
+    /// `command` on the sharded client and on the lone server: the two
+    /// outcomes, in Debug form.
+    async fn both<C: Command + Clone>(&self, command: C) -> (String, String)
+    where
+        C::Output: std::fmt::Debug,
+    {
+        let sharded = self.sharded.execute(command.clone()).await;
+        let one = self.one.execute(command).await;
+        (format!("{sharded:?}"), format!("{one:?}"))
+    }
 }
 
 /// A prefix command, relative to the case's prefix.
@@ -99,11 +112,7 @@ proptest! {
             }
             for op in &ops {
                 let (sharded, one) = match op {
-                    Op::Count(s) => {
-                        let q = format!("{p}{s}");
-                        (format!("{:?}", w.sharded.count(q.as_str()).await),
-                         format!("{:?}", w.one.count(q.as_str()).await))
-                    }
+                    Op::Count(s) => w.both(cmd::Count::new(format!("{p}{s}"))).await,
                     Op::Mget(s) => {
                         let q = format!("{p}{s}");
                         (sorted(w.sharded.mget::<String, String>(q.as_str()).await),
@@ -132,16 +141,8 @@ proptest! {
                         (sorted(w.sharded.keys::<String>(q.as_str()).await),
                          sorted(w.one.keys::<String>(q.as_str()).await))
                     }
-                    Op::Minc(s) => {
-                        let q = format!("{p}{s}");
-                        (format!("{:?}", w.sharded.minc(q.as_str()).await),
-                         format!("{:?}", w.one.minc(q.as_str()).await))
-                    }
-                    Op::Mdel(s) => {
-                        let q = format!("{p}{s}");
-                        (format!("{:?}", w.sharded.mdel(q.as_str()).await),
-                         format!("{:?}", w.one.mdel(q.as_str()).await))
-                    }
+                    Op::Minc(s) => w.both(cmd::Minc::new(format!("{p}{s}"))).await,
+                    Op::Mdel(s) => w.both(cmd::Mdel::new(format!("{p}{s}"))).await,
                 };
                 assert_eq!(sharded, one, "{op:?} over {data:?}");
             }

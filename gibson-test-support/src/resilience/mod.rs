@@ -28,13 +28,12 @@ use gibson_proto::Error;
 
 /// `true` for [`Error::Timeout`] of a response.
 pub fn is_response_timeout(e: &Error) -> bool {
-    matches!(
-        e,
-        Error::Timeout {
-            what: "response",
-            ..
-        }
-    )
+    is_timeout_of(e, "response")
+}
+
+/// `true` for [`Error::Timeout`] of `what` (`"response"`, `"computation"`, …).
+pub fn is_timeout_of(e: &Error, what: &str) -> bool {
+    matches!(e, Error::Timeout { what: w, .. } if *w == what)
 }
 
 /// Expands the resilience suite; see the [module docs](self).
