@@ -343,7 +343,7 @@ pub fn session(data: &[u8]) {
                     0 => model.send(&mut s, &cmd::Get::<_, Vec<u8>>::new(key)),
                     1 => {
                         let value = input.bytes(8);
-                        let ttl = Ttl::from(u32::from(input.byte()));
+                        let ttl = Ttl::Seconds(u32::from(input.byte()));
                         model.send(&mut s, &cmd::Set::new(key, value, ttl))
                     }
                     2 => model.send(&mut s, &cmd::Del::new(key)),

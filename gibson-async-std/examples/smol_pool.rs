@@ -9,9 +9,13 @@ use gibson_async_std::smol::{cmd, Error, Pool};
 fn main() -> Result<(), Error> {
     // GIBSON_ADDR, or an embedded server living as long as `server`.
     let server = gibson_test_support::example_server();
-    let url = server.url();
     smol::block_on(async {
-        let pool = Pool::connect(&format!("{url}?pool_min=2&pool_max=4")).await?;
+        // The server's settings (GIBSON_ADDR may be a URL with options), and
+        // the pool's size: set on the config, never appended to the URL.
+        let mut config = server.config();
+        config.pool.min_size = 2;
+        config.pool.max_size = 4;
+        let pool = Pool::with_config(config).await?;
 
         // 16 tasks × 50 INCs on one counter, spread over the members.
         let tasks: Vec<_> = (0..16)

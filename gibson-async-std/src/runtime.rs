@@ -6,7 +6,7 @@ use std::fmt::Debug;
 use std::future::Future;
 use std::io;
 use std::marker::PhantomData;
-use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::TcpStream;
 #[cfg(unix)]
 use std::os::unix::net::UnixStream;
 #[cfg(unix)]
@@ -130,17 +130,9 @@ impl<S: Spawner> Runtime for AsyncIo<S> {
     }
 
     async fn connect_tcp(host: &str, port: u16) -> io::Result<Self::Tcp> {
-        let addrs: Vec<SocketAddr> = match host.trim_matches(['[', ']']).parse::<IpAddr>() {
-            Ok(ip) => vec![SocketAddr::new(ip, port)],
-            Err(_) => {
-                // Name resolution blocks: off the caller's thread.
-                let host = host.to_owned();
-                blocking::unblock(move || {
-                    (host.as_str(), port).to_socket_addrs().map(Vec::from_iter)
-                })
-                .await?
-            }
-        };
+        // async-net answers an IP address at once and resolves a name on
+        // its blocking thread pool, off the caller's thread.
+        let addrs = async_net::resolve((host.trim_matches(['[', ']']), port)).await?;
         let mut last = None;
         for addr in addrs {
             match Async::<TcpStream>::connect(addr).await {

@@ -28,3 +28,8 @@ pub type Pool = gibson_async::Pool<crate::AsyncIo<crate::SmolTasks>>;
 /// Several servers as one cache, drivers on smol's global executor: see
 /// [`gibson_async::Sharded`].
 pub type Sharded = gibson_async::Sharded<crate::AsyncIo<crate::SmolTasks>>;
+
+/// A `deadpool::managed::Manager` of smol [`Connection`]s (feature
+/// `deadpool`): see [`gibson_async::DeadpoolManager`].
+#[cfg(feature = "deadpool")]
+pub type DeadpoolManager = gibson_async::DeadpoolManager<crate::AsyncIo<crate::SmolTasks>>;

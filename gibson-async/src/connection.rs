@@ -239,7 +239,7 @@ impl<R: Runtime> Connection<R> {
         let config = &self.inner.config;
         let mut last = None;
         for attempt in 0..config.connect_attempts {
-            let delay = config.backoff_delay(attempt);
+            let delay = config.backoff_jittered(attempt, fastrand::u64(..));
             if !delay.is_zero() {
                 R::timer(Instant::now() + delay).await;
             }
@@ -281,10 +281,15 @@ impl<R: Runtime> Connection<R> {
                     response_timeout: self.response_timeout,
                     runtime: PhantomData,
                 };
-                let reply = bulk.reply(&mut One(cmd), C::OPCODE).await;
-                return C::decode(reply.map_err(|e| e.of_prefix_read(C::OPCODE))?);
+                let mut one = One(cmd);
+                let reply = bulk.reply(&mut one, C::OPCODE).await;
+                return one
+                    .0
+                    .decode_reply(reply.map_err(|e| e.of_prefix_read(C::OPCODE))?);
             }
-            C::decode(self.reply(&mut One(cmd), C::OPCODE).await?)
+            let mut one = One(cmd);
+            let reply = self.reply(&mut one, C::OPCODE).await?;
+            one.0.decode_reply(reply)
         };
         #[cfg(feature = "tracing")]
         let fut = tracing::Instrument::instrument(

@@ -36,10 +36,14 @@
 #![doc = document_features::document_features!()]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "cached")]
+mod cached_store;
 mod commands;
 mod compute;
 mod connection;
 mod deadline;
+#[cfg(feature = "deadpool")]
+mod deadpool_manager;
 mod driver;
 pub mod mux;
 mod namespace;
@@ -51,8 +55,12 @@ mod sharded;
 mod shared_driver;
 mod stream;
 
+#[cfg(feature = "cached")]
+pub use cached_store::CacheStore;
 pub use compute::Compute;
 pub use connection::Connection;
+#[cfg(feature = "deadpool")]
+pub use deadpool_manager::DeadpoolManager;
 pub use driver::Driver;
 pub use gibson_proto::compute::ComputeOptions;
 pub use namespace::Namespace;

@@ -254,11 +254,11 @@ impl<R: Runtime> Sharded<R> {
             Err(e) => Partial::complete(Err(e)),
             Ok(Route::Server(index)) => {
                 let reply = self.send(index, routed.opcode, &routed.frame).await;
-                Partial::complete(reply.and_then(C::decode))
+                Partial::complete(reply.and_then(|r| cmd.decode_reply(r)))
             }
             Ok(Route::Every(fan_out)) => {
                 let replies = self.send_to_all(routed.opcode, &routed.frame).await;
-                fan_out.merge(replies).and_then(C::decode)
+                fan_out.merge(replies).and_then(|r| cmd.decode_reply(r))
             }
         }
     }

@@ -156,7 +156,7 @@ impl Connection {
         }
         let mut last = None;
         for attempt in 0..self.config.connect_attempts {
-            std::thread::sleep(self.config.backoff_delay(attempt));
+            std::thread::sleep(self.config.backoff_jittered(attempt, fastrand::u64(..)));
             // Timeouts are set per exchange, from the response deadline.
             match transport::connect(&self.config.addr, self.config.connect_timeout, None) {
                 Ok(stream) => {
@@ -184,7 +184,7 @@ impl Connection {
         let mut frame = bytes::BytesMut::new();
         cmd.encode(&mut frame, &self.config.limits)?;
         let reply = self.execute_frame(&frame, C::OPCODE);
-        C::decode(reply.map_err(|e| e.of_prefix_read(C::OPCODE))?)
+        cmd.decode_reply(reply.map_err(|e| e.of_prefix_read(C::OPCODE))?)
     }
 
     /// Sends one request frame already encoded (opcode `op`) and returns

@@ -32,6 +32,8 @@
 #![doc = document_features::document_features!()]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "cached")]
+mod cached_store;
 mod commands;
 mod compute;
 mod connection;
@@ -46,6 +48,8 @@ pub mod transport;
 #[cfg(feature = "r2d2")]
 mod r2d2_manager;
 
+#[cfg(feature = "cached")]
+pub use cached_store::CacheStore;
 pub use compute::Compute;
 pub use connection::Connection;
 pub use gibson_proto::compute::ComputeOptions;
@@ -57,6 +61,12 @@ pub use sharded::Sharded;
 #[cfg(feature = "r2d2")]
 pub use r2d2_manager::GibsonManager;
 
+#[cfg(feature = "json")]
+pub use gibson_proto::Json;
+#[cfg(feature = "msgpack")]
+pub use gibson_proto::MsgPack;
+#[cfg(feature = "postcard")]
+pub use gibson_proto::Postcard;
 pub use gibson_proto::{
     cmd, namespace, shard, Addr, Command, Commands, Config, Error, FromValue, Handle, Limits,
     LockTime, MetaField, Pipeline, PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg, Ttl,

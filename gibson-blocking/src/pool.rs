@@ -10,7 +10,7 @@ use crate::connection::Connection;
 
 /// A pool of blocking [`Connection`]s shared by threads.
 ///
-/// [`get`](Pool::get) hands out an idle connection, opens a new one while
+/// [`checkout`](Pool::checkout) hands out an idle connection, opens a new one while
 /// fewer than `max_size` exist, or waits at most `pool.wait_timeout` for one
 /// to come back, then fails with [`Error::PoolExhausted`]. A connection
 /// that broke (its socket closed after an error) is replaced on the next
@@ -20,7 +20,7 @@ use crate::connection::Connection;
 /// ```no_run
 /// use gibson_blocking::{Pool, Ttl};
 /// let pool = Pool::connect("gibson://127.0.0.1:10128?pool_max=8")?;
-/// let mut conn = pool.get()?;
+/// let mut conn = pool.checkout()?;
 /// conn.set("k", "v", Ttl::Never)?;
 /// # Ok::<(), gibson_blocking::Error>(())
 /// ```
@@ -48,7 +48,7 @@ impl Pool {
     ///
     /// ```no_run
     /// let pool = gibson_blocking::Pool::connect("gibson://127.0.0.1:10128?pool_max=8&pool_wait=500ms")?;
-    /// pool.get()?.ping()?;
+    /// pool.checkout()?.ping()?;
     /// # Ok::<(), gibson_blocking::Error>(())
     /// ```
     pub fn connect(url: &str) -> Result<Pool, Error> {
@@ -75,7 +75,7 @@ impl Pool {
     }
 
     /// Builds a pool without opening any connection: the first
-    /// [`get`](Pool::get)s open them (so an unreachable server is only
+    /// [`checkout`](Pool::checkout)s open them (so an unreachable server is only
     /// found out then). The sharded client builds its pools this way.
     ///
     /// ```
@@ -135,13 +135,17 @@ impl Pool {
 
     /// Takes a connection, waiting at most `pool.wait_timeout`.
     ///
+    /// Named `checkout`, not `get`, because `get` is the GET command
+    /// everywhere else, the async crates' pools included
+    /// (`gibson_tokio::Pool::get(key)`).
+    ///
     /// ```no_run
     /// # let pool = gibson_blocking::Pool::connect("127.0.0.1:10128")?;
-    /// let mut conn = pool.get()?; // PoolExhausted after pool.wait_timeout
+    /// let mut conn = pool.checkout()?; // PoolExhausted after pool.wait_timeout
     /// conn.inc("hits")?;
     /// # Ok::<(), gibson_blocking::Error>(())
     /// ```
-    pub fn get(&self) -> Result<PooledConnection, Error> {
+    pub fn checkout(&self) -> Result<PooledConnection, Error> {
         let wait = self.inner.config.pool.wait_timeout;
         let deadline = Instant::now() + wait;
         let mut state = self.lock();
@@ -183,6 +187,15 @@ impl Pool {
         }
     }
 
+    /// The old name of [`checkout`](Pool::checkout).
+    #[deprecated(
+        since = "0.1.0",
+        note = "renamed `checkout`: `get` is the GET command on every other client"
+    )]
+    pub fn get(&self) -> Result<PooledConnection, Error> {
+        self.checkout()
+    }
+
     fn wrap(&self, conn: Connection) -> PooledConnection {
         PooledConnection {
             conn: Some(conn),
@@ -203,7 +216,7 @@ impl Pool {
 /// ```no_run
 /// # let pool = gibson_blocking::Pool::connect("127.0.0.1:10128")?;
 /// {
-///     let mut conn = pool.get()?;
+///     let mut conn = pool.checkout()?;
 ///     conn.ping()?;
 /// } // back in the pool here
 /// # Ok::<(), gibson_blocking::Error>(())

@@ -66,7 +66,7 @@ fn threads_share_a_smaller_pool() {
             let done = done.clone();
             std::thread::spawn(move || {
                 for i in 0..200 {
-                    let mut conn = pool.get().unwrap();
+                    let mut conn = pool.checkout().unwrap();
                     let key = format!("{p}{t}:{i}");
                     conn.set(&key, format!("{t}:{i}"), Ttl::Never).unwrap();
                     assert_eq!(conn.get::<String>(&key).unwrap(), Some(format!("{t}:{i}")));
@@ -80,23 +80,23 @@ fn threads_share_a_smaller_pool() {
     }
     assert_eq!(done.load(Ordering::Relaxed), 8 * 200);
     assert!(pool.open() <= 3, "opened {}", pool.open());
-    assert_eq!(pool.get().unwrap().count(&p).unwrap(), 1600);
-    pool.get().unwrap().mdel(&p).unwrap();
+    assert_eq!(pool.checkout().unwrap().count(&p).unwrap(), 1600);
+    pool.checkout().unwrap().mdel(&p).unwrap();
 }
 
 #[test]
 fn an_exhausted_pool_times_out_after_the_bounded_wait() {
     let server = TestServer::start();
     let pool = pool(&server, 0..=2, Duration::from_millis(150));
-    let a = pool.get().unwrap();
-    let b = pool.get().unwrap();
+    let a = pool.checkout().unwrap();
+    let b = pool.checkout().unwrap();
     let started = std::time::Instant::now();
-    let err = pool.get().unwrap_err();
+    let err = pool.checkout().unwrap_err();
     assert!(matches!(err, Error::PoolExhausted { .. }), "{err}");
     assert!(started.elapsed() >= Duration::from_millis(150));
     drop(a);
     // A returned connection is handed out again.
-    let mut c = pool.get().unwrap();
+    let mut c = pool.checkout().unwrap();
     c.ping().unwrap();
     drop((b, c));
     assert_eq!(pool.idle(), 2);

@@ -22,7 +22,7 @@ fn one_generic_function_runs_on_a_connection_and_on_a_pooled_one() {
     assert_eq!(fill(&mut conn, &p).unwrap(), (Some("1".to_owned()), 2));
 
     let pool = Pool::with_config(server.config()).unwrap();
-    let mut pooled = pool.get().unwrap();
+    let mut pooled = pool.checkout().unwrap();
     let q = unique_prefix("generic-pool");
     assert_eq!(fill(&mut pooled, &q).unwrap(), (Some("1".to_owned()), 2));
 }

@@ -20,8 +20,9 @@ pub(crate) const ADDR_VAR: &str = "GIBSON_ADDR";
 #[derive(Debug, Parser)]
 #[command(name = "gibson", version, after_help = AFTER_HELP)]
 pub(crate) struct Cli {
-    /// Server host or host:port (default 127.0.0.1, or GIBSON_ADDR); or several servers
-    /// as one sharded cache: `h1:p1,h2:p2,…` or `gibson://h1:p1,h2:p2?opts`.
+    /// Server host or host:port (default 127.0.0.1, or GIBSON_ADDR); a URL with options,
+    /// `gibson://host:port?response_timeout=2s` or `gibson+unix:///path.sock?…`; or several
+    /// servers as one sharded cache: `h1:p1,h2:p2,…` or `gibson://h1:p1,h2:p2?opts`.
     #[arg(short = 'a', long = "host", global = true, value_name = "HOST")]
     pub(crate) host: Option<String>,
     /// Server TCP port (default 10128).
@@ -36,14 +37,10 @@ pub(crate) struct Cli {
         conflicts_with_all = ["host", "port"]
     )]
     pub(crate) socket: Option<String>,
-    /// Connect and response timeout, in milliseconds.
-    #[arg(
-        short = 't',
-        long = "timeout",
-        value_name = "TIMEOUT_MS",
-        default_value_t = 5000
-    )]
-    pub(crate) timeout_ms: u64,
+    /// Connect and response timeout, in milliseconds (default 5000, or the URL's
+    /// connect_timeout and response_timeout).
+    #[arg(short = 't', long = "timeout", value_name = "TIMEOUT_MS")]
+    pub(crate) timeout_ms: Option<u64>,
     /// Print each reply as one JSON value.
     #[arg(long, conflicts_with = "raw")]
     pub(crate) json: bool,
@@ -60,6 +57,7 @@ Examples:
   gibson set 0 greeting hello world     (TTL 0 or less: no expiry)
   gibson get greeting
   gibson -a cache.local mget user: 10
+  gibson -a 'gibson://[::1]:10128?response_timeout=2s' get greeting
   gibson -a h1:10128,h2:10128,h3:10128 count user:    (three servers, one cache)
   gibson -a h1:10128,h2:10128,h3:10128 route user:1    (the server of each key)
   gibson scan log: [--keys] [--json]     (every pair under a prefix of any size, one a line)
@@ -163,15 +161,45 @@ pub(crate) struct BenchArgs {
 impl Cli {
     /// The address given by `-a/-p/-u`, else by `GIBSON_ADDR`, else `None`.
     pub(crate) fn explicit_addr(&self) -> Result<Option<Addr>, gibson_proto::Error> {
+        Ok(self.explicit_server()?.map(|(config, _)| config.addr))
+    }
+
+    /// The server given by `-a/-p/-u`, else by `GIBSON_ADDR`, else `None`:
+    /// its settings (a URL's options applied) and the URL they came from.
+    fn explicit_server(&self) -> Result<Option<(Config, Option<String>)>, gibson_proto::Error> {
         if self.host.as_deref().is_some_and(is_server_list) {
             return Err(gibson_proto::Error::invalid(
                 "host",
-                "a server list or URL in -a is for commands and route, not here",
+                "a server list in -a is for commands and route, not here",
             ));
         }
         if let Some(path) = &self.socket {
-            return Ok(Some(Addr::Unix(path.into())));
+            return Ok(Some((Config::new(Addr::Unix(path.into())), None)));
         }
+        if let Some(url) = self.host.as_deref().filter(|h| h.contains("://")) {
+            if self.port.is_some() {
+                return Err(gibson_proto::Error::invalid(
+                    "port",
+                    "-p cannot be combined with a URL in -a: put the port in the URL",
+                ));
+            }
+            return Ok(Some((url.parse()?, Some(url.to_string()))));
+        }
+        let addr = self.explicit_host_port()?;
+        if addr.is_some() {
+            return Ok(addr.map(|addr| (Config::new(addr), None)));
+        }
+        match std::env::var(ADDR_VAR) {
+            Ok(url) if !url.trim().is_empty() => {
+                let url = url.trim().to_string();
+                Ok(Some((url.parse()?, Some(url))))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// `-a host[:port]` and `-p port`, if given.
+    fn explicit_host_port(&self) -> Result<Option<Addr>, gibson_proto::Error> {
         // `-a host:port` (one colon: not a bare IPv6 address).
         if let (Some(host), None) = (&self.host, self.port) {
             if host.matches(':').count() == 1 {
@@ -184,21 +212,22 @@ impl Cli {
                 port: self.port.unwrap_or(DEFAULT_PORT),
             }));
         }
-        match std::env::var(ADDR_VAR) {
-            Ok(s) if !s.trim().is_empty() => Ok(Some(s.trim().parse::<Config>()?.addr)),
-            _ => Ok(None),
-        }
+        Ok(None)
     }
 
     /// The configuration for one-shot mode and the shell: the explicit
-    /// address or 127.0.0.1:10128, `-t` as connect and response timeout,
-    /// one connection attempt.
+    /// server (a URL's options kept) or 127.0.0.1:10128, `-t` (if given) as
+    /// connect and response timeout, one connection attempt unless the URL
+    /// says `attempts`.
     pub(crate) fn config(&self) -> Result<Config, gibson_proto::Error> {
-        let addr = self.explicit_addr()?.unwrap_or(Addr::Tcp {
-            host: "127.0.0.1".into(),
-            port: DEFAULT_PORT,
+        let (config, url) = self.explicit_server()?.unwrap_or_else(|| {
+            let local = Addr::Tcp {
+                host: "127.0.0.1".into(),
+                port: DEFAULT_PORT,
+            };
+            (Config::new(local), None)
         });
-        let config = self.with_timeouts(Config::new(addr)).connect_attempts(1);
+        let config = self.cli_settings(config, url.as_deref());
         config.validate()?;
         Ok(config)
     }
@@ -225,9 +254,7 @@ impl Cli {
             _ => return Ok(None),
         };
         let mut shards: ShardConfig = list.parse()?;
-        shards.client = self
-            .with_timeouts(shards.client.clone())
-            .connect_attempts(1);
+        shards.client = self.cli_settings(shards.client.clone(), Some(list));
         shards.validate()?;
         Ok(Some(shards))
     }
@@ -241,15 +268,41 @@ impl Cli {
         }
     }
 
-    /// `config` with `-t` applied.
+    /// `config` with `-t` applied, if given.
     pub(crate) fn with_timeouts(&self, config: Config) -> Config {
-        let t = Duration::from_millis(self.timeout_ms);
-        config.connect_timeout(t).response_timeout(t)
+        match self.timeout_ms {
+            Some(ms) => {
+                let t = Duration::from_millis(ms);
+                config.connect_timeout(t).response_timeout(t)
+            }
+            None => config,
+        }
+    }
+
+    /// `config` as the CLI runs it: `-t` applied, and one connection
+    /// attempt (it reports a down server at once) unless `url` asks for
+    /// more with `attempts`.
+    fn cli_settings(&self, config: Config, url: Option<&str>) -> Config {
+        let config = self.with_timeouts(config);
+        if url.is_some_and(|u| names_option(u, "attempts")) {
+            config
+        } else {
+            config.connect_attempts(1)
+        }
     }
 }
 
-/// `true` for an `-a` that names servers rather than a host: a list
-/// `h1:p1,h2:p2` or a `gibson://…` URL.
+/// Whether the query of `url` sets the option `name`.
+fn names_option(url: &str, name: &str) -> bool {
+    url.split_once('?').is_some_and(|(_, query)| {
+        query
+            .split('&')
+            .any(|pair| pair.split('=').next() == Some(name))
+    })
+}
+
+/// `true` for an `-a` that names several servers rather than one: a list
+/// `h1:p1,h2:p2`, or a `gibson://h1:p1,h2:p2` URL.
 fn is_server_list(host: &str) -> bool {
-    host.contains(',') || host.contains("://")
+    host.contains(',')
 }

@@ -142,9 +142,13 @@ fn encode(c: &mut Criterion) {
             .unwrap()
     });
     bench("set_16B_ttl", &|buf| {
-        cmd::Set::new(black_box("user:1234567"), black_box(&value[..]), 3600)
-            .encode(buf, &limits)
-            .unwrap()
+        cmd::Set::new(
+            black_box("user:1234567"),
+            black_box(&value[..]),
+            Ttl::Seconds(3600),
+        )
+        .encode(buf, &limits)
+        .unwrap()
     });
     bench("set_16B_never", &|buf| {
         cmd::Set::new(black_box("user:1234567"), black_box(&value[..]), Ttl::Never)

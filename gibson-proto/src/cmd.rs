@@ -113,7 +113,7 @@ impl<K: ToArg, V: ToArg> Command for Set<K, V> {
 
     fn encode(&self, dst: &mut BytesMut, limits: &Limits) -> Result<(), Error> {
         let ttl = self.ttl.wire(limits)?;
-        let (k, v) = (self.key.to_arg(), self.value.to_arg());
+        let (k, v) = (self.key.to_arg()?, self.value.to_arg()?);
         encode_request(
             dst,
             limits,
@@ -172,7 +172,7 @@ macro_rules! keyed_commands {
             const OPCODE: Opcode = Opcode::$op;
 
             fn encode(&self, dst: &mut BytesMut, limits: &Limits) -> Result<(), Error> {
-                let a = self.$arg.to_arg();
+                let a = self.$arg.to_arg()?;
                 encode_request(
                     dst,
                     limits,
@@ -183,6 +183,13 @@ macro_rules! keyed_commands {
 
             fn decode(reply: Reply) -> Result<$out, Error> {
                 $decode(Self::OPCODE, reply)
+            }
+
+            fn decode_reply(&self, reply: Reply) -> Result<$out, Error> {
+                Self::decode(reply).map_err(|e| match self.$arg.to_arg() {
+                    Ok(name) => e.for_key(&name),
+                    Err(_) => e,
+                })
             }
         }
     )*};
@@ -243,7 +250,7 @@ impl<P: ToArg, V: ToArg> Command for Mset<P, V> {
     const OPCODE: Opcode = Opcode::Mset;
 
     fn encode(&self, dst: &mut BytesMut, limits: &Limits) -> Result<(), Error> {
-        let (p, v) = (self.prefix.to_arg(), self.value.to_arg());
+        let (p, v) = (self.prefix.to_arg()?, self.value.to_arg()?);
         encode_request(
             dst,
             limits,
@@ -288,7 +295,7 @@ impl<P: ToArg, K: FromValue, V: FromValue> Command for Mget<P, K, V> {
     const OPCODE: Opcode = Opcode::Mget;
 
     fn encode(&self, dst: &mut BytesMut, limits: &Limits) -> Result<(), Error> {
-        let p = self.prefix.to_arg();
+        let p = self.prefix.to_arg()?;
         match self.limit {
             None => encode_request(dst, limits, Self::OPCODE, &[Arg::Key("prefix", &p)]),
             Some(0) => Err(Error::invalid(
@@ -306,7 +313,8 @@ impl<P: ToArg, K: FromValue, V: FromValue> Command for Mget<P, K, V> {
 
     fn decode(reply: Reply) -> Result<Vec<(K, V)>, Error> {
         entries(Self::OPCODE, reply, |k, v| {
-            Ok((K::from_value(Value::Bytes(k))?, V::from_value(v)?))
+            let value = V::from_value(v).map_err(|e| e.for_key(&k))?;
+            Ok((K::from_value(Value::Bytes(k))?, value))
         })
     }
 }
@@ -330,7 +338,7 @@ impl<K: ToArg> Command for Meta<K> {
     const OPCODE: Opcode = Opcode::Meta;
 
     fn encode(&self, dst: &mut BytesMut, limits: &Limits) -> Result<(), Error> {
-        let k = self.key.to_arg();
+        let k = self.key.to_arg()?;
         encode_request(
             dst,
             limits,

@@ -36,6 +36,23 @@ pub trait Command {
 
     /// Maps the server's reply to the command's result.
     fn decode(reply: Reply) -> Result<Self::Output, Error>;
+
+    /// [`decode`](Command::decode), knowing the command sent: a command of
+    /// one key names it in an [`Error::Decode`]. Clients decode through this
+    /// where they still hold the command (a connection, a pool, a sharded
+    /// client; not a pipeline, whose results are decoded by type alone).
+    ///
+    /// ```
+    /// use gibson_proto::{cmd, Command, Error, Reply, Value};
+    /// let get = cmd::Get::<_, u8>::new("greeting");
+    /// // Conversion errors stay as they are; a serde codec's Error::Decode
+    /// // gets the key.
+    /// let err = get.decode_reply(Reply::Value(Value::from("hello"))).unwrap_err();
+    /// assert!(matches!(err, Error::Conversion { .. }));
+    /// ```
+    fn decode_reply(&self, reply: Reply) -> Result<Self::Output, Error> {
+        Self::decode(reply)
+    }
 }
 
 /// The error for a reply of a kind the command cannot receive.
@@ -63,11 +80,22 @@ pub(crate) fn other_reply(command: Opcode, reply: Reply) -> Error {
 /// [`Limits::max_ttl`] with [`Error::InvalidArgument`] before anything is
 /// written; raise that limit only for a server built with a wider field.
 ///
+/// Spell it [`Ttl::Seconds`]`(60)`, [`Ttl::Never`], or a [`Duration`]
+/// (rounded up to whole seconds). A bare integer is not a TTL: `0` would
+/// mean "never expires" to the server and is refused, so there is no
+/// `From<u32>` to make `set("k", "v", 0)` compile.
+///
 /// ```
 /// use std::time::Duration;
 /// use gibson_proto::Ttl;
-/// assert_eq!(Ttl::from(60), Ttl::Seconds(60));
+/// assert_eq!(Ttl::from(Duration::from_secs(60)), Ttl::Seconds(60));
 /// assert_eq!(Ttl::from(Duration::from_millis(1500)), Ttl::Seconds(2));
+/// assert_eq!(Ttl::from(None::<Duration>), Ttl::Never);
+/// ```
+///
+/// ```compile_fail
+/// // An integer is no TTL: write Ttl::Seconds(60) or Ttl::Never.
+/// let ttl: gibson_proto::Ttl = 60.into();
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Ttl {
@@ -101,12 +129,6 @@ impl Ttl {
             )),
             Ttl::Seconds(n) => Ok(i64::from(n)),
         }
-    }
-}
-
-impl From<u32> for Ttl {
-    fn from(secs: u32) -> Ttl {
-        Ttl::Seconds(secs)
     }
 }
 

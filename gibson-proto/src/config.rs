@@ -1,10 +1,10 @@
 //! Client configuration shared by the runtime crates: where the server is,
 //! timeouts (on by default, never infinite), reconnect policy, limits and
-//! pool settings. Built with setters or parsed from a URL.
+//! pool settings. Built with setters, parsed from a URL (`config_url`) or
+//! deserialized (`config_serde`, feature `serde`).
 
 use std::fmt;
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::time::Duration;
 
 use crate::error::Error;
@@ -35,51 +35,6 @@ impl fmt::Display for Addr {
             Addr::Tcp { host, port } => write!(f, "{host}:{port}"),
             Addr::Unix(path) => write!(f, "{}", path.display()),
         }
-    }
-}
-
-impl FromStr for Addr {
-    type Err = Error;
-
-    /// Parses `host:port`, `[v6]:port`, `host` (default port) or a socket
-    /// path (anything containing `/`).
-    fn from_str(s: &str) -> Result<Addr, Error> {
-        if s.is_empty() {
-            return Err(Error::invalid("address", "must not be empty"));
-        }
-        if s.contains('/') {
-            return Ok(Addr::Unix(PathBuf::from(s)));
-        }
-        let (host, port) = if let Some(rest) = s.strip_prefix('[') {
-            let (host, after) = rest
-                .split_once(']')
-                .ok_or_else(|| Error::invalid("address", format!("{s:?}: unclosed '['")))?;
-            match after.strip_prefix(':') {
-                Some(port) => (host, Some(port)),
-                None if after.is_empty() => (host, None),
-                None => return Err(Error::invalid("address", format!("{s:?}: junk after ']'"))),
-            }
-        } else {
-            match s.rsplit_once(':') {
-                Some((host, port)) if !host.contains(':') => (host, Some(port)),
-                // A bare IPv6 address without a port.
-                Some(_) => (s, None),
-                None => (s, None),
-            }
-        };
-        if host.is_empty() {
-            return Err(Error::invalid("address", format!("{s:?}: missing host")));
-        }
-        let port = match port {
-            None => DEFAULT_PORT,
-            Some(p) => p
-                .parse()
-                .map_err(|_| Error::invalid("address", format!("{s:?}: bad port {p:?}")))?,
-        };
-        Ok(Addr::Tcp {
-            host: host.to_string(),
-            port,
-        })
     }
 }
 
@@ -166,7 +121,9 @@ pub struct Config {
     pub response_timeout: Duration,
     /// Connection attempts before giving up (default 3, at least 1).
     pub connect_attempts: u32,
-    /// Delay after the first failed attempt; doubles per attempt (default 50 ms).
+    /// Delay after the first failed attempt; doubles per attempt (default
+    /// 50 ms), each delay drawn between half and all of it
+    /// ([`backoff_jittered`](Config::backoff_jittered)).
     pub backoff_base: Duration,
     /// Longest delay between attempts (default 2 s).
     pub backoff_max: Duration,
@@ -222,7 +179,9 @@ impl Config {
         self
     }
 
-    /// The delay before attempt `attempt` (0-based; 0 has none).
+    /// The longest delay before attempt `attempt` (0-based; 0 has none):
+    /// `min(backoff_base × 2^(attempt-1), backoff_max)`. The clients wait
+    /// [`backoff_jittered`](Config::backoff_jittered) instead.
     pub fn backoff_delay(&self, attempt: u32) -> Duration {
         if attempt == 0 {
             return Duration::ZERO;
@@ -231,6 +190,31 @@ impl Config {
         self.backoff_base
             .saturating_mul(factor)
             .min(self.backoff_max)
+    }
+
+    /// The delay before attempt `attempt` with "equal jitter", so that
+    /// clients cut off together do not reconnect together: with
+    /// `d = backoff_delay(attempt)`, a delay in `[d/2, d]`, placed by
+    /// `random` (any `u64`, uniformly random for a uniform delay: the caller
+    /// brings the random source, this crate reads none).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use gibson_proto::Config;
+    /// let config = Config::new("h".parse()?);
+    /// let d = config.backoff_delay(3); // 200 ms
+    /// assert_eq!(config.backoff_jittered(3, 0), d / 2);
+    /// assert_eq!(config.backoff_jittered(3, u64::MAX), d);
+    /// assert_eq!(config.backoff_jittered(0, 12345), Duration::ZERO);
+    /// # Ok::<(), gibson_proto::Error>(())
+    /// ```
+    pub fn backoff_jittered(&self, attempt: u32, random: u64) -> Duration {
+        let full = self.backoff_delay(attempt);
+        let half = full / 2;
+        let spread = u64::try_from((full - half).as_nanos()).unwrap_or(u64::MAX);
+        // `random / u64::MAX` of the spread, in 128 bits (no overflow).
+        let extra = u128::from(spread) * u128::from(random) / u128::from(u64::MAX);
+        half + Duration::from_nanos(u64::try_from(extra).unwrap_or(spread))
     }
 
     /// Checks the settings make sense: no zero timeouts (a timeout is never
@@ -283,184 +267,41 @@ impl Config {
     }
 }
 
-/// Parses a duration: `250ms`, `2s`, `1m`, `1h`, or a bare number of
-/// milliseconds.
-pub fn parse_duration(s: &str) -> Option<Duration> {
-    let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: u64 = num.parse().ok()?;
-    Some(match unit {
-        "" | "ms" => Duration::from_millis(n),
-        "us" => Duration::from_micros(n),
-        "s" => Duration::from_secs(n),
-        "m" => Duration::from_secs(n.checked_mul(60)?),
-        "h" => Duration::from_secs(n.checked_mul(3600)?),
-        _ => return None,
-    })
-}
-
-impl FromStr for Config {
-    type Err = Error;
-
-    /// Parses `gibson://host[:port][?opts]`, `gibson+unix:///path[?opts]`, or
-    /// a bare address (`host:port`, `/path`). Options: `connect_timeout`,
-    /// `response_timeout`, `backoff`, `backoff_max`, `pool_wait` (durations);
-    /// `attempts`, `max_in_flight`, `max_key_size`, `max_value_size`,
-    /// `max_request_size`, `max_reply_size`, `max_ttl`, `write_window`,
-    /// `pool_min`, `pool_max`
-    /// (numbers); `retry` (`never` or `idempotent`). Unknown options are
-    /// errors.
-    fn from_str(url: &str) -> Result<Config, Error> {
-        let (rest, query) = match url.split_once('?') {
-            Some((r, q)) => (r, Some(q)),
-            None => (url, None),
-        };
-        let addr = if let Some(path) = rest.strip_prefix("gibson+unix://") {
-            if path.is_empty() {
-                return Err(Error::invalid(
-                    "url",
-                    format!("{url:?}: missing socket path"),
-                ));
-            }
-            Addr::Unix(PathBuf::from(path))
-        } else if let Some(hostport) = rest.strip_prefix("gibson://") {
-            let hostport = hostport.trim_end_matches('/');
-            if hostport.contains('/') {
-                return Err(Error::invalid(
-                    "url",
-                    format!("{url:?}: a TCP URL has no path"),
-                ));
-            }
-            hostport.parse()?
-        } else if rest.contains("://") {
-            return Err(Error::invalid(
-                "url",
-                format!("{url:?}: scheme must be gibson:// or gibson+unix://"),
-            ));
-        } else {
-            rest.parse()?
-        };
-        let mut config = Config::new(addr);
-        for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-            let (key, value) = pair
-                .split_once('=')
-                .ok_or_else(|| Error::invalid("url", format!("option {pair:?} has no value")))?;
-            config.set_option(key, value)?;
-        }
-        config.validate()?;
-        Ok(config)
-    }
-}
-
-impl Config {
-    fn set_option(&mut self, key: &str, value: &str) -> Result<(), Error> {
-        let bad =
-            |what: &str| Error::invalid("url", format!("option {key}={value:?}: expected {what}"));
-        let dur = || parse_duration(value).ok_or_else(|| bad("a duration like 250ms or 2s"));
-        let num = || value.parse::<usize>().map_err(|_| bad("a whole number"));
-        match key {
-            "connect_timeout" => self.connect_timeout = dur()?,
-            "response_timeout" => self.response_timeout = dur()?,
-            "backoff" => self.backoff_base = dur()?,
-            "backoff_max" => self.backoff_max = dur()?,
-            "pool_wait" => self.pool.wait_timeout = dur()?,
-            "attempts" => {
-                self.connect_attempts =
-                    u32::try_from(num()?).map_err(|_| bad("a smaller number"))?
-            }
-            "max_in_flight" => self.max_in_flight = num()?,
-            "max_key_size" => self.limits.max_key_size = num()?,
-            "max_value_size" => self.limits.max_value_size = num()?,
-            "max_request_size" => self.limits.max_request_size = num()?,
-            "max_reply_size" => self.limits.max_reply_size = num()?,
-            "max_ttl" => {
-                self.limits.max_ttl = u32::try_from(num()?).map_err(|_| bad("a smaller number"))?
-            }
-            "write_window" => self.limits.write_window = num()?,
-            "pool_min" => self.pool.min_size = num()?,
-            "pool_max" => self.pool.max_size = num()?,
-            "retry" => {
-                self.retry = match value {
-                    "never" => RetryPolicy::Never,
-                    "idempotent" => RetryPolicy::Idempotent,
-                    _ => return Err(bad("never or idempotent")),
-                }
-            }
-            _ => return Err(Error::invalid("url", format!("unknown option {key:?}"))),
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn addresses() {
-        let tcp = |h: &str, p| Addr::Tcp {
-            host: h.into(),
-            port: p,
-        };
-        assert_eq!("localhost:1".parse::<Addr>().unwrap(), tcp("localhost", 1));
-        assert_eq!("cache".parse::<Addr>().unwrap(), tcp("cache", DEFAULT_PORT));
-        assert_eq!("[::1]:7".parse::<Addr>().unwrap(), tcp("::1", 7));
-        assert_eq!("::1".parse::<Addr>().unwrap(), tcp("::1", DEFAULT_PORT));
-        assert_eq!(
-            "/tmp/g.sock".parse::<Addr>().unwrap(),
-            Addr::Unix("/tmp/g.sock".into())
-        );
-        assert_eq!(tcp("::1", 7).to_string(), "[::1]:7");
-        for bad in ["", ":1", "h:x", "h:70000", "[::1"] {
-            assert!(bad.parse::<Addr>().is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn urls() {
-        let c: Config = "gibson://127.0.0.1:4000".parse().unwrap();
-        assert_eq!(c, Config::new("127.0.0.1:4000".parse().unwrap()));
-        let c: Config = "gibson+unix:///var/run/gibson.sock?connect_timeout=1s&retry=never&pool_max=8&max_key_size=64"
-            .parse()
-            .unwrap();
-        assert_eq!(c.addr, Addr::Unix("/var/run/gibson.sock".into()));
-        assert_eq!(c.connect_timeout, Duration::from_secs(1));
-        assert_eq!(c.retry, RetryPolicy::Never);
-        assert_eq!(c.pool.max_size, 8);
-        assert_eq!(c.limits.max_key_size, 64);
-        assert_eq!(c.limits.max_ttl, 32_767);
-        assert_eq!(c.limits.write_window, 64 * 1024);
-        let c: Config = "gibson://h:1?max_ttl=2592000&write_window=4096"
-            .parse()
-            .unwrap();
-        assert_eq!((c.limits.max_ttl, c.limits.write_window), (2_592_000, 4096));
-        for (bad, needle) in [
-            ("gibson://h?max_ttl=0", "too small"),
-            ("gibson://h?max_ttl=4294967296", "smaller number"),
-            ("gibson://h?write_window=0", "too small"),
-            ("redis://h", "scheme"),
-            ("gibson://h?nope=1", "unknown option"),
-            ("gibson://h?attempts=x", "whole number"),
-            ("gibson://h?response_timeout=0", "above zero"),
-            ("gibson://h?pool_min=9", "min_size"),
-            ("gibson://h/path", "no path"),
-            ("gibson+unix://", "missing socket path"),
-        ] {
-            let err = bad.parse::<Config>().unwrap_err().to_string();
-            assert!(err.contains(needle), "{bad}: {err}");
-        }
-    }
-
-    #[test]
-    fn durations_and_backoff() {
-        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
-        assert_eq!(parse_duration("15m"), Some(Duration::from_secs(900)));
-        assert_eq!(parse_duration("7"), Some(Duration::from_millis(7)));
-        assert_eq!(parse_duration("1d"), None);
+    fn backoff() {
         let c = Config::new("h".parse().unwrap());
         let delays: Vec<_> = (0..8).map(|a| c.backoff_delay(a).as_millis()).collect();
         assert_eq!(delays, [0, 50, 100, 200, 400, 800, 1600, 2000]);
         assert_eq!(c.backoff_delay(200), Duration::from_secs(2));
+    }
+
+    #[test]
+    fn jitter_stays_within_half_and_full_delay() {
+        let c = Config::new("h".parse().unwrap());
+        // A small xorshift stands in for the clients' random source.
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut low = false;
+        let mut high = false;
+        for attempt in 0..12 {
+            let full = c.backoff_delay(attempt);
+            for _ in 0..200 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let d = c.backoff_jittered(attempt, x);
+                assert!(d >= full / 2 && d <= full, "{attempt}: {d:?} of {full:?}");
+                low |= attempt > 0 && d < full * 3 / 5;
+                high |= d > full * 9 / 10;
+            }
+        }
+        assert!(low && high, "the delays spread over the range");
+        for r in [0, 1, u64::MAX / 2, u64::MAX] {
+            let d = c.backoff_jittered(7, r);
+            assert!(d >= Duration::from_secs(1) && d <= Duration::from_secs(2));
+        }
     }
 }

@@ -9,15 +9,16 @@ use crate::encode::fmt_int;
 use crate::error::Error;
 use crate::reply::Value;
 
-/// The bytes of one argument: borrowed, or an integer formatted inline (no
-/// allocation either way).
-#[derive(Debug, Clone, Copy)]
+/// The bytes of one argument: borrowed, an integer formatted inline (no
+/// allocation either way), or the bytes a serde codec made.
+#[derive(Debug, Clone)]
 pub struct ArgBytes<'a>(Repr<'a>);
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 enum Repr<'a> {
     Borrowed(&'a [u8]),
     Int { buf: [u8; 20], start: u8 },
+    Owned(Vec<u8>),
 }
 
 impl ArgBytes<'_> {
@@ -26,7 +27,18 @@ impl ArgBytes<'_> {
         match &self.0 {
             Repr::Borrowed(b) => b,
             Repr::Int { buf, start } => &buf[usize::from(*start)..],
+            Repr::Owned(v) => v,
         }
+    }
+
+    /// Bytes made for this argument (by a serde codec).
+    ///
+    /// ```
+    /// use gibson_proto::ArgBytes;
+    /// assert_eq!(ArgBytes::owned(b"{}".to_vec()).as_bytes(), b"{}");
+    /// ```
+    pub fn owned(bytes: Vec<u8>) -> ArgBytes<'static> {
+        ArgBytes(Repr::Owned(bytes))
     }
 
     fn int(n: i64) -> ArgBytes<'static> {
@@ -53,22 +65,24 @@ impl std::ops::Deref for ArgBytes<'_> {
 ///
 /// ```
 /// use gibson_proto::ToArg;
-/// assert_eq!(&*"key".to_arg(), b"key");
-/// assert_eq!(&*(-42i32).to_arg(), b"-42");
+/// assert_eq!(&*"key".to_arg()?, b"key");
+/// assert_eq!(&*(-42i32).to_arg()?, b"-42");
+/// # Ok::<(), gibson_proto::Error>(())
 /// ```
 /// Arguments are `Send`, so that a command future can move between
-/// threads.
+/// threads. Making the bytes fails only for a value a serde codec cannot
+/// encode (`Json`, `Postcard`, `MsgPack`), before anything is written.
 pub trait ToArg: Send {
     /// The bytes to send.
-    fn to_arg(&self) -> ArgBytes<'_>;
+    fn to_arg(&self) -> Result<ArgBytes<'_>, Error>;
 }
 
 macro_rules! to_arg_bytes {
     ($($t:ty => |$s:ident| $e:expr;)+) => {$(
         impl ToArg for $t {
-            fn to_arg(&self) -> ArgBytes<'_> {
+            fn to_arg(&self) -> Result<ArgBytes<'_>, Error> {
                 let $s = self;
-                ArgBytes(Repr::Borrowed($e))
+                Ok(ArgBytes(Repr::Borrowed($e)))
             }
         }
     )+};
@@ -86,13 +100,13 @@ to_arg_bytes! {
 }
 
 impl<const N: usize> ToArg for [u8; N] {
-    fn to_arg(&self) -> ArgBytes<'_> {
-        ArgBytes(Repr::Borrowed(self))
+    fn to_arg(&self) -> Result<ArgBytes<'_>, Error> {
+        Ok(ArgBytes(Repr::Borrowed(self)))
     }
 }
 
 impl<T: ToArg + Sync + ?Sized> ToArg for &T {
-    fn to_arg(&self) -> ArgBytes<'_> {
+    fn to_arg(&self) -> Result<ArgBytes<'_>, Error> {
         (**self).to_arg()
     }
 }
@@ -100,8 +114,8 @@ impl<T: ToArg + Sync + ?Sized> ToArg for &T {
 macro_rules! to_arg_int {
     ($($t:ty),+) => {$(
         impl ToArg for $t {
-            fn to_arg(&self) -> ArgBytes<'_> {
-                match i64::try_from(*self) {
+            fn to_arg(&self) -> Result<ArgBytes<'_>, Error> {
+                Ok(match i64::try_from(*self) {
                     Ok(n) => ArgBytes::int(n),
                     // Only u64/usize above i64::MAX get here.
                     Err(_) => {
@@ -111,7 +125,7 @@ macro_rules! to_arg_int {
                         buf[start..].copy_from_slice(text.as_bytes());
                         ArgBytes(Repr::Int { buf, start: start as u8 })
                     }
-                }
+                })
             }
         }
     )+};
@@ -229,13 +243,13 @@ mod tests {
 
     #[test]
     fn args() {
-        assert_eq!(&*String::from("s").to_arg(), b"s");
-        assert_eq!(&*b"raw\0".to_arg(), b"raw\0");
-        assert_eq!(&*Bytes::from_static(b"b").to_arg(), b"b");
-        assert_eq!(&*0u8.to_arg(), b"0");
-        assert_eq!(&*i64::MIN.to_arg(), b"-9223372036854775808");
-        assert_eq!(&*u64::MAX.to_arg(), b"18446744073709551615");
-        assert_eq!(&*(&&"nested").to_arg(), b"nested");
+        assert_eq!(&*String::from("s").to_arg().unwrap(), b"s");
+        assert_eq!(&*b"raw\0".to_arg().unwrap(), b"raw\0");
+        assert_eq!(&*Bytes::from_static(b"b").to_arg().unwrap(), b"b");
+        assert_eq!(&*0u8.to_arg().unwrap(), b"0");
+        assert_eq!(&*i64::MIN.to_arg().unwrap(), b"-9223372036854775808");
+        assert_eq!(&*u64::MAX.to_arg().unwrap(), b"18446744073709551615");
+        assert_eq!(&*(&&"nested").to_arg().unwrap(), b"nested");
     }
 
     #[test]

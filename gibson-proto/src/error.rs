@@ -41,6 +41,34 @@ pub enum Error {
         /// Why not.
         reason: String,
     },
+    /// A stored value did not decode with the codec asked for (`Json`,
+    /// `Postcard`, `MsgPack`): it was written by something else, or as
+    /// another type. The reply was read whole, so the connection stays
+    /// usable. `key` names the item: a GET's key, the key of MGET's bad
+    /// pair (`None` only where the key is not known, as in a pipeline).
+    ///
+    /// ```
+    /// use gibson_proto::Error;
+    /// let e = Error::Decode { key: None, codec: "JSON", target: "User", reason: "EOF".into() };
+    /// assert_eq!(
+    ///     e.for_key(b"user:1").to_string(),
+    ///     "the value of key \"user:1\" does not decode as JSON User: EOF"
+    /// );
+    /// ```
+    #[error(
+        "the value of {} does not decode as {codec} {target}: {reason}",
+        match key { Some(k) => format!("key {k:?}"), None => "a key".to_string() }
+    )]
+    Decode {
+        /// The item's key (escaped like [`escape`](crate::escape)), when known.
+        key: Option<String>,
+        /// The codec (`"JSON"`, `"postcard"`, `"MessagePack"`).
+        codec: &'static str,
+        /// The Rust type asked for.
+        target: &'static str,
+        /// The codec's message.
+        reason: String,
+    },
     /// An I/O error from the socket.
     #[error("I/O error: {0}")]
     Io(Arc<std::io::Error>),
@@ -225,6 +253,25 @@ impl Error {
         Error::InvalidArgument {
             arg,
             rule: rule.into(),
+        }
+    }
+
+    /// Names `key` in an [`Error::Decode`] that does not name one yet;
+    /// other errors are left as they are.
+    pub fn for_key(self, key: &[u8]) -> Error {
+        match self {
+            Error::Decode {
+                key: None,
+                codec,
+                target,
+                reason,
+            } => Error::Decode {
+                key: Some(crate::escape(key)),
+                codec,
+                target,
+                reason,
+            },
+            other => other,
         }
     }
 

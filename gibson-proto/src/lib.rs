@@ -16,10 +16,10 @@
 //!   over them.
 //!
 //! ```
-//! use gibson_proto::{cmd, MetaField, Reply, Session, Value};
+//! use gibson_proto::{cmd, MetaField, Reply, Session, Ttl, Value};
 //!
 //! let mut session = Session::new(Default::default());
-//! session.send(&cmd::Set::new("greeting", "hello", 60), 1).unwrap();
+//! session.send(&cmd::Set::new("greeting", "hello", Ttl::Seconds(60)), 1).unwrap();
 //! session.send(&cmd::Meta::new("greeting", MetaField::Ttl), 2).unwrap();
 //! // … write session.output() to the socket, feed what comes back …
 //! session.feed(b"\x06\x00\x00\x05\x00\x00\x00hello");
@@ -90,6 +90,9 @@
 mod command;
 mod commands;
 mod config;
+#[cfg(feature = "serde")]
+mod config_serde;
+mod config_url;
 mod convert;
 mod decode;
 mod encode;
@@ -113,10 +116,13 @@ pub mod namespace;
 pub mod scan;
 pub mod server;
 pub mod shard;
+#[cfg(feature = "serde")]
+pub mod values;
 
 pub use command::{Command, LockTime, MetaField, Ttl};
 pub use commands::{AsyncCommands, Commands};
-pub use config::{parse_duration, Addr, Config, PoolConfig, RetryPolicy, DEFAULT_PORT};
+pub use config::{Addr, Config, PoolConfig, RetryPolicy, DEFAULT_PORT};
+pub use config_url::parse_duration;
 pub use convert::{escape, ArgBytes, FromValue, ToArg};
 pub use decode::{Decoder, Reader};
 pub use encode::{encode_request, Arg};
@@ -132,6 +138,14 @@ pub use ring::{md5_words, one_at_a_time, Distribution, HashRing};
 pub use session::{Completion, RequestId, Session};
 pub use stats::Stats;
 pub use unsupported::unix_sockets_unsupported;
+#[cfg(feature = "serde")]
+pub use values::Codec;
+#[cfg(feature = "json")]
+pub use values::Json;
+#[cfg(feature = "msgpack")]
+pub use values::MsgPack;
+#[cfg(feature = "postcard")]
+pub use values::Postcard;
 pub use wire::{Encoding, Opcode, ReplyCode, REPLY_HEADER_LEN, REQUEST_HEADER_LEN};
 
 /// Re-exported so the runtime crates and users share one `bytes` version.

@@ -164,7 +164,7 @@ macro_rules! __gibson_command_list {
     // Hands the whole list to `callback!`, after the tokens `lead`.
     ([$($callback:tt)*] $($lead:tt)*) => {
         $($callback)*! { $($lead)*
-            "set(\"greeting\", \"hello\", 60)"
+            "set(\"greeting\", \"hello\", Ttl::Seconds(60))"
             /// `SET`: stores `value` under `key` with a TTL (`Ttl::Never` or
             /// seconds); returns the value the server stored. LOCKED if the key is locked.
             set [] (key: impl $crate::ToArg, value: impl $crate::ToArg, ttl: impl ::core::convert::Into<$crate::Ttl>)
@@ -214,7 +214,7 @@ macro_rules! __gibson_command_list {
                 -> u64 = $crate::cmd::Mset::new(prefix, value),
                 cli { Mset(prefix: word, value: rest) prints count
                     "set value on every existing key under prefix" };
-            "mttl(\"user:\", 600)"
+            "mttl(\"user:\", Ttl::Seconds(600))"
             /// `MTTL`: sets the TTL of every key under `prefix`; the number changed.
             mttl [] (prefix: impl $crate::ToArg, ttl: impl ::core::convert::Into<$crate::Ttl>)
                 -> u64 = $crate::cmd::Mttl::new(prefix, ttl),

@@ -61,7 +61,11 @@ fn for_each_keyed(k: &[u8], mut check: impl FnMut(Opcode, &'static str, (&'stati
         "key",
         refused(&cmd::Set::new(k, "v", Ttl::Never), &l),
     );
-    check(Opcode::Ttl, "key", refused(&cmd::SetTtl::new(k, 5), &l));
+    check(
+        Opcode::Ttl,
+        "key",
+        refused(&cmd::SetTtl::new(k, Ttl::Seconds(5)), &l),
+    );
     check(
         Opcode::Get,
         "key",
@@ -78,7 +82,11 @@ fn for_each_keyed(k: &[u8], mut check: impl FnMut(Opcode, &'static str, (&'stati
         refused(&cmd::Meta::new(k, MetaField::Ttl), &l),
     );
     check(Opcode::Mset, "prefix", refused(&cmd::Mset::new(k, "v"), &l));
-    check(Opcode::Mttl, "prefix", refused(&cmd::Mttl::new(k, 5), &l));
+    check(
+        Opcode::Mttl,
+        "prefix",
+        refused(&cmd::Mttl::new(k, Ttl::Seconds(5)), &l),
+    );
     let mget = cmd::Mget::<_, Bytes, Bytes>::new(k);
     check(Opcode::Mget, "prefix", refused(&mget, &l));
     check(Opcode::Mget, "prefix", refused(&mget.limit(3), &l));
@@ -168,8 +176,8 @@ fn key_over_max_key_size() {
     );
     accepted(&cmd::Get::<_, Bytes>::new("12345678"), &limits);
     // SET 3600: "3600 " is 5 bytes, leaving 3 for the key.
-    accepted(&cmd::Set::new("123", "v", 3600), &limits);
-    let (arg, rule) = refused(&cmd::Set::new("1234", "v", 3600), &limits);
+    accepted(&cmd::Set::new("123", "v", Ttl::Seconds(3600)), &limits);
+    let (arg, rule) = refused(&cmd::Set::new("1234", "v", Ttl::Seconds(3600)), &limits);
     assert_eq!(arg, "key");
     assert!(rule.contains("with the 5 bytes before it"), "{rule}");
 }
@@ -179,7 +187,7 @@ fn empty_value() {
     let l = Limits::default();
     for (arg, rule) in [
         refused(&cmd::Set::new("k", "", Ttl::Never), &l),
-        refused(&cmd::Set::new("k", Bytes::new(), 10), &l),
+        refused(&cmd::Set::new("k", Bytes::new(), Ttl::Seconds(10)), &l),
         refused(&cmd::Mset::new("p", ""), &l),
         refused(&cmd::Mset::new("p", Vec::<u8>::new()), &l),
     ] {
@@ -265,12 +273,21 @@ fn integers_within_the_servers_fields() {
             );
         }
     }
-    assert_eq!(accepted(&cmd::SetTtl::new("k", 32_767), &l), b"k 32767");
+    assert_eq!(
+        accepted(&cmd::SetTtl::new("k", Ttl::Seconds(32_767)), &l),
+        b"k 32767"
+    );
     // A server built with a wider field: the limit is configurable.
     let mut wide = l;
     wide.max_ttl = 2_592_000;
-    assert_eq!(accepted(&cmd::SetTtl::new("k", 40_000), &wide), b"k 40000");
-    assert_eq!(refused(&cmd::SetTtl::new("k", 2_592_001), &wide).0, "ttl");
+    assert_eq!(
+        accepted(&cmd::SetTtl::new("k", Ttl::Seconds(40_000)), &wide),
+        b"k 40000"
+    );
+    assert_eq!(
+        refused(&cmd::SetTtl::new("k", Ttl::Seconds(2_592_001)), &wide).0,
+        "ttl"
+    );
 
     // Lock times are 64-bit on the server.
     assert_eq!(
@@ -317,7 +334,7 @@ fn zeros_that_mean_something_else_to_the_server() {
     let ttl_rule = "0 seconds means \"no expiry\" to the server; use Ttl::Never to say so";
     for (arg, rule) in [
         refused(&cmd::Set::new("k", "v", Ttl::Seconds(0)), &l),
-        refused(&cmd::SetTtl::new("k", 0), &l),
+        refused(&cmd::SetTtl::new("k", Ttl::Seconds(0)), &l),
         refused(&cmd::Mttl::new("p", Ttl::Seconds(0)), &l),
         refused(&cmd::Set::new("k", "v", std::time::Duration::ZERO), &l),
     ] {

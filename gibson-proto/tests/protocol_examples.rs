@@ -54,7 +54,7 @@ fn hex(s: &str) -> Vec<u8> {
 fn request_example_set_3600_foo() {
     let mut want = hex("0f 00 00 00 01 00");
     want.extend_from_slice(b"3600 foo 3.14");
-    assert_eq!(enc(cmd::Set::new("foo", "3.14", 3600)), want);
+    assert_eq!(enc(cmd::Set::new("foo", "3.14", Ttl::Seconds(3600))), want);
     assert_eq!(enc(cmd::Set::new("foo", "3.14", Ttl::Seconds(3600))), want);
 
     let mut raw = BytesMut::new();
@@ -100,7 +100,7 @@ fn numbers_are_ascii_decimal() {
     assert_eq!(enc(cmd::Lock::new("k", LockTime::UntilUnlock)), want);
     let mut want = hex("08 00 00 00 02 00");
     want.extend_from_slice(b"k 3600");
-    assert_eq!(enc(cmd::SetTtl::new("k", 3600)), want);
+    assert_eq!(enc(cmd::SetTtl::new("k", Ttl::Seconds(3600))), want);
 }
 
 /// The opcode table: every command's code and payload shape, byte for byte.
@@ -109,7 +109,7 @@ fn opcode_table_every_command() {
     // (encoded by the typed command, size, opcode, payload)
     let table: Vec<(Vec<u8>, u32, u16, &[u8])> = vec![
         (enc(cmd::Set::new("k", "v w", Ttl::Never)), 9, 1, b"0 k v w"),
-        (enc(cmd::SetTtl::new("k", 10)), 6, 2, b"k 10"),
+        (enc(cmd::SetTtl::new("k", Ttl::Seconds(10))), 6, 2, b"k 10"),
         (enc(cmd::Get::<_, Bytes>::new("k")), 3, 3, b"k"),
         (enc(cmd::Del::new("k")), 3, 4, b"k"),
         (enc(cmd::Inc::new("k")), 3, 5, b"k"),
@@ -519,15 +519,18 @@ fn keys_the_server_would_corrupt_are_refused() {
     assert_eq!(arg, "key");
     assert!(rule.contains("max_key_size (1024 bytes)"), "{rule}");
     let r = "R".repeat(1030);
-    let (arg, _) = enc_err(cmd::Set::new(&r[..], "value", 100));
+    let (arg, _) = enc_err(cmd::Set::new(&r[..], "value", Ttl::Seconds(100)));
     assert_eq!(arg, "key");
 
     // "0 " + 1022 = 1024; "100 " + 1020 = 1024.
     let bytes = enc(cmd::Set::new(&k[..1022], "value", Ttl::Never));
     assert_eq!(&bytes[..6], hex("08 04 00 00 01 00"));
-    enc(cmd::Set::new(&r[..1020], "value", 100));
+    enc(cmd::Set::new(&r[..1020], "value", Ttl::Seconds(100)));
     assert_eq!(enc_err(cmd::Set::new(&k[..1023], "v", Ttl::Never)).0, "key");
-    assert_eq!(enc_err(cmd::Set::new(&r[..1021], "v", 100)).0, "key");
+    assert_eq!(
+        enc_err(cmd::Set::new(&r[..1021], "v", Ttl::Seconds(100))).0,
+        "key"
+    );
     // Other commands: the key alone.
     enc(cmd::Get::<_, Bytes>::new(&k[..1024]));
     assert_eq!(enc_err(cmd::Get::<_, Bytes>::new(&k[..1025])).0, "key");

@@ -6,7 +6,7 @@ mod common;
 use bytes::{Bytes, BytesMut};
 use common::{kval, num, status, val};
 use gibson_proto::{
-    cmd, Command, Completion, Error, Limits, Opcode, ProtocolError, Reply, RequestId, Session,
+    cmd, Command, Completion, Error, Limits, Opcode, ProtocolError, Reply, RequestId, Session, Ttl,
     Value,
 };
 use proptest::prelude::*;
@@ -39,7 +39,7 @@ fn send_nth(s: &mut Session<usize>, i: usize, wire: &mut Vec<u8>) -> Want {
             Want::Get(None)
         }
         2 => {
-            s.send(&cmd::Set::new(&key, format!("v{i}"), 60), i)
+            s.send(&cmd::Set::new(&key, format!("v{i}"), Ttl::Seconds(60)), i)
                 .unwrap();
             val(wire, format!("v{i}").as_bytes());
             Want::Set(Value::Bytes(Bytes::from(format!("v{i}"))))
@@ -406,14 +406,15 @@ fn output_is_every_request_back_to_back() {
     let mut s: Session<usize> = Session::new(Limits::default());
     let mut want = BytesMut::new();
     let limits = Limits::default();
-    cmd::Set::new("a", "1", 10)
+    cmd::Set::new("a", "1", Ttl::Seconds(10))
         .encode(&mut want, &limits)
         .unwrap();
     cmd::Get::<_, Bytes>::new("a")
         .encode(&mut want, &limits)
         .unwrap();
     cmd::GetStats.encode(&mut want, &limits).unwrap();
-    s.send(&cmd::Set::new("a", "1", 10), 0).unwrap();
+    s.send(&cmd::Set::new("a", "1", Ttl::Seconds(10)), 0)
+        .unwrap();
     s.send(&cmd::Get::<_, Bytes>::new("a"), 1).unwrap();
     s.send(&cmd::GetStats, 2).unwrap();
     assert_eq!(s.output(), &want[..]);

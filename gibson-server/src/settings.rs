@@ -90,7 +90,17 @@ pub fn parse_size(text: &str) -> Option<u64> {
 }
 
 /// Reads a duration the way Gibson does: digits with an optional unit `s`,
-/// `m`, `h` or `d` (seconds without one).
+/// `m`, `h` or `d`, either case (seconds without one).
+///
+/// This is the real server's rule for its configuration file
+/// (`gbConfigReadTime`: `max_item_ttl 2592000` is 30 days, `gc_ratio 15m`
+/// 15 minutes, `15M` too), and the server reads real Gibson configuration
+/// files, so it keeps it. The client side has one rule of its own,
+/// `gibson_proto::parse_duration`: a unit is required (`250ms`, `5s`,
+/// `15m`), and a bare number is refused rather than guessed. A value both
+/// accept means the same to both, except an upper-case `M` (minutes here,
+/// months to the client). `cron_period` is not a duration here: Gibson
+/// reads it as a whole number of milliseconds.
 ///
 /// ```
 /// use std::time::Duration;

@@ -66,7 +66,7 @@ macro_rules! conformance_suite {
             assert!((98..=100).contains(&left), "left {left}");
             assert!(c.ttl(&k, Ttl::Seconds(500))$($aw)*.unwrap());
             assert_eq!(c.meta(&k, MetaField::Ttl)$($aw)*.unwrap(), Some(500));
-            assert!(!c.ttl(format!("{p}absent"), 5)$($aw)*.unwrap());
+            assert!(!c.ttl(format!("{p}absent"), Ttl::Seconds(5))$($aw)*.unwrap());
             c.set(&k, "v", Ttl::Never)$($aw)*.unwrap();
             assert_eq!(c.meta(&k, MetaField::Ttl)$($aw)*.unwrap(), Some(-1));
             assert_eq!(c.meta(&k, MetaField::Size)$($aw)*.unwrap(), Some(1));
@@ -207,9 +207,9 @@ macro_rules! conformance_suite {
             assert_eq!(c.get::<i64>(format!("{p}b"))$($aw)*.unwrap(), Some(3));
             assert_eq!(c.mdec(&p)$($aw)*.unwrap(), 2);
             assert_eq!(c.get::<i64>(format!("{p}b"))$($aw)*.unwrap(), Some(2));
-            assert_eq!(c.mttl(&p, 1000)$($aw)*.unwrap(), 3);
+            assert_eq!(c.mttl(&p, Ttl::Seconds(1000))$($aw)*.unwrap(), 3);
             assert_eq!(c.meta(format!("{p}a"), MetaField::Ttl)$($aw)*.unwrap(), Some(1000));
-            assert_eq!(c.mttl(format!("{p}none"), 10)$($aw)*.unwrap(), 0);
+            assert_eq!(c.mttl(format!("{p}none"), Ttl::Seconds(10))$($aw)*.unwrap(), 0);
             // Locked items are skipped by MSET and MDEL.
             assert_eq!(c.mlock(&p, 60)$($aw)*.unwrap(), 3);
             assert_eq!(c.mset(&p, "new")$($aw)*.unwrap(), 0);

@@ -10,11 +10,12 @@
 //! ([`bench::GetBench`] with `GIBSON_BENCH_ADDR`, [`example_server`]).
 //!
 //! The behavioural suites every runtime crate runs are written once here
-//! ([`conformance`], [`faults`], [`bulk`], [`resilience`]) and expanded in a
+//! ([`conformance`], [`faults`], [`bulk`], [`resilience`], [`values`], [`cached_store`]) and expanded in a
 //! crate's test file by [`suite!`], on the executors of [`runtime`].
 
 pub mod bench;
 pub mod bulk;
+pub mod cached_store;
 mod chunking;
 pub mod cluster;
 pub mod conformance;
@@ -28,6 +29,7 @@ mod rng;
 pub mod runtime;
 pub mod shard;
 pub mod suite;
+pub mod values;
 
 #[doc(hidden)]
 pub mod __reexport {
@@ -64,7 +66,10 @@ pub const EXAMPLE_ADDR_VAR: &str = "GIBSON_ADDR";
 #[derive(Debug)]
 pub struct TestServer {
     embedded: Option<Server>,
-    addr: Addr,
+    /// The address, with the options of a URL given in the environment.
+    config: Config,
+    /// The URL or address given in the environment, as written.
+    given: Option<String>,
     /// Set for embedded servers: how to start them again.
     rebind: Option<Rebind>,
 }
@@ -93,8 +98,9 @@ impl TestServer {
     /// and not blank, else an embedded server on TCP loopback: for tests
     /// ([`TEST_ADDR_VAR`]), benchmarks ([`BENCH_ADDR_VAR`]) and examples
     /// ([`example_server`]). The variable holds an address (`host:port`, a
-    /// socket path) or a URL (`gibson://…`, `gibson+unix://…`; its options
-    /// are not kept).
+    /// socket path) or a URL (`gibson://…`, `gibson+unix://…`), whose
+    /// options [`config`](TestServer::config) and [`url`](TestServer::url)
+    /// keep.
     ///
     /// # Panics
     ///
@@ -118,7 +124,8 @@ impl TestServer {
             .unwrap_or_else(|e| panic!("{var}={addr:?} is not an address: {e}"));
         TestServer {
             embedded: None,
-            addr: config.addr,
+            config,
+            given: Some(addr.to_string()),
             rebind: None,
         }
     }
@@ -163,7 +170,8 @@ impl TestServer {
         };
         TestServer {
             embedded: Some(server),
-            addr,
+            config: Config::new(addr),
+            given: None,
             rebind: Some(rebind),
         }
     }
@@ -175,20 +183,21 @@ impl TestServer {
 
     /// The server's address.
     pub fn addr(&self) -> &Addr {
-        &self.addr
+        &self.config.addr
     }
 
-    /// A client configuration for this server, with default settings.
+    /// A client configuration for this server: default settings, or the
+    /// options of the URL given in the environment.
     pub fn config(&self) -> Config {
-        Config::new(self.addr.clone())
+        self.config.clone()
     }
 
-    /// The address as a URL (`gibson://…` or `gibson+unix://…`).
+    /// The URL or address given in the environment, options included, or
+    /// the embedded server's URL (`gibson://…` or `gibson+unix://…`). It
+    /// may already hold a query: change settings through
+    /// [`config`](TestServer::config), not by appending `?…`.
     pub fn url(&self) -> String {
-        match &self.addr {
-            Addr::Unix(p) => format!("gibson+unix://{}", p.display()),
-            tcp => format!("gibson://{tcp}"),
-        }
+        self.given.clone().unwrap_or_else(|| self.config.addr.url())
     }
 
     /// Stops an embedded server: closes the listener and every connection.

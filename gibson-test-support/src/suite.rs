@@ -11,7 +11,7 @@
 //! gibson_test_support::suite!(faults, client: gibson_blocking, runtimes: [blocking]);
 //! ```
 //!
-//! Suites: `conformance`, `faults`, `bulk`, `resilience`, `prefix` (async). Runtimes:
+//! Suites: `conformance`, `faults`, `bulk`, `resilience`, `values`, `cached`, `prefix` (async). Runtimes:
 //! `tokio` (current-thread), `tokio_multi_thread` (two workers), `async_std`,
 //! `smol` (each a [`Runtime`](crate::runtime::Runtime), behind the feature of
 //! its name), and `blocking` for a synchronous client. The client crate
@@ -80,6 +80,26 @@ macro_rules! __suite {
     (@call bulk ($($mode:tt)*) $($rest:tt)*) => { $crate::bulk_pipelining_test!($($mode)* $($rest)*); };
     ($module:ident, $rt:ty, prefix, $($client:ident)::+) => {
         $crate::prefix_suite!(async, runtime: $rt, client: $($client)::+);
+    };
+    ($module:ident, blocking, cached, $($client:ident)::+) => {
+        $crate::cached_store_suite!(blocking, client: $($client)::+);
+    };
+    ($module:ident, $rt:ty, cached, $($client:ident)::+) => {
+        fn run<F: ::std::future::Future>(f: F) -> F::Output {
+            <$rt as $crate::runtime::Runtime>::block_on(f)
+        }
+        $crate::cached_store_suite!(async, run: run, client: $($client)::+);
+    };
+    ($module:ident, blocking, values, $($client:ident)::+) => {
+        $crate::values_suite!(blocking, client: $($client)::+,
+            connect: |config| $($client)::+::Connection::with_config(config));
+    };
+    ($module:ident, $rt:ty, values, $($client:ident)::+) => {
+        fn run<F: ::std::future::Future>(f: F) -> F::Output {
+            <$rt as $crate::runtime::Runtime>::block_on(f)
+        }
+        $crate::values_suite!(async, run: run, client: $($client)::+,
+            connect: |config| $($client)::+::Connection::with_config(config).await);
     };
     ($module:ident, blocking, resilience, $($client:ident)::+) => {
         $crate::resilience_suite!(blocking, client: $($client)::+);

@@ -8,8 +8,12 @@ use gibson_tokio::{Error, Pool, Ttl};
 async fn main() -> Result<(), Error> {
     // GIBSON_ADDR, or an embedded server living as long as `server`.
     let server = gibson_test_support::example_server();
-    let url = server.url();
-    let pool = Pool::connect(&format!("{url}?pool_min=2&pool_max=4")).await?;
+    // The server's settings (GIBSON_ADDR may be a URL with options), and
+    // the pool's size: set on the config, never appended to the URL.
+    let mut config = server.config();
+    config.pool.min_size = 2;
+    config.pool.max_size = 4;
+    let pool = Pool::with_config(config).await?;
 
     let mut tasks = Vec::new();
     for t in 0..16 {

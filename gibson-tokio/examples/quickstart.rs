@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run -p gibson-tokio --example quickstart
 //! GIBSON_ADDR=127.0.0.1:10128 cargo run -p gibson-tokio --example quickstart
+//! GIBSON_ADDR="gibson://127.0.0.1:10128?response_timeout=2s" cargo run -p gibson-tokio --example quickstart
 //! ```
 //!
 //! Without `GIBSON_ADDR` it starts the embedded `gibson-server`.
@@ -76,7 +77,12 @@ async fn main() -> Result<(), Error> {
     show("count qs:user:", conn.count(p).await?);
 
     println!("\n-- a pool shared by 8 tasks");
-    let pool = Pool::connect(&format!("{url}?pool_min=1&pool_max=4")).await?;
+    // The server's settings (GIBSON_ADDR may be a URL with options), and
+    // the pool's size: set on the config, never appended to the URL.
+    let mut config = server.config();
+    config.pool.min_size = 1;
+    config.pool.max_size = 4;
+    let pool = Pool::with_config(config).await?;
     let tasks: Vec<_> = (0..8)
         .map(|t| {
             let pool = pool.clone();

@@ -57,6 +57,19 @@ pub type Sharded = gibson_async::Sharded<Tokio>;
 #[cfg(feature = "bb8")]
 pub use bb8_manager::GibsonManager;
 
+/// A `deadpool::managed::Manager` of [`Connection`]s (feature `deadpool`):
+/// see [`gibson_async::DeadpoolManager`].
+#[cfg(feature = "deadpool")]
+pub type DeadpoolManager = gibson_async::DeadpoolManager<Tokio>;
+
+#[cfg(feature = "cached")]
+pub use gibson_async::CacheStore;
+#[cfg(feature = "json")]
+pub use gibson_proto::Json;
+#[cfg(feature = "msgpack")]
+pub use gibson_proto::MsgPack;
+#[cfg(feature = "postcard")]
+pub use gibson_proto::Postcard;
 pub use gibson_proto::{
     cmd, namespace, shard, Addr, AsyncCommands, Command, Config, Error, FromValue, Handle,
     LockTime, MetaField, Pipeline, PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg, Ttl,

@@ -208,7 +208,7 @@ impl Sharded {
             .ring
             .route(&cmd, &self.inner.config.client.limits)
         {
-            Ok(routed) => self.send(&routed).and_then(C::decode),
+            Ok(routed) => self.send(&routed).and_then(|r| cmd.decode_reply(r)),
             Err(e) => Partial::complete(Err(e)),
         }
     }

@@ -21,7 +21,7 @@ impl Sharded {
         failed: impl FnOnce(&T) -> Option<&Error>,
     ) -> Result<T, Error> {
         let outcome = match self.inner.pools.get(index) {
-            Some(pool) => pool.get().and_then(|mut conn| work(&mut conn)),
+            Some(pool) => pool.checkout().and_then(|mut conn| work(&mut conn)),
             None => Err(Error::invalid("servers", "server index out of range")),
         };
         let health = match &outcome {

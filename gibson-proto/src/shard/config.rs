@@ -4,7 +4,8 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use crate::config::{parse_duration, Addr, Config, PoolConfig};
+use crate::config::{Addr, Config, PoolConfig};
+use crate::config_url::{decoded_path, parse_duration, query_pairs};
 use crate::error::Error;
 use crate::ring::{Distribution, HashRing};
 
@@ -218,8 +219,8 @@ impl ShardConfig {
                 self.failure_limit = value.parse().map_err(|_| bad("a whole number"))?
             }
             "retry_timeout" => {
-                self.retry_timeout =
-                    parse_duration(value).ok_or_else(|| bad("a duration like 2s"))?
+                self.retry_timeout = parse_duration(value)
+                    .map_err(|rule| Error::invalid("url", format!("option {key}: {rule}")))?
             }
             "remove_failed" => self.remove_failed = flag()?,
             "partial" => {
@@ -245,9 +246,13 @@ fn one_connection_per_server(mut pool: PoolConfig) -> PoolConfig {
     pool
 }
 
-/// One entry of the server list: `host:port[/weight]` or a socket path.
+/// One entry of the server list: `host:port[/weight]` or a socket path
+/// (percent-decoded in a `gibson+unix://` list, as written in a bare one).
 fn parse_server(entry: &str, unix: bool) -> Result<(Addr, Option<u32>), Error> {
-    if unix || entry.starts_with('/') {
+    if unix {
+        return Ok((Addr::Unix(decoded_path(entry)), None));
+    }
+    if entry.starts_with('/') {
         return Ok((entry.parse()?, None));
     }
     match entry.split_once('/') {
@@ -290,19 +295,14 @@ impl FromStr for ShardConfig {
         }
         let mut config = ShardConfig::new(servers)?;
         config.weights = weights;
-        let mut client = Vec::new();
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (key, value) = pair
-                .split_once('=')
-                .ok_or_else(|| Error::invalid("url", format!("option {pair:?} has no value")))?;
-            if !config.set_option(key, value)? {
-                client.push(pair);
+        let mut pool_max_given = false;
+        for (key, value) in query_pairs(query) {
+            if !config.set_option(&key, &value)? {
+                // A connection option, as the single-server URL reads it.
+                config.client.set_option(&key, &value)?;
+                pool_max_given |= key == "pool_max";
             }
         }
-        // The connection options, checked by the single-server parser.
-        let first = config.servers[0].to_string();
-        let pool_max_given = client.iter().any(|o| o.starts_with("pool_max="));
-        config.client = format!("{first}?{}", client.join("&")).parse()?;
         if !pool_max_given {
             config.client.pool = one_connection_per_server(config.client.pool);
         }
@@ -332,6 +332,20 @@ mod tests {
         assert_eq!(c.weights(), &[2, 1]);
         let c: ShardConfig = "gibson+unix:///tmp/a.sock,/tmp/b.sock".parse().unwrap();
         assert_eq!(c.servers()[1], Addr::Unix("/tmp/b.sock".into()));
+        let c: ShardConfig = "gibson+unix:///tmp/a%20b.sock,/tmp/c%2Cd.sock?pool_max=2"
+            .parse()
+            .unwrap();
+        assert_eq!(c.servers()[0], Addr::Unix("/tmp/a b.sock".into()));
+        assert_eq!(c.servers()[1], Addr::Unix("/tmp/c,d.sock".into()));
+        assert_eq!(c.client.pool.max_size, 2);
+        let c: ShardConfig = "gibson://[::1]:1/2,[::1]:2?retry_timeout=250ms&response_timeout=1s"
+            .parse()
+            .unwrap();
+        assert_eq!(c.servers()[1].to_string(), "[::1]:2");
+        assert_eq!(c.weights(), &[2, 1]);
+        assert_eq!(c.retry_timeout, Duration::from_millis(250));
+        assert_eq!(c.client.response_timeout, Duration::from_secs(1));
+        assert_eq!(c.client.pool.max_size, 1);
         let one: ShardConfig = "gibson://h:1".parse().unwrap();
         assert_eq!(one.servers().len(), 1);
     }
@@ -347,5 +361,6 @@ mod tests {
         assert!(err("a:1?remove_failed=maybe").contains("true or false"));
         assert!(err("a:1?nonsense=1").contains("unknown option"));
         assert!(err("http://a:1").contains("scheme"));
+        assert!(err("a:1?retry_timeout=5").contains("no unit"));
     }
 }

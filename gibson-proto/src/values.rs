@@ -1,0 +1,338 @@
+//! Typed values through serde: [`Json`], [`Postcard`] and [`MsgPack`] wrap
+//! a value wherever one goes in ([`ToArg`]) or comes out ([`FromValue`]),
+//! each behind the cargo feature of its codec (`json`, `postcard`,
+//! `msgpack`).
+//!
+//! A value is encoded once, into the bytes the request carries, and decoded
+//! straight from the reply's bytes. One that does not decode is an
+//! [`Error::Decode`] naming the codec, the type, the codec's message and,
+//! for GET and MGET, the key; the reply was read whole, so the connection
+//! goes on.
+//!
+//! Each wrapper also names its codec where a type is wanted (its parameter
+//! defaults to `()`): `Json` alone is the JSON [`Codec`].
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::command::Ttl;
+use crate::convert::{ArgBytes, FromValue, ToArg};
+use crate::error::Error;
+use crate::reply::Value;
+
+/// A serde format that stores values in Gibson. Each wrapper is one
+/// ([`Json`], [`Postcard`], [`MsgPack`]; the parameter does not matter), so
+/// code generic over the codec (such as a `CacheStore`) takes `F: Codec`.
+///
+/// ```
+/// # #[cfg(feature = "json")] {
+/// use gibson_proto::{Codec, Error, Json, Value};
+///
+/// fn round_trip<F: Codec>(n: &[u32]) -> Result<Vec<u32>, Error> {
+///     let bytes = F::encode(n)?;
+///     F::decode(&Value::from(bytes::Bytes::from(bytes)))
+/// }
+/// assert_eq!(round_trip::<Json>(&[1, 2])?, [1, 2]);
+/// assert!(matches!(<Json>::decode::<u32>(&Value::from("x")), Err(Error::Decode { key: None, .. })));
+/// # }
+/// # Ok::<(), gibson_proto::Error>(())
+/// ```
+pub trait Codec {
+    /// The format's name, for error messages.
+    const NAME: &'static str;
+
+    /// Serializes `value`, or the codec's message.
+    fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, String>;
+
+    /// Deserializes `bytes`, or the codec's message.
+    fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String>;
+
+    /// `value` encoded for a request; [`Error::InvalidArgument`] (nothing is
+    /// sent) when the codec refuses it.
+    fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
+        Self::to_vec(value).map_err(|e| {
+            Error::invalid("value", format!("cannot be encoded as {}: {e}", Self::NAME))
+        })
+    }
+
+    /// A reply value decoded as `T` (a NUMBER from its decimal text); an
+    /// [`Error::Decode`] without a key when it does not decode.
+    fn decode<T: DeserializeOwned>(value: &Value) -> Result<T, Error> {
+        let decoded = match value {
+            Value::Bytes(b) => Self::from_slice(b),
+            Value::Int(n) => Self::from_slice(n.to_string().as_bytes()),
+        };
+        decoded.map_err(|reason| Error::Decode {
+            key: None,
+            codec: Self::NAME,
+            target: std::any::type_name::<T>(),
+            reason,
+        })
+    }
+}
+
+/// Defines each wrapper (behind its feature), its [`Codec`], [`ToArg`] and
+/// [`FromValue`].
+macro_rules! serde_values {
+    ($(
+        $(#[$doc:meta])*
+        $feature:literal $name:ident $label:literal,
+        to_vec: |$v:ident| $to_vec:expr,
+        from_slice: |$b:ident| $from_slice:expr;
+    )*) => {$(
+        $(#[$doc])*
+        #[cfg(feature = $feature)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+        pub struct $name<T = ()>(pub T);
+
+        #[cfg(feature = $feature)]
+        impl<T> $name<T> {
+            /// The value inside.
+            pub fn into_inner(self) -> T {
+                self.0
+            }
+        }
+
+        #[cfg(feature = $feature)]
+        impl<X> Codec for $name<X> {
+            const NAME: &'static str = $label;
+
+            fn to_vec<T: Serialize + ?Sized>($v: &T) -> Result<Vec<u8>, String> {
+                $to_vec.map_err(|e| e.to_string())
+            }
+
+            fn from_slice<T: DeserializeOwned>($b: &[u8]) -> Result<T, String> {
+                $from_slice.map_err(|e| e.to_string())
+            }
+        }
+
+        #[cfg(feature = $feature)]
+        impl<T: Serialize + Send> ToArg for $name<T> {
+            fn to_arg(&self) -> Result<ArgBytes<'_>, Error> {
+                Self::encode(&self.0).map(ArgBytes::owned)
+            }
+        }
+
+        #[cfg(feature = $feature)]
+        impl<T: DeserializeOwned + Send> FromValue for $name<T> {
+            fn from_value(value: Value) -> Result<Self, Error> {
+                Self::decode(&value).map($name)
+            }
+        }
+    )*};
+}
+
+serde_values! {
+    /// A value stored as JSON (`serde_json`; feature `json`): readable by
+    /// anything, the largest of the three.
+    ///
+    /// ```
+    /// use gibson_proto::{FromValue, Json, ToArg, Value};
+    ///
+    /// #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+    /// struct User { name: String, age: u32 }
+    ///
+    /// let ada = User { name: "ada".into(), age: 36 };
+    /// let json = Json(&ada);
+    /// let arg = json.to_arg()?;
+    /// assert_eq!(&*arg, br#"{"name":"ada","age":36}"#);
+    /// let back = Json::<User>::from_value(Value::from(r#"{"name":"ada","age":36}"#))?;
+    /// assert_eq!(back.0, ada);
+    /// let err = Json::<User>::from_value(Value::from("{}")).unwrap_err();
+    /// assert!(err.to_string().contains("missing field `name`"));
+    /// # Ok::<(), gibson_proto::Error>(())
+    /// ```
+    "json" Json "JSON",
+        to_vec: |value| serde_json::to_vec(value),
+        from_slice: |bytes| serde_json::from_slice(bytes);
+    /// A value stored in postcard's compact binary format (feature
+    /// `postcard`): the smallest, read back only as the same type.
+    ///
+    /// Postcard is kept rather than bincode: its wire format is specified
+    /// and stable since 1.0, and it is maintained, while bincode's
+    /// development has stopped.
+    ///
+    /// ```
+    /// use gibson_proto::{FromValue, Postcard, ToArg, Value};
+    ///
+    /// let arg = Postcard(&(7u8, "seven")).to_arg()?;
+    /// assert_eq!(&*arg, b"\x07\x05seven");
+    /// let value = Value::from(bytes::Bytes::copy_from_slice(&arg));
+    /// assert_eq!(Postcard::<(u8, String)>::from_value(value)?.0, (7, "seven".to_string()));
+    /// # Ok::<(), gibson_proto::Error>(())
+    /// ```
+    "postcard" Postcard "postcard",
+        to_vec: |value| postcard::to_allocvec(value),
+        from_slice: |bytes| postcard::from_bytes(bytes);
+    /// A value stored as MessagePack (`rmp-serde`, structs as maps of field
+    /// names; feature `msgpack`): compact, and readable from other languages.
+    ///
+    /// ```
+    /// use gibson_proto::{FromValue, MsgPack, ToArg, Value};
+    ///
+    /// let msgpack = MsgPack(vec![1u16, 2, 3]);
+    /// let arg = msgpack.to_arg()?;
+    /// assert_eq!(&*arg, b"\x93\x01\x02\x03");
+    /// let value = Value::from(bytes::Bytes::copy_from_slice(&arg));
+    /// assert_eq!(MsgPack::<Vec<u16>>::from_value(value)?.0, [1, 2, 3]);
+    /// # Ok::<(), gibson_proto::Error>(())
+    /// ```
+    "msgpack" MsgPack "MessagePack",
+        to_vec: |value| rmp_serde::to_vec_named(value),
+        from_slice: |bytes| rmp_serde::from_slice(bytes);
+}
+
+/// The lifespan of a store for the `cached` crate (gibson-async's and
+/// gibson-blocking's `CacheStore`): the TTL each SET gives an item,
+/// changeable through a shared reference.
+///
+/// ```
+/// use std::time::Duration;
+/// use gibson_proto::{values::Lifespan, Ttl};
+///
+/// let life = Lifespan::new(Ttl::Seconds(60));
+/// assert_eq!(life.set(Duration::from_secs(5)), Some(Duration::from_secs(60)));
+/// assert_eq!(life.ttl(), Ttl::Seconds(5));
+/// assert_eq!(life.unset(), Some(Duration::from_secs(5)));
+/// assert_eq!(life.ttl(), Ttl::Never);
+/// ```
+#[derive(Debug, Default)]
+pub struct Lifespan {
+    /// Seconds; 0 for no expiry.
+    seconds: AtomicU32,
+}
+
+impl Lifespan {
+    /// Items live `ttl`.
+    pub fn new(ttl: impl Into<Ttl>) -> Lifespan {
+        let seconds = match ttl.into() {
+            Ttl::Never => 0,
+            Ttl::Seconds(n) => n,
+        };
+        Lifespan {
+            seconds: AtomicU32::new(seconds),
+        }
+    }
+
+    /// The TTL of the next SET.
+    pub fn ttl(&self) -> Ttl {
+        match self.seconds.load(Ordering::Relaxed) {
+            0 => Ttl::Never,
+            n => Ttl::Seconds(n),
+        }
+    }
+
+    /// The lifespan, `None` for no expiry.
+    pub fn get(&self) -> Option<Duration> {
+        Lifespan::duration(self.seconds.load(Ordering::Relaxed))
+    }
+
+    /// Sets the lifespan (rounded up to whole seconds); the previous one.
+    pub fn set(&self, lifespan: Duration) -> Option<Duration> {
+        let seconds = match Ttl::from(lifespan) {
+            Ttl::Seconds(n) => n,
+            Ttl::Never => 0,
+        };
+        Lifespan::duration(self.seconds.swap(seconds, Ordering::Relaxed))
+    }
+
+    /// Items no longer expire; the previous lifespan.
+    pub fn unset(&self) -> Option<Duration> {
+        Lifespan::duration(self.seconds.swap(0, Ordering::Relaxed))
+    }
+
+    fn duration(seconds: u32) -> Option<Duration> {
+        (seconds > 0).then(|| Duration::from_secs(u64::from(seconds)))
+    }
+}
+
+/// The lifespan methods of the `cached` crate's store traits
+/// (`set_refresh_on_hit`: no, a hit does not refresh; `ttl`, `set_ttl`,
+/// `unset_ttl`: the store's [`Lifespan`] field `lifespan`), written once for
+/// the async and the blocking `CacheStore`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __lifespan_methods {
+    () => {
+        fn set_refresh_on_hit(&self, _refresh: bool) -> bool {
+            false
+        }
+
+        fn ttl(&self) -> ::core::option::Option<::std::time::Duration> {
+            self.lifespan.get()
+        }
+
+        fn set_ttl(
+            &self,
+            ttl: ::std::time::Duration,
+        ) -> ::core::option::Option<::std::time::Duration> {
+            self.lifespan.set(ttl)
+        }
+
+        fn unset_ttl(&self) -> ::core::option::Option<::std::time::Duration> {
+            self.lifespan.unset()
+        }
+    };
+}
+
+#[cfg(all(test, feature = "json"))]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::cmd;
+    use crate::command::Command;
+    use crate::reply::{Pairs, Reply};
+
+    #[test]
+    fn a_value_the_codec_refuses_is_an_invalid_argument_and_nothing_is_written() {
+        // JSON object keys must be strings.
+        let map: BTreeMap<(u8, u8), u8> = [((1, 2), 3)].into();
+        let mut buf = bytes::BytesMut::new();
+        let err = cmd::Set::new("k", Json(&map), Ttl::Never)
+            .encode(&mut buf, &Default::default())
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidArgument { arg: "value", rule } if rule.contains("JSON")),
+            "{err}"
+        );
+        assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn get_and_mget_name_the_key_that_does_not_decode() {
+        let get = cmd::Get::<_, Json<Vec<u8>>>::new("user:1");
+        let err = get
+            .decode_reply(Reply::Value(Value::from("[1,")))
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("the value of key \"user:1\" does not decode as JSON"),
+            "{err}"
+        );
+        // The static decode does not know the key.
+        let err = cmd::Get::<&str, Json<Vec<u8>>>::decode(Reply::Value(Value::from("x")));
+        assert!(matches!(err, Err(Error::Decode { key: None, .. })));
+
+        let mut kval = vec![2, 0, 0, 0];
+        for (k, v) in [("a:1", "[1]"), ("a:2", "{")] {
+            kval.extend_from_slice(&(k.len() as u32).to_le_bytes());
+            kval.extend_from_slice(k.as_bytes());
+            kval.push(0);
+            kval.extend_from_slice(&(v.len() as u32).to_le_bytes());
+            kval.extend_from_slice(v.as_bytes());
+        }
+        let pairs = Pairs::parse(bytes::Bytes::from(kval)).unwrap();
+        let err =
+            cmd::Mget::<&str, String, Json<Vec<u8>>>::decode(Reply::Pairs(pairs)).unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { key: Some(k), codec: "JSON", .. } if k == "a:2"),
+            "{err}"
+        );
+        // A NUMBER decodes from its decimal text.
+        assert_eq!(Json::<u32>::from_value(Value::Int(7)).unwrap().0, 7);
+    }
+}

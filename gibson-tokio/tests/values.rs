@@ -1,0 +1,4 @@
+//! The shared serde values suite: a struct through `Json`, `Postcard` and
+//! `MsgPack` by GET and MGET, and a value that does not decode.
+
+gibson_test_support::suite!(values, client: gibson_tokio, runtimes: [tokio]);
