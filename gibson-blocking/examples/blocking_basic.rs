@@ -38,7 +38,7 @@ fn main() -> Result<(), Error> {
             let pool = pool.clone();
             let p = p.clone();
             thread::spawn(move || -> Result<i64, Error> {
-                let mut conn = pool.get()?;
+                let mut conn = pool.checkout()?;
                 conn.set(format!("{p}thread:{t}"), t.to_string(), Ttl::Seconds(60))?;
                 conn.inc(format!("{p}hits"))
             })

@@ -85,6 +85,11 @@
 //! The example `event_loop` of this crate (`cargo run -p gibson-proto
 //! --example event_loop`) is the whole program: three connections on one
 //! `mio` poll, SETs and GETs pipelined on each and every reply checked.
+//!
+//! # Features
+//!
+//! Off by default:
+#![doc = document_features::document_features!()]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod command;
