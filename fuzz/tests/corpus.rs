@@ -131,7 +131,7 @@ fn request<C: gibson_proto::Command>(c: C) -> Vec<u8> {
     buf.to_vec()
 }
 
-/// Replies: the examples of PROTOCOL.md and the malformed frames it lists.
+/// Replies: the examples of docs/protocol.md and the malformed frames it lists.
 fn reply_streams() -> Vec<Vec<u8>> {
     let ok = hex("05 00 00 01 00 00 00 00");
     let not_found = hex("01 00 00 01 00 00 00 00");

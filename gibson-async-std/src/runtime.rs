@@ -7,7 +7,9 @@ use std::future::Future;
 use std::io;
 use std::marker::PhantomData;
 use std::net::TcpStream;
+#[cfg(unix)]
 use std::os::unix::net::UnixStream;
+#[cfg(unix)]
 use std::path::Path;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
@@ -112,6 +114,7 @@ pub type DefaultSpawner = Threads;
 
 impl<S: Spawner> Runtime for AsyncIo<S> {
     type Timer = AsyncTimer;
+    #[cfg(unix)]
     type Unix = AsyncSocket<UnixStream>;
     type Tcp = AsyncSocket<TcpStream>;
 
@@ -148,6 +151,7 @@ impl<S: Spawner> Runtime for AsyncIo<S> {
         }))
     }
 
+    #[cfg(unix)]
     async fn connect_unix(path: &Path) -> io::Result<Self::Unix> {
         Ok(AsyncSocket::new(Async::<UnixStream>::connect(path).await?))
     }

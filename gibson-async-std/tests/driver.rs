@@ -1,4 +1,6 @@
 //! The driver on its own: what happens to requests when its socket dies.
+//! (Over a Unix socket pair: Unix targets only.)
+#![cfg(unix)]
 
 use std::os::unix::net::UnixStream;
 use std::sync::Arc;

@@ -29,6 +29,12 @@
 //! let users: Vec<(String, String)> = conn.mget("user:").await?;
 //! # Ok(()) }
 //! ```
+//!
+//! # Features
+//!
+//! Off by default unless marked otherwise:
+#![doc = document_features::document_features!()]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "cached")]
 mod cached_store;

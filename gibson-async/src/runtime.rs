@@ -4,6 +4,7 @@
 
 use std::future::Future;
 use std::io;
+#[cfg(unix)]
 use std::path::Path;
 use std::task::{Context, Poll};
 use std::time::Instant;
@@ -17,7 +18,8 @@ use bytes::BytesMut;
 pub trait Runtime: Send + Sync + 'static {
     /// A connected TCP socket (with `TCP_NODELAY` set).
     type Tcp: Socket;
-    /// A connected Unix socket.
+    /// A connected Unix socket (Unix targets only).
+    #[cfg(unix)]
     type Unix: Socket;
     /// A resettable timer.
     type Timer: Timer;
@@ -35,7 +37,8 @@ pub trait Runtime: Send + Sync + 'static {
     /// sets `TCP_NODELAY`. The engine bounds it with the connect timeout.
     fn connect_tcp(host: &str, port: u16) -> impl Future<Output = io::Result<Self::Tcp>> + Send;
 
-    /// Connects to the Unix socket at `path`.
+    /// Connects to the Unix socket at `path` (Unix targets only).
+    #[cfg(unix)]
     fn connect_unix(path: &Path) -> impl Future<Output = io::Result<Self::Unix>> + Send;
 }
 

@@ -14,6 +14,7 @@ pub enum Stream<R: Runtime> {
     /// A TCP connection.
     Tcp(R::Tcp),
     /// A Unix socket connection.
+    #[cfg(unix)]
     Unix(R::Unix),
 }
 
@@ -21,6 +22,7 @@ impl<R: Runtime> std::fmt::Debug for Stream<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Stream::Tcp(_) => "Stream::Tcp",
+            #[cfg(unix)]
             Stream::Unix(_) => "Stream::Unix",
         })
     }
@@ -33,7 +35,10 @@ impl<R: Runtime> Stream<R> {
         let attempt = async {
             match &config.addr {
                 Addr::Tcp { host, port } => R::connect_tcp(host, *port).await.map(Stream::Tcp),
+                #[cfg(unix)]
                 Addr::Unix(path) => R::connect_unix(path).await.map(Stream::Unix),
+                #[cfg(not(unix))]
+                Addr::Unix(path) => Err(gibson_proto::unix_sockets_unsupported(path)),
             }
             .map_err(Error::from)
         };
@@ -46,6 +51,7 @@ impl<R: Runtime> Stream<R> {
     fn socket(&mut self) -> &mut dyn Socket {
         match self {
             Stream::Tcp(s) => s,
+            #[cfg(unix)]
             Stream::Unix(s) => s,
         }
     }

@@ -25,6 +25,12 @@
 //! assert_eq!(conn.count("user:")?, users.len() as u64);
 //! # Ok::<(), gibson_blocking::Error>(())
 //! ```
+//!
+//! # Features
+//!
+//! Off by default unless marked otherwise:
+#![doc = document_features::document_features!()]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "cached")]
 mod cached_store;

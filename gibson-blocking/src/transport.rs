@@ -22,6 +22,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
+#[cfg(unix)]
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
@@ -32,7 +33,8 @@ use gibson_proto::{Addr, Error};
 pub enum Stream {
     /// A TCP connection, `TCP_NODELAY` on.
     Tcp(TcpStream),
-    /// A Unix-domain socket connection.
+    /// A Unix-domain socket connection (Unix targets only).
+    #[cfg(unix)]
     Unix(UnixStream),
 }
 
@@ -58,7 +60,10 @@ pub fn connect(
 ) -> Result<Stream, Error> {
     let stream = match addr {
         Addr::Tcp { host, port } => connect_tcp(host, *port, connect_timeout)?,
+        #[cfg(unix)]
         Addr::Unix(path) => Stream::Unix(UnixStream::connect(path)?),
+        #[cfg(not(unix))]
+        Addr::Unix(path) => return Err(gibson_proto::unix_sockets_unsupported(path).into()),
     };
     stream.set_timeouts(io_timeout)?;
     Ok(stream)
@@ -101,6 +106,7 @@ impl Stream {
                 s.set_read_timeout(timeout)?;
                 s.set_write_timeout(timeout)
             }
+            #[cfg(unix)]
             Stream::Unix(s) => {
                 s.set_read_timeout(timeout)?;
                 s.set_write_timeout(timeout)
@@ -120,6 +126,7 @@ impl Stream {
     pub fn try_clone(&self) -> io::Result<Stream> {
         Ok(match self {
             Stream::Tcp(s) => Stream::Tcp(s.try_clone()?),
+            #[cfg(unix)]
             Stream::Unix(s) => Stream::Unix(s.try_clone()?),
         })
     }
@@ -135,6 +142,7 @@ impl Stream {
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         match self {
             Stream::Tcp(s) => s.shutdown(how),
+            #[cfg(unix)]
             Stream::Unix(s) => s.shutdown(how),
         }
     }
@@ -144,6 +152,7 @@ impl Read for Stream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
             Stream::Tcp(s) => s.read(buf),
+            #[cfg(unix)]
             Stream::Unix(s) => s.read(buf),
         }
     }
@@ -153,6 +162,7 @@ impl Write for Stream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Stream::Tcp(s) => s.write(buf),
+            #[cfg(unix)]
             Stream::Unix(s) => s.write(buf),
         }
     }
@@ -160,6 +170,7 @@ impl Write for Stream {
     fn flush(&mut self) -> io::Result<()> {
         match self {
             Stream::Tcp(s) => s.flush(),
+            #[cfg(unix)]
             Stream::Unix(s) => s.flush(),
         }
     }

@@ -32,6 +32,7 @@ fn tcp_has_nodelay_and_the_timeouts() {
             assert!(s.nodelay().unwrap(), "TCP_NODELAY");
             (s.read_timeout().unwrap(), s.write_timeout().unwrap())
         }
+        #[cfg(unix)]
         Stream::Unix(s) => (s.read_timeout().unwrap(), s.write_timeout().unwrap()),
     };
     assert_eq!(timeouts(&stream), (Some(2 * SECOND), Some(2 * SECOND)));
@@ -43,6 +44,7 @@ fn tcp_has_nodelay_and_the_timeouts() {
 }
 
 #[test]
+#[cfg(unix)]
 fn unix_sockets_connect_too() {
     let server = TestServer::start_unix();
     let mut stream = transport::connect(server.addr(), SECOND, Some(SECOND)).unwrap();

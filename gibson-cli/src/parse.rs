@@ -4,7 +4,7 @@
 //! `commands.rs`); this file has the syntax and one reader a kind of
 //! argument.
 //!
-//! Syntax (PROTOCOL.md's argument order, command names in any case):
+//! Syntax (docs/protocol.md's argument order, command names in any case):
 //! words are separated by blanks; a word in double quotes may hold blanks
 //! and escapes (`\" \\ \n \r \t \0 \xHH`). The value of SET and MSET is the
 //! rest of the line as typed (blanks included), or, when the rest is one

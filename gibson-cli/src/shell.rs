@@ -138,7 +138,7 @@ fn step(conn: &mut Client, line: &str, format: Format) -> Step {
 
 /// The `:help` text.
 pub(crate) fn help() -> String {
-    let mut s = String::from("Commands (names in any case; PROTOCOL.md argument order):\n");
+    let mut s = String::from("Commands (names in any case; the protocol's argument order):\n");
     for (name, args, what) in COMMANDS {
         let usage = format!("{name} {args}");
         s.push_str(&format!("  {usage:<24} {what}\n"));

@@ -120,6 +120,7 @@ fn csv_and_test_selection() {
 }
 
 #[test]
+#[cfg(unix)]
 fn over_a_unix_socket() {
     let server = TestServer::embedded_unix();
     let args = common::addr_args(&server);

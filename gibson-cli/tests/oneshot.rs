@@ -223,6 +223,7 @@ fn gibson_addr_names_the_server() {
 }
 
 #[test]
+#[cfg(unix)]
 fn unix_socket() {
     let s = TestServer::start_unix();
     let k = format!("{}k", unique_prefix("cli-unix"));

@@ -1,6 +1,6 @@
 //! One type per opcode, each implementing [`Command`].
 //!
-//! Result mapping (DESIGN.md "Results, not surprises"): NOT_FOUND is
+//! Result mapping, the one rule every command follows: NOT_FOUND is
 //! absence (`None`, `false`, `0` or empty), LOCKED / NAN / MEM / ERR are
 //! [`Error::Server`], and a reply of the wrong kind is a protocol error.
 

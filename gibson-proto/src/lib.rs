@@ -27,6 +27,70 @@
 //! assert_eq!(done.token, 1);
 //! assert_eq!(done.result.unwrap(), Reply::Value(Value::from("hello")));
 //! ```
+//!
+//! # Using gibson-proto in your own event loop
+//!
+//! A [`Session`] is all a connection needs besides its socket: no task, no
+//! clock, no callback. One turn of a loop on any readiness API (`mio`,
+//! `polling`, `epoll`…) for a non-blocking socket reads what arrived,
+//! hands out the finished requests, fails the overdue ones and writes what
+//! the session allows. The session has no clock, so timeouts are the
+//! loop's: it keeps a deadline per request (replies come back in request
+//! order, so the oldest is the next due) and passes in the time.
+//!
+//! ```
+//! use std::collections::VecDeque;
+//! use std::io::{ErrorKind, Read, Write};
+//! use std::time::{Duration, Instant};
+//! use gibson_proto::{Completion, Error, Session};
+//!
+//! /// One turn for one connection; `deadlines` holds a deadline per request
+//! /// sent, oldest first.
+//! fn turn<S: Read + Write, T>(
+//!     socket: &mut S,
+//!     session: &mut Session<T>,
+//!     deadlines: &mut VecDeque<Instant>,
+//!     now: Instant,
+//!     on_reply: &mut impl FnMut(Completion<T>),
+//! ) {
+//!     let mut chunk = [0u8; 16 * 1024];
+//!     loop {
+//!         match socket.read(&mut chunk) {
+//!             Ok(0) => break session.close(),
+//!             Ok(n) => session.feed(&chunk[..n]),
+//!             Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+//!             Err(e) => break session.fail(e.into()),
+//!         }
+//!     }
+//!     if deadlines.front().is_some_and(|due| now >= *due) {
+//!         session.fail(Error::Timeout { what: "response", after: Duration::from_secs(5) });
+//!     }
+//!     while let Some(done) = session.poll_reply() {
+//!         deadlines.pop_front();
+//!         on_reply(done);
+//!     }
+//!     while !session.writable().is_empty() {
+//!         match socket.write(session.writable()) {
+//!             Ok(n) => session.consume_output(n),
+//!             Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+//!             Err(e) => {
+//!                 session.fail(e.into());
+//!                 break;
+//!             }
+//!         }
+//!     }
+//! }
+//! ```
+//!
+//! The example `event_loop` of this crate (`cargo run -p gibson-proto
+//! --example event_loop`) is the whole program: three connections on one
+//! `mio` poll, SETs and GETs pipelined on each and every reply checked.
+//!
+//! # Features
+//!
+//! Off by default:
+#![doc = document_features::document_features!()]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod command;
 mod commands;
@@ -47,6 +111,7 @@ mod ring;
 mod session;
 mod setters;
 mod stats;
+mod unsupported;
 mod window;
 mod wire;
 
@@ -77,6 +142,7 @@ pub use reply::{Pairs, PairsIter, Reply, Value};
 pub use ring::{md5_words, one_at_a_time, Distribution, HashRing};
 pub use session::{Completion, RequestId, Session};
 pub use stats::Stats;
+pub use unsupported::unix_sockets_unsupported;
 #[cfg(feature = "serde")]
 pub use values::Codec;
 #[cfg(feature = "json")]

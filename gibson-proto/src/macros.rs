@@ -14,7 +14,7 @@
 //! ```
 //!
 //! The `cli` clause is how the command-line tool offers the method, in
-//! PROTOCOL.md's argument order: `Variant` is the [`Opcode`](crate::Opcode)
+//! the protocol's argument order (`docs/protocol.md`): `Variant` is the [`Opcode`](crate::Opcode)
 //! variant (also the command's name), each `arg` is one of the method's
 //! params read as a `kind` (`word`, `rest` of the line, `ttl`, lock
 //! `seconds`, meta `field`, `limit`), a last `[arg: kind => other]` is

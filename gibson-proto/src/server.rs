@@ -212,7 +212,7 @@ fn encode_pairs(dst: &mut BytesMut, pairs: &Pairs) {
 }
 
 /// A request payload split into arguments the way Gibson 1.2.1 splits it
-/// (PROTOCOL.md "How the server reads arguments").
+/// (the repository's `docs/protocol.md`, "How the server reads arguments").
 ///
 /// Splitting never fails: deciding what an empty or missing argument means
 /// is the command's business (see [`split_args`]).
@@ -276,7 +276,7 @@ fn rest_after(payload: &[u8], end: usize, max_value_size: usize) -> Option<&[u8]
 ///   there the real server cuts the key, drops the byte at the cut and
 ///   glues the remainder onto the value. For SET the TTL and its space come
 ///   first in the payload, so they count against `max_key_size` too (this
-///   reproduces both observations in PROTOCOL.md: `SET 0 <1030 × K> value`
+///   reproduces both observations in `docs/protocol.md`: `SET 0 <1030 × K> value`
 ///   stores a 1022-byte key with value `KKKKKKK value`, `SET 100 <1030 × R>
 ///   value` a 1020-byte key with value `RRRRRRRRR value`).
 /// * The last argument runs to the end of the payload and may hold any

@@ -58,7 +58,7 @@ macro_rules! wire_enum {
 }
 
 wire_enum! {
-    /// A request opcode (PROTOCOL.md "Opcodes and payloads").
+    /// A request opcode (the repository's `docs/protocol.md`, "Opcodes and payloads").
     Opcode: u16, UnknownOpcode {
         /// `SET ttl key value`
         Set = 1 => "SET",
@@ -124,7 +124,7 @@ impl Opcode {
 }
 
 wire_enum! {
-    /// A reply code (PROTOCOL.md "Reply frame").
+    /// A reply code (the repository's `docs/protocol.md`, "Reply frame").
     ReplyCode: u16, UnknownReplyCode {
         /// Generic error: malformed arguments, unknown META field, empty prefix.
         Err = 0 => "ERR",

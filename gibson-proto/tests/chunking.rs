@@ -8,7 +8,7 @@
 //! * an announced size beyond the limit is an error before anything that
 //!   size is allocated.
 //!
-//! Frames are built by hand from the layout in PROTOCOL.md (not with the
+//! Frames are built by hand from the layout in docs/protocol.md (not with the
 //! crate's server encoder), including 4-byte NUMBERs: see `common`.
 
 mod common;

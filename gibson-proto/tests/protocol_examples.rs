@@ -1,4 +1,4 @@
-//! Every byte example and byte-level rule of PROTOCOL.md, as a test, for
+//! Every byte example and byte-level rule of docs/protocol.md, as a test, for
 //! requests and for replies, in both directions where both exist (client
 //! encoder → server decoder, server encoder → client decoder).
 

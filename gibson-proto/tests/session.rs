@@ -51,8 +51,8 @@ fn send_nth(s: &mut Session<usize>, i: usize, wire: &mut Vec<u8>) -> Want {
         }
         4 => {
             s.send(&cmd::Del::new(&key), i).unwrap();
-            status(wire, if i % 2 == 0 { 5 } else { 1 });
-            Want::Del(i % 2 == 0)
+            status(wire, if i.is_multiple_of(2) { 5 } else { 1 });
+            Want::Del(i.is_multiple_of(2))
         }
         5 => {
             s.send(&cmd::Mget::<_, Bytes, Bytes>::new(&key), i).unwrap();

@@ -31,10 +31,15 @@ fn bench(c: &mut Criterion) {
     let mut reply = vec![0u8; 10];
     run(&mut tcp, &frame(1, b"0 bench:key bar"), &mut reply);
 
-    let sock = std::env::temp_dir().join(format!("gibson-bench-{}.sock", std::process::id()));
-    let userver = Server::builder().bind_unix(&sock).unwrap();
-    let mut unix = std::os::unix::net::UnixStream::connect(&sock).unwrap();
-    run(&mut unix, &frame(1, b"0 bench:key bar"), &mut reply);
+    // And over a Unix socket, on Unix targets.
+    #[cfg(unix)]
+    let (userver, mut unix) = {
+        let sock = std::env::temp_dir().join(format!("gibson-bench-{}.sock", std::process::id()));
+        let userver = Server::builder().bind_unix(&sock).unwrap();
+        let mut unix = std::os::unix::net::UnixStream::connect(&sock).unwrap();
+        run(&mut unix, &frame(1, b"0 bench:key bar"), &mut reply);
+        (userver, unix)
+    };
 
     let mut group = c.benchmark_group("pipelined_get");
     group.measurement_time(Duration::from_secs(5));
@@ -45,11 +50,13 @@ fn bench(c: &mut Criterion) {
         group.bench_function(format!("tcp/{depth}"), |b| {
             b.iter(|| run(&mut tcp, &batch, &mut replies))
         });
+        #[cfg(unix)]
         group.bench_function(format!("unix/{depth}"), |b| {
             b.iter(|| run(&mut unix, &batch, &mut replies))
         });
     }
     group.finish();
+    #[cfg(unix)]
     drop(userver);
     drop(server);
 }

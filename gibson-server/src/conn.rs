@@ -23,10 +23,31 @@ const FLUSH_AT: usize = 1024 * 1024;
 /// A bound listener before it joins the runtime.
 pub(crate) enum StdListener {
     Tcp(std::net::TcpListener),
+    #[cfg(unix)]
     Unix(std::os::unix::net::UnixListener),
 }
 
 impl StdListener {
+    /// Binds a Unix socket at `path` (a stale socket file is removed first),
+    /// with mode 0777 as the real server: anyone on the machine may connect.
+    #[cfg(unix)]
+    pub(crate) fn bind_unix(path: &std::path::Path) -> std::io::Result<StdListener> {
+        match std::fs::remove_file(path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        let listener = std::os::unix::net::UnixListener::bind(path)?;
+        std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o777))?;
+        Ok(StdListener::Unix(listener))
+    }
+
+    /// No Unix sockets on this target: the server listens on TCP only.
+    #[cfg(not(unix))]
+    pub(crate) fn bind_unix(path: &std::path::Path) -> std::io::Result<StdListener> {
+        Err(gibson_proto::unix_sockets_unsupported(path))
+    }
+
     /// Registers with the runtime; must run inside its context.
     pub(crate) fn into_tokio(self) -> std::io::Result<Listener> {
         Ok(match self {
@@ -34,6 +55,7 @@ impl StdListener {
                 l.set_nonblocking(true)?;
                 Listener::Tcp(tokio::net::TcpListener::from_std(l)?)
             }
+            #[cfg(unix)]
             StdListener::Unix(l) => {
                 l.set_nonblocking(true)?;
                 Listener::Unix(tokio::net::UnixListener::from_std(l)?)
@@ -44,11 +66,13 @@ impl StdListener {
 
 pub(crate) enum Listener {
     Tcp(tokio::net::TcpListener),
+    #[cfg(unix)]
     Unix(tokio::net::UnixListener),
 }
 
 pub(crate) enum Stream {
     Tcp(tokio::net::TcpStream),
+    #[cfg(unix)]
     Unix(tokio::net::UnixStream),
 }
 
@@ -60,6 +84,7 @@ impl Listener {
                 let _ = s.set_nodelay(true);
                 Ok(Stream::Tcp(s))
             }
+            #[cfg(unix)]
             Listener::Unix(l) => Ok(Stream::Unix(l.accept().await?.0)),
         }
     }
@@ -210,6 +235,7 @@ pub(crate) async fn serve_stream(
 ) {
     match stream {
         Stream::Tcp(s) => serve_io(s, engine, clock, shutdown).await,
+        #[cfg(unix)]
         Stream::Unix(s) => serve_io(s, engine, clock, shutdown).await,
     }
 }

@@ -1,5 +1,5 @@
 //! A [Gibson](https://github.com/evilsocket/gibson) 1.2.1-compatible cache
-//! server, quirks included (see PROTOCOL.md of this workspace), except that
+//! server, quirks included (see docs/protocol.md of this workspace), except that
 //! it never crashes: where the real server would, it answers ERR.
 //!
 //! It runs on its own thread with its own single-threaded tokio runtime, so
@@ -19,6 +19,7 @@
 //! assert_eq!(reply, [5, 0, 0, 1, 0, 0, 0, 0]); // OK
 //! server.shutdown();
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod clock;
 mod conn;
@@ -207,18 +208,13 @@ impl Builder {
     }
 
     /// Binds a Unix socket at `path` (a stale socket file is removed first)
-    /// and starts serving. The file is removed again at shutdown.
+    /// and starts serving. The file is removed again at shutdown. On a
+    /// target without Unix sockets this fails with
+    /// [`ErrorKind::Unsupported`](std::io::ErrorKind::Unsupported).
     pub fn bind_unix(self, path: impl AsRef<Path>) -> std::io::Result<Server> {
         let path = path.as_ref().to_path_buf();
-        match std::fs::remove_file(&path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e),
-        }
-        let listener = std::os::unix::net::UnixListener::bind(&path)?;
-        // As the real server: anyone on the machine may connect.
-        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o777))?;
-        self.start(conn::StdListener::Unix(listener), ServerAddr::Unix(path))
+        let listener = conn::StdListener::bind_unix(&path)?;
+        self.start(listener, ServerAddr::Unix(path))
     }
 
     fn start(self, listener: conn::StdListener, addr: ServerAddr) -> std::io::Result<Server> {

@@ -180,21 +180,41 @@ fn run(args: &ArgMatches) -> Result<Server, String> {
 }
 
 /// Announces the address on stdout once the signal handlers are in place,
-/// then waits for SIGTERM or SIGINT.
+/// then waits for SIGTERM or SIGINT (Ctrl-C off Unix).
 fn serve_until_terminated(server: &Server) -> std::io::Result<()> {
-    use tokio::signal::unix::{signal, SignalKind};
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let mut term = signal(SignalKind::terminate())?;
-        let mut int = signal(SignalKind::interrupt())?;
+        let stop = stop_signal()?;
         println!("gibson-server listening on {}", server.addr());
+        stop.await;
+        Ok(())
+    })
+}
+
+/// Installs the SIGTERM and SIGINT handlers; the future ends on either.
+#[cfg(unix)]
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
         tokio::select! {
             _ = term.recv() => log("SIGTERM received, shutting down."),
             _ = int.recv() => log("SIGINT received, shutting down."),
         }
-        Ok(())
+    })
+}
+
+/// The future ends on Ctrl-C (there is no SIGTERM off Unix).
+#[cfg(not(unix))]
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => log("Ctrl-C received, shutting down."),
+            Err(e) => log(&format!("cannot wait for Ctrl-C: {e}")),
+        }
     })
 }
 

@@ -8,6 +8,7 @@ use std::process::{Child, Command, Stdio};
 
 use common::*;
 
+#[cfg(unix)] // its one test starts the binary on a Unix socket too
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/gibson.conf");
 
 struct Kill(Child);
@@ -33,6 +34,7 @@ fn spawn(args: &[&str]) -> (Kill, String) {
 }
 
 #[test]
+#[cfg(unix)]
 fn shipped_config_file_is_accepted_unchanged() {
     let text = std::fs::read_to_string(FIXTURE).unwrap();
     let entries = gibson_server::parse_config(&text).unwrap();
@@ -210,6 +212,7 @@ fn every_long_option_of_the_real_binary_is_accepted() {
 }
 
 #[test]
+#[cfg(unix)]
 fn unix_socket_mode_0777_and_sigterm_exits_0() {
     use std::os::unix::fs::PermissionsExt;
     let sock = std::env::temp_dir().join(format!("gibson-bin-term-{}.sock", std::process::id()));

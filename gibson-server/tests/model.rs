@@ -1,6 +1,6 @@
 //! Thousands of random requests over a small key space, each reply checked
 //! byte for byte against a reference model written independently here: a
-//! map plus the rules of PROTOCOL.md, spelled out one by one. The server's
+//! map plus the rules of docs/protocol.md, spelled out one by one. The server's
 //! clock is frozen, so TTLs and timed locks never run out and every command
 //! is time-insensitive.
 

@@ -1,5 +1,5 @@
 //! Wire-level tests: raw request frames in, raw reply bytes checked, one
-//! test (or more) per rule and example of PROTOCOL.md "How the server reads
+//! test (or more) per rule and example of docs/protocol.md "How the server reads
 //! arguments" and "Semantics". Time is a manual clock: no sleeping.
 
 mod common;
@@ -29,7 +29,7 @@ fn protocol_md_example_replies() {
         r.req(INC, b"n"),
         [0x06, 0, 0x02, 0x08, 0, 0, 0, 0x4d, 0, 0, 0, 0, 0, 0, 0]
     );
-    // The request example of PROTOCOL.md, byte for byte.
+    // The request example of docs/protocol.md, byte for byte.
     let mut f = vec![0x0f, 0, 0, 0, 0x01, 0];
     f.extend_from_slice(b"3600 foo 3.14");
     r.send(&f);
@@ -685,6 +685,7 @@ impl ReadOrEof for Raw {
 }
 
 #[test]
+#[cfg(unix)]
 fn shutdown_closes_connections_and_unix_sockets_work() {
     let dir = std::env::temp_dir().join(format!("gibson-server-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

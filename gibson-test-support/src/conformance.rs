@@ -315,6 +315,7 @@ macro_rules! conformance_suite {
             assert_eq!(c.count(format!("{p}m"))$($aw)*.unwrap(), 500);
         });
 
+        #[cfg(unix)]
         suite_test!(fn unix_socket() {
             let server = $crate::TestServer::start_unix();
             #[allow(unused_mut)]
@@ -335,7 +336,8 @@ macro_rules! conformance_suite {
 
         #[test]
         fn server_restart_is_recovered_tcp_and_unix() {
-            for unix in [false, true] {
+            // Unix sockets on Unix targets only.
+            for unix in [false, cfg!(unix)] {
                 $run($($wrap)* {
                     let mut server = if unix { $crate::TestServer::start_unix() } else { $crate::TestServer::start() };
                     if server.is_external() {

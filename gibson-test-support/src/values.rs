@@ -29,7 +29,7 @@ impl Profile {
             name: format!("user {i} é"),
             visits: 1_000_000_007 * i as u64,
             tags: (0..i % 4).map(|t| format!("tag{t}")).collect(),
-            email: (i % 2 == 0).then(|| format!("u{i}@example.org")),
+            email: i.is_multiple_of(2).then(|| format!("u{i}@example.org")),
         }
     }
 }

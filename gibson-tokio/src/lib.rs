@@ -24,6 +24,12 @@
 //! assert_eq!(conn.count("user:").await?, 2);
 //! # Ok(()) }
 //! ```
+//!
+//! # Features
+//!
+//! Off by default unless marked otherwise:
+#![doc = document_features::document_features!()]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod runtime;
 

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::io;
+#[cfg(unix)]
 use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -11,7 +12,9 @@ use std::time::Instant;
 use bytes::BytesMut;
 use gibson_async::{Runtime, Socket, Timer};
 use tokio::io::AsyncWrite;
-use tokio::net::{TcpStream, UnixStream};
+use tokio::net::TcpStream;
+#[cfg(unix)]
+use tokio::net::UnixStream;
 use tokio::time::Sleep;
 
 /// The tokio runtime, as the engine sees it. Drivers and health checks
@@ -22,6 +25,7 @@ pub struct Tokio;
 
 impl Runtime for Tokio {
     type Tcp = TokioSocket<TcpStream>;
+    #[cfg(unix)]
     type Unix = TokioSocket<UnixStream>;
     type Timer = TokioTimer;
 
@@ -43,6 +47,7 @@ impl Runtime for Tokio {
         Ok(TokioSocket(stream))
     }
 
+    #[cfg(unix)]
     async fn connect_unix(path: &Path) -> io::Result<Self::Unix> {
         Ok(TokioSocket(UnixStream::connect(path).await?))
     }

@@ -53,7 +53,7 @@ const TIME_ONE_IN: u64 = 16;
 /// Whether a library runner times request `i` at `depth` in flight: every
 /// request at depth 1, one in [`TIME_ONE_IN`] above.
 pub(crate) fn timed(i: u64, depth: usize) -> bool {
-    depth <= 1 || i % TIME_ONE_IN == 0
+    depth <= 1 || i.is_multiple_of(TIME_ONE_IN)
 }
 
 /// The outcome of one test through one client.

@@ -1,4 +1,4 @@
-//! Reply frames built by hand from the layout in PROTOCOL.md (not with the
+//! Reply frames built by hand from the layout in docs/protocol.md (not with the
 //! crate's server encoder), shared by the integration tests: `code: u16 |
 //! encoding: u8 | size: u32 | data`, NUMBERs of 8 or 4 bytes, KVAL data
 //! `count: u32` then per entry `key_len: u32 | key | encoding | value_len:

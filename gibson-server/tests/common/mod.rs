@@ -7,6 +7,7 @@ pub mod target;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
+#[cfg(unix)]
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::time::Duration;
@@ -151,6 +152,7 @@ pub fn start_raw(builder: Builder) -> (Server, ManualClock, Raw) {
 /// A TCP or Unix stream.
 pub enum Stream {
     Tcp(TcpStream),
+    #[cfg(unix)]
     Unix(UnixStream),
 }
 
@@ -158,6 +160,7 @@ impl Read for Stream {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         match self {
             Stream::Tcp(s) => s.read(buf),
+            #[cfg(unix)]
             Stream::Unix(s) => s.read(buf),
         }
     }
@@ -167,6 +170,7 @@ impl Write for Stream {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         match self {
             Stream::Tcp(s) => s.write(buf),
+            #[cfg(unix)]
             Stream::Unix(s) => s.write(buf),
         }
     }
@@ -174,6 +178,7 @@ impl Write for Stream {
     fn flush(&mut self) -> std::io::Result<()> {
         match self {
             Stream::Tcp(s) => s.flush(),
+            #[cfg(unix)]
             Stream::Unix(s) => s.flush(),
         }
     }
@@ -201,10 +206,17 @@ impl Raw {
     }
 
     /// A connection to a Unix socket.
+    #[cfg(unix)]
     pub fn unix(path: &Path) -> Raw {
         let s = UnixStream::connect(path).expect("connect");
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         Raw { s: Stream::Unix(s) }
+    }
+
+    /// No Unix sockets on this target.
+    #[cfg(not(unix))]
+    pub fn unix(path: &Path) -> Raw {
+        panic!("{}", gibson_proto::unix_sockets_unsupported(path))
     }
 
     pub fn send(&mut self, bytes: &[u8]) {

@@ -228,10 +228,10 @@ macro_rules! __observe_pool {
                 config.pool.max_size = 1;
                 config.pool.wait_timeout = Duration::from_millis(50);
                 let pool = Pool::with_config(config).unwrap();
-                pool.get().unwrap().ping().unwrap();
+                pool.checkout().unwrap().ping().unwrap();
                 let port = $crate::observe::proxy_port(&proxy);
                 $crate::observe::checks::pool_has_an_idle_connection(port, 1);
-                let held = pool.get().unwrap();
+                let held = pool.checkout().unwrap();
                 let err = pool.get().unwrap_err();
                 assert!(matches!(err, $($client)::+::Error::PoolExhausted { .. }), "{err}");
                 drop(held);
