@@ -232,7 +232,7 @@ macro_rules! __observe_pool {
                 let port = $crate::observe::proxy_port(&proxy);
                 $crate::observe::checks::pool_has_an_idle_connection(port, 1);
                 let held = pool.checkout().unwrap();
-                let err = pool.get().unwrap_err();
+                let err = pool.checkout().unwrap_err();
                 assert!(matches!(err, $($client)::+::Error::PoolExhausted { .. }), "{err}");
                 drop(held);
                 $crate::observe::checks::pool_wait_ran_out(port);
