@@ -17,19 +17,7 @@
 
 pub use crate::*;
 
-/// A multiplexed connection whose driver runs on smol's global executor:
-/// see [`gibson_async::Connection`].
-pub type Connection = gibson_async::Connection<crate::AsyncIo<crate::SmolTasks>>;
-
-/// A pool of connections whose drivers run on smol's global executor: see
-/// [`gibson_async::Pool`].
-pub type Pool = gibson_async::Pool<crate::AsyncIo<crate::SmolTasks>>;
-
-/// Several servers as one cache, drivers on smol's global executor: see
-/// [`gibson_async::Sharded`].
-pub type Sharded = gibson_async::Sharded<crate::AsyncIo<crate::SmolTasks>>;
-
-/// A `deadpool::managed::Manager` of smol [`Connection`]s (feature
-/// `deadpool`): see [`gibson_async::DeadpoolManager`].
-#[cfg(feature = "deadpool")]
-pub type DeadpoolManager = gibson_async::DeadpoolManager<crate::AsyncIo<crate::SmolTasks>>;
+gibson_async::__runtime_clients!(
+    crate::AsyncIo<crate::SmolTasks>,
+    "whose driver runs on smol's global executor"
+);

@@ -50,6 +50,7 @@ mod namespace;
 mod pool;
 mod prefix_methods;
 mod runtime;
+mod runtime_api;
 mod scan;
 mod sharded;
 mod shared_driver;

@@ -38,43 +38,8 @@ mod bb8_manager;
 
 pub use runtime::{Tokio, TokioSocket, TokioTimer};
 
-/// A multiplexed connection on tokio: see [`gibson_async::Connection`].
-pub type Connection = gibson_async::Connection<Tokio>;
-
-/// A pool of connections on tokio: see [`gibson_async::Pool`].
-pub type Pool = gibson_async::Pool<Tokio>;
-
-/// A stampede guard over any client: see [`gibson_async::Compute`].
-pub type Compute<C> = gibson_async::Compute<C, Tokio>;
-pub use gibson_async::ComputeOptions;
-
-/// The metrics' names (feature `metrics`): see [`gibson_async::metrics`].
-pub use gibson_async::metrics;
-
-/// A handle on the keys under one prefix: see [`gibson_async::Namespace`].
-pub use gibson_async::Namespace;
-
-/// Several servers as one cache: see [`gibson_async::Sharded`].
-pub type Sharded = gibson_async::Sharded<Tokio>;
+gibson_async::__runtime_clients!(Tokio, "on tokio");
+gibson_async::__runtime_reexports!();
 
 #[cfg(feature = "bb8")]
 pub use bb8_manager::GibsonManager;
-
-/// A `deadpool::managed::Manager` of [`Connection`]s (feature `deadpool`):
-/// see [`gibson_async::DeadpoolManager`].
-#[cfg(feature = "deadpool")]
-pub type DeadpoolManager = gibson_async::DeadpoolManager<Tokio>;
-
-#[cfg(feature = "cached")]
-pub use gibson_async::CacheStore;
-#[cfg(feature = "json")]
-pub use gibson_proto::Json;
-#[cfg(feature = "msgpack")]
-pub use gibson_proto::MsgPack;
-#[cfg(feature = "postcard")]
-pub use gibson_proto::Postcard;
-pub use gibson_proto::{
-    cmd, namespace, shard, Addr, AsyncCommands, Command, Config, Error, FromValue, Handle,
-    LockTime, MetaField, Pipeline, PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg, Ttl,
-    Value,
-};
