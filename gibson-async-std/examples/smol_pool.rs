@@ -12,10 +12,7 @@ fn main() -> Result<(), Error> {
     smol::block_on(async {
         // The server's settings (GIBSON_ADDR may be a URL with options), and
         // the pool's size: set on the config, never appended to the URL.
-        let mut config = server.config();
-        config.pool.min_size = 2;
-        config.pool.max_size = 4;
-        let pool = Pool::with_config(config).await?;
+        let pool = Pool::with_config(server.config().pool_min(2).pool_max(4)).await?;
 
         // 16 tasks × 50 INCs on one counter, spread over the members.
         let tasks: Vec<_> = (0..16)

@@ -170,6 +170,12 @@ impl Config {
         limits(limits: Limits) => limits;
         /// Sets the pool settings.
         pool(pool: PoolConfig) => pool;
+        /// Sets how many connections a pool keeps open at least (URL
+        /// option `pool_min`).
+        pool_min(n: usize) => pool.min_size;
+        /// Sets how many connections a pool opens at most (URL option
+        /// `pool_max`).
+        pool_max(n: usize) => pool.max_size;
     }
 
     /// Sets the reconnect backoff: first delay and cap.

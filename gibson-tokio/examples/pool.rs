@@ -10,10 +10,7 @@ async fn main() -> Result<(), Error> {
     let server = gibson_test_support::example_server();
     // The server's settings (GIBSON_ADDR may be a URL with options), and
     // the pool's size: set on the config, never appended to the URL.
-    let mut config = server.config();
-    config.pool.min_size = 2;
-    config.pool.max_size = 4;
-    let pool = Pool::with_config(config).await?;
+    let pool = Pool::with_config(server.config().pool_min(2).pool_max(4)).await?;
 
     let mut tasks = Vec::new();
     for t in 0..16 {

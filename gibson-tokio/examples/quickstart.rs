@@ -79,10 +79,7 @@ async fn main() -> Result<(), Error> {
     println!("\n-- a pool shared by 8 tasks");
     // The server's settings (GIBSON_ADDR may be a URL with options), and
     // the pool's size: set on the config, never appended to the URL.
-    let mut config = server.config();
-    config.pool.min_size = 1;
-    config.pool.max_size = 4;
-    let pool = Pool::with_config(config).await?;
+    let pool = Pool::with_config(server.config().pool_min(1).pool_max(4)).await?;
     let tasks: Vec<_> = (0..8)
         .map(|t| {
             let pool = pool.clone();
