@@ -5,7 +5,7 @@
 //! (told apart by their labels).
 
 use std::collections::BTreeMap;
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::{Condvar, Mutex, OnceLock, PoisonError};
 
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 
@@ -55,10 +55,35 @@ fn installed() -> &'static Installed {
     })
 }
 
-/// Installs the recorder (once per process); call before the client's
-/// first request.
-pub fn install_recorder() {
+/// Installs the recorder (once per process), and lets one metrics test run
+/// at a time until the returned guard is dropped: call before the client's
+/// first request, and keep the guard for the whole test.
+///
+/// A snapshot zeroes each gauge and [`series`] puts the value back; a
+/// gauge another test's client sets in between would be put back to its
+/// old value, so metrics tests never run side by side.
+#[must_use = "the guard keeps other metrics tests from running meanwhile"]
+pub fn install_recorder() -> MetricsTest {
     installed();
+    let mut busy = TURN.0.lock().unwrap_or_else(PoisonError::into_inner);
+    while *busy {
+        busy = TURN.1.wait(busy).unwrap_or_else(PoisonError::into_inner);
+    }
+    *busy = true;
+    MetricsTest(())
+}
+
+/// Whether a metrics test runs, and who waits for its end.
+static TURN: (Mutex<bool>, Condvar) = (Mutex::new(false), Condvar::new());
+
+/// A metrics test's turn (from [`install_recorder`]); ends when dropped.
+pub struct MetricsTest(());
+
+impl Drop for MetricsTest {
+    fn drop(&mut self) {
+        *TURN.0.lock().unwrap_or_else(PoisonError::into_inner) = false;
+        TURN.1.notify_one();
+    }
 }
 
 /// The series named `name` whose labels include `labels`, with all that

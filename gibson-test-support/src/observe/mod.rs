@@ -18,7 +18,7 @@ pub mod checks;
 mod metrics;
 mod spans;
 
-pub use metrics::{install_recorder, series, Series};
+pub use metrics::{install_recorder, series, MetricsTest, Series};
 pub use spans::{RecordSpans, SpanRecord};
 
 /// The proxy's port (it listens on `127.0.0.1`).
@@ -122,7 +122,7 @@ macro_rules! observe_suite {
             /// Through a proxy (series of their own): GETs, one through a
             /// labelled namespace, a PING timeout, a reconnect.
             pub(crate) $($async)* fn operations_have_metrics $($generic)* () {
-                $crate::observe::install_recorder();
+                let _turn = $crate::observe::install_recorder();
                 let server = $crate::TestServer::start();
                 let proxy = $crate::Proxy::start(server.addr().clone());
                 let config = Config::new(proxy.addr())
@@ -182,7 +182,7 @@ macro_rules! __observe_pool {
             /// through a proxy, checked every 20 ms: a second caller waits
             /// out `wait_timeout` behind a slow one.
             pub(crate) async fn pools_have_metrics<R: Runtime>() {
-                $crate::observe::install_recorder();
+                let _turn = $crate::observe::install_recorder();
                 let server = $crate::TestServer::start();
                 let proxy = $crate::Proxy::start(server.addr().clone());
                 let mut config = Config::new(proxy.addr());
@@ -220,7 +220,7 @@ macro_rules! __observe_pool {
             /// A pool of 1 through a proxy: a connection taken and given
             /// back, then a second caller waits out `wait_timeout`.
             pub(crate) fn pools_have_metrics() {
-                $crate::observe::install_recorder();
+                let _turn = $crate::observe::install_recorder();
                 let server = $crate::TestServer::start();
                 let proxy = $crate::Proxy::start(server.addr().clone());
                 let mut config = Config::new(proxy.addr());

@@ -1,9 +1,10 @@
 //! A `tracing_subscriber::Layer` that records the client's spans (target
 //! `gibson`) and their fields, as the observability suite checks them.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
@@ -28,12 +29,21 @@ impl SpanRecord {
     }
 }
 
-/// Records the spans of target `gibson` (see [`record_spans`]).
+/// The spans of target `gibson` one test recorded.
 #[derive(Clone, Default)]
 struct Recorder(Arc<Mutex<Vec<SpanRecord>>>);
 
-/// A span's index in the recorder, kept in its extensions.
-struct Index(usize);
+/// The recorder a span went to and its index there, kept in its
+/// extensions (a field recorded later, on any thread, finds it).
+struct Index(Recorder, usize);
+
+thread_local! {
+    /// The recorder of the test running on this thread, if it records.
+    static CURRENT: RefCell<Option<Recorder>> = const { RefCell::new(None) };
+}
+
+/// Sends each new span to the recorder of the thread creating it.
+struct ThreadRecorders;
 
 struct Fields<'a>(&'a mut BTreeMap<String, String>);
 
@@ -47,31 +57,54 @@ impl Visit for Fields<'_> {
     }
 }
 
-impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Recorder {
+impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for ThreadRecorders {
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         if attrs.metadata().target() != "gibson" {
             return;
         }
+        let Some(recorder) = CURRENT.with(|c| c.borrow().clone()) else {
+            return;
+        };
         let mut fields = BTreeMap::new();
         attrs.record(&mut Fields(&mut fields));
-        let mut spans = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        spans.push(SpanRecord {
-            name: attrs.metadata().name(),
-            fields,
-        });
+        let index = {
+            let mut spans = recorder.0.lock().unwrap_or_else(PoisonError::into_inner);
+            spans.push(SpanRecord {
+                name: attrs.metadata().name(),
+                fields,
+            });
+            spans.len() - 1
+        };
         if let Some(span) = ctx.span(id) {
-            span.extensions_mut().insert(Index(spans.len() - 1));
+            span.extensions_mut().insert(Index(recorder, index));
         }
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
-        let Some(&Index(i)) = span.extensions().get::<Index>() else {
+        let extensions = span.extensions();
+        let Some(Index(recorder, i)) = extensions.get::<Index>() else {
             return;
         };
-        let mut spans = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        values.record(&mut Fields(&mut spans[i].fields));
+        let mut spans = recorder.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(span) = spans.get_mut(*i) {
+            values.record(&mut Fields(&mut span.fields));
+        }
     }
+}
+
+/// Installs the process-wide subscriber once. One global subscriber, not a
+/// scoped default per test: tracing caches each callsite's interest
+/// globally, and a callsite first reached on a thread without a subscriber
+/// while another thread installs its scoped one can stay disabled for it
+/// (a span seen missing in one run of the tokio multi-thread suite).
+/// `false` if another global subscriber was installed first.
+fn install_global() -> bool {
+    static INSTALLED: OnceLock<bool> = OnceLock::new();
+    *INSTALLED.get_or_init(|| {
+        let subscriber = tracing_subscriber::registry().with(ThreadRecorders);
+        tracing::subscriber::set_global_default(subscriber).is_ok()
+    })
 }
 
 /// Records the client's spans created on this thread (where an async
@@ -79,17 +112,22 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Recorder {
 /// until dropped.
 pub struct RecordSpans {
     recorder: Recorder,
-    _default: tracing::subscriber::DefaultGuard,
+    /// A scoped default, only when another global subscriber was installed.
+    _default: Option<tracing::subscriber::DefaultGuard>,
 }
 
 impl RecordSpans {
-    /// Makes a recording subscriber this thread's default.
+    /// Starts recording the spans this thread creates.
     pub fn start() -> RecordSpans {
         let recorder = Recorder::default();
-        let subscriber = tracing_subscriber::registry().with(recorder.clone());
+        let default = (!install_global()).then(|| {
+            let subscriber = tracing_subscriber::registry().with(ThreadRecorders);
+            tracing::subscriber::set_default(subscriber)
+        });
+        CURRENT.with(|c| *c.borrow_mut() = Some(recorder.clone()));
         RecordSpans {
             recorder,
-            _default: tracing::subscriber::set_default(subscriber),
+            _default: default,
         }
     }
 
@@ -100,5 +138,11 @@ impl RecordSpans {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+}
+
+impl Drop for RecordSpans {
+    fn drop(&mut self) {
+        CURRENT.with(|c| *c.borrow_mut() = None);
     }
 }
