@@ -131,11 +131,7 @@ impl<C: AsyncCommands> AsyncCommands for Namespace<C> {
         Q: Command + Send,
         Q::Output: Send,
     {
-        let scoped = self.scope.command(cmd);
-        labelled(&self.label, async move {
-            let reply = self.client.execute(scoped).await?;
-            self.scope.decode::<Q>(reply)
-        })
+        labelled(&self.label, self.client.execute(self.scope.typed(cmd)))
     }
 
     fn pipeline(&self) -> Pipeline {

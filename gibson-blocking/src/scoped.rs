@@ -121,9 +121,8 @@ impl<C: Commands> Namespace<C> {
 
 impl<C: Commands> Commands for Namespace<C> {
     fn execute<Q: Command>(&mut self, cmd: Q) -> Result<Q::Output, Error> {
-        let scoped = self.scope.command(cmd);
-        let reply = with_label(&self.label, || self.client.execute(scoped))?;
-        self.scope.decode::<Q>(reply)
+        let scoped = self.scope.typed(cmd);
+        with_label(&self.label, || self.client.execute(scoped))
     }
 
     fn pipeline(&self) -> Pipeline {

@@ -10,7 +10,7 @@ use bytes::{Bytes, BytesMut};
 
 use crate::command::{found, other_reply, unexpected, Command, LockTime, MetaField, Ttl};
 use crate::convert::{FromValue, ToArg};
-use crate::encode::{encode_request, Arg};
+use crate::encode::{encode_request, encode_request_with_value, Arg};
 use crate::error::Error;
 use crate::limits::Limits;
 use crate::repeat::whole;
@@ -113,16 +113,14 @@ impl<K: ToArg, V: ToArg> Command for Set<K, V> {
 
     fn encode(&self, dst: &mut BytesMut, limits: &Limits) -> Result<(), Error> {
         let ttl = self.ttl.wire(limits)?;
-        let (k, v) = (self.key.to_arg()?, self.value.to_arg()?);
-        encode_request(
+        let k = self.key.to_arg()?;
+        encode_request_with_value(
             dst,
             limits,
             Self::OPCODE,
-            &[
-                Arg::Int("ttl", ttl),
-                Arg::Key("key", &k),
-                Arg::Value("value", &v),
-            ],
+            &[Arg::Int("ttl", ttl), Arg::Key("key", &k)],
+            "value",
+            &self.value,
         )
     }
 
@@ -250,12 +248,14 @@ impl<P: ToArg, V: ToArg> Command for Mset<P, V> {
     const OPCODE: Opcode = Opcode::Mset;
 
     fn encode(&self, dst: &mut BytesMut, limits: &Limits) -> Result<(), Error> {
-        let (p, v) = (self.prefix.to_arg()?, self.value.to_arg()?);
-        encode_request(
+        let p = self.prefix.to_arg()?;
+        encode_request_with_value(
             dst,
             limits,
             Self::OPCODE,
-            &[Arg::Key("prefix", &p), Arg::Value("value", &v)],
+            &[Arg::Key("prefix", &p)],
+            "value",
+            &self.value,
         )
     }
 

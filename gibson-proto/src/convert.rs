@@ -75,6 +75,24 @@ impl std::ops::Deref for ArgBytes<'_> {
 pub trait ToArg: Send {
     /// The bytes to send.
     fn to_arg(&self) -> Result<ArgBytes<'_>, Error>;
+
+    /// Appends the bytes to send to `dst`, where a request is being
+    /// encoded (a value, the last argument of SET and MSET). The default
+    /// copies [`to_arg`](ToArg::to_arg)'s bytes; a serde wrapper serializes
+    /// straight into `dst`, so that the value is written once. On error
+    /// what was appended may stay: the encoder truncates it.
+    ///
+    /// ```
+    /// use gibson_proto::ToArg;
+    /// let mut frame = bytes::BytesMut::from(&b"key "[..]);
+    /// "value".append_to(&mut frame)?;
+    /// assert_eq!(&frame[..], b"key value");
+    /// # Ok::<(), gibson_proto::Error>(())
+    /// ```
+    fn append_to(&self, dst: &mut bytes::BytesMut) -> Result<(), Error> {
+        dst.extend_from_slice(&self.to_arg()?);
+        Ok(())
+    }
 }
 
 macro_rules! to_arg_bytes {
@@ -108,6 +126,10 @@ impl<const N: usize> ToArg for [u8; N] {
 impl<T: ToArg + Sync + ?Sized> ToArg for &T {
     fn to_arg(&self) -> Result<ArgBytes<'_>, Error> {
         (**self).to_arg()
+    }
+
+    fn append_to(&self, dst: &mut bytes::BytesMut) -> Result<(), Error> {
+        (**self).append_to(dst)
     }
 }
 

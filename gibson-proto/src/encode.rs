@@ -7,6 +7,7 @@
 
 use bytes::{BufMut, BytesMut};
 
+use crate::convert::ToArg;
 use crate::error::Error;
 use crate::limits::Limits;
 use crate::wire::{Opcode, REQUEST_HEADER_LEN};
@@ -71,6 +72,66 @@ fn check_word(name: &'static str, bytes: &[u8], what: &str) -> Result<(), Error>
     Ok(())
 }
 
+/// Checks a value of `len` bytes.
+fn check_value(name: &'static str, len: usize, limits: &Limits) -> Result<(), Error> {
+    if len == 0 {
+        return Err(Error::invalid(name, "a value must not be empty"));
+    }
+    if len > limits.max_value_size {
+        return Err(Error::invalid(
+            name,
+            format!(
+                "is {len} bytes, over max_value_size ({} bytes)",
+                limits.max_value_size
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The size field of an `op` request of `size` bytes (opcode and payload).
+fn size_field(op: Opcode, size: usize, limits: &Limits) -> Result<u32, Error> {
+    if size > limits.max_request_size {
+        return Err(Error::invalid(
+            "request",
+            format!(
+                "{op} request of {size} bytes exceeds max_request_size ({} bytes)",
+                limits.max_request_size
+            ),
+        ));
+    }
+    u32::try_from(size)
+        .map_err(|_| Error::invalid("request", format!("{size} bytes do not fit a u32 size")))
+}
+
+/// The payload length of `args`, each checked.
+fn check_args(args: &[Arg<'_>], limits: &Limits) -> Result<usize, Error> {
+    let mut payload = 0usize;
+    for (i, arg) in args.iter().enumerate() {
+        if i > 0 {
+            payload += 1;
+        }
+        payload += check_arg(arg, payload, limits)?;
+    }
+    Ok(payload)
+}
+
+/// Writes `args`, space-separated.
+fn put_args(dst: &mut BytesMut, args: &[Arg<'_>]) {
+    for (i, arg) in args.iter().enumerate() {
+        if i > 0 {
+            dst.put_u8(b' ');
+        }
+        match *arg {
+            Arg::Key(_, b) | Arg::Value(_, b) | Arg::Word(_, b) => dst.put_slice(b),
+            Arg::Int(_, n) => {
+                let mut buf = [0u8; 20];
+                dst.put_slice(fmt_int(n, &mut buf));
+            }
+        }
+    }
+}
+
 /// Checks one argument; `offset` is where it starts in the payload.
 fn check_arg(arg: &Arg<'_>, offset: usize, limits: &Limits) -> Result<usize, Error> {
     match *arg {
@@ -96,22 +157,7 @@ fn check_arg(arg: &Arg<'_>, offset: usize, limits: &Limits) -> Result<usize, Err
             }
             Ok(key.len())
         }
-        Arg::Value(name, value) => {
-            if value.is_empty() {
-                return Err(Error::invalid(name, "a value must not be empty"));
-            }
-            if value.len() > limits.max_value_size {
-                return Err(Error::invalid(
-                    name,
-                    format!(
-                        "is {} bytes, over max_value_size ({} bytes)",
-                        value.len(),
-                        limits.max_value_size
-                    ),
-                ));
-            }
-            Ok(value.len())
-        }
+        Arg::Value(name, value) => check_value(name, value.len(), limits).map(|()| value.len()),
         Arg::Int(_, n) => Ok(int_len(n)),
         Arg::Word(name, word) => {
             check_word(name, word, "a word")?;
@@ -149,42 +195,50 @@ pub fn encode_request(
     op: Opcode,
     args: &[Arg<'_>],
 ) -> Result<(), Error> {
-    let mut payload = 0usize;
-    for (i, arg) in args.iter().enumerate() {
-        if i > 0 {
-            payload += 1;
-        }
-        payload += check_arg(arg, payload, limits)?;
-    }
-    let size = 2 + payload;
-    if size > limits.max_request_size {
-        return Err(Error::invalid(
-            "request",
-            format!(
-                "{op} request of {size} bytes exceeds max_request_size ({} bytes)",
-                limits.max_request_size
-            ),
-        ));
-    }
-    let size32 = u32::try_from(size)
-        .map_err(|_| Error::invalid("request", format!("{size} bytes do not fit a u32 size")))?;
-
+    let payload = check_args(args, limits)?;
+    let size32 = size_field(op, 2 + payload, limits)?;
     dst.reserve(REQUEST_HEADER_LEN + payload);
     dst.put_u32_le(size32);
     dst.put_u16_le(op.code());
-    for (i, arg) in args.iter().enumerate() {
-        if i > 0 {
-            dst.put_u8(b' ');
+    put_args(dst, args);
+    Ok(())
+}
+
+/// Like [`encode_request`] with a value after `args`, which `value` appends
+/// itself ([`ToArg::append_to`]: a serde value is serialized straight into
+/// `dst`, not into a buffer of its own first). The value's rules are
+/// checked once it is written; on any error `dst` is left as it was.
+pub(crate) fn encode_request_with_value<V: ToArg + ?Sized>(
+    dst: &mut BytesMut,
+    limits: &Limits,
+    op: Opcode,
+    args: &[Arg<'_>],
+    name: &'static str,
+    value: &V,
+) -> Result<(), Error> {
+    let head = check_args(args, limits)? + 1;
+    size_field(op, 2 + head, limits)?;
+    let start = dst.len();
+    dst.reserve(REQUEST_HEADER_LEN + head);
+    dst.put_u32_le(0);
+    dst.put_u16_le(op.code());
+    put_args(dst, args);
+    dst.put_u8(b' ');
+    let written = value.append_to(dst).and_then(|()| {
+        let len = dst.len() - start - REQUEST_HEADER_LEN - head;
+        check_value(name, len, limits)?;
+        size_field(op, 2 + head + len, limits)
+    });
+    match written {
+        Ok(size32) => {
+            dst[start..start + 4].copy_from_slice(&size32.to_le_bytes());
+            Ok(())
         }
-        match *arg {
-            Arg::Key(_, b) | Arg::Value(_, b) | Arg::Word(_, b) => dst.put_slice(b),
-            Arg::Int(_, n) => {
-                let mut buf = [0u8; 20];
-                dst.put_slice(fmt_int(n, &mut buf));
-            }
+        Err(e) => {
+            dst.truncate(start);
+            Err(e)
         }
     }
-    Ok(())
 }
 
 #[cfg(test)]

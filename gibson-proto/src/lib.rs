@@ -102,6 +102,7 @@ mod convert;
 mod decode;
 mod encode;
 mod error;
+mod frame;
 mod limits;
 mod macros;
 mod pipeline;

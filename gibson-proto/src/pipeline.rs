@@ -6,6 +6,7 @@ use bytes::{Bytes, BytesMut};
 
 use crate::command::Command;
 use crate::error::Error;
+use crate::frame::{frame_key, nth_frame};
 use crate::limits::Limits;
 use crate::reply::Reply;
 use crate::wire::Opcode;
@@ -40,6 +41,9 @@ use crate::wire::Opcode;
 pub struct Pipeline {
     limits: Limits,
     buf: BytesMut,
+    /// The frames [`take_frames`](Pipeline::take_frames) took out, kept
+    /// (shared, not copied) to name a key in an error.
+    sent: Bytes,
     opcodes: Vec<Opcode>,
     /// Per command: `Ok(index into opcodes)` if sent, `Err` if refused.
     entries: Vec<Result<usize, Error>>,
@@ -60,6 +64,7 @@ impl Pipeline {
         Pipeline {
             limits,
             buf: BytesMut::new(),
+            sent: Bytes::new(),
             opcodes: Vec::new(),
             entries: Vec::new(),
         }
@@ -85,6 +90,7 @@ impl Pipeline {
         Pipeline {
             limits,
             buf: frames,
+            sent: Bytes::new(),
             entries: (0..opcodes.len()).map(Ok).collect(),
             opcodes,
         }
@@ -112,7 +118,8 @@ impl Pipeline {
 
     /// Takes the encoded frames out (for sending without a copy).
     pub fn take_frames(&mut self) -> Bytes {
-        self.buf.split().freeze()
+        self.sent = self.buf.split().freeze();
+        self.sent.clone()
     }
 
     /// The opcodes of the commands to send, in order: one reply is expected
@@ -127,19 +134,33 @@ impl Pipeline {
     pub fn finish(self, replies: Vec<Result<Reply, Error>>) -> PipelineResults {
         let mut replies: Vec<Option<Result<Reply, Error>>> =
             replies.into_iter().map(Some).collect();
+        let mut refused = Vec::new();
         let results = self
             .entries
             .into_iter()
-            .map(|entry| match entry {
+            .enumerate()
+            .map(|(at, entry)| match entry {
                 Ok(i) => replies
                     .get_mut(i)
                     .and_then(Option::take)
                     .unwrap_or(Err(Error::ConnectionClosed { in_reply: false })),
-                Err(e) => Err(e),
+                Err(e) => {
+                    refused.push(at);
+                    Err(e)
+                }
             })
             .map(Some)
             .collect();
-        PipelineResults { results }
+        let frames = if self.buf.is_empty() {
+            self.sent
+        } else {
+            self.buf.freeze()
+        };
+        PipelineResults {
+            results,
+            frames,
+            refused,
+        }
     }
 
     crate::implement_commands!(pipeline, "gibson_proto", "Pipeline");
@@ -149,6 +170,10 @@ impl Pipeline {
 #[derive(Debug)]
 pub struct PipelineResults {
     results: Vec<Option<Result<Reply, Error>>>,
+    /// The frames sent, one per reply.
+    frames: Bytes,
+    /// The commands refused before sending (they have no frame), in order.
+    refused: Vec<usize>,
 }
 
 impl PipelineResults {
@@ -158,12 +183,26 @@ impl PipelineResults {
     /// [`Error::InvalidArgument`] naming `handle`.
     pub fn take<O>(&mut self, handle: Handle<O>) -> Result<O, Error> {
         match self.results.get_mut(handle.index).and_then(Option::take) {
-            Some(Ok(reply)) => (handle.decode)(reply),
+            Some(Ok(reply)) => (handle.decode)(reply).map_err(|e| self.name_key(handle.index, e)),
             Some(Err(e)) => Err(e),
             None => Err(Error::invalid(
                 "handle",
                 "belongs to another pipeline or was already taken",
             )),
+        }
+    }
+
+    /// `e` naming the key of command `index` if it is an [`Error::Decode`]
+    /// without one (the handle decodes by type alone; the key is read back
+    /// from the frame sent, only on this error).
+    fn name_key(&self, index: usize, e: Error) -> Error {
+        if !matches!(e, Error::Decode { key: None, .. }) {
+            return e;
+        }
+        let sent = index - self.refused.partition_point(|&r| r < index);
+        match nth_frame(&self.frames, sent).and_then(frame_key) {
+            Some(key) => e.for_key(key),
+            None => e,
         }
     }
 
@@ -214,6 +253,47 @@ mod tests {
             "{err}"
         );
         assert_eq!(r.take(d).unwrap(), 3);
+    }
+
+    #[cfg(feature = "json")]
+    #[test]
+    fn a_value_that_does_not_decode_names_its_key() {
+        use crate::namespace::Scope;
+        use crate::Json;
+
+        let bad = || Ok(Reply::Value(Value::from("{")));
+        for take_frames in [false, true] {
+            let mut p = Pipeline::new(Limits::default());
+            let refused = p.get::<String>("a b");
+            let first = p.get::<Json<u8>>("first");
+            let ping = p.ping();
+            let second = p.get::<Json<u8>>("second");
+            if take_frames {
+                let _sent = p.take_frames();
+            }
+            let mut r = p.finish(vec![bad(), Ok(Reply::Ok), bad()]);
+            let key = |e: Error| match e {
+                Error::Decode { key, .. } => key,
+                other => panic!("not a decode error: {other}"),
+            };
+            assert_eq!(key(r.take(second).unwrap_err()).as_deref(), Some("second"));
+            assert_eq!(key(r.take(first).unwrap_err()).as_deref(), Some("first"));
+            r.take(ping).unwrap();
+            assert!(r.take(refused).is_err());
+        }
+
+        // Under a namespace the key is the one the caller gave.
+        let mut p = Pipeline::new(Limits::default());
+        let get = p.get::<Json<u8>>("k");
+        let mut scoped = Scope::new("ns:").unwrap().pipeline(p);
+        let mut inner = scoped.pipeline();
+        let _sent = inner.take_frames();
+        let mut r = scoped.finish(inner.finish(vec![bad()]));
+        let err = r.take(get).unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { key: Some(k), .. } if k == "k"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -11,8 +11,9 @@
 use bytes::Bytes;
 
 use crate::error::Error;
+use crate::frame::frame_len;
 use crate::reply::{Pairs, Reply};
-use crate::wire::{Opcode, REQUEST_HEADER_LEN};
+use crate::wire::Opcode;
 
 /// How many times, in all, a command whose reply is short is sent.
 pub const SHORT_REPLY_ATTEMPTS: u32 = 3;
@@ -120,14 +121,6 @@ impl BatchRepeats {
         self.attempts = self.attempts.saturating_add(1);
         (!again.is_empty()).then_some(again)
     }
-}
-
-/// The length of the request frame starting at `at`, if it is whole.
-pub(crate) fn frame_len(frames: &[u8], at: usize) -> Option<usize> {
-    let size = frames.get(at..at.checked_add(4)?)?;
-    let size = u32::from_le_bytes(size.try_into().ok()?) as usize;
-    let len = 4usize.checked_add(size)?;
-    (len >= REQUEST_HEADER_LEN && at + len <= frames.len()).then_some(len)
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
+use bytes::{BufMut, BytesMut};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -47,15 +48,17 @@ pub trait Codec {
     /// Serializes `value`, or the codec's message.
     fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, String>;
 
+    /// Serializes `value` at the end of `dst` (a request being encoded),
+    /// or the codec's message; what it wrote before failing may stay.
+    fn append<T: Serialize + ?Sized>(value: &T, dst: &mut BytesMut) -> Result<(), String>;
+
     /// Deserializes `bytes`, or the codec's message.
     fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String>;
 
     /// `value` encoded for a request; [`Error::InvalidArgument`] (nothing is
     /// sent) when the codec refuses it.
     fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
-        Self::to_vec(value).map_err(|e| {
-            Error::invalid("value", format!("cannot be encoded as {}: {e}", Self::NAME))
-        })
+        Self::to_vec(value).map_err(|e| not_encodable(Self::NAME, e))
     }
 
     /// A reply value decoded as `T` (a NUMBER from its decimal text); an
@@ -74,6 +77,22 @@ pub trait Codec {
     }
 }
 
+/// The error for a value `codec` refuses to encode.
+fn not_encodable(codec: &str, reason: String) -> Error {
+    Error::invalid("value", format!("cannot be encoded as {codec}: {reason}"))
+}
+
+/// `dst` as the `Extend<u8>` postcard writes into.
+#[cfg(feature = "postcard")]
+struct Extender<'a>(&'a mut BytesMut);
+
+#[cfg(feature = "postcard")]
+impl Extend<u8> for Extender<'_> {
+    fn extend<I: IntoIterator<Item = u8>>(&mut self, bytes: I) {
+        self.0.extend(bytes);
+    }
+}
+
 /// Defines each wrapper (behind its feature), its [`Codec`], [`ToArg`] and
 /// [`FromValue`].
 macro_rules! serde_values {
@@ -81,6 +100,7 @@ macro_rules! serde_values {
         $(#[$doc:meta])*
         $feature:literal $name:ident $label:literal,
         to_vec: |$v:ident| $to_vec:expr,
+        append: |$av:ident, $dst:ident| $append:expr,
         from_slice: |$b:ident| $from_slice:expr;
     )*) => {$(
         $(#[$doc])*
@@ -104,6 +124,10 @@ macro_rules! serde_values {
                 $to_vec.map_err(|e| e.to_string())
             }
 
+            fn append<T: Serialize + ?Sized>($av: &T, $dst: &mut BytesMut) -> Result<(), String> {
+                $append.map_err(|e| e.to_string())
+            }
+
             fn from_slice<T: DeserializeOwned>($b: &[u8]) -> Result<T, String> {
                 $from_slice.map_err(|e| e.to_string())
             }
@@ -113,6 +137,10 @@ macro_rules! serde_values {
         impl<T: Serialize + Send> ToArg for $name<T> {
             fn to_arg(&self) -> Result<ArgBytes<'_>, Error> {
                 Self::encode(&self.0).map(ArgBytes::owned)
+            }
+
+            fn append_to(&self, dst: &mut BytesMut) -> Result<(), Error> {
+                Self::append(&self.0, dst).map_err(|e| not_encodable(Self::NAME, e))
             }
         }
 
@@ -147,6 +175,7 @@ serde_values! {
     /// ```
     "json" Json "JSON",
         to_vec: |value| serde_json::to_vec(value),
+        append: |value, dst| serde_json::to_writer(dst.writer(), value),
         from_slice: |bytes| serde_json::from_slice(bytes);
     /// A value stored in postcard's compact binary format (feature
     /// `postcard`): the smallest, read back only as the same type.
@@ -166,6 +195,7 @@ serde_values! {
     /// ```
     "postcard" Postcard "postcard",
         to_vec: |value| postcard::to_allocvec(value),
+        append: |value, dst| postcard::to_extend(value, Extender(dst)).map(drop),
         from_slice: |bytes| postcard::from_bytes(bytes);
     /// A value stored as MessagePack (`rmp-serde`, structs as maps of field
     /// names; feature `msgpack`): compact, and readable from other languages.
@@ -182,6 +212,7 @@ serde_values! {
     /// ```
     "msgpack" MsgPack "MessagePack",
         to_vec: |value| rmp_serde::to_vec_named(value),
+        append: |value, dst| rmp_serde::encode::write_named(&mut dst.writer(), value),
         from_slice: |bytes| rmp_serde::from_slice(bytes);
 }
 
@@ -300,6 +331,95 @@ mod tests {
             "{err}"
         );
         assert!(buf.is_empty());
+    }
+
+    /// SET and MSET of `value` encoded after `before` (a pipeline's earlier
+    /// frames), and the frames of the same commands with the codec's own
+    /// bytes as a plain value.
+    fn frames_of<V: ToArg + Codec + Sync>(value: V, plain: &[u8], limits: &crate::Limits) {
+        let mut got = bytes::BytesMut::from(&b"earlier frames"[..]);
+        cmd::Set::new("k", &value, Ttl::Seconds(9))
+            .encode(&mut got, limits)
+            .unwrap();
+        cmd::Mset::new("p", &value)
+            .encode(&mut got, limits)
+            .unwrap();
+        let mut want = bytes::BytesMut::from(&b"earlier frames"[..]);
+        cmd::Set::new("k", plain, Ttl::Seconds(9))
+            .encode(&mut want, limits)
+            .unwrap();
+        cmd::Mset::new("p", plain)
+            .encode(&mut want, limits)
+            .unwrap();
+        assert_eq!(got, want, "{}", V::NAME);
+    }
+
+    #[derive(serde::Serialize)]
+    struct User {
+        name: &'static str,
+        tags: Vec<u16>,
+    }
+
+    #[test]
+    fn each_codec_writes_the_value_into_the_request_as_its_own_bytes() {
+        let ada = || User {
+            name: "ada",
+            tags: vec![1, 300],
+        };
+        let limits = crate::Limits::default();
+        frames_of(Json(ada()), &Json::<()>::encode(&ada()).unwrap(), &limits);
+        #[cfg(feature = "postcard")]
+        frames_of(
+            Postcard(ada()),
+            &Postcard::<()>::encode(&ada()).unwrap(),
+            &limits,
+        );
+        #[cfg(feature = "msgpack")]
+        frames_of(
+            MsgPack(ada()),
+            &MsgPack::<()>::encode(&ada()).unwrap(),
+            &limits,
+        );
+        assert_eq!(
+            Json::<()>::encode(&ada()).unwrap(),
+            br#"{"name":"ada","tags":[1,300]}"#
+        );
+    }
+
+    #[test]
+    fn a_refused_value_leaves_the_buffer_as_it_was() {
+        let limits = crate::Limits {
+            max_value_size: 8,
+            ..Default::default()
+        };
+        let mut buf = bytes::BytesMut::from(&b"earlier"[..]);
+        // Too large once written (the codec's bytes are 11).
+        let err = cmd::Set::new("k", Json("long string"), Ttl::Never)
+            .encode(&mut buf, &limits)
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidArgument { arg: "value", rule } if rule.contains("max_value_size")),
+            "{err}"
+        );
+        // Refused by the codec half-way (JSON keys must be strings).
+        let map: BTreeMap<(u8, u8), u8> = [((1, 2), 3)].into();
+        let err = cmd::Mset::new("p", Json(&map))
+            .encode(&mut buf, &Default::default())
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidArgument { arg: "value", .. }));
+        // Too large a request as a whole.
+        let small = crate::Limits {
+            max_request_size: 12,
+            ..Default::default()
+        };
+        let err = cmd::Set::new("k", Json(1234567u32), Ttl::Never)
+            .encode(&mut buf, &small)
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidArgument { arg: "request", .. }),
+            "{err}"
+        );
+        assert_eq!(&buf[..], b"earlier");
     }
 
     #[test]

@@ -41,8 +41,8 @@ pub mod __reexport {
     pub use futures::stream::{FuturesUnordered, StreamExt};
     pub use futures::FutureExt;
     pub use gibson_proto::{
-        Config, Error, Limits, LockTime, MetaField, ProtocolError, RetryPolicy, ServerError, Ttl,
-        Value,
+        AsyncCommands, Commands, Config, Error, Limits, LockTime, MetaField, ProtocolError,
+        RetryPolicy, ServerError, Ttl, Value,
     };
 }
 

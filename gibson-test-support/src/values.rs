@@ -61,6 +61,8 @@ macro_rules! __values_tests {
             use super::*;
             use $($client)::+::{$codec, Error, Ttl};
             use $crate::values::Profile;
+            #[allow(unused_imports)]
+            use $crate::__reexport::{AsyncCommands as _, Commands as _};
 
             $crate::__suite_clients!(($run) ($($wrap)*) |$cfg| $connect);
 
@@ -116,6 +118,39 @@ macro_rules! __values_tests {
                 assert_eq!(c.count(p.as_str())$($aw)*.unwrap(), 2);
                 let good_back = c.get::<$codec<Profile>>(&good)$($aw)*.unwrap();
                 assert_eq!(good_back.map($codec::into_inner), Some(Profile::nth(2)));
+            });
+
+            connected_test!(fn in_a_pipeline_and_a_namespace_the_error_names_the_key(c) {
+                let p = $crate::unique_prefix(concat!(stringify!($module), "nsbad"));
+                let bad = format!("{p}bad");
+                c.set(&bad, "\u{1}not a profile", Ttl::Seconds(600))$($aw)*.unwrap();
+                let decode_key = |err: Error| match err {
+                    Error::Decode { key, .. } => key,
+                    other => panic!("not a decode error: {other:?}"),
+                };
+
+                let mut pipe = c.pipeline();
+                let typed = pipe.get::<$codec<Profile>>(&bad);
+                let raw = pipe.get::<String>(&bad);
+                let mut results = c.run(pipe)$($aw)*.unwrap();
+                assert_eq!(decode_key(results.take(typed).unwrap_err()).as_deref(), Some(bad.as_str()));
+                assert_eq!(results.take(raw).unwrap().as_deref(), Some("\u{1}not a profile"));
+
+                // Under a namespace, the key the caller gave (no prefix).
+                #[allow(unused_mut)]
+                let mut ns = c.namespace(p.as_str()).unwrap();
+                let err = ns.get::<$codec<Profile>>("bad")$($aw)*.unwrap_err();
+                assert_eq!(decode_key(err).as_deref(), Some("bad"));
+                let err = ns.mget::<String, $codec<Profile>>("ba")$($aw)*.unwrap_err();
+                assert_eq!(decode_key(err).as_deref(), Some("bad"));
+                let mut pipe = ns.pipeline();
+                let typed = pipe.get::<$codec<Profile>>("bad");
+                let mut results = ns.run(pipe)$($aw)*.unwrap();
+                assert_eq!(decode_key(results.take(typed).unwrap_err()).as_deref(), Some("bad"));
+                assert_eq!(
+                    ns.get::<String>("bad")$($aw)*.unwrap().as_deref(),
+                    Some("\u{1}not a profile")
+                );
             });
         }
     };

@@ -14,12 +14,12 @@ use bytes::{Bytes, BytesMut};
 
 use crate::command::Command;
 use crate::error::Error;
+use crate::frame::frame_len;
 use crate::pipeline::{Pipeline, PipelineResults};
-use crate::repeat::frame_len;
 use crate::reply::Reply;
 
-pub use scope::Scoped;
 use scope::{scope_frame, unscope_reply};
+pub use scope::{Scoped, TypedScoped};
 
 /// The default delimiter of namespaces.
 pub const DELIMITER: u8 = b':';
@@ -117,6 +117,26 @@ impl Scope {
             cmd,
             prefix: self.prefix.clone(),
         }
+    }
+
+    /// `cmd` with the prefix in front of its key, decoding its own reply
+    /// (prefix off MGET's keys and KEYS' names, the caller's key named in
+    /// an [`Error::Decode`]): what a client sends for a namespace.
+    ///
+    /// ```
+    /// use gibson_proto::namespace::Scope;
+    /// use gibson_proto::{cmd, Command, Error, Reply, Value};
+    ///
+    /// let users = Scope::new("user:")?;
+    /// let get = users.typed(cmd::Get::<_, u8>::new("42"));
+    /// let mut frame = bytes::BytesMut::new();
+    /// get.encode(&mut frame, &Default::default())?;
+    /// assert_eq!(&frame[6..], b"user:42");
+    /// assert_eq!(get.decode_reply(Reply::Value(Value::from("7")))?, Some(7));
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn typed<C: Command>(&self, cmd: C) -> TypedScoped<C> {
+        TypedScoped(self.command(cmd))
     }
 
     /// The reply to a [`command`](Scope::command) decoded as `C`, with the

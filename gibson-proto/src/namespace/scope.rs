@@ -5,25 +5,11 @@ use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::command::Command;
 use crate::error::Error;
+use crate::frame::{frame_len, frame_opcode, key_span};
 use crate::limits::Limits;
-use crate::repeat::frame_len;
 use crate::reply::{Reply, Value};
-use crate::server::{split_args, Args};
 use crate::shard::build_pairs;
 use crate::wire::{Opcode, REQUEST_HEADER_LEN};
-
-/// Where the key (or prefix) starts in a request's payload, and its
-/// length, if the request has one.
-fn key_span(opcode: Opcode, payload: &[u8]) -> Option<(usize, usize)> {
-    match split_args(opcode, payload, usize::MAX, usize::MAX) {
-        Args::None => None,
-        Args::Key(key) | Args::KeyRest { key, .. } => Some((0, key.len())),
-        // The key follows the TTL and one space.
-        Args::Set { key, .. } => {
-            Some((key.as_ptr() as usize - payload.as_ptr() as usize, key.len()))
-        }
-    }
-}
 
 /// Appends the request frame `frame` to `out` with `prefix` put in front of
 /// its key (STATS, PING and END go unchanged), refusing a key or request
@@ -37,8 +23,7 @@ pub(crate) fn scope_frame(
     let len = frame_len(frame, 0)
         .filter(|&len| len == frame.len())
         .ok_or_else(|| Error::invalid("frame", "not one whole request frame"))?;
-    let opcode = Opcode::try_from(u16::from_le_bytes([frame[4], frame[5]]))
-        .map_err(|e| Error::invalid("frame", e.to_string()))?;
+    let opcode = frame_opcode(frame).map_err(|e| Error::invalid("frame", e))?;
     let payload = &frame[REQUEST_HEADER_LEN..len];
     let Some((at, key_len)) = key_span(opcode, payload) else {
         out.extend_from_slice(frame);
@@ -136,6 +121,44 @@ impl<C: Command> Command for Scoped<C> {
 
     fn decode(reply: Reply) -> Result<Reply, Error> {
         Ok(reply)
+    }
+}
+
+/// A command sent under a namespace that decodes its own reply (made by
+/// [`Scope::typed`](super::Scope::typed)): what a client sends for a
+/// namespace. Its [`decode_reply`](Command::decode_reply) takes the prefix
+/// off the keys MGET and KEYS return and names the caller's key in an
+/// [`Error::Decode`]. Decoding by type alone ([`Command::decode`], as a
+/// pipeline does) cannot know the prefix, so it refuses MGET's and KEYS'
+/// replies rather than hand back keys with the prefix on; put a namespace's
+/// commands in a pipeline with [`Scope::pipeline`](super::Scope::pipeline).
+#[derive(Debug, Clone)]
+pub struct TypedScoped<C>(pub(crate) Scoped<C>);
+
+impl<C: Command> Command for TypedScoped<C> {
+    type Output = C::Output;
+    const OPCODE: Opcode = C::OPCODE;
+
+    fn encode(&self, dst: &mut BytesMut, limits: &Limits) -> Result<(), Error> {
+        self.0.encode(dst, limits)
+    }
+
+    fn decode(reply: Reply) -> Result<C::Output, Error> {
+        match C::OPCODE {
+            Opcode::Mget | Opcode::Keys => Err(Error::invalid(
+                "command",
+                format!(
+                    "{} under a namespace is decoded with decode_reply, which knows the prefix",
+                    C::OPCODE
+                ),
+            )),
+            _ => C::decode(reply),
+        }
+    }
+
+    fn decode_reply(&self, reply: Reply) -> Result<C::Output, Error> {
+        let Scoped { cmd, prefix } = &self.0;
+        cmd.decode_reply(unscope_reply(prefix, C::OPCODE, reply)?)
     }
 }
 

@@ -4,8 +4,8 @@ use bytes::{Bytes, BytesMut};
 
 use crate::command::Command;
 use crate::error::Error;
+use crate::frame::{frame_len, frame_opcode, payload_key};
 use crate::limits::Limits;
-use crate::repeat::frame_len;
 use crate::ring::HashRing;
 use crate::server::{parse_int, split_args, Args};
 use crate::wire::{Opcode, REQUEST_HEADER_LEN};
@@ -129,8 +129,7 @@ impl HashRing {
     pub fn route_frame(&self, frame: &[u8]) -> Result<Route, Error> {
         let len = frame_len(frame, 0)
             .ok_or_else(|| Error::invalid("frame", "not a whole request frame"))?;
-        let opcode = Opcode::try_from(u16::from_le_bytes([frame[4], frame[5]]))
-            .map_err(|e| Error::invalid("frame", e.to_string()))?;
+        let opcode = frame_opcode(frame).map_err(|e| Error::invalid("frame", e))?;
         if self.servers().is_empty() {
             return Err(no_server());
         }
@@ -144,21 +143,6 @@ impl HashRing {
             None => Ok(Route::Every(FanOut::of(opcode, payload))),
         }
     }
-}
-
-/// The key of a request's payload, as the server reads it.
-fn payload_key(opcode: Opcode, payload: &[u8]) -> Option<&[u8]> {
-    match split_args(opcode, payload, usize::MAX, usize::MAX) {
-        Args::Key(key) | Args::KeyRest { key, .. } | Args::Set { key, .. } => Some(key),
-        Args::None => None,
-    }
-}
-
-/// The key of the whole request frame `frame`, if it has one.
-pub(super) fn frame_key(frame: &[u8]) -> Option<&[u8]> {
-    let len = frame_len(frame, 0)?;
-    let opcode = Opcode::try_from(u16::from_le_bytes([frame[4], frame[5]])).ok()?;
-    payload_key(opcode, frame.get(REQUEST_HEADER_LEN..len)?)
 }
 
 impl FanOut {

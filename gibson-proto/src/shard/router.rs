@@ -10,7 +10,8 @@ use crate::error::Error;
 use crate::ring::HashRing;
 
 use super::config::ShardConfig;
-use super::route::{frame_key, Route, Routed};
+use super::route::{Route, Routed};
+use crate::frame::frame_key;
 
 /// One server's health.
 #[derive(Debug, Clone, Default)]

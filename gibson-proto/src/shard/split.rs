@@ -4,8 +4,8 @@
 use bytes::{Bytes, BytesMut};
 
 use crate::error::Error;
+use crate::frame::frame_len;
 use crate::pipeline::{Pipeline, PipelineResults};
-use crate::repeat::frame_len;
 use crate::reply::Reply;
 use crate::ring::HashRing;
 use crate::wire::Opcode;
