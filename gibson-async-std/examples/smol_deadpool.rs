@@ -20,11 +20,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         b.set("smol-deadpool:b", "2", Ttl::Seconds(60)).await?;
         drop((a, b));
         let conn = pool.get().await?;
-        println!(
-            "{} keys under smol-deadpool:",
-            conn.count("smol-deadpool:").await?
-        );
+        let keys = conn.count("smol-deadpool:").await?;
+        println!("{keys} keys under smol-deadpool:");
         println!("pool: {:?}", pool.status());
+        assert_eq!(keys, 2);
         conn.mdel("smol-deadpool:").await?;
         Ok(())
     })

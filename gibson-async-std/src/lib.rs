@@ -66,5 +66,5 @@ pub use runtime::AsyncStdTasks;
 pub use runtime::SmolTasks;
 pub use runtime::{AsyncIo, AsyncSocket, AsyncTimer, DefaultSpawner, Spawner, Threads};
 
-gibson_async::__runtime_clients!(AsyncIo, "on `async-io`");
+gibson_async::__runtime_clients!(AsyncIo, "on `async-io`", "gibson_async_std");
 gibson_async::__runtime_reexports!();

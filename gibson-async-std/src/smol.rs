@@ -19,5 +19,6 @@ pub use crate::*;
 
 gibson_async::__runtime_clients!(
     crate::AsyncIo<crate::SmolTasks>,
-    "whose driver runs on smol's global executor"
+    "whose driver runs on smol's global executor",
+    "gibson_async_std::smol"
 );

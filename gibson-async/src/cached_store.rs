@@ -22,10 +22,12 @@ use crate::Namespace;
 /// `cache_set` returns `None` (Gibson's SET does not answer with the previous
 /// value); `cache_remove` is a GET then a DEL; a hit does not refresh the TTL.
 ///
+/// With the runtime crate's features `cached` and `json`:
+///
 /// ```no_run
-/// # async fn demo(conn: gibson_tokio::Connection) -> Result<(), gibson_tokio::Error> {
+/// # use gibson_tokio::{CacheStore, Connection, Error, Json, Ttl};
+/// # async fn demo(conn: Connection) -> Result<(), Error> {
 /// use cached::ConcurrentCachedAsync;
-/// use gibson_tokio::{CacheStore, Json, Ttl}; // features cached, json
 ///
 /// let store = CacheStore::<_, Json>::new(conn, "profiles:", Ttl::Seconds(60))?;
 /// ConcurrentCachedAsync::cache_set(&store, 42u32, vec!["ada".to_string()]).await?;

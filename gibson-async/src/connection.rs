@@ -120,8 +120,9 @@ impl<R: Runtime> Connection<R> {
     /// `gibson+unix:///path`, or a bare `host:port` / path).
     ///
     /// ```no_run
-    /// # async fn demo() -> Result<(), gibson_tokio::Error> {
-    /// let conn = gibson_tokio::Connection::connect("gibson+unix:///var/run/gibson.sock").await?;
+    /// # use gibson_tokio::{Connection, Error};
+    /// # async fn demo() -> Result<(), Error> {
+    /// let conn = Connection::connect("gibson+unix:///var/run/gibson.sock").await?;
     /// conn.ping().await?;
     /// # Ok(()) }
     /// ```
@@ -132,9 +133,9 @@ impl<R: Runtime> Connection<R> {
     /// Connects with a full configuration.
     ///
     /// ```no_run
-    /// # async fn demo() -> Result<(), gibson_proto::Error> {
+    /// # use gibson_tokio::{Config, Connection, Error};
+    /// # async fn demo() -> Result<(), Error> {
     /// use std::time::Duration;
-    /// use gibson_tokio::{Config, Connection};
     /// let config = Config::new("127.0.0.1:10128".parse()?).response_timeout(Duration::from_millis(200));
     /// let conn = Connection::with_config(config).await?;
     /// conn.ping().await?;
@@ -149,8 +150,9 @@ impl<R: Runtime> Connection<R> {
     /// A handle that connects on first use.
     ///
     /// ```no_run
-    /// # async fn demo() -> Result<(), gibson_tokio::Error> {
-    /// let conn = gibson_tokio::Connection::lazy("gibson://127.0.0.1:10128".parse()?)?;
+    /// # use gibson_tokio::{Connection, Error};
+    /// # async fn demo() -> Result<(), Error> {
+    /// let conn = Connection::lazy("gibson://127.0.0.1:10128".parse()?)?;
     /// assert!(!conn.is_connected());
     /// conn.ping().await?; // connects now
     /// # Ok(()) }
@@ -274,8 +276,8 @@ impl<R: Runtime> Connection<R> {
     /// method (`get`, `set`, `mget`, …) is a call to this.
     ///
     /// ```no_run
-    /// # async fn demo(conn: gibson_tokio::Connection) -> Result<(), gibson_proto::Error> {
-    /// use gibson_tokio::cmd;
+    /// # use gibson_tokio::{cmd, Connection, Error};
+    /// # async fn demo(conn: Connection) -> Result<(), Error> {
     /// let n: u64 = conn.execute(cmd::Count::new("user:")).await?;
     /// # Ok(()) }
     /// ```
@@ -344,8 +346,8 @@ impl<R: Runtime> Connection<R> {
     /// A new, empty pipeline using this connection's limits.
     ///
     /// ```no_run
-    /// # async fn demo(conn: gibson_tokio::Connection) -> Result<(), gibson_proto::Error> {
-    /// use gibson_tokio::Ttl;
+    /// # use gibson_tokio::{Connection, Error, Ttl};
+    /// # async fn demo(conn: Connection) -> Result<(), Error> {
     /// let mut p = conn.pipeline();
     /// let set = p.set("a", "1", Ttl::Never);
     /// let inc = p.inc("a");
@@ -421,5 +423,9 @@ impl<R: Runtime> Connection<R> {
 
     crate::prefix_methods::prefix_methods!("Connection", |this| vec![this.inner.config.clone()]);
 
-    gibson_proto::implement_commands!(async, "gibson_tokio", "Connection");
+    gibson_proto::implement_commands!(
+        async,
+        "gibson_proto",
+        "gibson_async::Connection<impl gibson_async::Runtime>"
+    );
 }

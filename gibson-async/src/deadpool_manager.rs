@@ -18,10 +18,11 @@ use crate::runtime::Runtime;
 /// `gibson_async_std::DeadpoolManager` are this type on their runtime.
 ///
 /// ```no_run
+/// # type DeadpoolManager = gibson_async::DeadpoolManager<gibson_tokio::Tokio>;
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-/// use gibson_async::DeadpoolManager;
-/// let manager = DeadpoolManager::<gibson_tokio::Tokio>::new("gibson://127.0.0.1:10128".parse()?);
-/// let pool = deadpool::managed::Pool::builder(manager).max_size(4).build()?;
+/// use deadpool::managed::Pool;
+/// let manager = DeadpoolManager::new("gibson://127.0.0.1:10128".parse()?);
+/// let pool = Pool::<DeadpoolManager>::builder(manager).max_size(4).build()?;
 /// let conn = pool.get().await.map_err(|e| e.to_string())?;
 /// conn.ping().await?;
 /// # Ok(()) }
@@ -35,8 +36,8 @@ impl<R: Runtime> DeadpoolManager<R> {
     /// A manager connecting with `config`.
     ///
     /// ```
-    /// use gibson_async::DeadpoolManager;
-    /// let manager = DeadpoolManager::<gibson_tokio::Tokio>::new("gibson://127.0.0.1:10128".parse()?);
+    /// # type DeadpoolManager = gibson_async::DeadpoolManager<gibson_tokio::Tokio>;
+    /// let manager = DeadpoolManager::new("gibson://127.0.0.1:10128".parse()?);
     /// assert_eq!(manager.config().addr.to_string(), "127.0.0.1:10128");
     /// # Ok::<(), gibson_tokio::Error>(())
     /// ```

@@ -68,8 +68,9 @@ impl<R: Runtime> Pool<R> {
     /// the other pool settings are query options).
     ///
     /// ```no_run
-    /// # async fn demo() -> Result<(), gibson_tokio::Error> {
-    /// let pool = gibson_tokio::Pool::connect("gibson://127.0.0.1:10128?pool_max=4").await?;
+    /// # use gibson_tokio::{Error, Pool};
+    /// # async fn demo() -> Result<(), Error> {
+    /// let pool = Pool::connect("gibson://127.0.0.1:10128?pool_max=4").await?;
     /// pool.ping().await?;
     /// # Ok(()) }
     /// ```
@@ -80,9 +81,9 @@ impl<R: Runtime> Pool<R> {
     /// Builds a pool and opens its `min_size` connections.
     ///
     /// ```no_run
-    /// # async fn demo() -> Result<(), gibson_tokio::Error> {
+    /// # use gibson_tokio::{Config, Error, Pool};
+    /// # async fn demo() -> Result<(), Error> {
     /// use std::time::Duration;
-    /// use gibson_tokio::{Config, Pool};
     /// let mut config = Config::new("127.0.0.1:10128".parse()?);
     /// config.pool.min_size = 1;
     /// config.pool.max_size = 4;
@@ -110,8 +111,9 @@ impl<R: Runtime> Pool<R> {
     /// now does not make this fail.
     ///
     /// ```no_run
-    /// # async fn demo() -> Result<(), gibson_tokio::Error> {
-    /// let pool = gibson_tokio::Pool::lazy("gibson://127.0.0.1:10128".parse()?)?;
+    /// # use gibson_tokio::{Error, Pool};
+    /// # async fn demo() -> Result<(), Error> {
+    /// let pool = Pool::lazy("gibson://127.0.0.1:10128".parse()?)?;
     /// pool.ping().await?; // connects now
     /// # Ok(()) }
     /// ```
@@ -195,8 +197,8 @@ impl<R: Runtime> Pool<R> {
     /// Runs a command on the least-loaded member.
     ///
     /// ```no_run
-    /// # async fn demo(pool: gibson_tokio::Pool) -> Result<(), gibson_tokio::Error> {
-    /// use gibson_tokio::cmd;
+    /// # use gibson_tokio::{cmd, Error, Pool};
+    /// # async fn demo(pool: Pool) -> Result<(), Error> {
     /// let n: u64 = pool.execute(cmd::Count::new("user:")).await?;
     /// # Ok(()) }
     /// ```
@@ -224,8 +226,8 @@ impl<R: Runtime> Pool<R> {
     /// A new pipeline using the pool's limits.
     ///
     /// ```no_run
-    /// # async fn demo(pool: gibson_tokio::Pool) -> Result<(), gibson_tokio::Error> {
-    /// use gibson_tokio::Ttl;
+    /// # use gibson_tokio::{Error, Pool, Ttl};
+    /// # async fn demo(pool: Pool) -> Result<(), Error> {
     /// let mut p = pool.pipeline();
     /// let set = p.set("a", "1", Ttl::Never);
     /// let mut results = pool.run(p).await?;
@@ -253,7 +255,11 @@ impl<R: Runtime> Pool<R> {
 
     crate::prefix_methods::prefix_methods!("Pool", |this| vec![this.inner.config.clone()]);
 
-    gibson_proto::implement_commands!(async, "gibson_tokio", "Pool");
+    gibson_proto::implement_commands!(
+        async,
+        "gibson_proto",
+        "gibson_async::Pool<impl gibson_async::Runtime>"
+    );
 }
 
 /// PINGs idle, connected members; stops as soon as the pool is dropped.

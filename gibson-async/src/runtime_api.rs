@@ -3,18 +3,51 @@
 
 /// Declares a runtime crate's client types on runtime `$rt` (described as
 /// `$on`, e.g. `"on tokio"`): `Connection`, `Pool`, `Sharded`, `Compute`
-/// and, with the crate's feature `deadpool`, `DeadpoolManager`.
+/// and, with the crate's feature `deadpool`, `DeadpoolManager`. `$path` is
+/// where they are named from (`"gibson_tokio"`, `"gibson_async_std::smol"`):
+/// the examples of `Connection`, `Pool` and `Sharded` import from it, so
+/// that each crate's documentation shows (and its doc tests compile) its
+/// own code.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __runtime_clients {
-    ($rt:ty, $on:literal) => {
+    ($rt:ty, $on:literal, $path:literal) => {
         #[doc = concat!("A multiplexed connection ", $on, ": see [`gibson_async::Connection`].")]
+        ///
+        /// ```no_run
+        #[doc = concat!("# async fn demo() -> Result<(), ", $path, "::Error> {")]
+        #[doc = concat!("use ", $path, "::{Connection, Ttl};")]
+        ///
+        /// let conn = Connection::connect("gibson://127.0.0.1:10128").await?;
+        /// conn.set("greeting", "hello", Ttl::Seconds(60)).await?;
+        /// let greeting: Option<String> = conn.get("greeting").await?;
+        /// # Ok(()) }
+        /// ```
         pub type Connection = $crate::Connection<$rt>;
 
         #[doc = concat!("A pool of connections ", $on, ": see [`gibson_async::Pool`].")]
+        ///
+        /// ```no_run
+        #[doc = concat!("# async fn demo() -> Result<(), ", $path, "::Error> {")]
+        #[doc = concat!("use ", $path, "::Pool;")]
+        ///
+        /// let pool = Pool::connect("gibson://127.0.0.1:10128?pool_max=4").await?;
+        /// let visits = pool.inc("visits").await?;
+        /// # Ok(()) }
+        /// ```
         pub type Pool = $crate::Pool<$rt>;
 
         #[doc = concat!("Several servers as one cache ", $on, ": see [`gibson_async::Sharded`].")]
+        ///
+        /// ```no_run
+        #[doc = concat!("# async fn demo() -> Result<(), ", $path, "::Error> {")]
+        #[doc = concat!("use ", $path, "::{Sharded, Ttl};")]
+        ///
+        /// let cache = Sharded::connect("gibson://10.0.0.1:10128,10.0.0.2:10128").await?;
+        /// cache.set("user:1", "ada", Ttl::Never).await?; // on the key's server
+        /// let users = cache.count("user:").await?; // on every server, summed
+        /// # Ok(()) }
+        /// ```
         pub type Sharded = $crate::Sharded<$rt>;
 
         #[doc = concat!("A stampede guard over any client ", $on, ": see [`gibson_async::Compute`].")]

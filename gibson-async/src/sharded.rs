@@ -107,8 +107,9 @@ impl<R: Runtime> Sharded<R> {
     /// so a server that is down now does not make this fail.
     ///
     /// ```no_run
-    /// # async fn demo() -> Result<(), gibson_tokio::Error> {
-    /// let cache = gibson_tokio::Sharded::connect("gibson://a:10128,b:10128?remove_failed=true").await?;
+    /// # use gibson_tokio::{Error, Sharded};
+    /// # async fn demo() -> Result<(), Error> {
+    /// let cache = Sharded::connect("gibson://a:10128,b:10128?remove_failed=true").await?;
     /// cache.ping().await?;
     /// # Ok(()) }
     /// ```
@@ -120,13 +121,13 @@ impl<R: Runtime> Sharded<R> {
     /// [`Pool`] per server.
     ///
     /// ```no_run
-    /// # async fn demo() -> Result<(), gibson_tokio::Error> {
+    /// # use gibson_tokio::{shard::ShardConfig, Error, Sharded};
+    /// # async fn demo() -> Result<(), Error> {
     /// use std::time::Duration;
-    /// use gibson_tokio::shard::ShardConfig;
     /// let mut config = ShardConfig::new(["10.0.0.1:10128".parse()?, "10.0.0.2:10128".parse()?])?;
     /// config.client.response_timeout = Duration::from_millis(200);
     /// config.failure_limit = 3;
-    /// let cache = gibson_tokio::Sharded::with_config(config).await?;
+    /// let cache = Sharded::with_config(config).await?;
     /// # Ok(()) }
     /// ```
     pub async fn with_config(config: ShardConfig) -> Result<Self, Error> {
@@ -216,8 +217,8 @@ impl<R: Runtime> Sharded<R> {
     /// configuration asks for partial results).
     ///
     /// ```no_run
-    /// # async fn demo(cache: gibson_tokio::Sharded) -> Result<(), gibson_proto::Error> {
-    /// use gibson_tokio::cmd;
+    /// # use gibson_tokio::{cmd, Error, Sharded};
+    /// # async fn demo(cache: Sharded) -> Result<(), Error> {
     /// let n: u64 = cache.execute(cmd::Count::new("user:")).await?;
     /// # Ok(()) }
     /// ```
@@ -231,8 +232,8 @@ impl<R: Runtime> Sharded<R> {
     /// a prefix command instead of failing it.
     ///
     /// ```no_run
-    /// # async fn demo(cache: gibson_tokio::Sharded) -> Result<(), gibson_proto::Error> {
-    /// use gibson_tokio::cmd;
+    /// # use gibson_tokio::{cmd, Error, Sharded};
+    /// # async fn demo(cache: Sharded) -> Result<(), Error> {
     /// let count = cache.execute_partial(cmd::Count::new("user:")).await;
     /// for server in count.missing_servers() {
     ///     eprintln!("not counted: {}", cache.servers()[server]);
@@ -335,5 +336,9 @@ impl<R: Runtime> Sharded<R> {
 
     crate::prefix_methods::prefix_methods!("Sharded", |this| this.inner.config.server_configs());
 
-    gibson_proto::implement_commands!(async, "gibson_tokio", "Sharded");
+    gibson_proto::implement_commands!(
+        async,
+        "gibson_proto",
+        "gibson_async::Sharded<impl gibson_async::Runtime>"
+    );
 }

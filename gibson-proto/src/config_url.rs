@@ -206,7 +206,9 @@ pub(crate) fn query_pairs(query: &str) -> Vec<(String, String)> {
 /// [`humantime`] reads it: `250ms`, `5s`, `2m` (minutes), `1h 30m`, `1d`.
 /// A bare number is refused, since `5` could mean milliseconds or seconds;
 /// the error says what is wrong, for the caller to prefix with the
-/// option's name.
+/// option's name. (gibson-server's configuration file reader alone keeps
+/// the real Gibson server's rule, where `15` is seconds and `15M` minutes:
+/// see `gibson_server::parse_duration`.)
 ///
 /// ```
 /// use std::time::Duration;

@@ -39,8 +39,11 @@
 /// * `implement_commands!(pipeline)` is how [`Pipeline`](crate::Pipeline)
 ///   gets its methods (each returns a [`Handle`](crate::Handle)).
 ///
-/// Adding `, "my_crate", "MyType"` (the crate that re-exports the proto
-/// types, and the type's name) gives every method a compiled doc example.
+/// Adding `, "my_crate", "MyType"` (a crate whose names the example imports
+/// with a glob: one that re-exports the proto types, and the type of the
+/// example's receiver, which may be a path or `Generic<impl Trait>`) gives
+/// every method a compiled doc example. The example's shown line is the
+/// call alone, so the same text fits every crate that re-exports the type.
 ///
 /// ```
 /// use gibson_proto::{cmd, implement_commands, Command, Error, Reply, Value};

@@ -51,7 +51,7 @@ const SETTINGS: &[(&str, &str)] = &[
     ("pidfile", "Accepted and ignored."),
     (
         "gc_ratio",
-        "Over max_memory, items idle this long are deleted, e.g. `15m`.",
+        "Over max_memory, items idle this long are deleted, e.g. `15m` (seconds without a unit).",
     ),
     (
         "max_mem_cron",

@@ -89,25 +89,33 @@ pub fn parse_size(text: &str) -> Option<u64> {
     digits.parse::<u64>().ok()?.checked_mul(mul)
 }
 
-/// Reads a duration the way Gibson does: digits with an optional unit `s`,
-/// `m`, `h` or `d`, either case (seconds without one).
+/// Reads a duration the way Gibson's configuration file writes them: the
+/// one rule for the server's durations (`gc_ratio`, `expired_cron`,
+/// `max_mem_cron`, `max_item_ttl`, in the file and as long options).
 ///
-/// This is the real server's rule for its configuration file
-/// (`gbConfigReadTime`: `max_item_ttl 2592000` is 30 days, `gc_ratio 15m`
-/// 15 minutes, `15M` too), and the server reads real Gibson configuration
-/// files, so it keeps it. The client side has one rule of its own,
-/// `gibson_proto::parse_duration`: a unit is required (`250ms`, `5s`,
-/// `15m`), and a bare number is refused rather than guessed. A value both
-/// accept means the same to both, except an upper-case `M` (minutes here,
-/// months to the client). `cron_period` is not a duration here: Gibson
-/// reads it as a whole number of milliseconds.
+/// Digits, then at most one unit letter, either case: `s` seconds, `m`
+/// minutes, `h` hours, `d` days; without a unit, seconds. Nothing else:
+/// no fractions, negative numbers, spaces, `ms`, or several units (`1h30m`).
+///
+/// This is the real server's rule (`gbConfigReadTime` in its `config.c`),
+/// and its shipped `gibson.conf` relies on it (`max_item_ttl 2592000` is 30
+/// days, `gc_ratio 15m` 15 minutes, its comments listing "s, m, h, d"), so
+/// a server that reads real configuration files keeps it. It differs from
+/// the client's one rule, `gibson_proto::parse_duration` (the `humantime`
+/// crate's, for URL options, serde and the CLI), in two ways only: a bare
+/// number is seconds here and refused there, and an upper-case `M` is
+/// minutes here and months there. Every other value both accept means the
+/// same to both. (`cron_period` is not a duration: Gibson reads it as a
+/// whole number of milliseconds.)
 ///
 /// ```
 /// use std::time::Duration;
 /// use gibson_server::parse_duration;
 /// assert_eq!(parse_duration("15m"), Some(Duration::from_secs(900)));
+/// assert_eq!(parse_duration("15M"), Some(Duration::from_secs(900))); // not months
 /// assert_eq!(parse_duration("2592000"), Some(Duration::from_secs(2_592_000)));
 /// assert_eq!(parse_duration("1d"), Some(Duration::from_secs(86_400)));
+/// assert_eq!(parse_duration("250ms"), None);
 /// ```
 pub fn parse_duration(text: &str) -> Option<Duration> {
     let (digits, mul) = match text.as_bytes().last()? {
@@ -150,4 +158,52 @@ pub fn parse_config(text: &str) -> Result<Vec<(String, String, usize)>, String> 
         out.push((name.to_string(), value.to_string(), lineno));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::parse_duration;
+
+    #[test]
+    fn durations_read_as_gibsons_config_file_writes_them() {
+        let secs = |n| Some(Duration::from_secs(n));
+        for (text, want) in [
+            ("15", secs(15)),
+            ("0", secs(0)),
+            ("15s", secs(15)),
+            ("15S", secs(15)),
+            ("15m", secs(900)),
+            ("15M", secs(900)),
+            ("2h", secs(7200)),
+            ("2H", secs(7200)),
+            ("30d", secs(2_592_000)),
+            ("30D", secs(2_592_000)),
+        ] {
+            assert_eq!(parse_duration(text), want, "{text}");
+        }
+        for text in [
+            "", "s", "m", "250ms", "1h30m", "1.5h", "-5", " 5", "5 s", "5w", "5y", "soon",
+        ] {
+            assert_eq!(parse_duration(text), None, "{text:?}");
+        }
+        assert_eq!(parse_duration(&u64::MAX.to_string()), secs(u64::MAX));
+        assert_eq!(parse_duration(&format!("{}d", u64::MAX / 86_400 + 1)), None);
+    }
+
+    /// Where both rules accept a value they agree, but for `M`.
+    #[test]
+    fn agrees_with_the_client_rule_wherever_both_accept() {
+        for text in ["15s", "15m", "2h", "30d", "0s", "15M"] {
+            let client = gibson_proto::parse_duration(text).ok();
+            let server = parse_duration(text);
+            if text.ends_with('M') {
+                assert_ne!(client, server, "{text}: months to the client");
+            } else {
+                assert_eq!(client, server, "{text}");
+            }
+        }
+        assert!(gibson_proto::parse_duration("15").is_err());
+    }
 }

@@ -50,11 +50,15 @@ async fn main() -> Result<(), Error> {
 
     // The results are ordinary items: any client sees them.
     let conn = Connection::connect(&server.url()).await?;
-    println!("items  -> {}", conn.count("demo:weather:").await?);
+    let items = conn.count("demo:weather:").await?;
+    println!("items  -> {items}");
+    assert_eq!(items, 2, "Paris and paris share one item");
 
     // Clearing the cache is one MDEL of the store's namespace.
     let store = FORECAST.get().expect("made by the first call");
     println!("cleared -> {} items", store.invalidate().await?);
-    println!("items  -> {}", conn.count("demo:weather:").await?);
+    let items = conn.count("demo:weather:").await?;
+    println!("items  -> {items}");
+    assert_eq!(items, 0);
     Ok(())
 }

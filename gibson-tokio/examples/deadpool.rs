@@ -29,8 +29,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         task.await??;
     }
     let conn = pool.get().await.map_err(|e| e.to_string())?;
-    println!("{} keys under deadpool:", conn.count("deadpool:").await?);
+    let keys = conn.count("deadpool:").await?;
+    println!("{keys} keys under deadpool:");
     println!("pool: {:?}", pool.status());
+    assert_eq!(keys, 8);
+    assert!(pool.status().size <= 4);
     conn.mdel("deadpool:").await?;
     Ok(())
 }

@@ -38,7 +38,7 @@ mod bb8_manager;
 
 pub use runtime::{Tokio, TokioSocket, TokioTimer};
 
-gibson_async::__runtime_clients!(Tokio, "on tokio");
+gibson_async::__runtime_clients!(Tokio, "on tokio", "gibson_tokio");
 gibson_async::__runtime_reexports!();
 
 #[cfg(feature = "bb8")]

@@ -51,20 +51,23 @@ macro_rules! resilience_suite {
 }
 
 /// One `#[test]` per scenario of module `$module`, running
-/// `module::name` (on runtime `$rt` for async ones).
+/// `module::name` (on runtime `$rt` for async ones); attributes before a
+/// name (`#[cfg(unix)] name`) go on its test.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __resilience_tests {
-    (async $rt:ty, $module:ident [$($name:ident),* $(,)?]) => {
+    (async $rt:ty, $module:ident [$($(#[$attr:meta])* $name:ident),* $(,)?]) => {
         $(
+            $(#[$attr])*
             #[test]
             fn $name() {
                 <$rt as $crate::runtime::Runtime>::block_on($module::$name::<$rt>())
             }
         )*
     };
-    (blocking, $module:ident [$($name:ident),* $(,)?]) => {
+    (blocking, $module:ident [$($(#[$attr:meta])* $name:ident),* $(,)?]) => {
         $(
+            $(#[$attr])*
             #[test]
             fn $name() {
                 $module::$name()

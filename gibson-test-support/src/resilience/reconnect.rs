@@ -20,7 +20,8 @@ macro_rules! __resilience_reconnect {
                 restart_scenario::<R>(TestServer::start()).await;
             }
 
-            /// As [`server_restart_tcp`], over a Unix socket.
+            /// As [`server_restart_tcp`], over a Unix socket (Unix only).
+            #[cfg(unix)]
             pub(crate) async fn server_restart_unix<R: Runtime>() {
                 restart_scenario::<R>(TestServer::start_unix()).await;
             }
@@ -137,6 +138,7 @@ macro_rules! __resilience_reconnect {
 
         $crate::__resilience_tests!(async $rt, reconnect [
             server_restart_tcp,
+            #[cfg(unix)]
             server_restart_unix,
             only_idempotent_requests_are_retried,
             dropping_every_handle_closes_the_socket,
