@@ -389,12 +389,10 @@ impl<R: Runtime> Connection<R> {
         frames: &bytes::Bytes,
     ) -> Result<Vec<Result<Reply, Error>>, Error> {
         let server = &self.inner.server;
-        observe(
-            Op::batch(server, ops),
-            server,
-            self.batch_replies(ops, frames),
-        )
-        .await
+        let op = Op::batch(server, ops);
+        let replies = op.instrument(self.batch_replies(ops, frames)).await;
+        op.finish_batch(server, &replies);
+        replies
     }
 
     /// [`run_frames`](Connection::run_frames), unobserved.
