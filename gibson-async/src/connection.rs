@@ -280,7 +280,9 @@ impl<R: Runtime> Connection<R> {
     /// # Ok(()) }
     /// ```
     pub async fn execute<C: Command>(&self, cmd: C) -> Result<C::Output, Error> {
-        let fut = async {
+        let server = &self.inner.server;
+        let op = Op::command(server, C::OPCODE);
+        observe(op, server, async {
             if let (Opcode::Mget | Opcode::Keys, Some(bulk)) = (C::OPCODE, &self.inner.bulk) {
                 let bulk = Connection::<R> {
                     inner: bulk
@@ -298,9 +300,8 @@ impl<R: Runtime> Connection<R> {
             let mut one = One(cmd);
             let reply = self.reply(&mut one, C::OPCODE).await?;
             one.0.decode_reply(reply)
-        };
-        let server = &self.inner.server;
-        observe(Op::command(server, C::OPCODE), server, fut).await
+        })
+        .await
     }
 
     /// Sends a request frame encoded elsewhere (by
