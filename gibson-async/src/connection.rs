@@ -282,7 +282,9 @@ impl<R: Runtime> Connection<R> {
     /// # Ok(()) }
     /// ```
     pub async fn execute<C: Command>(&self, cmd: C) -> Result<C::Output, Error> {
-        let fut = async {
+        let server = &self.inner.server;
+        let op = Op::command(server, C::OPCODE);
+        observe(op, server, async {
             if let (Opcode::Mget | Opcode::Keys, Some(bulk)) = (C::OPCODE, &self.inner.bulk) {
                 let bulk = Connection::<R> {
                     inner: bulk
@@ -300,9 +302,8 @@ impl<R: Runtime> Connection<R> {
             let mut one = One(cmd);
             let reply = self.reply(&mut one, C::OPCODE).await?;
             one.0.decode_reply(reply)
-        };
-        let server = &self.inner.server;
-        observe(Op::command(server, C::OPCODE), server, fut).await
+        })
+        .await
     }
 
     /// Sends a request frame encoded elsewhere (by
@@ -391,12 +392,10 @@ impl<R: Runtime> Connection<R> {
         frames: &bytes::Bytes,
     ) -> Result<Vec<Result<Reply, Error>>, Error> {
         let server = &self.inner.server;
-        observe(
-            Op::batch(server, ops),
-            server,
-            self.batch_replies(ops, frames),
-        )
-        .await
+        let op = Op::batch(server, ops);
+        let replies = op.instrument(self.batch_replies(ops, frames)).await;
+        op.finish_batch(server, &replies);
+        replies
     }
 
     /// [`run_frames`](Connection::run_frames), unobserved.

@@ -100,28 +100,28 @@ impl<C: AsyncCommands> Namespace<C> {
 
     /// COUNT of every key in the namespace.
     pub async fn count_all(&self) -> Result<u64, Error> {
-        self.client.count(self.whole()).await
+        labelled(&self.label, self.client.count(self.whole())).await
     }
 
     /// MTTL: sets the TTL of every key in the namespace; how many.
     pub async fn expire_all(&self, ttl: impl Into<Ttl>) -> Result<u64, Error> {
-        self.client.mttl(self.whole(), ttl).await
+        labelled(&self.label, self.client.mttl(self.whole(), ttl)).await
     }
 
     /// MLOCK: locks every key in the namespace; how many.
     pub async fn lock_all(&self, time: impl Into<LockTime>) -> Result<u64, Error> {
-        self.client.mlock(self.whole(), time).await
+        labelled(&self.label, self.client.mlock(self.whole(), time)).await
     }
 
     /// MUNLOCK: unlocks every key in the namespace; how many.
     pub async fn unlock_all(&self) -> Result<u64, Error> {
-        self.client.munlock(self.whole()).await
+        labelled(&self.label, self.client.munlock(self.whole())).await
     }
 
     /// MDEL: deletes every unlocked key in the namespace in one round
     /// trip; how many.
     pub async fn invalidate(&self) -> Result<u64, Error> {
-        self.client.mdel(self.whole()).await
+        labelled(&self.label, self.client.mdel(self.whole())).await
     }
 }
 

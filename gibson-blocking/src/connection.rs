@@ -390,7 +390,7 @@ impl Connection {
         }
         let observed = Op::batch(&self.server, ops);
         let replies = observed.in_span(|| self.batch_replies(frames, ops));
-        observed.finish(&self.server, &replies);
+        observed.finish_batch(&self.server, &replies);
         replies
     }
 

@@ -90,32 +90,32 @@ impl<C: Commands> Namespace<C> {
     /// COUNT of every key in the namespace.
     pub fn count_all(&mut self) -> Result<u64, Error> {
         let whole = self.whole();
-        self.client.count(whole)
+        with_label(&self.label, || self.client.count(whole))
     }
 
     /// MTTL: sets the TTL of every key in the namespace; how many.
     pub fn expire_all(&mut self, ttl: impl Into<Ttl>) -> Result<u64, Error> {
         let whole = self.whole();
-        self.client.mttl(whole, ttl)
+        with_label(&self.label, || self.client.mttl(whole, ttl))
     }
 
     /// MLOCK: locks every key in the namespace; how many.
     pub fn lock_all(&mut self, time: impl Into<LockTime>) -> Result<u64, Error> {
         let whole = self.whole();
-        self.client.mlock(whole, time)
+        with_label(&self.label, || self.client.mlock(whole, time))
     }
 
     /// MUNLOCK: unlocks every key in the namespace; how many.
     pub fn unlock_all(&mut self) -> Result<u64, Error> {
         let whole = self.whole();
-        self.client.munlock(whole)
+        with_label(&self.label, || self.client.munlock(whole))
     }
 
     /// MDEL: deletes every unlocked key in the namespace in one round
     /// trip; how many.
     pub fn invalidate(&mut self) -> Result<u64, Error> {
         let whole = self.whole();
-        self.client.mdel(whole)
+        with_label(&self.label, || self.client.mdel(whole))
     }
 }
 

@@ -12,17 +12,30 @@
 //!
 //! One span per operation, at `DEBUG` level with target `gibson`, named
 //! after the command (`GET`, `SET`, …); a pipeline is `BATCH GET` when all
-//! its commands are GETs, `PIPELINE` otherwise. Fields:
+//! its commands are GETs, `PIPELINE` otherwise. The blocking client's
+//! `run_all` (a stream of commands of one kind) is a batch too, `BATCH SET`
+//! for SETs, its size recorded when it ends. Fields:
 //!
 //! | field | value |
 //! |---|---|
 //! | `db.system.name` | `"gibson"` |
 //! | `db.operation.name` | the span's name |
-//! | `db.operation.batch.size` | a pipeline's commands (pipelines of 2 or more) |
+//! | `db.operation.batch.size` | a pipeline's commands (pipelines of 2 or more; a stream's, also 0) |
+//! | `gibson.batch.failures` | a batch's commands that failed, when some did ([`failed`]) |
 //! | `server.address`, `server.port` | the server's host and port, or the socket path (no port) |
 //! | `error.type` | on failure, the error's kind ([`error_type`]): `timeout`, `connection_closed`, … |
 //! | `db.response.status_code` | on a server error: `NOT_FOUND`, `LOCKED`, … |
 //! | `otel.kind`, `otel.status_code` | `client`; `ERROR` on failure (for `tracing-opentelemetry`) |
+//!
+//! A batch fails as a whole (`error.type`, `otel.status_code = ERROR`)
+//! when the client returns an error for it instead of one result per
+//! command. Some of its results being errors (a LOCKED SET among hits, or
+//! the commands left when the connection broke mid-way) is no failure of
+//! the operation, as OpenTelemetry means `error.type`: the span counts
+//! them in `gibson.batch.failures` (one field, whatever their number; no
+//! event per failure), and each command's error is in its result. A
+//! NOT_FOUND is no failure: the commands take it for absence (`None`,
+//! `false`, `0`).
 //!
 //! Each connection attempt is a span `gibson.connect` with the same server
 //! fields, `gibson.connect.attempt` (1, 2, …) and `gibson.reconnect`
@@ -50,6 +63,7 @@ mod error_type;
 mod label;
 #[cfg(any(feature = "tracing", feature = "metrics"))]
 mod names;
+mod observed;
 mod op;
 mod pool;
 mod server;
@@ -62,7 +76,10 @@ mod spans;
 
 pub use error_type::error_type;
 pub use label::{labelled, with_label, Label};
-pub use op::{observe, Attempt, Op};
+pub use observed::observe;
+#[cfg(any(feature = "tracing", feature = "metrics"))]
+pub use observed::Observed;
+pub use op::{failed, Attempt, Op};
 pub use pool::{pool_connections, pool_timeout};
 pub use server::Server;
 

@@ -3,7 +3,7 @@
 
 use std::future::Future;
 
-use gibson_proto::{Error, Opcode};
+use gibson_proto::{Error, Opcode, Reply};
 
 use crate::server::Server;
 
@@ -40,6 +40,44 @@ impl Traced {
             crate::spans::fail(&self.span, e);
         }
     }
+
+    /// Records a batch's size (`None`: known from its start) and how many
+    /// of its commands failed, the latter counted only for a span that
+    /// records (`failures`).
+    #[inline(always)]
+    #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
+    fn batch_done(&self, size: Option<usize>, failures: impl FnOnce() -> usize) {
+        #[cfg(feature = "tracing")]
+        crate::spans::batch_done(&self.span, size, failures);
+    }
+}
+
+/// `true` when a command's reply is a failure: an error, or a server error
+/// other than NOT_FOUND (which the commands take for absence: `None`,
+/// `false`, `0`). What a batch's `gibson.batch.failures` counts.
+///
+/// ```
+/// use gibson_proto::{Reply, ServerError};
+/// assert!(gibson_observe::failed(&Ok(Reply::Error(ServerError::Locked))));
+/// assert!(!gibson_observe::failed(&Ok(Reply::Error(ServerError::NotFound))));
+/// assert!(!gibson_observe::failed(&Ok(Reply::Ok)));
+/// ```
+pub fn failed(reply: &Result<Reply, Error>) -> bool {
+    match reply {
+        Ok(Reply::Error(kind)) => *kind != gibson_proto::ServerError::NotFound,
+        Ok(_) => false,
+        Err(_) => true,
+    }
+}
+
+/// What an operation records in metrics when it ends.
+#[cfg(feature = "metrics")]
+#[derive(Debug)]
+enum Metric {
+    /// Its duration (and a timeout).
+    Duration(crate::record::Timing),
+    /// A connection attempt: a reconnect (when `true`), a timeout.
+    Connect { reconnect: bool },
 }
 
 /// One operation under way: its span (`tracing`) and its start
@@ -60,7 +98,7 @@ impl Traced {
 pub struct Op {
     traced: Traced,
     #[cfg(feature = "metrics")]
-    timing: crate::record::Timing,
+    metric: Metric,
 }
 
 impl Op {
@@ -77,7 +115,10 @@ impl Op {
                 span: crate::spans::command(server, op),
             },
             #[cfg(feature = "metrics")]
-            timing: crate::record::Timing::start(op.name(), crate::names::slot(op)),
+            metric: Metric::Duration(crate::record::Timing::start(
+                op.name(),
+                crate::names::slot(op),
+            )),
         }
     }
 
@@ -96,7 +137,28 @@ impl Op {
                 span: crate::spans::batch(server, batch),
             },
             #[cfg(feature = "metrics")]
-            timing: crate::record::Timing::start(batch.name(), batch.slot()),
+            metric: Metric::Duration(crate::record::Timing::start(batch.name(), batch.slot())),
+        }
+    }
+
+    /// A stream of commands `op` sent to `server` (the blocking client's
+    /// `run_all`): a batch named `BATCH GET` (…) from its start, whose
+    /// size is known at its end ([`finish_stream`](Op::finish_stream)).
+    #[inline]
+    #[cfg_attr(
+        not(all(feature = "tracing", feature = "metrics")),
+        allow(unused_variables)
+    )]
+    pub fn stream(server: &Server, op: Opcode) -> Op {
+        #[cfg(feature = "metrics")]
+        let batch = crate::names::Batch::Many(Some(op), 0);
+        Op {
+            traced: Traced {
+                #[cfg(feature = "tracing")]
+                span: crate::spans::stream(server, op),
+            },
+            #[cfg(feature = "metrics")]
+            metric: Metric::Duration(crate::record::Timing::start(batch.name(), batch.slot())),
         }
     }
 
@@ -106,40 +168,58 @@ impl Op {
         self.traced.in_span(work)
     }
 
+    /// `fut` inside the operation's span.
+    #[inline(always)]
+    pub fn instrument<F: Future>(&self, fut: F) -> impl Future<Output = F::Output> {
+        self.traced.instrument(fut)
+    }
+
     /// Records the outcome: the error on the span, the duration.
+    #[inline(always)]
+    pub fn finish<T>(self, server: &Server, result: &Result<T, Error>) {
+        self.record(server, result);
+    }
+
+    /// [`finish`](Op::finish) of a pipeline: also how many of its commands
+    /// failed ([`failed`]), on the span as `gibson.batch.failures` when
+    /// some did (`error.type` is for the pipeline failing as a whole).
+    pub fn finish_batch(self, server: &Server, replies: &Result<Vec<Result<Reply, Error>>, Error>) {
+        if let Ok(replies) = replies {
+            let failures = || replies.iter().filter(|reply| failed(reply)).count();
+            self.traced.batch_done(None, failures);
+        }
+        self.record(server, replies);
+    }
+
+    /// [`finish`](Op::finish) of a [`stream`](Op::stream) of `size`
+    /// commands, `failures` of which failed.
+    pub fn finish_stream<T>(
+        self,
+        server: &Server,
+        size: usize,
+        failures: usize,
+        result: &Result<T, Error>,
+    ) {
+        self.traced.batch_done(Some(size), || failures);
+        self.record(server, result);
+    }
+
+    /// Records the outcome: the error on the span, the metrics.
     #[inline(always)]
     #[cfg_attr(
         not(all(feature = "tracing", feature = "metrics")),
         allow(unused_variables)
     )]
-    pub fn finish<T>(self, server: &Server, result: &Result<T, Error>) {
+    pub(crate) fn record<T>(&self, server: &Server, result: &Result<T, Error>) {
         self.traced.fail(result);
         #[cfg(feature = "metrics")]
-        self.timing.finish(server, result.as_ref().err());
+        match &self.metric {
+            Metric::Duration(timing) => timing.finish(server, result.as_ref().err()),
+            Metric::Connect { reconnect } => {
+                crate::record::connected(server, *reconnect, result.as_ref().err())
+            }
+        }
     }
-}
-
-/// `fut` inside `op`'s span, its outcome recorded when it ends. With
-/// both features off, `fut` itself.
-#[cfg(any(feature = "tracing", feature = "metrics"))]
-pub async fn observe<T, F>(op: Op, server: &Server, fut: F) -> Result<T, Error>
-where
-    F: Future<Output = Result<T, Error>>,
-{
-    let result = op.traced.instrument(fut).await;
-    op.finish(server, &result);
-    result
-}
-
-/// `fut` inside `op`'s span, its outcome recorded when it ends. With
-/// both features off, `fut` itself.
-#[cfg(not(any(feature = "tracing", feature = "metrics")))]
-#[inline(always)]
-pub fn observe<T, F>(_op: Op, _server: &Server, fut: F) -> F
-where
-    F: Future<Output = Result<T, Error>>,
-{
-    fut
 }
 
 /// One connection attempt: the `gibson.connect` span, and the reconnect
@@ -154,11 +234,7 @@ where
 /// ```
 #[derive(Debug)]
 #[must_use = "an attempt ends with `finish`"]
-pub struct Attempt {
-    traced: Traced,
-    #[cfg(feature = "metrics")]
-    reconnect: bool,
-}
+pub struct Attempt(Op);
 
 impl Attempt {
     /// Attempt number `attempt` (from 1) to connect to `server`;
@@ -168,34 +244,28 @@ impl Attempt {
         allow(unused_variables)
     )]
     pub fn start(server: &Server, attempt: u32, reconnect: bool) -> Attempt {
-        Attempt {
+        Attempt(Op {
             traced: Traced {
                 #[cfg(feature = "tracing")]
                 span: crate::spans::connect(server, attempt, reconnect),
             },
             #[cfg(feature = "metrics")]
-            reconnect,
-        }
+            metric: Metric::Connect { reconnect },
+        })
     }
 
     /// `work()` inside the attempt's span.
     pub fn in_span<T>(&self, work: impl FnOnce() -> T) -> T {
-        self.traced.in_span(work)
+        self.0.in_span(work)
     }
 
     /// `fut` inside the attempt's span.
     pub fn instrument<F: Future>(&self, fut: F) -> impl Future<Output = F::Output> {
-        self.traced.instrument(fut)
+        self.0.instrument(fut)
     }
 
     /// Records how the attempt ended.
-    #[cfg_attr(
-        not(all(feature = "tracing", feature = "metrics")),
-        allow(unused_variables)
-    )]
     pub fn finish<T>(self, server: &Server, result: &Result<T, Error>) {
-        self.traced.fail(result);
-        #[cfg(feature = "metrics")]
-        crate::record::connected(server, self.reconnect, result.as_ref().err());
+        self.0.record(server, result);
     }
 }

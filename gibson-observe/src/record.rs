@@ -56,7 +56,7 @@ impl Timing {
     }
 
     /// Records the duration, and a timeout.
-    pub(crate) fn finish(self, server: &Server, error: Option<&Error>) {
+    pub(crate) fn finish(&self, server: &Server, error: Option<&Error>) {
         let elapsed = self.start.elapsed().as_secs_f64();
         let namespace = crate::label::current();
         let labels = || {

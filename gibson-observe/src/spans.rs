@@ -16,6 +16,7 @@ macro_rules! op_span {
             db.system.name = crate::SYSTEM,
             db.operation.name = $name,
             db.operation.batch.size = $size,
+            gibson.batch.failures = Empty,
             server.address = &*$server.address,
             server.port = $server.port,
             error.type = Empty,
@@ -49,6 +50,27 @@ pub(crate) fn batch(server: &Server, batch: Batch) -> Span {
         Batch::One(op) => command(server, op),
         Batch::Many(Some(op), size) => by_opcode!(op, batch!(server, size)),
         Batch::Many(None, size) => op_span!(PIPELINE, server, size),
+    }
+}
+
+/// The span of a stream of commands `op`: a batch of a size known at its
+/// end ([`batch_done`]).
+pub(crate) fn stream(server: &Server, op: Opcode) -> Span {
+    by_opcode!(op, batch!(server, Empty))
+}
+
+/// Records a batch's `size` (if known only now; not 1, which is no
+/// batch) and its failed commands (counted only if the span records).
+pub(crate) fn batch_done(span: &Span, size: Option<usize>, failures: impl FnOnce() -> usize) {
+    if span.is_disabled() {
+        return;
+    }
+    if let Some(size) = size.filter(|&n| n != 1) {
+        span.record("db.operation.batch.size", size);
+    }
+    let failures = failures();
+    if failures > 0 {
+        span.record("gibson.batch.failures", failures);
     }
 }
 

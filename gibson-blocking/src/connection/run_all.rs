@@ -3,6 +3,7 @@
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 
+use gibson_observe::{failed, Op};
 use gibson_proto::{is_short_reply, Command, Error, Reply};
 
 use super::{io_error, Connection, KEEP_BUFFER, READ_CHUNK};
@@ -21,6 +22,8 @@ struct Entry<C: Command> {
 struct Flow<C: Command> {
     /// Index of `entries.front()`: how many results were handed back.
     first: usize,
+    /// How many of those were failures ([`failed`]).
+    failures: usize,
     /// In index order.
     entries: VecDeque<Entry<C>>,
     /// Indices in the order their requests were written: replies come
@@ -34,6 +37,7 @@ impl<C: Command> Flow<C> {
     fn new() -> Flow<C> {
         Flow {
             first: 0,
+            failures: 0,
             entries: VecDeque::new(),
             sent: VecDeque::new(),
             resend: VecDeque::new(),
@@ -51,6 +55,7 @@ impl<C: Command> Flow<C> {
                 reply: Some(reply), ..
             }) = self.entries.pop_front()
             {
+                self.failures += usize::from(failed(&reply));
                 on_result(self.first, reply.and_then(C::decode));
                 self.first += 1;
             }
@@ -90,6 +95,9 @@ impl Connection {
     /// the commands still in the iterator are not taken, so passing
     /// `iter.by_ref()` lets the caller go on from there.
     ///
+    /// With the `tracing` or `metrics` feature, the run is one batch
+    /// operation, `BATCH SET` here, its size recorded at its end.
+    ///
     /// ```no_run
     /// # let mut conn = gibson_blocking::Connection::connect("127.0.0.1:10128")?;
     /// use gibson_blocking::{cmd, Ttl};
@@ -111,19 +119,24 @@ impl Connection {
         I: IntoIterator<Item = C>,
         F: FnMut(usize, Result<C::Output, Error>),
     {
-        self.ensure_connected()?;
+        let observed = Op::stream(&self.server, C::OPCODE);
         let mut flow = Flow::new();
-        let outcome = self.stream_through(
-            &mut commands.into_iter(),
-            depth.max(1),
-            &mut flow,
-            &mut on_result,
-        );
-        if let Err(err) = &outcome {
-            // Poisoned: never reuse a socket that may be out of step.
-            self.disconnect();
-            flow.fail(err, &mut on_result);
-        }
+        let outcome = observed.in_span(|| {
+            self.ensure_connected()?;
+            let outcome = self.stream_through(
+                &mut commands.into_iter(),
+                depth.max(1),
+                &mut flow,
+                &mut on_result,
+            );
+            if let Err(err) = &outcome {
+                // Poisoned: never reuse a socket that may be out of step.
+                self.disconnect();
+                flow.fail(err, &mut on_result);
+            }
+            outcome
+        });
+        observed.finish_stream(&self.server, flow.first, flow.failures, &outcome);
         outcome.map(|()| flow.first)
     }
 

@@ -82,6 +82,92 @@ pub fn pipelines_have_batch_spans(spans: &[SpanRecord], addr: &Addr) {
     }
 }
 
+/// Each operation span's name, `db.operation.batch.size` and
+/// `gibson.batch.failures`.
+fn batches(spans: &[SpanRecord]) -> Vec<(&str, Option<&str>, Option<&str>)> {
+    operations(spans)
+        .iter()
+        .map(|s| {
+            let field = |name| s.field(name);
+            (
+                s.name,
+                field("db.operation.batch.size"),
+                field("gibson.batch.failures"),
+            )
+        })
+        .collect()
+}
+
+/// Operation spans with the server's fields, their name as
+/// `db.operation.name`, no `error.type` and no error status.
+fn assert_no_error(spans: &[SpanRecord], addr: &Addr) {
+    for span in operations(spans) {
+        assert_eq!(span.field("db.operation.name"), Some(span.name), "{span:?}");
+        assert_eq!(span.field("error.type"), None, "{span:?}");
+        assert_eq!(span.field("otel.status_code"), None, "{span:?}");
+        assert_server(span, addr);
+    }
+}
+
+/// A pipeline of 4 commands, one of which failed (a LOCKED SET; a miss
+/// is no failure), counts it in `gibson.batch.failures` and has no
+/// `error.type` (the pipeline went through); one of 2 hits counts none.
+pub fn failed_commands_are_counted(spans: &[SpanRecord], addr: &Addr) {
+    assert_eq!(
+        batches(spans),
+        [
+            ("PIPELINE", Some("4"), Some("1")),
+            ("BATCH GET", Some("2"), None)
+        ],
+        "all spans: {spans:#?}"
+    );
+    assert_no_error(spans, addr);
+}
+
+/// `run_all` of 3 SETs (one of a locked key), of 1 GET and of no PING:
+/// batches of 3 (1 failed), of no size (one command is not a batch) and
+/// of 0.
+pub fn streams_are_batches(spans: &[SpanRecord], addr: &Addr) {
+    assert_eq!(
+        batches(spans),
+        [
+            ("BATCH SET", Some("3"), Some("1")),
+            ("BATCH GET", None, None),
+            ("BATCH PING", Some("0"), None)
+        ],
+        "all spans: {spans:#?}"
+    );
+    assert_no_error(spans, addr);
+}
+
+/// A duration of each operation `names` to a proxy on `127.0.0.1:port`,
+/// with the labels `more`.
+fn durations_of(port: u16, names: &[&str], more: &[(&str, &str)]) {
+    let port = port.to_string();
+    for name in names {
+        let mut labels = vec![
+            ("server.address", "127.0.0.1"),
+            ("server.port", port.as_str()),
+            ("db.operation.name", *name),
+        ];
+        labels.extend_from_slice(more);
+        let found = one(OPERATION_DURATION, &labels);
+        assert!(!found.histogram.is_empty(), "{found:?}");
+    }
+}
+
+/// The streams of [`streams_are_batches`], through a proxy on
+/// `127.0.0.1:port`, have durations.
+pub fn streams_have_metrics(port: u16) {
+    durations_of(port, &["BATCH SET", "BATCH GET", "BATCH PING"], &[]);
+}
+
+/// The operations `names` of a namespace labelled `label`, through a
+/// proxy on `127.0.0.1:port`, carry the label.
+pub fn namespace_methods_are_labelled(port: u16, label: &str, names: &[&str]) {
+    durations_of(port, names, &[("gibson.namespace", label)]);
+}
+
 /// A PING that timed out has `error.type = timeout` on its span, and a
 /// connection attempt after the connection broke is a reconnect.
 pub fn failures_and_reconnects_have_spans(spans: &[SpanRecord]) {

@@ -14,8 +14,10 @@
 //! their series are their own; the others run against the test server
 //! (the real one when `GIBSON_TEST_ADDR` names it).
 
+mod batches;
 pub mod checks;
 mod metrics;
+mod namespaces;
 mod spans;
 
 pub use metrics::{install_recorder, series, MetricsTest, Series};
@@ -35,6 +37,10 @@ macro_rules! observe_suite {
     (async, runtime: $rt:ty, client: $($client:ident)::+) => {
         $crate::observe_suite!(@ $($client)::+ (async) (<R: $crate::runtime::Runtime>) (.await) (::<R>) AsyncCommands);
         $crate::__observe_pool!(async, $($client)::+);
+        $crate::__observe_batches!(async, $($client)::+);
+        $crate::__observe_namespaces!(async, $($client)::+);
+        $crate::__resilience_tests!(async $rt, observe_batches [a_pipeline_counts_its_failed_commands]);
+        $crate::__resilience_tests!(async $rt, observe_namespaces [namespace_methods_carry_its_label]);
         $crate::__resilience_tests!(async $rt, observe [
             a_command_has_a_span_with_the_database_fields,
             a_pipeline_has_a_batch_span,
@@ -46,6 +52,11 @@ macro_rules! observe_suite {
     (blocking, client: $($client:ident)::+) => {
         $crate::observe_suite!(@ $($client)::+ () () () () Commands);
         $crate::__observe_pool!(blocking, $($client)::+);
+        $crate::__observe_batches!(blocking, $($client)::+);
+        $crate::__observe_namespaces!(blocking, $($client)::+);
+        $crate::__resilience_tests!(blocking, observe_batches [a_pipeline_counts_its_failed_commands]);
+        $crate::__resilience_tests!(blocking, observe_stream [a_stream_is_a_batch]);
+        $crate::__resilience_tests!(blocking, observe_namespaces [namespace_methods_carry_its_label]);
         $crate::__resilience_tests!(blocking, observe [
             a_command_has_a_span_with_the_database_fields,
             a_pipeline_has_a_batch_span,
