@@ -18,9 +18,8 @@ use gibson_proto::{AsyncCommands, Command, Error, LockTime, Pipeline, PipelineRe
 /// `user:1:` can never touch `user:10:…`.
 ///
 /// ```no_run
-/// # async fn demo(conn: gibson_tokio::Connection) -> Result<(), gibson_tokio::Error> {
-/// use gibson_tokio::{AsyncCommands, Ttl};
-///
+/// # use gibson_proto::{AsyncCommands, Error, Ttl};
+/// # async fn demo(conn: gibson_async::Connection<impl gibson_async::Runtime>) -> Result<(), Error> {
 /// let user = conn.namespace("user:42:")?;
 /// user.set("name", "ada", Ttl::Never).await?; // user:42:name
 /// let sessions = user.namespace("sessions:")?;
@@ -48,9 +47,10 @@ impl<C: AsyncCommands> Namespace<C> {
     /// `client` under a [`Scope`] (e.g. one with another delimiter).
     ///
     /// ```no_run
-    /// # async fn demo(conn: gibson_tokio::Connection) -> Result<(), gibson_tokio::Error> {
-    /// use gibson_tokio::namespace::Scope;
-    /// let v2 = gibson_tokio::Namespace::with_scope(&conn, Scope::with_delimiter("cache/v2/", b'/')?);
+    /// # use gibson_async::{Connection, Namespace, Runtime};
+    /// # use gibson_proto::{namespace::Scope, Error};
+    /// # async fn demo(conn: Connection<impl Runtime>) -> Result<(), Error> {
+    /// let v2 = Namespace::with_scope(&conn, Scope::with_delimiter("cache/v2/", b'/')?);
     /// # Ok(()) }
     /// ```
     pub fn with_scope(client: C, scope: Scope) -> Self {
@@ -66,7 +66,8 @@ impl<C: AsyncCommands> Namespace<C> {
     /// namespaces, not one per user, to bound the metrics' cardinality).
     ///
     /// ```no_run
-    /// # fn demo(conn: gibson_tokio::Connection) -> Result<(), gibson_tokio::Error> {
+    /// # use gibson_proto::AsyncCommands;
+    /// # fn demo(conn: gibson_async::Connection<impl gibson_async::Runtime>) -> Result<(), gibson_proto::Error> {
     /// let sessions = conn.namespace("session:")?.with_metrics_label("sessions");
     /// # Ok(()) }
     /// ```

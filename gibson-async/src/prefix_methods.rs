@@ -11,7 +11,7 @@ macro_rules! prefix_methods {
         /// the scan's own: see [`PrefixScan`](crate::PrefixScan).
         ///
         /// ```no_run
-        #[doc = concat!("# async fn demo(c: gibson_tokio::", $ty, ") -> Result<(), gibson_tokio::Error> {")]
+        #[doc = concat!("# async fn demo(c: gibson_async::", $ty, "<impl gibson_async::Runtime>) -> Result<(), gibson_proto::Error> {")]
         /// let mut scan = c.mget_stream::<String, String>("log:")?;
         /// while let Some(pair) = scan.next().await {
         ///     let (key, value) = pair?;
@@ -41,10 +41,10 @@ macro_rules! prefix_methods {
         /// [`Namespace`](crate::Namespace).
         ///
         /// ```no_run
-        #[doc = concat!("# async fn demo(c: gibson_tokio::", $ty, ") -> Result<(), gibson_tokio::Error> {")]
-        /// use gibson_tokio::AsyncCommands;
+        /// # use gibson_proto::{AsyncCommands, Error, Ttl};
+        #[doc = concat!("# async fn demo(c: gibson_async::", $ty, "<impl gibson_async::Runtime>) -> Result<(), Error> {")]
         /// let user = c.namespace("user:42:")?;
-        /// user.set("name", "ada", gibson_tokio::Ttl::Never).await?;
+        /// user.set("name", "ada", Ttl::Never).await?;
         /// # Ok(()) }
         /// ```
         pub fn namespace(
