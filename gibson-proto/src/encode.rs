@@ -216,8 +216,9 @@ pub(crate) fn encode_request_with_value<V: ToArg + ?Sized>(
     name: &'static str,
     value: &V,
 ) -> Result<(), Error> {
+    // The value is checked before the request's size, as encode_request
+    // does: a too-large value is named as the value.
     let head = check_args(args, limits)? + 1;
-    size_field(op, 2 + head, limits)?;
     let start = dst.len();
     dst.reserve(REQUEST_HEADER_LEN + head);
     dst.put_u32_le(0);
@@ -404,6 +405,43 @@ mod tests {
             "{r}"
         );
         assert!(buf.is_empty(), "nothing may be written on error");
+    }
+
+    #[test]
+    fn a_value_written_in_place_meets_the_same_rules_in_the_same_order() {
+        // Found by the roundtrip fuzz target: with both limits broken, the
+        // value is named, as encode_request names it.
+        let values: [&[u8]; 4] = [b"", b"v", b"value", &[b'v'; 70]];
+        for (max_value_size, max_request_size) in [(3, 0), (3, 64), (100, 12), (100, 64), (0, 0)] {
+            let limits = Limits {
+                max_value_size,
+                max_request_size,
+                ..Limits::default()
+            };
+            for value in values {
+                let head = [Arg::Int("ttl", 0), Arg::Key("key", b"key")];
+                let (mut whole, mut in_place) =
+                    (BytesMut::from(&b"kept"[..]), BytesMut::from(&b"kept"[..]));
+                let mut args = head.to_vec();
+                args.push(Arg::Value("value", value));
+                let expected = encode_request(&mut whole, &limits, Opcode::Set, &args);
+                let got = encode_request_with_value(
+                    &mut in_place,
+                    &limits,
+                    Opcode::Set,
+                    &head,
+                    "value",
+                    value,
+                );
+                assert_eq!(
+                    got.map_err(|e| e.to_string()),
+                    expected.map_err(|e| e.to_string()),
+                    "{max_value_size}/{max_request_size}, {} bytes",
+                    value.len()
+                );
+                assert_eq!(in_place, whole);
+            }
+        }
     }
 
     #[test]
