@@ -29,10 +29,8 @@
 //!   `async_io::block_on`). That works whatever executor (or none) the
 //!   caller uses, and a caller that blocks its executor cannot stall other
 //!   users of the connection, at the price of two thread wake-ups per
-//!   round trip (measured with `gibson bench -t get -c 1 -P 128`:
-//!   0.18–0.28 of a raw socket loop's throughput and 9–15 × its CPU per
-//!   request on a dedicated thread, against 0.38–0.42 and 5.3–5.5 × as
-//!   async-std tasks, in one session on a busy 2-core VM).
+//!   round trip (at 128 requests in flight, about half the throughput of
+//!   async-std tasks in `gibson bench` on a 2-core VM).
 //!
 //! The features only add: enabling `smol` changes nothing for code that
 //! uses [`Connection`].

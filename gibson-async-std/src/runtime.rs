@@ -2,7 +2,6 @@
 //! timers, and drivers spawned by a [`Spawner`] (see the [crate
 //! docs](crate#where-the-driver-runs)).
 
-use std::fmt::Debug;
 use std::future::Future;
 use std::io;
 use std::marker::PhantomData;
@@ -29,13 +28,8 @@ use gibson_async::{Runtime, Socket, Timer};
 /// // A connection whose driver runs on a dedicated thread.
 /// type ThreadedConnection = gibson_async::Connection<AsyncIo<Threads>>;
 /// ```
+#[derive(Debug)]
 pub struct AsyncIo<S = DefaultSpawner>(PhantomData<fn() -> S>);
-
-impl<S> Debug for AsyncIo<S> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("AsyncIo")
-    }
-}
 
 /// Where [`AsyncIo`] runs a connection's driver and a pool's health checks.
 pub trait Spawner: Send + Sync + 'static {
