@@ -173,3 +173,28 @@ fn a_truncated_reply_fails_the_rest_with_connection_closed() {
     );
     assert_eq!(failed, 4);
 }
+
+#[test]
+fn a_value_that_does_not_decode_names_its_key() {
+    use gibson_blocking::Json;
+    let (_server, mut conn, p) = connected("runallbad");
+    let (bad, good) = (format!("{p}bad"), format!("{p}good"));
+    conn.set(&bad, "not json", Ttl::Seconds(600)).expect("SET");
+    conn.set(&good, "7", Ttl::Seconds(600)).expect("SET");
+    let gets = [&bad, &good].map(|key| cmd::Get::<_, Json<u32>>::new(key.as_str()));
+    let mut results = Vec::new();
+    conn.run_all(gets, 8, |_, result| results.push(result))
+        .expect("run_all");
+    match &results[..] {
+        [Err(Error::Decode { key, .. }), Ok(Some(seven))] => {
+            assert_eq!(key.as_deref(), Some(bad.as_str()));
+            assert_eq!(seven.0, 7);
+        }
+        other => panic!("expected a decode error naming {bad}, then 7: {other:?}"),
+    }
+    // The connection goes on.
+    assert_eq!(
+        conn.get::<String>(&bad).expect("GET").as_deref(),
+        Some("not json")
+    );
+}

@@ -40,7 +40,8 @@ pub trait Command {
     /// [`decode`](Command::decode), knowing the command sent: a command of
     /// one key names it in an [`Error::Decode`]. Clients decode through this
     /// where they still hold the command (a connection, a pool, a sharded
-    /// client; not a pipeline, whose results are decoded by type alone).
+    /// client, the blocking `run_all`); a pipeline, which holds only its
+    /// frames, decodes by type alone and reads the key back from the frame.
     ///
     /// ```
     /// use gibson_proto::{cmd, Command, Error, Reply, Value};

@@ -13,8 +13,9 @@ struct Entry<C: Command> {
     cmd: C,
     /// Times sent so far.
     attempts: u32,
-    /// Its reply, decoded into `C::Output` when handed back: after the
-    /// requests that replace it are written.
+    /// Its reply, decoded into `C::Output` (by `cmd`, which names its key
+    /// in an [`Error::Decode`]) when handed back: after the requests that
+    /// replace it are written.
     reply: Option<Result<Reply, Error>>,
 }
 
@@ -52,11 +53,15 @@ impl<C: Command> Flow<C> {
     fn deliver(&mut self, on_result: &mut impl FnMut(usize, Result<C::Output, Error>)) {
         while let Some(Entry { reply: Some(_), .. }) = self.entries.front() {
             if let Some(Entry {
-                reply: Some(reply), ..
+                cmd,
+                reply: Some(reply),
+                ..
             }) = self.entries.pop_front()
             {
                 self.failures += usize::from(failed(&reply));
-                on_result(self.first, reply.and_then(C::decode));
+                // Decoded knowing the command: a value that does not decode
+                // names its key.
+                on_result(self.first, reply.and_then(|r| cmd.decode_reply(r)));
                 self.first += 1;
             }
         }
