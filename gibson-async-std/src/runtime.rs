@@ -131,7 +131,7 @@ impl<S: Spawner> Runtime for AsyncIo<S> {
         for addr in addrs {
             match Async::<TcpStream>::connect(addr).await {
                 Ok(stream) => {
-                    stream.get_ref().set_nodelay(true)?;
+                    gibson_async::set_tcp_options(socket2::SockRef::from(stream.get_ref()))?;
                     return Ok(AsyncSocket::new(stream));
                 }
                 Err(e) => last = Some(e),

@@ -1,8 +1,10 @@
 //! The multiplexed connection handle.
 
+use std::future::Future;
 use std::marker::PhantomData;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 use gibson_observe::{observe, Attempt, Op, Server};
@@ -10,25 +12,52 @@ use gibson_proto::{
     is_short_reply, BatchRepeats, Command, Config, Error, Opcode, Pipeline, PipelineResults, Reply,
 };
 
+use crate::call::{round_trip, Batch, Frame, One, Request};
 use crate::deadline::until;
 use crate::driver::Driver;
-use crate::mux::{Batch, Delivery, DriverCore, Frame, InlineDriver, Mux, One, Request};
-use crate::runtime::Runtime;
-use crate::shared_driver::SharedDriver;
-use crate::stream::Stream;
+use crate::runtime::{Runtime, Stream};
+use crate::shared_driver::{InlineDriver, SharedDriver};
+use crate::state::{Delivery, Shared};
 
 /// A cheap-to-clone handle to one multiplexed connection, on runtime `R`
 /// (`gibson_tokio::Connection` and `gibson_async_std::Connection` name it
 /// for theirs).
 ///
 /// Any number of tasks may use it at once: their requests are pipelined on
-/// one socket and their replies matched in order. MGET and KEYS go on a
-/// second socket of their own, opened on first use: a reply larger than
-/// the server's `max_response_size` makes the server close the connection
-/// ([`Error::PrefixTooLarge`]), and that must not fail the other requests. Dropping or timing out a
-/// request future never desynchronises the connection. When the connection
-/// breaks, requests in flight fail with a clear error and the next request
-/// reconnects (with backoff).
+/// one socket and their replies matched in order. MGET, KEYS and requests
+/// above [`Config::lane_threshold`] (big SETs) go on a second socket, the
+/// *bulk lane*, opened on first use: small requests never queue behind
+/// megabytes, and a reply larger than the server's `max_response_size`,
+/// which makes the server close the connection
+/// ([`Error::PrefixTooLarge`]), does not fail the other requests. Dropping
+/// or timing out a request future never desynchronises the connection.
+///
+/// # Every request has one outcome
+///
+/// * a reply (a value, or a server error such as LOCKED);
+/// * **not sent**: no whole request reached the server, so it did not run.
+///   A single command is sent again on a new connection by the handle
+///   itself; connection failures say so ([`Error::Io`] when connecting
+///   failed, [`Error::NotSent`] for a pipeline's command);
+/// * **may have executed**: the request was written and the connection
+///   broke, or the response timeout passed, before its reply
+///   ([`Error::Broken`], a response [`Error::Timeout`]; see
+///   [`Error::may_have_executed`]). Only commands the
+///   [`RetryPolicy`](gibson_proto::RetryPolicy) allows (idempotent ones)
+///   are sent again, once.
+///
+/// # Failures it survives
+///
+/// * A broken connection is replaced by the next request (with backoff).
+///   While the server is down, the callers waiting share one reconnect
+///   and all get its error as soon as it fails; errors name the server.
+/// * A peer that owes replies and sends nothing for twice the response
+///   timeout (a frozen host, a dead NAT entry) is dropped, so the next
+///   request opens a new connection; TCP keepalive is on as well.
+/// * A peer that answers with bytes that are no Gibson reply is named
+///   ([`Error::NotGibson`]).
+/// * With [`Config::max_waiting`] set, a request beyond that many waiting
+///   on the connection fails at once with [`Error::Busy`].
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), gibson_proto::Error> {
@@ -58,18 +87,22 @@ impl<R: Runtime> Clone for Connection<R> {
 
 struct Inner {
     config: Config,
-    /// Shared with the driver of the current socket.
-    mux: Arc<Mux>,
+    /// The connection's state, shared with the driver of the current socket.
+    shared: Arc<Shared>,
     /// Serialises reconnects so that a burst of callers opens one socket.
     reconnect: async_lock::Mutex<()>,
+    /// When the last reconnect failed, and why: callers that waited for it
+    /// get its error instead of trying again themselves.
+    failed: Mutex<Option<(Instant, Error)>>,
     /// Requests started and not yet finished, for least-loaded choice.
     in_flight: AtomicUsize,
     /// Connections opened so far.
     connects: AtomicU64,
-    /// Where MGET and KEYS go, opened on first use: their reply may be
-    /// larger than the server sends, and the server then closes the
-    /// connection; it should be this one, not the one other requests are
-    /// on. `None` for that connection itself.
+    /// The bulk lane, where MGET, KEYS and big requests go, opened on
+    /// first use: an MGET's reply may be larger than the server sends, and
+    /// the server then closes the connection; it should be this one, not
+    /// the one other requests are on; and small requests should not wait
+    /// behind megabytes. `None` for that connection itself.
     bulk: Option<OnceLock<Arc<Inner>>>,
     /// The server as spans and metrics name it.
     server: Server,
@@ -77,9 +110,11 @@ struct Inner {
 
 impl Inner {
     fn new(config: Config, with_bulk: bool) -> Inner {
+        let lane_limit = with_bulk.then_some(config.lane_threshold);
         Inner {
-            mux: Arc::new(Mux::new(config.limits, config.max_in_flight)),
+            shared: Arc::new(Shared::new(&config, lane_limit)),
             reconnect: async_lock::Mutex::new(()),
+            failed: Mutex::new(None),
             in_flight: AtomicUsize::new(0),
             connects: AtomicU64::new(0),
             bulk: with_bulk.then(OnceLock::new),
@@ -92,7 +127,7 @@ impl Inner {
 impl Drop for Inner {
     fn drop(&mut self) {
         // The driver finishes what is in flight, then closes the socket.
-        self.mux.close();
+        self.shared.close();
     }
 }
 
@@ -206,7 +241,7 @@ impl<R: Runtime> Connection<R> {
     /// # }
     /// ```
     pub fn is_connected(&self) -> bool {
-        self.inner.mux.is_up()
+        self.inner.shared.is_up()
     }
 
     /// Requests started on this handle (and its clones) and not finished.
@@ -233,15 +268,35 @@ impl<R: Runtime> Connection<R> {
     }
 
     /// Makes sure a driver runs, connecting (with attempts and backoff)
-    /// if needed.
+    /// if needed. Callers that find a reconnect under way wait for it and
+    /// share its outcome: its error, at once, if it failed.
     async fn link(&self) -> Result<(), Error> {
-        if self.inner.mux.is_up() {
+        if self.inner.shared.is_up() {
             return Ok(());
         }
+        let asked = Instant::now();
         let _one_at_a_time = self.inner.reconnect.lock().await;
-        if self.inner.mux.is_up() {
+        if self.inner.shared.is_up() {
             return Ok(());
         }
+        let failed = |inner: &Inner| inner.failed.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some((at, err)) = failed(&self.inner) {
+            if at >= asked {
+                return Err(err);
+            }
+        }
+        let err = match self.open().await {
+            Ok(()) => return Ok(()),
+            Err(err) => err,
+        };
+        *self.inner.failed.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some((Instant::now(), err.clone()));
+        Err(err)
+    }
+
+    /// Opens a socket and starts its driver, with the configured attempts
+    /// and backoff.
+    async fn open(&self) -> Result<(), Error> {
         let config = &self.inner.config;
         let reconnect = self.connects() > 0;
         let mut last = None;
@@ -255,10 +310,9 @@ impl<R: Runtime> Connection<R> {
             observed.finish(&self.inner.server, &stream);
             match stream {
                 Ok(stream) => {
-                    let core = DriverCore::new(self.inner.mux.clone());
-                    let shared = SharedDriver::new(Driver::<R>::new(stream, core));
+                    let shared = SharedDriver::new(Driver::<R>::new(stream, self.inner.shared.clone()));
                     let inline: Weak<dyn InlineDriver> = Arc::downgrade(&shared) as _;
-                    self.inner.mux.set_inline(inline);
+                    self.inner.shared.start(inline);
                     if let Err(e) = R::spawn("gibson-driver", shared.task()) {
                         last = Some(e.into());
                         continue;
@@ -285,25 +339,30 @@ impl<R: Runtime> Connection<R> {
         let server = &self.inner.server;
         let op = Op::command(server, C::OPCODE);
         observe(op, server, async {
-            if let (Opcode::Mget | Opcode::Keys, Some(bulk)) = (C::OPCODE, &self.inner.bulk) {
-                let bulk = Connection::<R> {
-                    inner: bulk
-                        .get_or_init(|| Arc::new(Inner::new(self.inner.config.clone(), false)))
-                        .clone(),
-                    response_timeout: self.response_timeout,
-                    runtime: PhantomData,
-                };
-                let mut one = One(cmd);
-                let reply = bulk.reply(&mut one, C::OPCODE).await;
-                return one
-                    .0
-                    .decode_reply(reply.map_err(|e| e.of_prefix_read(C::OPCODE))?);
-            }
             let mut one = One(cmd);
-            let reply = self.reply(&mut one, C::OPCODE).await?;
+            let reply = match (C::OPCODE, self.bulk_lane()) {
+                (Opcode::Mget | Opcode::Keys, Some(bulk)) => bulk
+                    .reply(&mut one, C::OPCODE)
+                    .await
+                    .map_err(|e| e.of_prefix_read(C::OPCODE))?,
+                _ => self.reply(&mut one, C::OPCODE).await?,
+            };
             one.0.decode_reply(reply)
         })
         .await
+    }
+
+    /// The bulk lane (see the type's docs), opened on first use; `None`
+    /// for the bulk lane itself.
+    fn bulk_lane(&self) -> Option<Connection<R>> {
+        let bulk = self.inner.bulk.as_ref()?;
+        Some(Connection {
+            inner: bulk
+                .get_or_init(|| Arc::new(Inner::new(self.inner.config.clone(), false)))
+                .clone(),
+            response_timeout: self.response_timeout,
+            runtime: PhantomData,
+        })
     }
 
     /// Sends a request frame encoded elsewhere (by
@@ -321,7 +380,14 @@ impl<R: Runtime> Connection<R> {
     async fn reply<Q: Request>(&self, req: &mut Q, op: Opcode) -> Result<Reply, Error> {
         let mut attempts = 1;
         loop {
-            let reply = self.call(req, Some(op)).await?.into_reply();
+            let delivery = match self.call(req, Some(op)).await? {
+                Delivery::Big => match self.bulk_lane() {
+                    Some(bulk) => bulk.call(req, Some(op)).await?,
+                    None => Delivery::Big,
+                },
+                delivery => delivery,
+            };
+            let reply = delivery.into_reply();
             if !is_short_reply(&reply, attempts) {
                 return reply;
             }
@@ -329,19 +395,19 @@ impl<R: Runtime> Connection<R> {
         }
     }
 
-    /// [`Mux::round_trip`] within the response timeout, reconnecting
-    /// through [`link`](Connection::link).
+    /// [`round_trip`] within the response timeout, reconnecting through
+    /// [`link`](Connection::link) (boxed: a request that finds its
+    /// connection up, as nearly all do, carries no connect future).
     async fn call<Q: Request>(&self, req: &mut Q, op: Option<Opcode>) -> Result<Delivery, Error> {
         self.inner.in_flight.fetch_add(1, Ordering::Relaxed);
         let _guard = InFlight(&self.inner.in_flight);
         let timeout = self.response_timeout;
         let deadline = Instant::now() + timeout;
-        let link = || until::<R, ()>(deadline, timeout, "response", self.link());
+        let link = || -> Pin<Box<dyn Future<Output = Result<(), Error>> + Send + '_>> {
+            Box::pin(until::<R, ()>(deadline, timeout, "response", self.link()))
+        };
         let retry = self.inner.config.retry;
-        self.inner
-            .mux
-            .round_trip(req, op, retry, deadline, timeout, link)
-            .await
+        round_trip(&self.inner.shared, req, op, retry, deadline, timeout, link).await
     }
 
     /// A new, empty pipeline using this connection's limits.

@@ -8,16 +8,19 @@
 //!
 //! # How a request travels
 //!
-//! A caller encodes its command straight into the connection's shared
-//! output buffer ([`mux`]) and waits on a slot. One [`Driver`] per socket
-//! writes everything queued with one syscall, reads 64 KiB at a time, and
-//! hands replies back 32 at a time, so that the next requests of the
-//! callers it woke are written while it hands over the rest. Response
-//! deadlines live in the slots and are enforced by the driver with one
-//! timer per connection: a request costs no channel, no timer and (once
-//! warm) no allocation; a pipeline is one slot and one wake-up however
-//! many commands it holds. When the socket breaks, what was written fails,
-//! what was not is sent again on a new socket, and a single command the
+//! Each connection has one state behind one lock: the sans-IO
+//! [`Session`](gibson_proto::Session) (the one queue of requests awaiting
+//! replies), the callers' slots and the driver's waker. A caller encodes
+//! its command straight into the session's output and waits on a slot.
+//! One driver per socket takes the bytes to write without copying them,
+//! writes as many whole requests per syscall as the write window allows,
+//! reads 64 KiB at a time, and delivers the replies to their slots.
+//! Response deadlines live in the slots and are enforced by the driver
+//! with one timer per connection: a request costs no channel, no timer and
+//! (once warm) no allocation; a pipeline is one slot and one wake-up
+//! however many commands it holds. When the socket breaks, what was
+//! written fails as "may have executed", what was not is sent again on a
+//! new socket, and a single command the
 //! [`RetryPolicy`](gibson_proto::RetryPolicy) allows is resent once.
 //!
 //! ```no_run
@@ -40,12 +43,12 @@
 mod cached_store;
 mod commands;
 mod compute;
+mod call;
 mod connection;
 mod deadline;
 #[cfg(feature = "deadpool")]
 mod deadpool_manager;
 mod driver;
-pub mod mux;
 mod namespace;
 mod pool;
 mod prefix_methods;
@@ -54,7 +57,7 @@ mod runtime_api;
 mod scan;
 mod sharded;
 mod shared_driver;
-mod stream;
+mod state;
 
 #[cfg(feature = "cached")]
 pub use cached_store::CacheStore;
@@ -62,12 +65,10 @@ pub use compute::Compute;
 pub use connection::Connection;
 #[cfg(feature = "deadpool")]
 pub use deadpool_manager::DeadpoolManager;
-pub use driver::Driver;
 pub use gibson_observe::metrics;
 pub use gibson_proto::compute::ComputeOptions;
 pub use namespace::Namespace;
 pub use pool::Pool;
-pub use runtime::{Runtime, Socket, Timer};
+pub use runtime::{set_tcp_options, Runtime, Socket, Timer, KEEPALIVE_IDLE};
 pub use scan::{PrefixScan, DEFAULT_PAGE};
 pub use sharded::Sharded;
-pub use stream::Stream;

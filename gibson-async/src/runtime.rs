@@ -10,6 +10,30 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use bytes::BytesMut;
+use gibson_proto::{Addr, Config, Error};
+
+use crate::deadline::within;
+
+/// How long a TCP connection may be idle before the kernel probes the
+/// peer (TCP keepalive), so that a connection to a host that vanished is
+/// found dead even while nothing is sent on it.
+pub const KEEPALIVE_IDLE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Sets the options every TCP connection of the engine has: `TCP_NODELAY`
+/// (requests are written whole, never held back) and keepalive probes
+/// after [`KEEPALIVE_IDLE`]. For [`Runtime::connect_tcp`] implementations.
+///
+/// ```
+/// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+/// let stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+/// gibson_async::set_tcp_options(socket2::SockRef::from(&stream))?;
+/// assert!(stream.nodelay()?);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn set_tcp_options(socket: socket2::SockRef<'_>) -> io::Result<()> {
+    socket.set_tcp_nodelay(true)?;
+    socket.set_tcp_keepalive(&socket2::TcpKeepalive::new().with_time(KEEPALIVE_IDLE))
+}
 
 /// An async runtime the engine can run on.
 ///
@@ -34,7 +58,8 @@ pub trait Runtime: Send + Sync + 'static {
     fn timer(at: Instant) -> Self::Timer;
 
     /// Connects to `host:port` (resolving `host`, trying each address) and
-    /// sets `TCP_NODELAY`. The engine bounds it with the connect timeout.
+    /// sets the engine's TCP options ([`set_tcp_options`]). The engine
+    /// bounds it with the connect timeout.
     fn connect_tcp(host: &str, port: u16) -> impl Future<Output = io::Result<Self::Tcp>> + Send;
 
     /// Connects to the Unix socket at `path` (Unix targets only).
@@ -72,4 +97,79 @@ pub trait Socket: Send + Unpin + 'static {
 pub trait Timer: Future<Output = ()> + Send + Unpin + 'static {
     /// Fires at `at` instead (and can fire again once moved).
     fn reset(&mut self, at: Instant);
+}
+
+/// A connected socket of runtime `R`.
+pub(crate) enum Stream<R: Runtime> {
+    /// A TCP connection.
+    Tcp(R::Tcp),
+    /// A Unix socket connection.
+    #[cfg(unix)]
+    Unix(R::Unix),
+}
+
+impl<R: Runtime> std::fmt::Debug for Stream<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Stream::Tcp(_) => "Stream::Tcp",
+            #[cfg(unix)]
+            Stream::Unix(_) => "Stream::Unix",
+        })
+    }
+}
+
+impl<R: Runtime> Stream<R> {
+    /// One connection attempt to `config.addr`, bounded by the connect
+    /// timeout.
+    pub(crate) async fn connect(config: &Config) -> Result<Stream<R>, Error> {
+        let attempt = async {
+            match &config.addr {
+                Addr::Tcp { host, port } => R::connect_tcp(host, *port).await.map(Stream::Tcp),
+                #[cfg(unix)]
+                Addr::Unix(path) => R::connect_unix(path).await.map(Stream::Unix),
+                #[cfg(not(unix))]
+                Addr::Unix(path) => Err(gibson_proto::unix_sockets_unsupported(path)),
+            }
+            .map_err(|e| named(e, &config.addr))
+        };
+        within::<R, _>(config.connect_timeout, "connect", attempt).await
+    }
+}
+
+impl<R: Runtime> Stream<R> {
+    /// The socket, whichever kind it is.
+    fn socket(&mut self) -> &mut dyn Socket {
+        match self {
+            Stream::Tcp(s) => s,
+            #[cfg(unix)]
+            Stream::Unix(s) => s,
+        }
+    }
+}
+
+impl<R: Runtime> Socket for Stream<R> {
+    fn poll_read_buf(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut BytesMut,
+    ) -> Poll<io::Result<usize>> {
+        self.socket().poll_read_buf(cx, buf)
+    }
+
+    fn poll_idle_ready(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.socket().poll_idle_ready(cx)
+    }
+
+    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.socket().poll_write(cx, buf)
+    }
+
+    fn poll_close(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.socket().poll_close(cx)
+    }
+}
+
+/// An I/O error of connecting to `addr`, naming it.
+fn named(e: io::Error, addr: &Addr) -> Error {
+    Error::from(io::Error::new(e.kind(), format!("{addr}: {e}")))
 }

@@ -14,8 +14,25 @@ use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::task::{Context, Poll, Wake, Waker};
 
 use crate::driver::Driver;
-use crate::mux::InlineDriver;
 use crate::runtime::Runtime;
+
+/// A driver that its callers may poll on their own task. A caller that
+/// finds the connection idle drives its request itself: it writes it, and
+/// the driver's wake-ups (socket, timer) go to that caller, which reads its
+/// reply on its own task. At one request in flight this saves two task
+/// wake-ups per round trip, which cross threads whenever the caller and
+/// the driver's task run on different ones.
+pub(crate) trait InlineDriver: Send + Sync {
+    /// Polls the driver on behalf of the caller whose waker is `caller`
+    /// (unless another poll is under way, which then polls again); until
+    /// the caller [`leave`](InlineDriver::leave)s, the driver's wake-ups
+    /// go to it.
+    fn drive(self: Arc<Self>, caller: &Waker);
+    /// The caller no longer drives: the driver's wake-ups go to its own
+    /// task again, which is woken now if `work_left` or if a wake-up was
+    /// sent to the caller meanwhile.
+    fn leave(self: Arc<Self>, caller: &Waker, work_left: bool);
+}
 
 /// Where the driver's wake-ups go.
 #[derive(Default)]

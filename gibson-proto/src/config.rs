@@ -62,11 +62,15 @@ impl RetryPolicy {
     /// assert!(RetryPolicy::Idempotent.allows_resend(Opcode::Get, &eof));
     /// assert!(!RetryPolicy::Idempotent.allows_resend(Opcode::Inc, &eof));
     /// assert!(!RetryPolicy::Never.allows_resend(Opcode::Get, &eof));
+    /// // The same when the error says the request may have executed.
+    /// let broken = Error::Broken { cause: std::sync::Arc::new(eof) };
+    /// assert!(RetryPolicy::Idempotent.allows_resend(Opcode::Get, &broken));
+    /// assert!(!RetryPolicy::Idempotent.allows_resend(Opcode::Inc, &broken));
     /// ```
     pub fn allows_resend(self, op: Opcode, err: &Error) -> bool {
         self == RetryPolicy::Idempotent
             && op.is_idempotent()
-            && matches!(err, Error::Io(_) | Error::ConnectionClosed { .. })
+            && matches!(err.root(), Error::Io(_) | Error::ConnectionClosed { .. })
     }
 }
 
@@ -132,6 +136,14 @@ pub struct Config {
     /// Most requests in flight on one connection before callers wait
     /// (default 4096).
     pub max_in_flight: usize,
+    /// Most requests that may wait on one connection, in flight or for
+    /// room under `max_in_flight`; a request beyond it fails at once with
+    /// [`Error::Busy`] instead of queueing (default: no bound).
+    pub max_waiting: Option<usize>,
+    /// Requests larger than this many bytes (a big SET or MSET) travel on
+    /// a second socket of the connection, the one MGET and KEYS use, so
+    /// that small requests never queue behind megabytes (default 64 KiB).
+    pub lane_threshold: usize,
     /// Size limits checked before writing and when reading.
     pub limits: Limits,
     /// Pool settings.
@@ -150,6 +162,8 @@ impl Config {
             backoff_max: Duration::from_secs(2),
             retry: RetryPolicy::default(),
             max_in_flight: 4096,
+            max_waiting: None,
+            lane_threshold: 64 * 1024,
             limits: Limits::default(),
             pool: PoolConfig::default(),
         }
@@ -166,6 +180,12 @@ impl Config {
         retry(policy: RetryPolicy) => retry;
         /// Sets the in-flight bound per connection.
         max_in_flight(n: usize) => max_in_flight;
+        /// Sets the bound on requests waiting per connection (URL option
+        /// `max_waiting`).
+        max_waiting(n: Option<usize>) => max_waiting;
+        /// Sets the size above which requests take the lane of big ones
+        /// (URL option `lane_threshold`).
+        lane_threshold(bytes: usize) => lane_threshold;
         /// Sets the limits.
         limits(limits: Limits) => limits;
         /// Sets the pool settings.

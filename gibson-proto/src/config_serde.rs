@@ -76,6 +76,8 @@ struct Table {
     backoff_max: Option<Duration>,
     retry: Option<Retry>,
     max_in_flight: Option<usize>,
+    max_waiting: Option<usize>,
+    lane_threshold: Option<usize>,
     #[serde(default)]
     limits: LimitsTable,
     #[serde(default)]
@@ -140,6 +142,10 @@ impl Table {
             }),
         );
         set(&mut c.max_in_flight, self.max_in_flight);
+        if self.max_waiting.is_some() {
+            c.max_waiting = self.max_waiting;
+        }
+        set(&mut c.lane_threshold, self.lane_threshold);
         let l = self.limits;
         set(&mut c.limits.max_key_size, l.max_key_size);
         set(&mut c.limits.max_value_size, l.max_value_size);

@@ -235,7 +235,8 @@ impl FromStr for Config {
     /// a bare address (`host:port`, `/path`), percent-decoded. Options:
     /// `connect_timeout`, `response_timeout`, `backoff`, `backoff_max`,
     /// `pool_wait` (durations with a unit, see [`parse_duration`]);
-    /// `attempts`, `max_in_flight`, `max_key_size`, `max_value_size`,
+    /// `attempts`, `max_in_flight`, `max_waiting`, `lane_threshold`,
+    /// `max_key_size`, `max_value_size`,
     /// `max_request_size`, `max_reply_size`, `max_ttl`, `write_window`,
     /// `pool_min`, `pool_max`
     /// (numbers); `retry` (`never` or `idempotent`). Unknown options are
@@ -273,6 +274,8 @@ impl Config {
                     u32::try_from(num()?).map_err(|_| bad("a smaller number"))?
             }
             "max_in_flight" => self.max_in_flight = num()?,
+            "max_waiting" => self.max_waiting = Some(num()?),
+            "lane_threshold" => self.lane_threshold = num()?,
             "max_key_size" => self.limits.max_key_size = num()?,
             "max_value_size" => self.limits.max_value_size = num()?,
             "max_request_size" => self.limits.max_request_size = num()?,

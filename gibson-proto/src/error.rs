@@ -86,12 +86,44 @@ pub enum Error {
         /// `true` when bytes of an unfinished reply had already arrived.
         in_reply: bool,
     },
-    /// The request was sent, then the connection broke before its reply: the
-    /// server may or may not have executed it.
-    #[error("connection broken with the request in flight: {cause}")]
+    /// The request was written whole, then the connection broke before its
+    /// reply: the server **may have executed it**. Clients send such a
+    /// request again only when their [`RetryPolicy`](crate::RetryPolicy)
+    /// allows it for the command (never INC, DEC, MINC, MDEC, LOCK, MLOCK).
+    /// [`root`](Error::root) is what broke the connection.
+    #[error("connection broken with the request written, so it may have executed: {cause}")]
     Broken {
         /// What broke the connection.
         cause: Arc<Error>,
+    },
+    /// The connection broke before the request was written whole: the
+    /// server **never ran it**, and sending it again is safe for any
+    /// command. A single command is sent again on a new connection by the
+    /// client itself; a pipeline's commands report this.
+    #[error("request not sent: {cause}")]
+    NotSent {
+        /// What broke the connection.
+        cause: Arc<Error>,
+    },
+    /// The peer at `server` sent bytes that are no Gibson reply before it
+    /// ever sent one that is: it is some other kind of server (an HTTP
+    /// server on the port, say), or not a Gibson 1.2 one.
+    #[error("{server} does not answer like a Gibson server (is it the right address?): {cause}")]
+    NotGibson {
+        /// The server (`host:port` or socket path).
+        server: String,
+        /// The protocol violation seen.
+        cause: Arc<Error>,
+    },
+    /// The connection already has its `max_waiting` requests waiting (the
+    /// optional bound on callers queued for one connection): nothing was
+    /// sent.
+    #[error("{server}: busy, {waiting} requests are already waiting (max_waiting)")]
+    Busy {
+        /// The server (`host:port` or socket path).
+        server: String,
+        /// The requests waiting when this one was refused.
+        waiting: usize,
     },
     /// A multi-key reply held fewer pairs than it announced, and still did
     /// after the command was sent again ([`SHORT_REPLY_ATTEMPTS`] tries in
@@ -292,7 +324,46 @@ impl Error {
     pub fn is_timeout(&self) -> bool {
         match self {
             Error::Timeout { .. } => true,
-            Error::Broken { cause } => cause.is_timeout(),
+            Error::Broken { cause } | Error::NotSent { cause } => cause.is_timeout(),
+            _ => false,
+        }
+    }
+
+    /// What broke the connection, for [`Error::Broken`] and
+    /// [`Error::NotSent`]; the error itself otherwise.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use gibson_proto::Error;
+    /// let eof = Error::ConnectionClosed { in_reply: true };
+    /// let broken = Error::Broken { cause: Arc::new(eof) };
+    /// assert!(matches!(broken.root(), Error::ConnectionClosed { in_reply: true }));
+    /// ```
+    pub fn root(&self) -> &Error {
+        match self {
+            Error::Broken { cause } | Error::NotSent { cause } | Error::NotGibson { cause, .. } => {
+                cause.root()
+            }
+            other => other,
+        }
+    }
+
+    /// `true` when the request was written and no reply came back: the
+    /// server may have executed it ([`Error::Broken`], or a response
+    /// [`Error::Timeout`]). Every other error means the command either ran
+    /// (a server reply) or never reached the server.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use gibson_proto::Error;
+    /// let eof = Arc::new(Error::ConnectionClosed { in_reply: false });
+    /// assert!(Error::Broken { cause: eof.clone() }.may_have_executed());
+    /// assert!(!Error::NotSent { cause: eof }.may_have_executed());
+    /// ```
+    pub fn may_have_executed(&self) -> bool {
+        match self {
+            Error::Broken { .. } => true,
+            Error::Timeout { what, .. } => *what == "response",
             _ => false,
         }
     }
@@ -307,6 +378,8 @@ impl Error {
                 | Error::ConnectionClosed { .. }
                 | Error::Protocol(_)
                 | Error::Broken { .. }
+                | Error::NotSent { .. }
+                | Error::NotGibson { .. }
                 | Error::Timeout { .. }
         )
     }
@@ -342,6 +415,8 @@ impl Error {
             Error::Io(_)
             | Error::ConnectionClosed { .. }
             | Error::Broken { .. }
+            | Error::NotSent { .. }
+            | Error::Busy { .. }
             | Error::Timeout { .. }
             | Error::PoolExhausted { .. }
             | Error::ServerDown { .. }

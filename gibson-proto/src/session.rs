@@ -2,7 +2,7 @@
 
 use std::collections::VecDeque;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 
 use crate::command::Command;
 use crate::decode::Decoder;
@@ -28,6 +28,11 @@ pub struct Completion<T> {
     pub token: T,
     /// The reply, or the error that ended the connection.
     pub result: Result<Reply, Error>,
+    /// The whole request had been written when it completed: `true` for
+    /// every reply; for a failure, `false` means the server never received
+    /// the request whole, so it did not run it and sending it again is
+    /// safe, while `true` means it may have run.
+    pub sent: bool,
 }
 
 #[derive(Debug)]
@@ -157,6 +162,35 @@ impl<T> Session<T> {
         &self.output[..self.window.writable(self.output.len())]
     }
 
+    /// Takes [`writable`](Session::writable) out of the output without
+    /// copying it, and counts it as written: the driver writes it (outside
+    /// any lock) and, if the connection breaks before all of it is written,
+    /// says how much was not with [`unwritten`](Session::unwritten).
+    ///
+    /// ```
+    /// use gibson_proto::{cmd, Session};
+    /// let mut session = Session::new(Default::default());
+    /// session.send(&cmd::Ping, ()).unwrap();
+    /// let bytes = session.take_writable();
+    /// assert_eq!(&bytes[..], b"\x02\x00\x00\x00\x13\x00");
+    /// assert!(session.output().is_empty());
+    /// ```
+    pub fn take_writable(&mut self) -> Bytes {
+        let n = self.window.writable(self.output.len());
+        if n == 0 {
+            return Bytes::new();
+        }
+        self.window.consumed(n);
+        self.output.split_to(n).freeze()
+    }
+
+    /// `n` bytes taken by [`take_writable`](Session::take_writable) were
+    /// never written (the connection broke first): the requests they
+    /// belong to fail as not sent.
+    pub fn unwritten(&mut self, n: usize) {
+        self.window.unwritten(n);
+    }
+
     /// The output buffer itself, to encode into or write from.
     pub fn output_mut(&mut self) -> &mut BytesMut {
         &mut self.output
@@ -223,7 +257,7 @@ impl<T> Session<T> {
     fn pop_with(&mut self, result: Result<Reply, Error>) -> Option<Completion<T>> {
         loop {
             let slot = self.pending.pop_front()?;
-            self.window.answered();
+            let sent = self.window.answered();
             let id = RequestId(self.front);
             self.front += 1;
             match slot.token {
@@ -233,6 +267,7 @@ impl<T> Session<T> {
                         opcode: slot.opcode,
                         token,
                         result,
+                        sent,
                     })
                 }
                 None if result.is_ok() => return None,

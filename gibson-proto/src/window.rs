@@ -61,10 +61,21 @@ impl WriteWindow {
         self.written += n as u64;
     }
 
-    /// The oldest request was answered (or dropped with the connection).
-    pub(crate) fn answered(&mut self) {
-        if let Some(end) = self.ends.pop_front() {
-            self.answered = end;
+    /// `n` of the bytes counted as written were not (the connection
+    /// broke with them taken but unwritten).
+    pub(crate) fn unwritten(&mut self, n: usize) {
+        self.written = self.written.saturating_sub(n as u64).max(self.answered);
+    }
+
+    /// The oldest request was answered (or dropped with the connection);
+    /// `true` if it had been written whole.
+    pub(crate) fn answered(&mut self) -> bool {
+        match self.ends.pop_front() {
+            Some(end) => {
+                self.answered = end;
+                end <= self.written
+            }
+            None => true,
         }
     }
 

@@ -284,7 +284,7 @@ macro_rules! conformance_suite {
             let mut c = client!(server.config().limits(limits).retry($crate::__reexport::RetryPolicy::Never));
             let err = c.get::<Vec<u8>>(format!("{p}big"))$($aw)*.unwrap_err();
             assert!(
-                matches!(err, Error::Protocol($crate::__reexport::ProtocolError::FrameTooLarge { .. })),
+                matches!(err.root(), Error::Protocol($crate::__reexport::ProtocolError::FrameTooLarge { .. })),
                 "{err}"
             );
             c.ping()$($aw)*.unwrap();

@@ -123,7 +123,7 @@ macro_rules! fault_suite {
             assert_eq!(ok, 2, "the two whole replies before the close are delivered");
             assert_eq!(failed.len(), 8);
             for e in &failed {
-                assert!(matches!(e, Error::ConnectionClosed { in_reply: true }), "{e}");
+                assert!(matches!(e.root(), Error::ConnectionClosed { in_reply: true }), "{e}");
             }
             proxy.set_faults($crate::Faults::default());
             assert_eq!(c.get::<Bytes>(&kv[0].0)$($aw)*.unwrap().as_deref(), Some(&kv[0].1[..]));
@@ -151,10 +151,10 @@ macro_rules! fault_suite {
             let (ok, failed) = checked_gets!(c, &kv);
             assert_eq!((ok, failed.len()), (0, 5));
             for e in &failed {
-                assert!(matches!(e, Error::Protocol(ProtocolError::UnknownReplyCode(_))), "{e}");
+                assert!(matches!(e.root(), Error::Protocol(ProtocolError::UnknownReplyCode(_))), "{e}");
             }
             let err = c.ping()$($aw)*.unwrap_err();
-            assert!(matches!(err, Error::Protocol(_)), "{err}");
+            assert!(matches!(err.root(), Error::Protocol(_)), "{err}");
             assert_eq!(c.connects(), 2, "the broken connection is replaced");
         });
 
@@ -163,7 +163,7 @@ macro_rules! fault_suite {
             #[allow(unused_mut)]
             let mut c = client!(Config::new(hostile.addr()).retry(RetryPolicy::Never));
             let err = c.get::<Bytes>("k")$($aw)*.unwrap_err();
-            match err {
+            match err.root().clone() {
                 Error::Protocol(ProtocolError::FrameTooLarge { size, .. }) => assert_eq!(size, 7 + u64::from(u32::MAX)),
                 other => panic!("{other}"),
             }
@@ -174,7 +174,7 @@ macro_rules! fault_suite {
             #[allow(unused_mut)]
             let mut c = client!(Config::new(hostile.addr()).retry(RetryPolicy::Never));
             let err = c.get::<Bytes>("k")$($aw)*.unwrap_err();
-            assert!(matches!(err, Error::ConnectionClosed { in_reply: true }), "{err}");
+            assert!(matches!(err.root(), Error::ConnectionClosed { in_reply: true }), "{err}");
         });
 
         suite_test!(fn silent_server_times_out() {
@@ -260,7 +260,7 @@ macro_rules! fault_suite {
                 Ok(mut third) => third.ping()$($aw)*.map(|_| third),
             };
             let err = outcome.map(|_| ()).unwrap_err();
-            assert!(matches!(err, Error::ConnectionClosed { .. } | Error::Io(_)), "{err}");
+            assert!(matches!(err.root(), Error::ConnectionClosed { .. } | Error::Io(_)), "{err}");
             assert!(started.elapsed() < HANG);
             drop(second);
             // A slot is free again once the server has seen the close:
@@ -277,7 +277,7 @@ macro_rules! fault_suite {
                 match fourth {
                     Ok(()) => break,
                     Err(e) if freed.elapsed() < HANG => {
-                        assert!(matches!(e, Error::ConnectionClosed { .. } | Error::Io(_)), "{e}");
+                        assert!(matches!(e.root(), Error::ConnectionClosed { .. } | Error::Io(_)), "{e}");
                     }
                     Err(e) => panic!("no client got in after a slot freed: {e}"),
                 }

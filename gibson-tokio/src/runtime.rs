@@ -43,7 +43,7 @@ impl Runtime for Tokio {
 
     async fn connect_tcp(host: &str, port: u16) -> io::Result<Self::Tcp> {
         let stream = TcpStream::connect((host, port)).await?;
-        stream.set_nodelay(true)?;
+        gibson_async::set_tcp_options(socket2::SockRef::from(&stream))?;
         Ok(TokioSocket(stream))
     }
 

@@ -77,7 +77,7 @@ macro_rules! __resilience_common {
                     ..$crate::Faults::default()
                 });
                 let err = conn.get::<String>(format!("{p}k"))$($aw)*.unwrap_err();
-                assert!(matches!(err, Error::ConnectionClosed { in_reply: true }), "{err}");
+                assert!(matches!(err.root(), Error::ConnectionClosed { in_reply: true }), "{err}");
                 proxy.set_faults($crate::Faults::default());
                 assert_eq!(
                     conn.get::<String>(format!("{p}k"))$($aw)*.unwrap().as_deref(),
