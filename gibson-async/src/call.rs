@@ -184,7 +184,12 @@ pub(crate) struct Call<'a, Q> {
 impl<'a, Q: Request> Call<'a, Q> {
     /// A call of `req` on `shared`, failed by the driver once `deadline`
     /// passes (`timeout` is what the error reports).
-    pub(crate) fn new(shared: &'a Shared, req: &'a mut Q, deadline: Instant, timeout: Duration) -> Self {
+    pub(crate) fn new(
+        shared: &'a Shared,
+        req: &'a mut Q,
+        deadline: Instant,
+        timeout: Duration,
+    ) -> Self {
         Call {
             shared,
             req,

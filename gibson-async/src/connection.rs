@@ -279,7 +279,13 @@ impl<R: Runtime> Connection<R> {
         if self.inner.shared.is_up() {
             return Ok(());
         }
-        let failed = |inner: &Inner| inner.failed.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let failed = |inner: &Inner| {
+            inner
+                .failed
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone()
+        };
         if let Some((at, err)) = failed(&self.inner) {
             if at >= asked {
                 return Err(err);
@@ -310,7 +316,8 @@ impl<R: Runtime> Connection<R> {
             observed.finish(&self.inner.server, &stream);
             match stream {
                 Ok(stream) => {
-                    let shared = SharedDriver::new(Driver::<R>::new(stream, self.inner.shared.clone()));
+                    let shared =
+                        SharedDriver::new(Driver::<R>::new(stream, self.inner.shared.clone()));
                     let inline: Weak<dyn InlineDriver> = Arc::downgrade(&shared) as _;
                     self.inner.shared.start(inline);
                     if let Err(e) = R::spawn("gibson-driver", shared.task()) {

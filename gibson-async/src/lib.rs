@@ -41,9 +41,9 @@
 
 #[cfg(feature = "cached")]
 mod cached_store;
+mod call;
 mod commands;
 mod compute;
-mod call;
 mod connection;
 mod deadline;
 #[cfg(feature = "deadpool")]

@@ -404,7 +404,9 @@ fn a_silent_peer_is_found_by_the_timer() {
     let due = turn.earliest.expect("the silent-peer check is armed");
     assert!(due <= start + LONG && due >= start + 2 * SHORT, "{due:?}");
     assert!(driver.expire(due - SHORT).is_none(), "not silent yet");
-    let silent = driver.expire(due).expect("silent after the response timeout");
+    let silent = driver
+        .expire(due)
+        .expect("silent after the response timeout");
     assert!(silent.is_timeout(), "{silent}");
     driver.stop(silent);
     match poll(&mut call_a, Waker::noop()) {

@@ -20,6 +20,7 @@ mod chunking;
 pub mod cluster;
 pub mod conformance;
 mod expand;
+pub mod failures;
 pub mod faults;
 pub mod hostile;
 #[cfg(feature = "observe")]

@@ -62,6 +62,9 @@ struct Shared {
     request_reads: AtomicU64,
     /// Client connections accepted and not yet closed.
     open: AtomicU64,
+    /// Connections accepted before this many (their index below it) are
+    /// frozen: see [`Proxy::freeze_open`].
+    frozen_below: AtomicU64,
 }
 
 /// Counts a client connection as open while it lives.
@@ -90,6 +93,7 @@ impl Proxy {
             connections: AtomicU64::new(0),
             request_reads: AtomicU64::new(0),
             open: AtomicU64::new(0),
+            frozen_below: AtomicU64::new(0),
         });
         let s = shared.clone();
         let accept = thread::spawn(move || accept_loop(listener, s));
@@ -134,6 +138,14 @@ impl Proxy {
         self.shared.open.load(Ordering::SeqCst)
     }
 
+    /// Freezes every connection open now, as a frozen host or a dead NAT
+    /// entry would: what either side sends is read and dropped, and the
+    /// sockets stay open. Connections accepted later are served as usual.
+    pub fn freeze_open(&self) {
+        let accepted = self.shared.connections.load(Ordering::SeqCst);
+        self.shared.frozen_below.store(accepted, Ordering::SeqCst);
+    }
+
     /// Resets (RST) every client connection now.
     pub fn reset_all(&self) {
         let mut clients = self
@@ -166,14 +178,14 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     while !shared.stop.load(Ordering::Relaxed) {
         match listener.accept() {
             Ok((client, _)) => {
-                shared.connections.fetch_add(1, Ordering::Relaxed);
+                let index = shared.connections.fetch_add(1, Ordering::SeqCst);
                 shared.open.fetch_add(1, Ordering::SeqCst);
                 let open = OpenConnection(shared.clone());
                 let _ = client.set_nonblocking(false);
                 let _ = client.set_nodelay(true);
                 let s = shared.clone();
                 thread::spawn(move || {
-                    serve(client, s);
+                    serve(client, s, index);
                     drop(open);
                 });
             }
@@ -193,7 +205,12 @@ fn faults(shared: &Shared) -> Faults {
         .clone()
 }
 
-fn serve(client: TcpStream, shared: Arc<Shared>) {
+/// `true` once connection `index` is frozen ([`Proxy::freeze_open`]).
+fn frozen(shared: &Shared, index: u64) -> bool {
+    index < shared.frozen_below.load(Ordering::SeqCst)
+}
+
+fn serve(client: TcpStream, shared: Arc<Shared>, index: u64) {
     if let Ok(c) = client.try_clone() {
         shared
             .clients
@@ -223,19 +240,19 @@ fn serve(client: TcpStream, shared: Arc<Shared>) {
     // Requests: client → server.
     let up = thread::spawn(move || {
         let mut upstream2 = upstream2;
-        pump(client2, &mut upstream2, &s);
+        pump(client2, &mut upstream2, &s, index);
         let _ = upstream2.shutdown(Shutdown::Both);
     });
     // Replies: server → client, where the reply faults apply.
     let mut client_w = client;
     let mut upstream_r = upstream;
-    pump_replies(&mut upstream_r, &mut client_w, &shared);
+    pump_replies(&mut upstream_r, &mut client_w, &shared, index);
     let _ = upstream_r.shutdown(Shutdown::Both);
     let _ = up.join();
 }
 
 /// Requests: cut by a [`RequestChunker`], so that no size prefix is split.
-fn pump(mut from: TcpStream, to: &mut Stream, shared: &Shared) {
+fn pump(mut from: TcpStream, to: &mut Stream, shared: &Shared, index: u64) {
     let mut buf = vec![0u8; 64 * 1024];
     let mut chunker = RequestChunker::default();
     loop {
@@ -243,6 +260,9 @@ fn pump(mut from: TcpStream, to: &mut Stream, shared: &Shared) {
             Ok(0) | Err(_) => return,
             Ok(n) => n,
         };
+        if frozen(shared, index) {
+            continue;
+        }
         shared.request_reads.fetch_add(1, Ordering::SeqCst);
         let f = faults(shared);
         let writes = chunker.cut(&buf[..n], f.chunk);
@@ -252,7 +272,7 @@ fn pump(mut from: TcpStream, to: &mut Stream, shared: &Shared) {
     }
 }
 
-fn pump_replies(from: &mut Stream, to: &mut TcpStream, shared: &Shared) {
+fn pump_replies(from: &mut Stream, to: &mut TcpStream, shared: &Shared, index: u64) {
     let mut buf = vec![0u8; 64 * 1024];
     let mut sent: u64 = 0;
     let mut generation = shared.generation.load(Ordering::SeqCst);
@@ -264,6 +284,9 @@ fn pump_replies(from: &mut Stream, to: &mut TcpStream, shared: &Shared) {
             }
             Ok(n) => n,
         };
+        if frozen(shared, index) {
+            continue;
+        }
         let f = faults(shared);
         let now = shared.generation.load(Ordering::SeqCst);
         if now != generation {
