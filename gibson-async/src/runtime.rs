@@ -130,7 +130,7 @@ impl<R: Runtime> Stream<R> {
                 #[cfg(not(unix))]
                 Addr::Unix(path) => Err(gibson_proto::unix_sockets_unsupported(path)),
             }
-            .map_err(|e| named(e, &config.addr))
+            .map_err(|e| Error::connecting(&config.addr, e))
         };
         within::<R, _>(config.connect_timeout, "connect", attempt).await
     }
@@ -167,9 +167,4 @@ impl<R: Runtime> Socket for Stream<R> {
     fn poll_close(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.socket().poll_close(cx)
     }
-}
-
-/// An I/O error of connecting to `addr`, naming it.
-fn named(e: io::Error, addr: &Addr) -> Error {
-    Error::from(io::Error::new(e.kind(), format!("{addr}: {e}")))
 }

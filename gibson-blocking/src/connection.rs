@@ -53,6 +53,11 @@ pub struct Connection {
     session: Session<()>,
     /// Read buffer, allocated on first use.
     scratch: Vec<u8>,
+    /// A reply arrived on this socket: the peer speaks Gibson.
+    answered: bool,
+    /// Whether the request whose reply failed the session was written
+    /// whole (it left the session's queue with its failure).
+    failed_sent: Option<bool>,
     connects: u64,
     /// The server as spans and metrics name it.
     server: Server,
@@ -102,6 +107,8 @@ impl Connection {
             config,
             stream: None,
             scratch: Vec::new(),
+            answered: false,
+            failed_sent: None,
             connects: 0,
         })
     }
@@ -154,7 +161,9 @@ impl Connection {
         self.session = Session::new(self.config.limits);
     }
 
-    fn ensure_connected(&mut self) -> Result<(), Error> {
+    /// Connects now unless a socket is open, with the configured attempts
+    /// and backoff.
+    pub(crate) fn ensure_connected(&mut self) -> Result<(), Error> {
         if self.stream.is_some() {
             return Ok(());
         }
@@ -172,6 +181,7 @@ impl Connection {
                     self.stream = Some(TimedStream::new(stream));
                     self.session = Session::new(self.config.limits);
                     self.connects += 1;
+                    self.answered = false;
                     return Ok(());
                 }
                 Err(e) => last = Some(e),
@@ -230,8 +240,9 @@ impl Connection {
     /// Writes `frames` and reads one reply per opcode. A request that was
     /// never sent is resent on a new connection; a single command (not a
     /// pipeline) is also resent once if the retry policy allows. After a
-    /// failure mid-way, the replies that arrived are kept and the rest get
-    /// the error.
+    /// failure mid-way, the replies that arrived are kept and each of the
+    /// rest gets the error as [`Error::Broken`] (written whole: it may have
+    /// executed) or [`Error::NotSent`].
     fn round_trip(
         &mut self,
         frames: &[u8],
@@ -242,77 +253,109 @@ impl Connection {
         loop {
             self.ensure_connected()?;
             let mut replies = Vec::with_capacity(ops.len());
-            let Err((err, sent)) = self.exchange(frames, ops, &mut replies) else {
-                return Ok(replies);
+            let err = match self.exchange(frames, ops, &mut replies) {
+                Ok(()) => return Ok(replies),
+                // Bytes that are no reply before any reply: not Gibson.
+                Err(Error::Protocol(e)) if !self.answered => Error::NotGibson {
+                    server: self.config.addr.to_string(),
+                    cause: Error::Protocol(e).into(),
+                },
+                Err(err) => err,
             };
+            let written = self.written_whole(&err);
             // Poisoned: never reuse a socket that may be out of step.
             self.disconnect();
-            let may_retry = !sent || (single && self.config.retry.allows_resend(ops[0], &err));
+            let any_written = written.iter().any(|&w| w);
+            let may_retry =
+                !any_written || (single && self.config.retry.allows_resend(ops[0], &err));
             if may_retry && !retried && replies.is_empty() {
                 retried = true;
                 continue;
             }
+            let outcome = |written: bool| match &err {
+                // The deadline passed: it says itself that the request
+                // may have run.
+                Error::Timeout { .. } if written => err.clone(),
+                _ if written => Error::Broken {
+                    cause: err.clone().into(),
+                },
+                _ => Error::NotSent {
+                    cause: err.clone().into(),
+                },
+            };
             if replies.is_empty() && ops.len() == 1 {
-                return Err(err);
+                return Err(outcome(any_written));
             }
-            replies.resize_with(ops.len(), || Err(err.clone()));
+            let mut rest = written.into_iter();
+            replies.resize_with(ops.len(), || Err(outcome(rest.next().unwrap_or(true))));
             return Ok(replies);
         }
     }
 
+    /// After a failed exchange: for each request still waiting, whether
+    /// it was written whole (so that it may have run). The session is
+    /// failed with `err`.
+    fn written_whole(&mut self, err: &Error) -> Vec<bool> {
+        self.session.fail(err.clone());
+        let failed = self.failed_sent.take();
+        let rest: Vec<bool> = std::iter::from_fn(|| self.session.poll_reply())
+            .map(|done| done.sent)
+            .collect();
+        failed.into_iter().chain(rest).collect()
+    }
+
     /// Writes `frames` (within the session's write window, so that writes
     /// end on request boundaries and are taken whole) and reads one reply
-    /// per opcode. On error, says whether any byte was sent.
+    /// per opcode.
     fn exchange(
         &mut self,
         frames: &[u8],
         ops: &[Opcode],
         replies: &mut Vec<Result<Reply, Error>>,
-    ) -> Result<(), (Error, bool)> {
+    ) -> Result<(), Error> {
         let deadline = Instant::now() + self.config.response_timeout;
         let timeout = self.config.response_timeout;
         let Some(stream) = self.stream.as_mut() else {
-            return Err((Error::ConnectionClosed { in_reply: false }, false));
+            return Err(Error::ConnectionClosed { in_reply: false });
         };
         let timed_out = |e: io::Error| io_error(e, timeout);
         self.session.output_mut().extend_from_slice(frames);
         for &op in ops {
             self.session.push(op, ());
         }
-        let mut sent = false;
         while replies.len() < ops.len() {
             if let Some(done) = self.session.poll_reply() {
                 match done.result {
-                    Ok(reply) => replies.push(Ok(reply)),
+                    Ok(reply) => {
+                        self.answered = true;
+                        replies.push(Ok(reply))
+                    }
                     // The session failed (protocol error): the stream is
                     // unusable; report it for this and the remaining ones.
-                    Err(e) => return Err((e, true)),
+                    Err(e) => {
+                        self.failed_sent = Some(done.sent);
+                        return Err(e);
+                    }
                 }
                 continue;
             }
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
-                return Err((
-                    Error::Timeout {
-                        what: "response",
-                        after: timeout,
-                    },
-                    sent,
-                ));
+                return Err(Error::Timeout {
+                    what: "response",
+                    after: timeout,
+                });
             }
             if let Err(e) = stream.bound(remaining, timeout) {
-                return Err((e.into(), sent));
+                return Err(e.into());
             }
             let writable = self.session.writable();
             if !writable.is_empty() {
                 match stream.write(writable) {
-                    Ok(0) => return Err((Error::ConnectionClosed { in_reply: false }, sent)),
-                    Ok(n) => {
-                        sent = true;
-                        self.session.consume_output(n);
-                    }
+                    Ok(0) => return Err(Error::ConnectionClosed { in_reply: false }),
+                    Ok(n) => self.session.consume_output(n),
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err((timed_out(e), sent)),
+                    Err(e) => return Err(timed_out(e)),
                 }
                 continue;
             }
@@ -324,11 +367,11 @@ impl Connection {
             match stream.read(&mut self.scratch) {
                 Ok(0) => {
                     let in_reply = !self.session.read_buf().is_empty();
-                    return Err((Error::ConnectionClosed { in_reply }, true));
+                    return Err(Error::ConnectionClosed { in_reply });
                 }
                 Ok(n) => self.session.feed(&self.scratch[..n]),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err((timed_out(e), true)),
+                Err(e) => return Err(timed_out(e)),
             }
         }
         self.session.shrink_buffers(KEEP_BUFFER);

@@ -137,7 +137,10 @@ impl Pool {
         self.lock().idle.len()
     }
 
-    /// Takes a connection, waiting at most `pool.wait_timeout`.
+    /// Takes a connected connection, waiting at most `pool.wait_timeout`
+    /// for one to be free. When the server cannot be reached, it fails at
+    /// once with the connect error (naming the server), not at the first
+    /// command.
     ///
     /// Named `checkout`, not `get`, because `get` is the GET command
     /// everywhere else, the async crates' pools included
@@ -160,25 +163,18 @@ impl Pool {
                 if since.elapsed() >= self.inner.config.pool.health_check_interval
                     && conn.ping().is_err()
                 {
-                    // The ping's failure closed its socket; the connection
-                    // reconnects on its next use.
+                    // The ping's failure closed its socket.
                     conn.disconnect();
                 }
-                return Ok(self.wrap(conn));
+                return self.ready(conn).inspect_err(|_| self.forget());
             }
             if state.open < self.inner.config.pool.max_size {
                 state.open += 1;
                 self.gauge(&state);
                 drop(state);
-                // Opens lazily: the first command connects, with the usual
-                // attempts and timeouts.
-                return match Connection::lazy(self.inner.config.clone()) {
-                    Ok(conn) => Ok(self.wrap(conn)),
-                    Err(e) => {
-                        self.lock().open -= 1;
-                        Err(e)
-                    }
-                };
+                return Connection::lazy(self.inner.config.clone())
+                    .and_then(|conn| self.ready(conn))
+                    .inspect_err(|_| self.forget());
             }
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
@@ -194,13 +190,22 @@ impl Pool {
         }
     }
 
-    /// The old name of [`checkout`](Pool::checkout).
-    #[deprecated(
-        since = "0.1.0",
-        note = "renamed `checkout`: `get` is the GET command on every other client"
-    )]
-    pub fn get(&self) -> Result<PooledConnection, Error> {
-        self.checkout()
+    /// `conn`, connected (with the usual attempts and timeouts), for the
+    /// caller: a checkout fails at once, with the connect error, when the
+    /// server cannot be reached, rather than at the first command. On
+    /// failure the connection is closed and no longer counted.
+    fn ready(&self, mut conn: Connection) -> Result<PooledConnection, Error> {
+        conn.ensure_connected()?;
+        Ok(self.wrap(conn))
+    }
+
+    /// A connection counted as open was dropped: room for another.
+    fn forget(&self) {
+        let mut state = self.lock();
+        state.open = state.open.saturating_sub(1);
+        self.gauge(&state);
+        drop(state);
+        self.inner.returned.notify_one();
     }
 
     fn wrap(&self, conn: Connection) -> PooledConnection {

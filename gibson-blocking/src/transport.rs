@@ -59,9 +59,16 @@ pub fn connect(
     io_timeout: Option<Duration>,
 ) -> Result<Stream, Error> {
     let stream = match addr {
-        Addr::Tcp { host, port } => connect_tcp(host, *port, connect_timeout)?,
+        Addr::Tcp { host, port } => {
+            connect_tcp(host, *port, connect_timeout).map_err(|e| match e {
+                Error::Io(io) => Error::connecting(addr, io::Error::new(io.kind(), io.to_string())),
+                other => other,
+            })?
+        }
         #[cfg(unix)]
-        Addr::Unix(path) => Stream::Unix(UnixStream::connect(path)?),
+        Addr::Unix(path) => {
+            Stream::Unix(UnixStream::connect(path).map_err(|e| Error::connecting(addr, e))?)
+        }
         #[cfg(not(unix))]
         Addr::Unix(path) => return Err(gibson_proto::unix_sockets_unsupported(path).into()),
     };

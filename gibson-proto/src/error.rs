@@ -280,6 +280,21 @@ pub enum ProtocolError {
 }
 
 impl Error {
+    /// The [`Error::Io`] of connecting to `addr`: the same kind, with a
+    /// message that names the server.
+    ///
+    /// ```
+    /// use gibson_proto::Error;
+    /// let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+    /// let e = Error::connecting(&"127.0.0.1:1".parse()?, refused);
+    /// assert!(matches!(&e, Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused));
+    /// assert!(e.to_string().starts_with("I/O error: 127.0.0.1:1: "), "{e}");
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn connecting(addr: &crate::Addr, e: std::io::Error) -> Error {
+        Error::from(std::io::Error::new(e.kind(), format!("{addr}: {e}")))
+    }
+
     /// An [`Error::InvalidArgument`].
     pub fn invalid(arg: &'static str, rule: impl Into<String>) -> Error {
         Error::InvalidArgument {

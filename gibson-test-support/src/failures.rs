@@ -246,3 +246,94 @@ pub async fn small_requests_pass_a_big_set<E: Executor, R: Runtime>() {
     assert_eq!(stored.map(|v| v.len()), Some(BIG));
     conn.mdel(&p).await.unwrap();
 }
+
+/// The same failures on the blocking client, where they apply (one
+/// request at a time: a timed-out socket is always dropped, so a silent
+/// peer costs one timeout; no lanes, no waiting callers).
+pub mod blocking {
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+
+    use gibson_blocking::{Connection, Pool};
+    use gibson_proto::{Config, Error, Ttl};
+
+    use crate::{unique_prefix, Faults, Proxy, TestServer};
+
+    /// A pool's checkout fails at once with the connect error, naming the
+    /// server, when the server cannot be reached.
+    pub fn checkout_fails_fast_when_the_server_is_down() {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        let pool = Pool::with_config(
+            format!("gibson://{addr}?attempts=2&backoff=5ms&pool_min=0")
+                .parse()
+                .unwrap(),
+        )
+        .unwrap();
+        let err = pool.checkout().map(drop).unwrap_err();
+        assert!(matches!(err, Error::Io(_)), "{err}");
+        assert!(err.to_string().contains(&addr), "{err}");
+        assert_eq!(pool.open(), 0, "the failed connection is not counted");
+    }
+
+    /// INCs through resets: acknowledged, may have executed, or not sent;
+    /// the counter lies between.
+    pub fn incs_through_resets_each_have_one_outcome() {
+        let server = TestServer::start();
+        let proxy = Proxy::start(server.addr().clone());
+        let mut conn = Connection::with_config(Config::new(proxy.addr())).unwrap();
+        let p = unique_prefix("bincreset");
+        let key = format!("{p}n");
+        conn.set(&key, "0", Ttl::Never).unwrap();
+        let (mut acked, mut maybe) = (0u64, 0u64);
+        for round in 0..60u64 {
+            proxy.set_faults(Faults {
+                reset_after_reply_bytes: Some(round % 12),
+                ..Faults::default()
+            });
+            match conn.inc(&key) {
+                Ok(_) => acked += 1,
+                Err(e) if e.may_have_executed() => maybe += 1,
+                Err(e @ (Error::NotSent { .. } | Error::Io(_))) => {
+                    assert!(!e.may_have_executed(), "{e}")
+                }
+                Err(e) => panic!("an INC failed without saying whether it ran: {e}"),
+            }
+        }
+        proxy.set_faults(Faults::default());
+        let n = u64::try_from(conn.get::<i64>(&key).unwrap().unwrap()).unwrap();
+        assert!(
+            acked <= n && n <= acked + maybe,
+            "counter {n}: {acked} acknowledged, {maybe} may have executed"
+        );
+        assert!(maybe > 0, "the resets cut no INC: the test proves nothing");
+        conn.del(&key).unwrap();
+    }
+
+    /// A peer that answers like an HTTP server is named as not Gibson.
+    pub fn a_peer_that_is_not_gibson_is_named() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let http = std::thread::spawn(move || {
+            let (mut sock, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 64];
+            let _ = sock.read(&mut buf);
+            let _ = sock.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+        });
+        let config = Config::new(addr.parse().unwrap()).retry(gibson_proto::RetryPolicy::Never);
+        let mut conn = Connection::with_config(config).unwrap();
+        let err = conn.ping().unwrap_err();
+        assert!(matches!(err.root(), Error::Protocol(_)), "{err}");
+        let text = err.to_string();
+        assert!(
+            text.contains("does not answer like a Gibson server"),
+            "{text}"
+        );
+        assert!(text.contains(&addr), "{text}");
+        http.join().unwrap();
+    }
+}
