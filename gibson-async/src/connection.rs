@@ -244,7 +244,8 @@ impl<R: Runtime> Connection<R> {
         self.inner.shared.is_up()
     }
 
-    /// Requests started on this handle (and its clones) and not finished.
+    /// Requests started on this handle (and its clones) and not finished,
+    /// those on the bulk lane included.
     ///
     /// ```no_run
     /// # fn demo(conn: gibson_tokio::Connection) {
@@ -252,7 +253,9 @@ impl<R: Runtime> Connection<R> {
     /// # }
     /// ```
     pub fn in_flight(&self) -> usize {
+        let bulk = self.inner.bulk.as_ref().and_then(OnceLock::get);
         self.inner.in_flight.load(Ordering::Relaxed)
+            + bulk.map_or(0, |b| b.in_flight.load(Ordering::Relaxed))
     }
 
     /// How many times a socket was opened (1 after the first connect; more

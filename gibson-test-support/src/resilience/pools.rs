@@ -17,11 +17,12 @@ macro_rules! __resilience_pools {
             use $crate::{unique_prefix, Faults, Proxy, TestServer};
             use $($client)::+::{Config, Error, Pool, Ttl};
 
-            /// While one member builds a 9 MB MGET reply, small requests go
+            /// While one member receives a 9 MB MGET reply, small requests go
             /// to the other member and finish first.
             pub(crate) async fn pool_small_requests_pass_a_big_mget<R: Runtime>() {
                 let server = TestServer::start();
-                let mut config = server.config();
+                let proxy = Proxy::start(server.addr().clone());
+                let mut config = Config::new(proxy.addr()).response_timeout($crate::runtime::HANG);
                 config.pool.min_size = 2;
                 config.pool.max_size = 2;
                 let pool = Pool::with_config(config).await.unwrap();
@@ -31,54 +32,45 @@ macro_rules! __resilience_pools {
                     pool.set(format!("{p}big:{i:03}"), &chunk[..], Ttl::Never).await.unwrap();
                 }
                 pool.set(format!("{p}small"), "s", Ttl::Never).await.unwrap();
-                // Whether a small request overtakes the MGET is a race the client can
-                // only lose, not win alone: the embedded server (one thread, debug build)
-                // builds the 9 MB reply before it reads the other socket, so the window
-                // is the reply's transfer only, and under smol the drivers of every
-                // test in the process share one executor thread. A few tries keep that
-                // from flaking; a client that queued small requests behind the MGET
-                // fails every time.
-                let attempts = 6;
+                // At 256 KiB/s the MGET's reply takes over half a minute, a
+                // small reply well under a millisecond: no race is left to
+                // lose for a client that does not queue small requests behind
+                // the MGET, while one that does fails every time.
+                proxy.set_faults(Faults { bytes_per_sec: Some(256 * 1024), ..Faults::default() });
                 let mut small_done_before_big = 0;
-                for _attempt in 0..attempts {
-                    let finished = Arc::new(AtomicBool::new(false));
-                    let big = {
-                        let pool = pool.clone();
-                        let p = p.clone();
-                        let finished = finished.clone();
-                        R::spawn(async move {
-                            let r = pool.mget::<Bytes, Bytes>(format!("{p}big:")).await;
-                            finished.store(true, Ordering::SeqCst);
-                            r
-                        })
-                    };
-                    // Wait until the MGET is in flight on one member.
-                    let busy = loop {
-                        if let Some(i) = pool.members().iter().position(|m| m.in_flight() > 0) {
-                            break i;
-                        }
-                        yield_now().await;
-                    };
-                    // Deterministic: while it is in flight, the pool routes around it.
-                    if pool.members()[busy].in_flight() > 0 {
-                        assert!(!std::ptr::eq(pool.pick(), &pool.members()[busy]), "picked the busy member");
+                let finished = Arc::new(AtomicBool::new(false));
+                let big = {
+                    let pool = pool.clone();
+                    let p = p.clone();
+                    let finished = finished.clone();
+                    R::spawn(async move {
+                        let r = pool.mget::<Bytes, Bytes>(format!("{p}big:")).await;
+                        finished.store(true, Ordering::SeqCst);
+                        r
+                    })
+                };
+                // Wait until the MGET is in flight on one member.
+                let busy = loop {
+                    if let Some(i) = pool.members().iter().position(|m| m.in_flight() > 0) {
+                        break i;
                     }
-                    while !finished.load(Ordering::SeqCst) {
-                        assert_eq!(pool.get::<String>(format!("{p}small")).await.unwrap().as_deref(), Some("s"));
-                        if !finished.load(Ordering::SeqCst) {
-                            small_done_before_big += 1;
-                        }
-                    }
-                    let pairs = no_hang::<R, _>("mget", big).await.unwrap();
-                    assert_eq!(pairs.len(), 160);
-                    assert!(pairs.iter().all(|(_, v)| v.len() == chunk.len()));
-                    if small_done_before_big > 0 {
-                        break;
-                    }
+                    yield_now().await;
+                };
+                // Deterministic: while it is in flight, the pool routes around it.
+                if pool.members()[busy].in_flight() > 0 {
+                    assert!(!std::ptr::eq(pool.pick(), &pool.members()[busy]), "picked the busy member");
                 }
+                assert_eq!(pool.get::<String>(format!("{p}small")).await.unwrap().as_deref(), Some("s"));
+                if !finished.load(Ordering::SeqCst) {
+                    small_done_before_big += 1;
+                }
+                proxy.set_faults(Faults::default());
+                let pairs = no_hang::<R, _>("mget", big).await.unwrap();
+                assert_eq!(pairs.len(), 160);
+                assert!(pairs.iter().all(|(_, v)| v.len() == chunk.len()));
                 assert!(
                     small_done_before_big >= 1,
-                    "no small request completed while the {} MB MGET was in flight ({attempts} attempts)",
+                    "no small request completed while the {} MB MGET was in flight",
                     160 * 60 / 1024
                 );
                 pool.mdel(&p).await.unwrap();
