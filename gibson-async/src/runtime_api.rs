@@ -55,6 +55,9 @@ macro_rules! __runtime_clients {
 
         #[doc = concat!("A `deadpool::managed::Manager` of [`Connection`]s ", $on)]
         /// (feature `deadpool`): see [`gibson_async::DeadpoolManager`].
+        #[doc = concat!("A prefix read a page at a time ", $on, " (what `mget_stream` and `keys_stream` return): see [`gibson_async::PrefixScan`].")]
+        pub type PrefixScan<T> = $crate::PrefixScan<$rt, T>;
+
         #[cfg(feature = "deadpool")]
         pub type DeadpoolManager = $crate::DeadpoolManager<$rt>;
     };
@@ -80,8 +83,8 @@ macro_rules! __runtime_reexports {
         pub use gibson_proto::Postcard;
         pub use gibson_proto::{
             cmd, namespace, shard, Addr, AsyncCommands, Command, Config, Error, FromValue, Handle,
-            LockTime, MetaField, Pipeline, PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg,
-            Ttl, Value,
+            LockTime, MetaField, Opcode, Pipeline, PipelineResults, PoolConfig, ProtocolError,
+            RetryPolicy, ServerError, Stats, ToArg, Ttl, Value,
         };
         #[cfg(feature = "cached")]
         pub use $crate::CacheStore;

@@ -9,7 +9,7 @@ use crate::decode::Decoder;
 use crate::error::{Error, ProtocolError};
 use crate::limits::Limits;
 use crate::reply::Reply;
-use crate::window::WriteWindow;
+use crate::window::{End, WriteWindow};
 use crate::wire::Opcode;
 
 /// Identifies a request sent through a [`Session`]; ids increase by one per
@@ -35,11 +35,20 @@ pub struct Completion<T> {
     pub sent: bool,
 }
 
+/// A request waiting for its reply: the session's one record of it.
 #[derive(Debug)]
 struct Slot<T> {
     opcode: Opcode,
     /// `None` once abandoned.
     token: Option<T>,
+    /// Where its bytes end in the request stream (see [`WriteWindow`]).
+    end: u64,
+}
+
+impl<T> End for Slot<T> {
+    fn end(&self) -> u64 {
+        self.end
+    }
 }
 
 /// The pipelining state machine.
@@ -134,11 +143,12 @@ impl<T> Session<T> {
     /// [`output_mut`](Session::output_mut) (for callers that encode
     /// elsewhere, e.g. a pipeline batch).
     pub fn push(&mut self, opcode: Opcode, token: T) -> RequestId {
-        self.window.push(&self.output);
+        let end = self.window.end_of_new(&self.pending, &self.output);
         let id = RequestId(self.front + self.pending.len() as u64);
         self.pending.push_back(Slot {
             opcode,
             token: Some(token),
+            end,
         });
         id
     }
@@ -159,7 +169,7 @@ impl<T> Session<T> {
     /// reaches it in two pieces, which happens when a write is cut; writes
     /// that fit the socket's buffers are taken whole.
     pub fn writable(&self) -> &[u8] {
-        &self.output[..self.window.writable(self.output.len())]
+        &self.output[..self.window.writable(&self.pending, self.output.len())]
     }
 
     /// Takes [`writable`](Session::writable) out of the output without
@@ -176,7 +186,7 @@ impl<T> Session<T> {
     /// assert!(session.output().is_empty());
     /// ```
     pub fn take_writable(&mut self) -> Bytes {
-        let n = self.window.writable(self.output.len());
+        let n = self.window.writable(&self.pending, self.output.len());
         if n == 0 {
             return Bytes::new();
         }
@@ -257,7 +267,7 @@ impl<T> Session<T> {
     fn pop_with(&mut self, result: Result<Reply, Error>) -> Option<Completion<T>> {
         loop {
             let slot = self.pending.pop_front()?;
-            let sent = self.window.answered();
+            let sent = self.window.answered(slot.end);
             let id = RequestId(self.front);
             self.front += 1;
             match slot.token {

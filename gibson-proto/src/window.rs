@@ -13,16 +13,29 @@
 
 use std::collections::VecDeque;
 
+/// A request not yet answered, as the window sees it: where it ends in the
+/// request stream. The session's queue of pending requests is the one
+/// record of them; the window reads their ends from it.
+pub(crate) trait End {
+    /// The offset just past the request's last byte.
+    fn end(&self) -> u64;
+}
+
+impl End for u64 {
+    fn end(&self) -> u64 {
+        *self
+    }
+}
+
 /// Request-byte accounting for [`Session`](crate::Session). Offsets count
-/// bytes of the request stream since the session began.
+/// bytes of the request stream since the session began; `queue` is the
+/// session's queue of requests not yet answered, in order.
 #[derive(Debug)]
 pub(crate) struct WriteWindow {
     size: u64,
     /// Bytes written so far.
     written: u64,
-    /// The end offset of each request not yet answered, in order.
-    ends: VecDeque<u64>,
-    /// The end of the last request answered: where `ends.front()` starts.
+    /// The end of the last request answered: where the queue's front starts.
     answered: u64,
 }
 
@@ -32,17 +45,17 @@ impl WriteWindow {
         WriteWindow {
             size: (size as u64).max(1),
             written: 0,
-            ends: VecDeque::new(),
             answered: 0,
         }
     }
 
     /// A request frame was appended at the end of `output` (the unwritten
-    /// output). Its length is read from its size prefix; bytes that do not
-    /// form a whole frame are taken as one request, so nothing is ever
-    /// held back for good.
-    pub(crate) fn push(&mut self, output: &[u8]) {
-        let start = self.ends.back().copied().unwrap_or(self.answered);
+    /// output) behind the requests of `queue`: the offset where it ends,
+    /// to queue with it. Its length is read from its size prefix; bytes
+    /// that do not form a whole frame are taken as one request, so nothing
+    /// is ever held back for good.
+    pub(crate) fn end_of_new<E: End>(&self, queue: &VecDeque<E>, output: &[u8]) -> u64 {
+        let start = queue.back().map_or(self.answered, End::end);
         let appended = self.written + output.len() as u64;
         let frame_len = usize::try_from(start.saturating_sub(self.written))
             .ok()
@@ -53,7 +66,7 @@ impl WriteWindow {
             Some(len) if start + len <= appended => start + len,
             _ => appended,
         };
-        self.ends.push_back(end.max(start));
+        end.max(start)
     }
 
     /// `n` bytes were written.
@@ -67,31 +80,26 @@ impl WriteWindow {
         self.written = self.written.saturating_sub(n as u64).max(self.answered);
     }
 
-    /// The oldest request was answered (or dropped with the connection);
-    /// `true` if it had been written whole.
-    pub(crate) fn answered(&mut self) -> bool {
-        match self.ends.pop_front() {
-            Some(end) => {
-                self.answered = end;
-                end <= self.written
-            }
-            None => true,
-        }
+    /// The oldest request, which ended at `end`, was answered (or dropped
+    /// with the connection); `true` if it had been written whole.
+    pub(crate) fn answered(&mut self, end: u64) -> bool {
+        self.answered = end;
+        end <= self.written
     }
 
     /// How many of the `unwritten` bytes at the head of the output may be
     /// written now: whole requests within the window, the rest of a request
     /// already begun, or one request larger than the window when nothing is
     /// in flight.
-    pub(crate) fn writable(&self, unwritten: usize) -> usize {
-        let first = self.ends.partition_point(|&end| end <= self.written);
-        let Some(&next_end) = self.ends.get(first) else {
+    pub(crate) fn writable<E: End>(&self, queue: &VecDeque<E>, unwritten: usize) -> usize {
+        let first = queue.partition_point(|e| e.end() <= self.written);
+        let Some(next_end) = queue.get(first).map(End::end) else {
             // Bytes beyond every request (a caller that never pushed them).
             return unwritten;
         };
         let start = match first {
             0 => self.answered,
-            k => self.ends[k - 1],
+            k => queue.get(k - 1).map_or(self.answered, End::end),
         };
         let begun = start < self.written;
         let idle = self.written == self.answered;
@@ -101,7 +109,7 @@ impl WriteWindow {
         } else {
             return 0;
         };
-        for &next in self.ends.range(first + 1..) {
+        for next in queue.range(first + 1..).map(End::end) {
             if next > limit {
                 break;
             }
@@ -124,9 +132,10 @@ mod tests {
         f
     }
 
-    /// A window over an output buffer, as the session keeps them.
+    /// A window over an output buffer and a queue, as the session keeps them.
     struct Model {
         window: WriteWindow,
+        queue: VecDeque<u64>,
         output: Vec<u8>,
     }
 
@@ -134,19 +143,26 @@ mod tests {
         fn new(size: usize) -> Model {
             Model {
                 window: WriteWindow::new(size),
+                queue: VecDeque::new(),
                 output: Vec::new(),
             }
         }
         fn push(&mut self, len: usize) {
             self.output.extend(frame(len));
-            self.window.push(&self.output);
+            let end = self.window.end_of_new(&self.queue, &self.output);
+            self.queue.push_back(end);
         }
         fn writable(&self) -> usize {
-            self.window.writable(self.output.len())
+            self.window.writable(&self.queue, self.output.len())
         }
         fn write(&mut self, n: usize) {
             self.output.drain(..n);
             self.window.consumed(n);
+        }
+        fn answered(&mut self) {
+            if let Some(end) = self.queue.pop_front() {
+                self.window.answered(end);
+            }
         }
     }
 
@@ -159,10 +175,10 @@ mod tests {
         assert_eq!(m.writable(), 90, "three whole requests fit in 100 bytes");
         m.write(90);
         assert_eq!(m.writable(), 0, "the window is full until a reply");
-        m.window.answered();
+        m.answered();
         assert_eq!(m.writable(), 30, "one answered: one more fits (30..130)");
-        m.window.answered();
-        m.window.answered();
+        m.answered();
+        m.answered();
         assert_eq!(m.writable(), 60);
     }
 
@@ -175,14 +191,14 @@ mod tests {
         assert_eq!(m.writable(), 10, "the big one waits for the small one");
         m.write(10);
         assert_eq!(m.writable(), 0);
-        m.window.answered();
+        m.answered();
         assert_eq!(m.writable(), 500, "alone, at the start of a write");
         // The kernel took part of it: the rest may follow, and nothing else.
         m.write(200);
         assert_eq!(m.writable(), 300);
         m.write(300);
         assert_eq!(m.writable(), 0, "the next waits for the big one's reply");
-        m.window.answered();
+        m.answered();
         assert_eq!(m.writable(), 10);
     }
 
@@ -200,15 +216,18 @@ mod tests {
 
     #[test]
     fn bytes_that_are_not_whole_frames_are_never_held_back() {
-        let mut w = WriteWindow::new(8);
+        let mut m = Model::new(8);
         // A prefix announcing more than was appended: taken as it is.
-        let output = [0xff, 0xff, 0, 0, 1, 2];
-        w.push(&output);
-        assert_eq!(w.writable(output.len()), 6);
+        m.output = vec![0xff, 0xff, 0, 0, 1, 2];
+        let end = m.window.end_of_new(&m.queue, &m.output);
+        m.queue.push_back(end);
+        assert_eq!(m.writable(), 6);
         // Bytes nobody pushed.
-        let mut w = WriteWindow::new(8);
-        assert_eq!(w.writable(3), 3);
-        w.answered();
-        assert_eq!(w.writable(0), 0);
+        let mut m = Model::new(8);
+        m.output = vec![1, 2, 3];
+        assert_eq!(m.writable(), 3);
+        m.answered();
+        m.output.clear();
+        assert_eq!(m.writable(), 0);
     }
 }
