@@ -449,7 +449,7 @@ fn beyond_max_waiting_a_caller_is_refused_as_busy() {
 fn a_request_above_the_lane_limit_is_handed_to_the_other_lane() {
     let mut driver = FakeDriver::start(&config(16), Some(100));
     let shared = driver.shared.clone();
-    let big = vec![b'x'; 200];
+    let big = [b'x'; 200];
     let mut set = One(cmd::Set::new("k", &big[..], gibson_proto::Ttl::Never));
     let mut call = Call::new(&shared, &mut set, Instant::now() + LONG, LONG);
     assert!(matches!(
