@@ -64,7 +64,7 @@ pub use connection::Connection;
 pub use deadpool_manager::DeadpoolManager;
 pub use driver::Driver;
 pub use gibson_observe::metrics;
-pub use gibson_proto::compute::ComputeOptions;
+pub use gibson_proto::compute::{ComputeOptions, OnCacheError};
 pub use namespace::Namespace;
 pub use pool::Pool;
 pub use runtime::{Runtime, Socket, Timer};

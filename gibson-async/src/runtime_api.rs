@@ -68,7 +68,7 @@ macro_rules! __runtime_reexports {
     () => {
         /// The metrics' names (feature `metrics`): see [`gibson_async::metrics`].
         pub use $crate::metrics;
-        pub use $crate::ComputeOptions;
+        pub use $crate::{ComputeOptions, OnCacheError};
         /// A handle on the keys under one prefix: see [`gibson_async::Namespace`].
         pub use $crate::Namespace;
 
@@ -78,9 +78,11 @@ macro_rules! __runtime_reexports {
         pub use gibson_proto::MsgPack;
         #[cfg(feature = "postcard")]
         pub use gibson_proto::Postcard;
+        #[cfg(feature = "zstd")]
+        pub use gibson_proto::Compressed;
         pub use gibson_proto::{
             cmd, namespace, shard, Addr, AsyncCommands, Command, Config, Error, FromValue, Handle,
-            LockTime, MetaField, Pipeline, PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg,
+            Lenient, LockTime, MetaField, Pipeline, PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg,
             Ttl, Value,
         };
         #[cfg(feature = "cached")]

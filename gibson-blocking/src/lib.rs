@@ -54,7 +54,7 @@ pub use compute::Compute;
 pub use connection::Connection;
 /// The metrics' names (feature `metrics`).
 pub use gibson_observe::metrics;
-pub use gibson_proto::compute::ComputeOptions;
+pub use gibson_proto::compute::{ComputeOptions, OnCacheError};
 pub use pool::{Pool, PooledConnection};
 pub use scan::{PrefixScan, DEFAULT_PAGE};
 pub use scoped::Namespace;
@@ -69,8 +69,10 @@ pub use gibson_proto::Json;
 pub use gibson_proto::MsgPack;
 #[cfg(feature = "postcard")]
 pub use gibson_proto::Postcard;
+#[cfg(feature = "zstd")]
+pub use gibson_proto::Compressed;
 pub use gibson_proto::{
-    cmd, namespace, shard, Addr, Command, Commands, Config, Error, FromValue, Handle, Limits,
-    LockTime, MetaField, Pipeline, PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg, Ttl,
+    cmd, namespace, shard, Addr, Command, Commands, Config, Error, FromValue, Handle, Lenient,
+    Limits, LockTime, MetaField, Pipeline, PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg, Ttl,
     Value,
 };

@@ -99,6 +99,9 @@ mod config;
 mod config_serde;
 mod config_url;
 mod convert;
+#[cfg(feature = "zstd")]
+mod compressed;
+mod lenient;
 mod decode;
 mod encode;
 mod error;
@@ -129,7 +132,10 @@ pub use command::{Command, LockTime, MetaField, Ttl};
 pub use commands::{AsyncCommands, Commands};
 pub use config::{Addr, Config, PoolConfig, RetryPolicy, DEFAULT_PORT};
 pub use config_url::parse_duration;
+#[cfg(feature = "zstd")]
+pub use compressed::{Compressed, COMPRESSED_MARKER, MAX_DECOMPRESSED};
 pub use convert::{escape, ArgBytes, FromValue, ToArg};
+pub use lenient::{Lenient, UNDECODABLE_METRIC};
 pub use decode::{Decoder, Reader};
 pub use encode::{encode_request, Arg};
 pub use error::{Error, ProtocolError, ServerError};
