@@ -18,6 +18,7 @@ pub mod bulk;
 pub mod cached_store;
 mod chunking;
 pub mod cluster;
+pub mod compute;
 pub mod conformance;
 mod expand;
 pub mod faults;
