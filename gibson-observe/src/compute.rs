@@ -7,10 +7,7 @@ use gibson_proto::Error;
 /// server could not be reached): counted (`metrics`), logged at WARN
 /// (`tracing`, target `gibson`).
 #[inline]
-#[cfg_attr(
-    not(any(feature = "tracing", feature = "metrics")),
-    allow(unused_variables)
-)]
+#[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
 pub fn compute_fail_open(key: &[u8], error: &Error) {
     #[cfg(feature = "metrics")]
     metrics::counter!(

@@ -39,10 +39,14 @@ const LEVEL: i32 = 1;
 /// that would exceed it is refused, not allocated.
 pub const MAX_DECOMPRESSED: usize = 64 << 20;
 
+/// The smallest encoding [`Compressed`] compresses (1 KiB): below it,
+/// zstd's frame header and the marker take back much of what it saves.
+pub const COMPRESS_FROM: usize = 1024;
+
 /// A value stored zstd-compressed when its encoding is at least
-/// `MIN_LEN` bytes (1 KiB by default), plain otherwise (feature `zstd`).
-/// Wrap any value type: `Compressed<Json<User>>`, `Compressed<String>`,
-/// `Compressed<Postcard<User>, 4096>`.
+/// [`COMPRESS_FROM`] bytes, plain otherwise (feature `zstd`). Wrap any
+/// value type: `Compressed<Json<User>>`, `Compressed<String>`,
+/// `Lenient<Compressed<Postcard<User>>>`.
 ///
 /// A compressed value is [`COMPRESSED_MARKER`] followed by a zstd frame
 /// (see the marker for why no plain value is taken for one). Reading
@@ -68,26 +72,26 @@ pub const MAX_DECOMPRESSED: usize = 64 << 20;
 /// # Ok::<(), gibson_proto::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Compressed<V, const MIN_LEN: usize = 1024>(pub V);
+pub struct Compressed<V>(pub V);
 
-impl<V, const MIN_LEN: usize> Compressed<V, MIN_LEN> {
+impl<V> Compressed<V> {
     /// The value inside.
     pub fn into_inner(self) -> V {
         self.0
     }
 }
 
-impl<V: ToArg, const MIN_LEN: usize> ToArg for Compressed<V, MIN_LEN> {
+impl<V: ToArg> ToArg for Compressed<V> {
     fn to_arg(&self) -> Result<ArgBytes<'_>, Error> {
         let plain = self.0.to_arg()?;
-        if plain.len() < MIN_LEN {
+        if plain.len() < COMPRESS_FROM {
             return Ok(plain);
         }
         compress(&plain).map(ArgBytes::owned)
     }
 }
 
-impl<V: FromValue, const MIN_LEN: usize> FromValue for Compressed<V, MIN_LEN> {
+impl<V: FromValue> FromValue for Compressed<V> {
     fn from_value(value: Value) -> Result<Self, Error> {
         V::from_value(plain(value)?).map(Compressed)
     }
@@ -168,7 +172,7 @@ mod tests {
 
     #[test]
     fn a_corrupt_frame_is_an_error_and_a_look_alike_reads_plain() {
-        let mut frame = stored(Compressed::<_, 1>("x".repeat(5000).as_str()));
+        let mut frame = stored(Compressed("x".repeat(5000).as_str()));
         let Value::Bytes(b) = &mut frame else { panic!() };
         let mut v = b.to_vec();
         let mid = v.len() / 2;
@@ -187,15 +191,17 @@ mod tests {
     #[test]
     fn a_frame_that_would_exceed_the_bound_is_refused() {
         let big = vec![0u8; MAX_DECOMPRESSED + 1];
-        let v = stored(Compressed::<_, 1>(&big[..]));
+        let v = stored(Compressed(&big[..]));
         let err = Compressed::<Vec<u8>>::from_value(v).unwrap_err();
         assert!(err.to_string().contains("more than"), "{err}");
     }
 
     #[test]
     fn the_threshold_decides_and_numbers_pass_through() {
-        assert_eq!(&*Compressed::<_, 4>("abc").to_arg().unwrap(), b"abc");
-        assert_eq!(Compressed::<_, 4>("abcd").to_arg().unwrap()[0], COMPRESSED_MARKER);
+        let below = "a".repeat(COMPRESS_FROM - 1);
+        assert_eq!(&*Compressed(below.as_str()).to_arg().unwrap(), below.as_bytes());
+        let from = "a".repeat(COMPRESS_FROM);
+        assert_eq!(Compressed(from.as_str()).to_arg().unwrap()[0], COMPRESSED_MARKER);
         assert_eq!(Compressed::<u64>::from_value(Value::Int(7)).unwrap().0, 7);
     }
 }

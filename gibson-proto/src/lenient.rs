@@ -92,10 +92,7 @@ impl<V: FromValue> FromValue for Lenient<V> {
 }
 
 /// Logs and counts a stored value read as a miss.
-#[cfg_attr(
-    not(any(feature = "tracing", feature = "metrics")),
-    allow(unused_variables)
-)]
+#[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
 fn undecodable(key: Option<&[u8]>, error: &Error) {
     #[cfg(feature = "metrics")]
     {

@@ -133,7 +133,7 @@ pub use commands::{AsyncCommands, Commands};
 pub use config::{Addr, Config, PoolConfig, RetryPolicy, DEFAULT_PORT};
 pub use config_url::parse_duration;
 #[cfg(feature = "zstd")]
-pub use compressed::{Compressed, COMPRESSED_MARKER, MAX_DECOMPRESSED};
+pub use compressed::{Compressed, COMPRESSED_MARKER, COMPRESS_FROM, MAX_DECOMPRESSED};
 pub use convert::{escape, ArgBytes, FromValue, ToArg};
 pub use lenient::{Lenient, UNDECODABLE_METRIC};
 pub use decode::{Decoder, Reader};

@@ -31,6 +31,7 @@ pub mod resilience;
 mod rng;
 pub mod runtime;
 pub mod shard;
+pub mod skew;
 pub mod suite;
 pub mod values;
 
