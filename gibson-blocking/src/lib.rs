@@ -26,6 +26,55 @@
 //! # Ok::<(), gibson_blocking::Error>(())
 //! ```
 //!
+//! # Computing a value once: [`Compute`]
+//!
+//! `Compute::get_or_compute(key, ttl, compute)` reads `key`; on a miss,
+//! one caller computes the value and stores it, and the others get it.
+//! What it promises (each thread uses a guard of its own, over its own connection; threads take turns through the server-side lock):
+//!
+//! * **One computation per miss**: the first caller to take a lock on the
+//!   server (`__gibson:lock:<key>`) computes; the others, in this process
+//!   or another, poll for the value every `poll` (20 ms), failing with
+//!   [`Error::Timeout`] after `wait` (10 s).
+//! * **Stale while refreshing**: with `serve_stale_for`, a copy of each
+//!   value outlives it by that much; once the value has expired, every
+//!   caller that does not compute gets the copy at once, in this process
+//!   and others, while one computes.
+//! * **A dead computer does not block the key**: its lock expires after
+//!   `lock_for` (30 s), and the next caller computes. Set `lock_for` above
+//!   the longest computation, or a second caller may compute meanwhile.
+//! * **A failed computation** returns its error to its caller and
+//!   releases the lock at once; a value that cannot be stored still goes
+//!   to its caller.
+//! * **An unreachable server** (an I/O error, a timeout, a closed
+//!   connection…) fails the call by default. With
+//!   `on_cache_error: OnCacheError::ComputeWithoutCache` the caller
+//!   computes and returns the value without the cache (nothing is stored;
+//!   every caller computes while the outage lasts), counted in
+//!   `gibson.client.compute.fail_open` with the `metrics` feature.
+//!
+//! Values that must survive a change of their type read through
+//! [`Lenient`] (a value that no longer decodes is a miss, so it is
+//! recomputed); large ones can be stored through `Compressed` (feature
+//! `zstd`).
+//!
+//! ```no_run
+//! # fn demo(conn: gibson_blocking::Connection) -> Result<(), gibson_blocking::Error> {
+//! use std::time::Duration;
+//! use gibson_blocking::{Compute, ComputeOptions, OnCacheError, Ttl};
+//!
+//! let options = ComputeOptions {
+//!     serve_stale_for: Some(Duration::from_secs(300)),
+//!     on_cache_error: OnCacheError::ComputeWithoutCache,
+//!     ..ComputeOptions::default()
+//! };
+//! let mut cache = Compute::with_options(conn, options);
+//! let page: String = cache.get_or_compute("page:/home", Ttl::Seconds(60), || {
+//!     Ok::<_, gibson_blocking::Error>("<html>…</html>".to_string()) // the expensive part
+//! })?;
+//! # Ok(()) }
+//! ```
+//!
 //! # Features
 //!
 //! Off by default unless marked otherwise:

@@ -93,7 +93,6 @@ fn stale_while_refresh_serves_the_old_value_at_once() {
 
 #[test]
 fn a_guard_fails_open_when_the_server_is_gone() {
-    use gibson_blocking::Commands;
     use gibson_test_support::compute;
 
     let server = TestServer::start();
