@@ -12,7 +12,9 @@ use gibson_test_support::TestServer;
 fn stale_while_refresh<R: Runtime, AR: gibson_async::Runtime>() {
     let server = TestServer::start();
     R::block_on(async {
-        let conn = Connection::<AR>::with_config(server.config()).await.unwrap();
+        let conn = Connection::<AR>::with_config(server.config())
+            .await
+            .unwrap();
         compute::stale_while_refresh::<R, AR, _>(conn).await;
     });
 }

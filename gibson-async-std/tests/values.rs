@@ -18,7 +18,9 @@ mod skew {
         let _turn = gibson_test_support::observe::install_recorder();
         let before = counted(UNDECODABLE);
         R::block_on(async {
-            let conn = Connection::<AR>::with_config(server.config()).await.unwrap();
+            let conn = Connection::<AR>::with_config(server.config())
+                .await
+                .unwrap();
             let ns = Namespace::new(conn, unique_prefix("skew")).unwrap();
             skew::lenient_reads(&ns).await;
         });
@@ -30,7 +32,9 @@ mod skew {
     fn compressed_beside_plain<R: Runtime, AR: gibson_async::Runtime>() {
         let server = TestServer::start();
         R::block_on(async {
-            let conn = Connection::<AR>::with_config(server.config()).await.unwrap();
+            let conn = Connection::<AR>::with_config(server.config())
+                .await
+                .unwrap();
             skew::compressed_beside_plain(&conn).await;
         });
     }

@@ -281,7 +281,9 @@ impl Drop for Turn<'_> {
         let mut map = self.queues.lock().unwrap_or_else(|e| e.into_inner());
         // Held by the map and by this place only: nobody else waits.
         let last = Arc::strong_count(&self.queue) == 2
-            && map.get(&self.key).is_some_and(|q| Arc::ptr_eq(q, &self.queue));
+            && map
+                .get(&self.key)
+                .is_some_and(|q| Arc::ptr_eq(q, &self.queue));
         if last {
             map.remove(&self.key);
         }

@@ -68,22 +68,22 @@ macro_rules! __runtime_reexports {
     () => {
         /// The metrics' names (feature `metrics`): see [`gibson_async::metrics`].
         pub use $crate::metrics;
-        pub use $crate::{ComputeOptions, OnCacheError};
         /// A handle on the keys under one prefix: see [`gibson_async::Namespace`].
         pub use $crate::Namespace;
+        pub use $crate::{ComputeOptions, OnCacheError};
 
+        #[cfg(feature = "zstd")]
+        pub use gibson_proto::Compressed;
         #[cfg(feature = "json")]
         pub use gibson_proto::Json;
         #[cfg(feature = "msgpack")]
         pub use gibson_proto::MsgPack;
         #[cfg(feature = "postcard")]
         pub use gibson_proto::Postcard;
-        #[cfg(feature = "zstd")]
-        pub use gibson_proto::Compressed;
         pub use gibson_proto::{
             cmd, namespace, shard, Addr, AsyncCommands, Command, Config, Error, FromValue, Handle,
-            Lenient, LockTime, MetaField, Pipeline, PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg,
-            Ttl, Value,
+            Lenient, LockTime, MetaField, Pipeline, PipelineResults, PoolConfig, RetryPolicy,
+            Stats, ToArg, Ttl, Value,
         };
         #[cfg(feature = "cached")]
         pub use $crate::CacheStore;

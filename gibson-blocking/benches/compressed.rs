@@ -11,7 +11,7 @@
 
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use gibson_blocking::{Commands, Compressed, Connection, Json, Ttl};
+use gibson_blocking::{Compressed, Connection, Json, Ttl};
 use gibson_test_support::{unique_prefix, TestServer, BENCH_ADDR_VAR};
 use serde::{Deserialize, Serialize};
 
@@ -34,7 +34,9 @@ fn document() -> Vec<Item> {
             id: i * 7919,
             name: format!("user number {i}"),
             email: format!("user{i}@example.org"),
-            tags: (0..i % 5).map(|t| format!("tag-{}", (t * 31 + i) % 97)).collect(),
+            tags: (0..i % 5)
+                .map(|t| format!("tag-{}", (t * 31 + i) % 97))
+                .collect(),
             score: (i as f64 * 1.37) % 100.0,
             active: i % 3 == 0,
         };
@@ -53,8 +55,10 @@ fn get_and_decode(c: &mut Criterion) {
     let doc = document();
     let p = unique_prefix("bench-compressed");
     let (plain, zstd) = (format!("{p}plain"), format!("{p}zstd"));
-    conn.set(plain.as_str(), Json(&doc), Ttl::Seconds(3600)).unwrap();
-    conn.set(zstd.as_str(), Compressed(Json(&doc)), Ttl::Seconds(3600)).unwrap();
+    conn.set(plain.as_str(), Json(&doc), Ttl::Seconds(3600))
+        .unwrap();
+    conn.set(zstd.as_str(), Compressed(Json(&doc)), Ttl::Seconds(3600))
+        .unwrap();
     let size = |conn: &mut Connection, key: &str| conn.get::<Bytes>(key).unwrap().unwrap().len();
     let (plain_len, zstd_len) = (size(&mut conn, &plain), size(&mut conn, &zstd));
     println!(
@@ -66,13 +70,19 @@ fn get_and_decode(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     group.bench_function("plain", |b| {
         b.iter(|| {
-            let v = conn.get::<Json<Vec<Item>>>(plain.as_str()).unwrap().unwrap();
+            let v = conn
+                .get::<Json<Vec<Item>>>(plain.as_str())
+                .unwrap()
+                .unwrap();
             assert_eq!(v.0.len(), doc.len());
         })
     });
     group.bench_function("compressed", |b| {
         b.iter(|| {
-            let v = conn.get::<Compressed<Json<Vec<Item>>>>(zstd.as_str()).unwrap().unwrap();
+            let v = conn
+                .get::<Compressed<Json<Vec<Item>>>>(zstd.as_str())
+                .unwrap()
+                .unwrap();
             assert_eq!(v.0 .0.len(), doc.len());
         })
     });

@@ -112,16 +112,16 @@ pub use sharded::Sharded;
 #[cfg(feature = "r2d2")]
 pub use r2d2_manager::GibsonManager;
 
+#[cfg(feature = "zstd")]
+pub use gibson_proto::Compressed;
 #[cfg(feature = "json")]
 pub use gibson_proto::Json;
 #[cfg(feature = "msgpack")]
 pub use gibson_proto::MsgPack;
 #[cfg(feature = "postcard")]
 pub use gibson_proto::Postcard;
-#[cfg(feature = "zstd")]
-pub use gibson_proto::Compressed;
 pub use gibson_proto::{
     cmd, namespace, shard, Addr, Command, Commands, Config, Error, FromValue, Handle, Lenient,
-    Limits, LockTime, MetaField, Pipeline, PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg, Ttl,
-    Value,
+    Limits, LockTime, MetaField, Pipeline, PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg,
+    Ttl, Value,
 };

@@ -173,15 +173,27 @@ mod tests {
     #[test]
     fn a_corrupt_frame_is_an_error_and_a_look_alike_reads_plain() {
         let mut frame = stored(Compressed("x".repeat(5000).as_str()));
-        let Value::Bytes(b) = &mut frame else { panic!() };
+        let Value::Bytes(b) = &mut frame else {
+            panic!()
+        };
         let mut v = b.to_vec();
         let mid = v.len() / 2;
         v[mid] ^= 0xFF;
         let err = Compressed::<Vec<u8>>::from_value(Value::Bytes(v.into())).unwrap_err();
-        assert!(matches!(err, Error::Conversion { target: "Compressed", .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                Error::Conversion {
+                    target: "Compressed",
+                    ..
+                }
+            ),
+            "{err}"
+        );
         // The marker and magic, not followed by a whole frame: plain bytes.
         let look_alike = [&[COMPRESSED_MARKER][..], &[0x28, 0xB5, 0x2F, 0xFD], b"tail"].concat();
-        let got = Compressed::<Vec<u8>>::from_value(Value::Bytes(look_alike.clone().into())).unwrap();
+        let got =
+            Compressed::<Vec<u8>>::from_value(Value::Bytes(look_alike.clone().into())).unwrap();
         assert_eq!(got.0, look_alike);
         // The marker alone, as a postcard u8 field may start: plain.
         let got = Compressed::<Vec<u8>>::from_value(Value::Bytes(vec![0xC1, 1, 2].into())).unwrap();
@@ -199,9 +211,15 @@ mod tests {
     #[test]
     fn the_threshold_decides_and_numbers_pass_through() {
         let below = "a".repeat(COMPRESS_FROM - 1);
-        assert_eq!(&*Compressed(below.as_str()).to_arg().unwrap(), below.as_bytes());
+        assert_eq!(
+            &*Compressed(below.as_str()).to_arg().unwrap(),
+            below.as_bytes()
+        );
         let from = "a".repeat(COMPRESS_FROM);
-        assert_eq!(Compressed(from.as_str()).to_arg().unwrap()[0], COMPRESSED_MARKER);
+        assert_eq!(
+            Compressed(from.as_str()).to_arg().unwrap()[0],
+            COMPRESSED_MARKER
+        );
         assert_eq!(Compressed::<u64>::from_value(Value::Int(7)).unwrap().0, 7);
     }
 }

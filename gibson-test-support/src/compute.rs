@@ -176,7 +176,8 @@ where
     let callers: Vec<_> = (0..3)
         .map(|_| {
             let mut guard = gibson_blocking::Compute::with_options(connect(), serving_stale());
-            let (key, runs, gate, answers) = (key.clone(), runs.clone(), gate.clone(), answers.clone());
+            let (key, runs, gate, answers) =
+                (key.clone(), runs.clone(), gate.clone(), answers.clone());
             std::thread::spawn(move || {
                 let v = guard
                     .get_or_compute(key.as_str(), Ttl::Seconds(60), || {
@@ -196,7 +197,9 @@ where
         assert_eq!(answer, "old", "the stale copy, at once");
     }
     gate.open();
-    let third = answered.recv_timeout(crate::runtime::HANG).expect("the computing caller hung");
+    let third = answered
+        .recv_timeout(crate::runtime::HANG)
+        .expect("the computing caller hung");
     assert_eq!(third, "new");
     for caller in callers {
         caller.join().expect("a caller panicked");
@@ -246,7 +249,11 @@ where
     .await
     .unwrap_err();
     assert!(is_outage(&err), "{err}");
-    assert_eq!(runs.load(Ordering::SeqCst), 0, "failing closed computes nothing");
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        0,
+        "failing closed computes nothing"
+    );
 
     let open = Compute::<C, AR>::with_options(cache, failing_open());
     for i in 0..FAILED_OPEN {

@@ -58,7 +58,10 @@ pub async fn lenient_reads<N: AsyncCommands>(ns: &N) {
     let strict = ns.mget::<String, Json<Profile>>("item:").await;
     check_strict_error(strict.unwrap_err());
     check_lenient_pairs(ns.mget("item:").await.unwrap());
-    let skewed = ns.get::<Lenient<Json<Profile>>>("item:skewed").await.unwrap();
+    let skewed = ns
+        .get::<Lenient<Json<Profile>>>("item:skewed")
+        .await
+        .unwrap();
     assert_eq!(skewed, None);
     let good = ns.get::<Lenient<Json<Profile>>>(item(3)).await.unwrap();
     assert_eq!(good.map(|v| v.0 .0), Some(Profile::nth(3)));
@@ -117,7 +120,12 @@ fn check_stored(key: &str, raw: &Bytes, doc: &[Profile], kind: Kind) {
     match kind {
         Kind::Compressed => {
             assert_eq!(raw.first(), Some(&gibson_proto::COMPRESSED_MARKER), "{key}");
-            assert!(raw.len() < json.len() / 2, "{key}: {} of {}", raw.len(), json.len());
+            assert!(
+                raw.len() < json.len() / 2,
+                "{key}: {} of {}",
+                raw.len(),
+                json.len()
+            );
         }
         Kind::Plain | Kind::Small => assert_eq!(&raw[..], &json[..], "{key}"),
     }
@@ -125,10 +133,7 @@ fn check_stored(key: &str, raw: &Bytes, doc: &[Profile], kind: Kind) {
 
 /// The MGET of the prefix: every document, whatever its kind.
 fn check_read_back(p: &str, pairs: Vec<(String, Doc)>) {
-    let got: BTreeMap<String, Vec<Profile>> = pairs
-        .into_iter()
-        .map(|(k, v)| (k, v.0 .0))
-        .collect();
+    let got: BTreeMap<String, Vec<Profile>> = pairs.into_iter().map(|(k, v)| (k, v.0 .0)).collect();
     let want: BTreeMap<String, Vec<Profile>> = written()
         .into_iter()
         .map(|(k, doc, _)| (format!("{p}{k}"), doc))
@@ -146,12 +151,18 @@ pub async fn compressed_beside_plain<C: AsyncCommands>(cache: &C) {
         let key = format!("{p}{k}");
         match kind {
             Kind::Plain => cache.set(key.as_str(), Json(&doc), TTL).await,
-            Kind::Compressed | Kind::Small => cache.set(key.as_str(), Compressed(Json(&doc)), TTL).await,
+            Kind::Compressed | Kind::Small => {
+                cache.set(key.as_str(), Compressed(Json(&doc)), TTL).await
+            }
         }
         .unwrap();
         let raw = cache.get::<Bytes>(key.as_str()).await.unwrap().unwrap();
         check_stored(&key, &raw, &doc, kind);
-        let back = cache.get::<Doc>(key.as_str()).await.unwrap().map(|v| v.0 .0);
+        let back = cache
+            .get::<Doc>(key.as_str())
+            .await
+            .unwrap()
+            .map(|v| v.0 .0);
         assert!(back.as_ref() == Some(&doc), "{key} reads back");
     }
     check_read_back(&p, cache.mget(p.as_str()).await.unwrap());
