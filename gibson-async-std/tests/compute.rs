@@ -26,6 +26,7 @@ fn fails_open<R: Runtime, AR: gibson_async::Runtime>() {
     let failed_open =
         || gibson_test_support::observe::counted(gibson_async_std::metrics::COMPUTE_FAIL_OPEN);
     let before = failed_open();
+    let spans = gibson_test_support::observe::RecordSpans::start();
     let (proxy, config) = compute::through_proxy(&server);
     R::block_on(async move {
         let conn = Connection::<AR>::with_config(config).await.unwrap();
@@ -35,6 +36,9 @@ fn fails_open<R: Runtime, AR: gibson_async::Runtime>() {
     });
     if cfg!(feature = "metrics") {
         assert_eq!(failed_open() - before, compute::FAILED_OPEN as u64);
+    }
+    if cfg!(feature = "tracing") {
+        compute::fail_open_logged(&spans.events());
     }
 }
 

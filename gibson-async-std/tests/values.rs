@@ -8,7 +8,8 @@ gibson_test_support::suite!(values, runtimes: [async_std: gibson_async_std, smol
 mod skew {
     use gibson_async::{Connection, Namespace};
     use gibson_async_std::{metrics::UNDECODABLE, AsyncIo, SmolTasks};
-    use gibson_test_support::observe::counted;
+    use gibson_test_support::observe::checks::warned;
+    use gibson_test_support::observe::{counted, RecordSpans};
     use gibson_test_support::runtime::{AsyncStd, Runtime, Smol};
     use gibson_test_support::{skew, unique_prefix, TestServer};
 

@@ -101,6 +101,7 @@ fn a_guard_fails_open_when_the_server_is_gone() {
     let failed_open =
         || gibson_test_support::observe::counted(gibson_blocking::metrics::COMPUTE_FAIL_OPEN);
     let before = failed_open();
+    let spans = gibson_test_support::observe::RecordSpans::start();
     let (proxy, config) = compute::through_proxy(&server);
     let mut conn = Connection::with_config(config).unwrap();
     conn.ping().unwrap();
@@ -108,5 +109,8 @@ fn a_guard_fails_open_when_the_server_is_gone() {
     compute::fails_open_blocking(conn);
     if cfg!(feature = "metrics") {
         assert_eq!(failed_open() - before, compute::FAILED_OPEN as u64);
+    }
+    if cfg!(feature = "tracing") {
+        compute::fail_open_logged(&spans.events());
     }
 }

@@ -7,7 +7,8 @@ gibson_test_support::suite!(values, client: gibson_blocking, runtimes: [blocking
 /// and `Compressed`.
 mod skew {
     use gibson_blocking::{metrics::UNDECODABLE, Connection, Namespace};
-    use gibson_test_support::observe::counted;
+    use gibson_test_support::observe::checks::warned;
+    use gibson_test_support::observe::{counted, RecordSpans};
     use gibson_test_support::{skew, unique_prefix, TestServer};
 
     #[test]
@@ -16,11 +17,16 @@ mod skew {
         #[cfg(feature = "metrics")]
         let _turn = gibson_test_support::observe::install_recorder();
         let before = counted(UNDECODABLE);
+        let spans = RecordSpans::start();
         let conn = Connection::with_config(server.config()).unwrap();
         let mut ns = Namespace::new(conn, unique_prefix("skew")).unwrap();
         skew::lenient_reads_blocking(&mut ns);
         if cfg!(feature = "metrics") {
             assert_eq!(counted(UNDECODABLE) - before, skew::LENIENT_MISSES);
+        }
+        if cfg!(feature = "tracing") {
+            let misses = skew::LENIENT_MISSES as usize;
+            warned(&spans.events(), "item:skewed", "read as a miss", misses);
         }
     }
 

@@ -296,3 +296,11 @@ pub fn fails_open_blocking<C: Commands>(mut cache: C) {
     }
     assert_eq!(runs, FAILED_OPEN);
 }
+
+/// `events` (a [`RecordSpans`](crate::observe::RecordSpans) of the thread
+/// that ran [`fails_open`]) hold one WARN per computation done without
+/// the cache, naming its key.
+#[cfg(feature = "observe")]
+pub fn fail_open_logged(events: &[crate::observe::SpanRecord]) {
+    crate::observe::checks::warned(events, "report", "computing without it", FAILED_OPEN);
+}

@@ -201,6 +201,7 @@ mod shared {
         #[cfg(feature = "metrics")]
         let _turn = gibson_test_support::observe::install_recorder();
         let before = failed_open();
+        let spans = gibson_test_support::observe::RecordSpans::start();
         let (proxy, config) = compute::through_proxy(&server);
         Tokio::block_on(async move {
             let conn = Connection::with_config(config).await.unwrap();
@@ -210,6 +211,9 @@ mod shared {
         });
         if cfg!(feature = "metrics") {
             assert_eq!(failed_open() - before, compute::FAILED_OPEN as u64);
+        }
+        if cfg!(feature = "tracing") {
+            compute::fail_open_logged(&spans.events());
         }
     }
 

@@ -6,7 +6,8 @@ gibson_test_support::suite!(values, client: gibson_tokio, runtimes: [tokio]);
 /// Values that survive change (gibson-test-support's `skew`): `Lenient`
 /// and `Compressed`.
 mod skew {
-    use gibson_test_support::observe::counted;
+    use gibson_test_support::observe::checks::warned;
+    use gibson_test_support::observe::{counted, RecordSpans};
     use gibson_test_support::runtime::{Runtime, Tokio};
     use gibson_test_support::{skew, unique_prefix, TestServer};
     use gibson_tokio::{metrics::UNDECODABLE, Connection, Namespace};
@@ -17,6 +18,7 @@ mod skew {
         #[cfg(feature = "metrics")]
         let _turn = gibson_test_support::observe::install_recorder();
         let before = counted(UNDECODABLE);
+        let spans = RecordSpans::start();
         Tokio::block_on(async {
             let conn = Connection::with_config(server.config()).await.unwrap();
             let ns = Namespace::new(conn, unique_prefix("skew")).unwrap();
@@ -24,6 +26,10 @@ mod skew {
         });
         if cfg!(feature = "metrics") {
             assert_eq!(counted(UNDECODABLE) - before, skew::LENIENT_MISSES);
+        }
+        if cfg!(feature = "tracing") {
+            let misses = skew::LENIENT_MISSES as usize;
+            warned(&spans.events(), "item:skewed", "read as a miss", misses);
         }
     }
 
