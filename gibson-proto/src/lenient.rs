@@ -24,7 +24,9 @@ pub const UNDECODABLE_METRIC: &str = "gibson.client.undecodable";
 ///
 /// Only a value that does not decode (an [`Error::Decode`] or
 /// [`Error::Conversion`]) is a miss; any other error stays an error.
-/// Writing through `Lenient` writes `V` as it is.
+/// Writing through `Lenient` writes `V` as it is. The prefix streams
+/// (`mget_stream`) read each pair strictly: such a value fails the stream
+/// there.
 ///
 /// ```
 /// use gibson_proto::{cmd, Command, FromValue, Lenient, Reply, Value};
