@@ -18,6 +18,7 @@ mod skew {
         #[cfg(feature = "metrics")]
         let _turn = gibson_test_support::observe::install_recorder();
         let before = counted(UNDECODABLE);
+        let spans = RecordSpans::start();
         R::block_on(async {
             let conn = Connection::<AR>::with_config(server.config())
                 .await
@@ -27,6 +28,10 @@ mod skew {
         });
         if cfg!(feature = "metrics") {
             assert_eq!(counted(UNDECODABLE) - before, skew::LENIENT_MISSES);
+        }
+        if cfg!(feature = "tracing") {
+            let misses = skew::LENIENT_MISSES as usize;
+            warned(&spans.events(), "item:skewed", "read as a miss", misses);
         }
     }
 

@@ -51,7 +51,8 @@ pub fn failing_open() -> ComputeOptions {
 /// (the server's clock counts whole seconds).
 const SHORT: Ttl = Ttl::Seconds(1);
 
-/// `SHORT`'s key is gone once `gone` says so; fails after a minute.
+/// Returns once `gone` says `what` has expired, pausing between looks;
+/// fails after a minute.
 fn wait_until(what: &str, mut gone: impl FnMut() -> bool, mut pause: impl FnMut()) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while !gone() {
