@@ -66,7 +66,7 @@ pub use connection::Connection;
 #[cfg(feature = "deadpool")]
 pub use deadpool_manager::DeadpoolManager;
 pub use gibson_observe::metrics;
-pub use gibson_proto::compute::ComputeOptions;
+pub use gibson_proto::compute::{ComputeOptions, OnCacheError};
 pub use namespace::Namespace;
 pub use pool::Pool;
 pub use runtime::{set_tcp_options, Runtime, Socket, Timer, KEEPALIVE_IDLE};

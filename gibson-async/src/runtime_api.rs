@@ -71,10 +71,12 @@ macro_rules! __runtime_reexports {
     () => {
         /// The metrics' names (feature `metrics`): see [`gibson_async::metrics`].
         pub use $crate::metrics;
-        pub use $crate::ComputeOptions;
         /// A handle on the keys under one prefix: see [`gibson_async::Namespace`].
         pub use $crate::Namespace;
+        pub use $crate::{ComputeOptions, OnCacheError};
 
+        #[cfg(feature = "zstd")]
+        pub use gibson_proto::Compressed;
         #[cfg(feature = "json")]
         pub use gibson_proto::Json;
         #[cfg(feature = "msgpack")]
@@ -83,8 +85,8 @@ macro_rules! __runtime_reexports {
         pub use gibson_proto::Postcard;
         pub use gibson_proto::{
             cmd, namespace, shard, Addr, AsyncCommands, Command, Config, Error, FromValue, Handle,
-            LockTime, MetaField, Opcode, Pipeline, PipelineResults, PoolConfig, ProtocolError,
-            RetryPolicy, ServerError, Stats, ToArg, Ttl, Value,
+            Lenient, LockTime, MetaField, Opcode, Pipeline, PipelineResults, PoolConfig,
+            ProtocolError, RetryPolicy, ServerError, Stats, ToArg, Ttl, Value,
         };
         #[cfg(feature = "cached")]
         pub use $crate::CacheStore;

@@ -27,7 +27,17 @@ use gibson_proto::{Commands, Error, FromValue, ToArg, Ttl};
 ///   released at once, and the next caller computes;
 /// * if the value cannot be stored, the computing caller still gets it;
 ///   the waiters time out after `wait` unless a later caller stores it;
-/// * waiting callers fail with [`Error::Timeout`] after `wait`.
+/// * waiting callers fail with [`Error::Timeout`] after `wait`;
+/// * with [`serve_stale_for`](ComputeOptions::serve_stale_for), a caller
+///   that finds the value expired while another thread or process
+///   computes it gets the stale copy at once, without waiting; it waits
+///   only when there is no stale copy (a key's first computation);
+/// * when the server cannot be reached, a caller fails with the cache's
+///   error, or, with [`OnCacheError::ComputeWithoutCache`], computes the
+///   value itself and returns it (storing nothing; counted in
+///   `gibson.client.compute.fail_open`).
+///
+/// [`OnCacheError::ComputeWithoutCache`]: gibson_proto::compute::OnCacheError::ComputeWithoutCache
 ///
 /// ```no_run
 /// # fn demo(conn: gibson_blocking::Connection) -> Result<(), gibson_blocking::Error> {
@@ -43,6 +53,16 @@ use gibson_proto::{Commands, Error, FromValue, ToArg, Ttl};
 pub struct Compute<C> {
     cache: C,
     options: ComputeOptions,
+}
+
+/// What the cache told a caller.
+enum Found<V> {
+    /// The value (fresh, another caller's, or a stale copy).
+    Value(V),
+    /// This caller computes: it holds the lock (this key).
+    Compute(Bytes),
+    /// Another caller held the lock for all of `wait`.
+    WaitedInVain,
 }
 
 impl<C: Commands> Compute<C> {
@@ -75,24 +95,51 @@ impl<C: Commands> Compute<C> {
         F: FnOnce() -> Result<V, E>,
     {
         let key = Bytes::copy_from_slice(key.as_ref());
-        if let Some(v) = self.cache.get::<V>(&key)? {
-            return Ok(v);
+        match self.look_up::<V>(&key) {
+            Ok(Found::Value(v)) => Ok(v),
+            Ok(Found::Compute(lock)) => {
+                let outcome = compute().inspect(|v| self.store(&key, v, ttl));
+                self.unlock(&lock);
+                outcome
+            }
+            Ok(Found::WaitedInVain) => Err(E::from(self.options.waited_in_vain())),
+            Err(e) if self.options.fails_open_on(&e) => {
+                gibson_observe::compute_fail_open(&key, &e);
+                compute()
+            }
+            Err(e) => Err(E::from(e)),
         }
-        let lock = prefixed(LOCK_PREFIX, &key);
+    }
+
+    /// Everything up to the computation: the value if there is one to
+    /// give, else the key of the lock this caller now holds.
+    fn look_up<V: FromValue>(&mut self, key: &Bytes) -> Result<Found<V>, Error> {
+        if let Some(v) = self.cache.get::<V>(key)? {
+            return Ok(Found::Value(v));
+        }
+        let lock = prefixed(LOCK_PREFIX, key);
         if !self.try_lock(&lock)? {
-            return self.wait_for(&key).map_err(E::from);
+            return Ok(match self.wait_for(key)? {
+                Some(v) => Found::Value(v),
+                None => Found::WaitedInVain,
+            });
         }
         // Locked: look once more (a computation may have ended in between).
-        let outcome = match self.cache.get::<V>(&key) {
-            Ok(Some(v)) => Ok(v),
-            Ok(None) => compute().inspect(|v| self.store(&key, v, ttl)),
-            Err(e) => Err(E::from(e)),
-        };
-        // Best effort: a lock that stays expires after `lock_for`.
-        if self.cache.unlock(&lock).is_ok() {
-            let _ = self.cache.del(&lock);
+        let found = self.cache.get::<V>(key);
+        if !matches!(found, Ok(None)) {
+            self.unlock(&lock);
         }
-        outcome
+        Ok(match found? {
+            Some(v) => Found::Value(v),
+            None => Found::Compute(lock),
+        })
+    }
+
+    fn unlock(&mut self, lock: &Bytes) {
+        // Best effort: a lock that stays expires after `lock_for`.
+        if self.cache.unlock(lock).is_ok() {
+            let _ = self.cache.del(lock);
+        }
     }
 
     /// Creates and locks the lock key; `false` if another caller holds it.
@@ -112,22 +159,22 @@ impl<C: Commands> Compute<C> {
         }
     }
 
-    /// Waits for another caller's value: polls every `poll`, gives the
-    /// stale copy at once if asked, fails after `wait`.
-    fn wait_for<V: FromValue>(&mut self, key: &Bytes) -> Result<V, Error> {
+    /// Waits for another caller's value: gives the stale copy at once if
+    /// asked, else polls every `poll`; `None` after `wait`.
+    fn wait_for<V: FromValue>(&mut self, key: &Bytes) -> Result<Option<V>, Error> {
         if self.options.serve_stale_for.is_some() {
             if let Some(v) = self.cache.get::<V>(prefixed(STALE_PREFIX, key))? {
-                return Ok(v);
+                return Ok(Some(v));
             }
         }
         let deadline = Instant::now() + self.options.wait;
         loop {
             if let Some(v) = self.cache.get::<V>(key)? {
-                return Ok(v);
+                return Ok(Some(v));
             }
             let now = Instant::now();
             if now >= deadline {
-                return Err(self.options.waited_in_vain());
+                return Ok(None);
             }
             std::thread::sleep(self.options.poll.min(deadline - now));
         }

@@ -26,6 +26,55 @@
 //! # Ok::<(), gibson_blocking::Error>(())
 //! ```
 //!
+//! # Computing a value once: [`Compute`]
+//!
+//! `Compute::get_or_compute(key, ttl, compute)` reads `key`; on a miss,
+//! one caller computes the value and stores it, and the others get it.
+//! What it promises (each thread uses a guard of its own, over its own connection; threads take turns through the server-side lock):
+//!
+//! * **One computation per miss**: the first caller to take a lock on the
+//!   server (`__gibson:lock:<key>`) computes; the others, in this process
+//!   or another, poll for the value every `poll` (20 ms), failing with
+//!   [`Error::Timeout`] after `wait` (10 s).
+//! * **Stale while refreshing**: with `serve_stale_for`, a copy of each
+//!   value outlives it by that much; once the value has expired, every
+//!   caller that does not compute gets the copy at once, in this process
+//!   and others, while one computes.
+//! * **A dead computer does not block the key**: its lock expires after
+//!   `lock_for` (30 s), and the next caller computes. Set `lock_for` above
+//!   the longest computation, or a second caller may compute meanwhile.
+//! * **A failed computation** returns its error to its caller and
+//!   releases the lock at once; a value that cannot be stored still goes
+//!   to its caller.
+//! * **An unreachable server** (an I/O error, a timeout, a closed
+//!   connection…) fails the call by default. With
+//!   `on_cache_error: OnCacheError::ComputeWithoutCache` the caller
+//!   computes and returns the value without the cache (nothing is stored;
+//!   every caller computes while the outage lasts), counted in
+//!   `gibson.client.compute.fail_open` with the `metrics` feature.
+//!
+//! Values that must survive a change of their type read through
+//! [`Lenient`] (a value that no longer decodes is a miss, so it is
+//! recomputed); large ones can be stored through `Compressed` (feature
+//! `zstd`).
+//!
+//! ```no_run
+//! # fn demo(conn: gibson_blocking::Connection) -> Result<(), gibson_blocking::Error> {
+//! use std::time::Duration;
+//! use gibson_blocking::{Compute, ComputeOptions, OnCacheError, Ttl};
+//!
+//! let options = ComputeOptions {
+//!     serve_stale_for: Some(Duration::from_secs(300)),
+//!     on_cache_error: OnCacheError::ComputeWithoutCache,
+//!     ..ComputeOptions::default()
+//! };
+//! let mut cache = Compute::with_options(conn, options);
+//! let page: String = cache.get_or_compute("page:/home", Ttl::Seconds(60), || {
+//!     Ok::<_, gibson_blocking::Error>("<html>…</html>".to_string()) // the expensive part
+//! })?;
+//! # Ok(()) }
+//! ```
+//!
 //! # Features
 //!
 //! Off by default unless marked otherwise:
@@ -54,7 +103,7 @@ pub use compute::Compute;
 pub use connection::Connection;
 /// The metrics' names (feature `metrics`).
 pub use gibson_observe::metrics;
-pub use gibson_proto::compute::ComputeOptions;
+pub use gibson_proto::compute::{ComputeOptions, OnCacheError};
 pub use pool::{Pool, PooledConnection};
 pub use scan::{PrefixScan, DEFAULT_PAGE};
 pub use scoped::Namespace;
@@ -63,6 +112,8 @@ pub use sharded::Sharded;
 #[cfg(feature = "r2d2")]
 pub use r2d2_manager::GibsonManager;
 
+#[cfg(feature = "zstd")]
+pub use gibson_proto::Compressed;
 #[cfg(feature = "json")]
 pub use gibson_proto::Json;
 #[cfg(feature = "msgpack")]
@@ -70,7 +121,7 @@ pub use gibson_proto::MsgPack;
 #[cfg(feature = "postcard")]
 pub use gibson_proto::Postcard;
 pub use gibson_proto::{
-    cmd, namespace, shard, Addr, Command, Commands, Config, Error, FromValue, Handle, Limits,
-    LockTime, MetaField, Pipeline, PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg, Ttl,
-    Value,
+    cmd, namespace, shard, Addr, Command, Commands, Config, Error, FromValue, Handle, Lenient,
+    Limits, LockTime, MetaField, Pipeline, PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg,
+    Ttl, Value,
 };

@@ -51,6 +51,8 @@
 //! | `db.client.connection.count` | gauge | `db.client.connection.state` (`idle`, `used`), `db.client.connection.pool.name` |
 //! | `db.client.connection.max` | gauge | `db.client.connection.pool.name` |
 //! | `db.client.connection.timeouts` | counter | `db.client.connection.pool.name` (a pool's bounded wait ran out) |
+//! | `gibson.client.compute.fail_open` | counter | `error.type` (a `get_or_compute` that computed without the cache) |
+//! | `gibson.client.undecodable` | counter | `gibson.codec` (a stored value `Lenient` read as a miss) |
 //!
 //! Install the recorder before the first request: a connection registers
 //! its histograms with the recorder installed when it first uses them.
@@ -59,6 +61,7 @@
 //! `Namespace::with_metrics_label`) carry it as `gibson.namespace`; there
 //! is none by default, to bound the labels' cardinality.
 
+mod compute;
 mod error_type;
 mod label;
 #[cfg(any(feature = "tracing", feature = "metrics"))]
@@ -74,6 +77,7 @@ mod record;
 #[cfg(feature = "tracing")]
 mod spans;
 
+pub use compute::compute_fail_open;
 pub use error_type::error_type;
 pub use label::{labelled, with_label, Label};
 pub use observed::observe;

@@ -15,6 +15,14 @@ pub const CONNECTION_MAX: &str = "db.client.connection.max";
 /// Counter of callers whose wait for a pool's connection ran out.
 pub const CONNECTION_TIMEOUTS: &str = "db.client.connection.timeouts";
 
+/// Counter of `get_or_compute` calls that computed without the cache
+/// because the server could not be reached (`OnCacheError::ComputeWithoutCache`),
+/// labelled `error.type`.
+pub const COMPUTE_FAIL_OPEN: &str = "gibson.client.compute.fail_open";
+/// Counter of stored values that `Lenient` read as a miss because they did
+/// not decode, labelled `gibson.codec`.
+pub const UNDECODABLE: &str = gibson_proto::UNDECODABLE_METRIC;
+
 /// Describes the metrics (units, help) to the installed recorder; call it
 /// once after installing one, if the recorder shows descriptions.
 #[cfg(feature = "metrics")]
@@ -38,5 +46,13 @@ pub fn describe() {
     metrics::describe_counter!(
         CONNECTION_TIMEOUTS,
         "Waits for a pool's connection that ran out"
+    );
+    metrics::describe_counter!(
+        COMPUTE_FAIL_OPEN,
+        "Computations done without the cache because it could not be reached"
+    );
+    metrics::describe_counter!(
+        UNDECODABLE,
+        "Stored values that did not decode, read as misses"
     );
 }

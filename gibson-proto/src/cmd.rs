@@ -54,19 +54,30 @@ fn count(op: Opcode, reply: Reply) -> Result<u64, Error> {
 
 /// VAL → the value as `T`, NOT_FOUND → `None`.
 fn value<T: FromValue>(op: Opcode, reply: Reply) -> Result<Option<T>, Error> {
+    value_of_key(op, reply, None)
+}
+
+/// [`value`], the key known (a value that `T` reads as a miss is logged
+/// with it: see [`FromValue::from_stored`]).
+fn value_of_key<T: FromValue>(
+    op: Opcode,
+    reply: Reply,
+    key: Option<&[u8]>,
+) -> Result<Option<T>, Error> {
     match found(op, reply)? {
         None => Ok(None),
-        Some(Reply::Value(v)) => T::from_value(v).map(Some),
+        Some(Reply::Value(v)) => T::from_stored(v, key),
         Some(other) => Err(unexpected(op, &other)),
     }
 }
 
-/// KVAL → one item per entry, made by `f` from its key and value;
-/// NOT_FOUND → empty. A short KVAL is [`Error::ShortReply`].
+/// KVAL → one item per entry that `f` makes one of from its key and value
+/// (`None` leaves the entry out); NOT_FOUND → empty. A short KVAL is
+/// [`Error::ShortReply`].
 fn entries<X>(
     op: Opcode,
     reply: Reply,
-    mut f: impl FnMut(Bytes, Value) -> Result<X, Error>,
+    mut f: impl FnMut(Bytes, Value) -> Result<Option<X>, Error>,
 ) -> Result<Vec<X>, Error> {
     match found(op, reply)? {
         None => Ok(Vec::new()),
@@ -74,7 +85,7 @@ fn entries<X>(
             let pairs = whole(op, pairs)?;
             let mut out = Vec::with_capacity(pairs.len());
             for (k, v) in pairs {
-                out.push(f(k, v)?);
+                out.extend(f(k, v)?);
             }
             Ok(out)
         }
@@ -84,7 +95,7 @@ fn entries<X>(
 
 /// KVAL of KEYS (index → name) → the names as `K`, NOT_FOUND → empty.
 fn names<K: FromValue>(op: Opcode, reply: Reply) -> Result<Vec<K>, Error> {
-    entries(op, reply, |_, name| K::from_value(name))
+    entries(op, reply, |_, name| K::from_value(name).map(Some))
 }
 
 /// `SET ttl key value`: stores `value` under `key`; returns the value the
@@ -141,7 +152,8 @@ macro_rules! keyed_commands {
     ($(
         $(#[$doc:meta])*
         [$op:ident] $name:ident<$T:ident $(, $O:ident = $default:ty)?>
-            ($arg:ident $(, $num:ident: $num_ty:ty => $wire:literal)?) -> $out:ty = $decode:expr;
+            ($arg:ident $(, $num:ident: $num_ty:ty => $wire:literal)?) -> $out:ty = $decode:expr
+            $(, keyed: $keyed:expr)?;
     )*) => {$(
         $(#[$doc])*
         #[derive(Debug, Clone)]
@@ -184,10 +196,14 @@ macro_rules! keyed_commands {
             }
 
             fn decode_reply(&self, reply: Reply) -> Result<$out, Error> {
-                Self::decode(reply).map_err(|e| match self.$arg.to_arg() {
-                    Ok(name) => e.for_key(&name),
-                    Err(_) => e,
-                })
+                match self.$arg.to_arg() {
+                    Ok(name) => {
+                        $(return $keyed(Self::OPCODE, reply, Some(&name)).map_err(|e| e.for_key(&name));)?
+                        #[allow(unreachable_code)]
+                        Self::decode(reply).map_err(|e| e.for_key(&name))
+                    }
+                    Err(_) => Self::decode(reply),
+                }
             }
         }
     )*};
@@ -195,7 +211,7 @@ macro_rules! keyed_commands {
 
 keyed_commands! {
     /// `GET key`: the value as `T`, `None` if absent.
-    [Get] Get<K, T = Bytes>(key) -> Option<T> = value::<T>;
+    [Get] Get<K, T = Bytes>(key) -> Option<T> = value::<T>, keyed: value_of_key::<T>;
     /// `TTL key ttl`: sets the TTL and restarts its clock; `false` if absent.
     [Ttl] SetTtl<K>(key, ttl: Ttl => "ttl") -> bool = ok_or_absent;
     /// `DEL key`: `true` if deleted, `false` if absent; LOCKED is an error.
@@ -313,8 +329,11 @@ impl<P: ToArg, K: FromValue, V: FromValue> Command for Mget<P, K, V> {
 
     fn decode(reply: Reply) -> Result<Vec<(K, V)>, Error> {
         entries(Self::OPCODE, reply, |k, v| {
-            let value = V::from_value(v).map_err(|e| e.for_key(&k))?;
-            Ok((K::from_value(Value::Bytes(k))?, value))
+            // A value that `V` reads as a miss leaves its pair out.
+            match V::from_stored(v, Some(&k)).map_err(|e| e.for_key(&k))? {
+                Some(value) => Ok(Some((K::from_value(Value::Bytes(k))?, value))),
+                None => Ok(None),
+            }
         })
     }
 }

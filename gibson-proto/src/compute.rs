@@ -8,6 +8,10 @@
 //! stores the value (and, with `serve_stale_for`, a copy under
 //! `__gibson:stale:<key>` that outlives it), then unlocks and deletes the
 //! lock key. The others poll for the value, or take the stale copy.
+//!
+//! With [`OnCacheError::ComputeWithoutCache`], a caller whose cache steps
+//! fail because the server cannot be reached ([`is_outage`]) computes the
+//! value itself and stores nothing.
 
 use std::time::Duration;
 
@@ -40,6 +44,23 @@ pub struct ComputeOptions {
     /// and give it to waiting callers at once instead of making them wait
     /// (stale-while-revalidate). Default `None`: callers wait.
     pub serve_stale_for: Option<Duration>,
+    /// What a caller does when the server cannot be reached. Default
+    /// [`OnCacheError::Fail`].
+    pub on_cache_error: OnCacheError,
+}
+
+/// What `get_or_compute` does when the server cannot be reached (an
+/// [`is_outage`] error from any of its cache steps).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnCacheError {
+    /// Return the cache's error, computing nothing (the default).
+    #[default]
+    Fail,
+    /// Fail open: compute the value and return it, storing nothing, as if
+    /// there were no cache. Every caller computes while the outage lasts
+    /// (there is no server-side lock to share), and each such computation
+    /// is counted (`gibson.compute.fail_open` with the `metrics` feature).
+    ComputeWithoutCache,
 }
 
 impl Default for ComputeOptions {
@@ -49,6 +70,7 @@ impl Default for ComputeOptions {
             wait: Duration::from_secs(10),
             poll: Duration::from_millis(20),
             serve_stale_for: None,
+            on_cache_error: OnCacheError::Fail,
         }
     }
 }
@@ -89,6 +111,12 @@ impl ComputeOptions {
         }
     }
 
+    /// `true` when a caller that met `error` should compute without the
+    /// cache: the options say to fail open and the error is an outage.
+    pub fn fails_open_on(&self, error: &Error) -> bool {
+        self.on_cache_error == OnCacheError::ComputeWithoutCache && is_outage(error)
+    }
+
     /// The error of a caller that waited `wait` in vain.
     pub fn waited_in_vain(&self) -> Error {
         Error::Timeout {
@@ -109,4 +137,31 @@ pub fn lock_step<T>(
         Err(e) if e.is_locked() => Ok(false),
         Err(e) => Err(e),
     }
+}
+
+/// `true` when `error` says the server cannot be reached or did not answer
+/// (an I/O error, a closed or broken connection, a timeout, an exhausted
+/// pool, a server marked dead, a protocol violation), as opposed to an
+/// answer the server gave (LOCKED, MEM…) or a value that does not convert.
+///
+/// ```
+/// use std::time::Duration;
+/// use gibson_proto::compute::is_outage;
+/// use gibson_proto::Error;
+///
+/// assert!(is_outage(&Error::ConnectionClosed { in_reply: false }));
+/// assert!(is_outage(&Error::Timeout { what: "connect", after: Duration::from_secs(1) }));
+/// assert!(!is_outage(&Error::invalid("key", "empty")));
+/// ```
+pub fn is_outage(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::Io(_)
+            | Error::ConnectionClosed { .. }
+            | Error::Broken { .. }
+            | Error::Timeout { .. }
+            | Error::Protocol(_)
+            | Error::PoolExhausted { .. }
+            | Error::ServerDown { .. }
+    )
 }

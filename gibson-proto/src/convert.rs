@@ -171,6 +171,23 @@ to_arg_int!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
 pub trait FromValue: Sized + Send {
     /// Converts the value.
     fn from_value(value: Value) -> Result<Self, Error>;
+
+    /// Converts a stored value read by GET or MGET (`key` names it where
+    /// the reader knows it; not in a pipeline): `Ok(None)` reads it as a
+    /// miss. By default [`from_value`](FromValue::from_value), so that a
+    /// value that does not convert is an error; [`Lenient`](crate::Lenient)
+    /// reads it as a miss instead.
+    ///
+    /// ```
+    /// use gibson_proto::{FromValue, Lenient, Value};
+    /// assert!(u8::from_stored(Value::from("x"), Some(b"k")).is_err());
+    /// assert_eq!(Lenient::<u8>::from_stored(Value::from("x"), Some(b"k"))?, None);
+    /// # Ok::<(), gibson_proto::Error>(())
+    /// ```
+    fn from_stored(value: Value, key: Option<&[u8]>) -> Result<Option<Self>, Error> {
+        let _ = key;
+        Self::from_value(value).map(Some)
+    }
 }
 
 fn conversion(target: &'static str, reason: impl Into<String>) -> Error {

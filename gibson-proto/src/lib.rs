@@ -94,6 +94,8 @@
 
 mod command;
 mod commands;
+#[cfg(feature = "zstd")]
+mod compressed;
 mod config;
 #[cfg(feature = "serde")]
 mod config_serde;
@@ -103,6 +105,7 @@ mod decode;
 mod encode;
 mod error;
 mod frame;
+mod lenient;
 mod limits;
 mod macros;
 mod pipeline;
@@ -127,12 +130,15 @@ pub mod values;
 
 pub use command::{Command, LockTime, MetaField, Ttl};
 pub use commands::{AsyncCommands, Commands};
+#[cfg(feature = "zstd")]
+pub use compressed::{Compressed, COMPRESSED_MARKER, COMPRESS_FROM, MAX_DECOMPRESSED};
 pub use config::{Addr, Config, PoolConfig, RetryPolicy, DEFAULT_PORT};
 pub use config_url::parse_duration;
 pub use convert::{escape, ArgBytes, FromValue, ToArg};
 pub use decode::{Decoder, Reader};
 pub use encode::{encode_request, Arg};
 pub use error::{Error, ProtocolError, ServerError};
+pub use lenient::{Lenient, UNDECODABLE_METRIC};
 pub use limits::{
     Limits, DEFAULT_MAX_KEY_SIZE, DEFAULT_MAX_REPLY_SIZE, DEFAULT_MAX_REQUEST_SIZE,
     DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_MAX_TTL, DEFAULT_MAX_VALUE_SIZE, DEFAULT_WRITE_WINDOW,

@@ -422,6 +422,19 @@ mod tests {
         assert_eq!(&buf[..], b"earlier");
     }
 
+    /// The pairs of a KVAL reply holding `entries`.
+    fn kval(entries: &[(&str, &str)]) -> Pairs {
+        let mut kval = (entries.len() as u32).to_le_bytes().to_vec();
+        for (k, v) in entries {
+            kval.extend_from_slice(&(k.len() as u32).to_le_bytes());
+            kval.extend_from_slice(k.as_bytes());
+            kval.push(0);
+            kval.extend_from_slice(&(v.len() as u32).to_le_bytes());
+            kval.extend_from_slice(v.as_bytes());
+        }
+        Pairs::parse(bytes::Bytes::from(kval)).unwrap()
+    }
+
     #[test]
     fn get_and_mget_name_the_key_that_does_not_decode() {
         let get = cmd::Get::<_, Json<Vec<u8>>>::new("user:1");
@@ -437,15 +450,7 @@ mod tests {
         let err = cmd::Get::<&str, Json<Vec<u8>>>::decode(Reply::Value(Value::from("x")));
         assert!(matches!(err, Err(Error::Decode { key: None, .. })));
 
-        let mut kval = vec![2, 0, 0, 0];
-        for (k, v) in [("a:1", "[1]"), ("a:2", "{")] {
-            kval.extend_from_slice(&(k.len() as u32).to_le_bytes());
-            kval.extend_from_slice(k.as_bytes());
-            kval.push(0);
-            kval.extend_from_slice(&(v.len() as u32).to_le_bytes());
-            kval.extend_from_slice(v.as_bytes());
-        }
-        let pairs = Pairs::parse(bytes::Bytes::from(kval)).unwrap();
+        let pairs = kval(&[("a:1", "[1]"), ("a:2", "{")]);
         let err =
             cmd::Mget::<&str, String, Json<Vec<u8>>>::decode(Reply::Pairs(pairs)).unwrap_err();
         assert!(
@@ -454,5 +459,25 @@ mod tests {
         );
         // A NUMBER decodes from its decimal text.
         assert_eq!(Json::<u32>::from_value(Value::Int(7)).unwrap().0, 7);
+    }
+
+    #[test]
+    fn lenient_reads_leave_out_only_the_value_that_does_not_decode() {
+        let pairs = kval(&[("a:1", "[1]"), ("a:2", "{"), ("a:3", "[3]")]);
+        let got =
+            cmd::Mget::<&str, String, crate::Lenient<Json<Vec<u8>>>>::decode(Reply::Pairs(pairs))
+                .unwrap();
+        let got: Vec<(String, Vec<u8>)> = got.into_iter().map(|(k, v)| (k, v.0 .0)).collect();
+        assert_eq!(got, [("a:1".into(), vec![1]), ("a:3".into(), vec![3])]);
+        // In a pipeline (decoded by type alone), a GET of it is a miss too.
+        let mut p = crate::Pipeline::new(Default::default());
+        let get = p.get::<crate::Lenient<Json<u8>>>("k");
+        let mut r = p.finish(vec![Ok(Reply::Value(Value::from("{")))]);
+        assert_eq!(r.take(get).unwrap(), None);
+        // Other errors stay errors.
+        let err = cmd::Get::<_, crate::Lenient<Json<u8>>>::new("k")
+            .decode_reply(Reply::Error(crate::ServerError::Locked))
+            .unwrap_err();
+        assert!(err.is_locked(), "{err}");
     }
 }

@@ -18,6 +18,7 @@ pub mod bulk;
 pub mod cached_store;
 mod chunking;
 pub mod cluster;
+pub mod compute;
 pub mod conformance;
 mod expand;
 pub mod failures;
@@ -31,6 +32,7 @@ pub mod resilience;
 mod rng;
 pub mod runtime;
 pub mod shard;
+pub mod skew;
 pub mod suite;
 pub mod values;
 

@@ -25,6 +25,58 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Computing a value once: [`Compute`]
+//!
+//! `Compute::get_or_compute(key, ttl, compute)` reads `key`; on a miss,
+//! one caller computes the value and stores it, and the others get it.
+//! What it promises (share one guard between tasks, e.g. in an `Arc`):
+//!
+//! * **One computation per miss**: the callers of one guard queue behind
+//!   the one computing and then read its value; callers in other
+//!   processes (or of other guards) are kept out by a lock on the server
+//!   (`__gibson:lock:<key>`) and poll for the value every `poll` (20 ms),
+//!   failing with [`Error::Timeout`] after `wait` (10 s).
+//! * **Stale while refreshing**: with `serve_stale_for`, a copy of each
+//!   value outlives it by that much; once the value has expired, every
+//!   caller that does not compute gets the copy at once, in this process
+//!   and others, while one computes.
+//! * **A dead computer does not block the key**: its lock expires after
+//!   `lock_for` (30 s), and the next caller computes. Set `lock_for` above
+//!   the longest computation, or a second caller may compute meanwhile.
+//! * **A failed computation** returns its error to its caller and
+//!   releases the lock at once; a value that cannot be stored still goes
+//!   to its caller.
+//! * **An unreachable server** (an I/O error, a timeout, a closed
+//!   connection…) fails the call by default. With
+//!   `on_cache_error: OnCacheError::ComputeWithoutCache` the caller
+//!   computes and returns the value without the cache (nothing is stored;
+//!   every caller computes while the outage lasts), counted in
+//!   `gibson.client.compute.fail_open` with the `metrics` feature.
+//!
+//! Values that must survive a change of their type read through
+//! [`Lenient`] (a value that no longer decodes is a miss, so it is
+//! recomputed); large ones can be stored through `Compressed` (feature
+//! `zstd`).
+//!
+//! ```no_run
+//! # async fn demo(conn: gibson_tokio::Connection) -> Result<(), gibson_tokio::Error> {
+//! use std::time::Duration;
+//! use gibson_tokio::{Compute, ComputeOptions, OnCacheError, Ttl};
+//!
+//! let options = ComputeOptions {
+//!     serve_stale_for: Some(Duration::from_secs(300)),
+//!     on_cache_error: OnCacheError::ComputeWithoutCache,
+//!     ..ComputeOptions::default()
+//! };
+//! let cache = Compute::with_options(conn, options);
+//! let page: String = cache
+//!     .get_or_compute("page:/home", Ttl::Seconds(60), || async {
+//!         Ok::<_, gibson_tokio::Error>("<html>…</html>".to_string()) // the expensive part
+//!     })
+//!     .await?;
+//! # Ok(()) }
+//! ```
+//!
 //! # Features
 //!
 //! Off by default unless marked otherwise:

@@ -279,3 +279,15 @@ pub fn pool_wait_ran_out(port: u16) {
     let waits = one(CONNECTION_TIMEOUTS, &[pool_label(&name)]);
     assert!(waits.counter >= 1, "{waits:?}");
 }
+
+/// `events` hold `times` WARN events whose message contains `message` and
+/// whose field `key` ends with `key`.
+pub fn warned(events: &[SpanRecord], key: &str, message: &str, times: usize) {
+    let matching = events
+        .iter()
+        .filter(|e| e.name == "WARN")
+        .filter(|e| e.field("message").is_some_and(|m| m.contains(message)))
+        .filter(|e| e.field("key").is_some_and(|k| k.ends_with(key)))
+        .count();
+    assert_eq!(matching, times, "WARN `{message}` for {key} in {events:#?}");
+}

@@ -130,3 +130,8 @@ pub fn series(name: &str, labels: &[(&str, &str)]) -> Vec<Series> {
         .cloned()
         .collect()
 }
+
+/// The total of the counters named `name`, whatever their labels.
+pub fn counted(name: &str) -> u64 {
+    series(name, &[]).iter().map(|s| s.counter).sum()
+}

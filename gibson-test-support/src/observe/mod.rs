@@ -20,7 +20,7 @@ mod metrics;
 mod namespaces;
 mod spans;
 
-pub use metrics::{install_recorder, series, MetricsTest, Series};
+pub use metrics::{counted, install_recorder, series, MetricsTest, Series};
 pub use spans::{RecordSpans, SpanRecord};
 
 /// The proxy's port (it listens on `127.0.0.1`).

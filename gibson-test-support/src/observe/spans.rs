@@ -1,5 +1,6 @@
-//! A `tracing_subscriber::Layer` that records the client's spans (target
-//! `gibson`) and their fields, as the observability suite checks them.
+//! A `tracing_subscriber::Layer` that records the client's spans and
+//! events (target `gibson`) and their fields, as the observability suite
+//! checks them.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -29,9 +30,10 @@ impl SpanRecord {
     }
 }
 
-/// The spans of target `gibson` one test recorded.
+/// The spans of target `gibson` one test recorded, and its events (as
+/// records named after the event's level, their message a field).
 #[derive(Clone, Default)]
-struct Recorder(Arc<Mutex<Vec<SpanRecord>>>);
+struct Recorder(Arc<Mutex<Vec<SpanRecord>>>, Arc<Mutex<Vec<SpanRecord>>>);
 
 /// The recorder a span went to and its index there, kept in its
 /// extensions (a field recorded later, on any thread, finds it).
@@ -78,6 +80,20 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for ThreadRecorders {
         if let Some(span) = ctx.span(id) {
             span.extensions_mut().insert(Index(recorder, index));
         }
+    }
+
+    fn on_event(&self, event: &tracing::Event<'_>, _ctx: Context<'_, S>) {
+        if event.metadata().target() != "gibson" {
+            return;
+        }
+        let Some(recorder) = CURRENT.with(|c| c.borrow().clone()) else {
+            return;
+        };
+        let mut fields = BTreeMap::new();
+        event.record(&mut Fields(&mut fields));
+        let name = event.metadata().level().as_str();
+        let mut events = recorder.1.lock().unwrap_or_else(PoisonError::into_inner);
+        events.push(SpanRecord { name, fields });
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
@@ -129,6 +145,16 @@ impl RecordSpans {
             recorder,
             _default: default,
         }
+    }
+
+    /// The events recorded so far, in order: each named after its level
+    /// (`WARN`…), its message in the field `message`.
+    pub fn events(&self) -> Vec<SpanRecord> {
+        self.recorder
+            .1
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// The spans recorded so far, in the order they were created.
