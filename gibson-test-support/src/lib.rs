@@ -19,6 +19,7 @@ pub mod cached_store;
 mod chunking;
 pub mod cluster;
 pub mod conformance;
+pub mod dead_shard;
 mod expand;
 pub mod faults;
 pub mod hostile;

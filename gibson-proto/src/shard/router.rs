@@ -4,9 +4,11 @@
 //!
 //! Pure: the caller passes the time and reports each outcome.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::error::Error;
+use crate::reply::Reply;
 use crate::ring::HashRing;
 
 use super::config::ShardConfig;
@@ -70,7 +72,32 @@ pub struct Router {
 /// assert!(!counts_as_failure(&Error::invalid("key", "too long")));
 /// ```
 pub fn counts_as_failure(err: &Error) -> bool {
-    err.is_connection_broken() || matches!(err, Error::PoolExhausted { .. })
+    err.is_connection_broken() || matches!(err.cause(), Error::PoolExhausted { .. })
+}
+
+/// `true` for the failures that prove a request was never written to its
+/// server (so that it may go to another one): a server known to be dead,
+/// a connection refused, a connect that timed out. A request that was
+/// written may have run; it is never sent elsewhere.
+///
+/// ```
+/// use gibson_proto::{shard::never_sent, Error};
+/// let refused = Error::from(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+/// assert!(never_sent(&refused));
+/// assert!(!never_sent(&Error::ConnectionClosed { in_reply: false }));
+/// ```
+pub fn never_sent(err: &Error) -> bool {
+    match err.cause() {
+        Error::ServerDown { .. }
+        | Error::Timeout {
+            what: "connect", ..
+        } => true,
+        Error::Io(io) => matches!(
+            io.kind(),
+            std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::NotFound
+        ),
+        _ => false,
+    }
 }
 
 impl Router {
@@ -100,11 +127,35 @@ impl Router {
             .is_none_or(|until| now >= until)
     }
 
+    /// `Ok` when server `index` may be sent requests at `now`, else its
+    /// [`Error::ServerDown`]: a dead server is not contacted (nor dialled)
+    /// until its `retry_timeout` is up.
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use gibson_proto::shard::{Router, ShardConfig};
+    /// let router = Router::new(&"a:1,b:2".parse::<ShardConfig>()?);
+    /// assert!(router.admit(1, Instant::now()).is_ok());
+    /// # Ok::<(), gibson_proto::Error>(())
+    /// ```
+    pub fn admit(&self, index: usize, now: Instant) -> Result<(), Error> {
+        if self.is_live(index, now) {
+            Ok(())
+        } else {
+            Err(self.down(index, now))
+        }
+    }
+
+    /// The name of server `index` (`host:port` or socket path).
+    pub fn name(&self, index: usize) -> &str {
+        self.ring.servers().get(index).map_or("", String::as_str)
+    }
+
     /// The error for a request to dead server `index`.
     pub fn down(&self, index: usize, now: Instant) -> Error {
         let health = self.health.get(index);
         Error::ServerDown {
-            server: self.ring.servers().get(index).cloned().unwrap_or_default(),
+            server: self.name(index).to_string(),
             failures: health.map_or(0, |h| h.failures),
             retry_in: health
                 .and_then(|h| h.dead_until)
@@ -172,13 +223,15 @@ impl Router {
 
     /// Records the outcome of a request to server `index` at `now`: a
     /// success makes it live; a failure that
-    /// [`counts_as_failure`] counts towards its limit; other errors (the
-    /// server's own answers) say it is alive.
+    /// [`counts_as_failure`] counts towards its limit; an
+    /// [`Error::ServerDown`] (the server was not contacted) changes
+    /// nothing; other errors (the server's own answers) say it is alive.
     pub fn record<T>(&mut self, index: usize, outcome: Result<T, &Error>, now: Instant) {
         let Some(health) = self.health.get_mut(index) else {
             return;
         };
         match outcome {
+            Err(Error::ServerDown { .. }) => {}
             Err(e) if counts_as_failure(e) => {
                 health.failures = health.failures.saturating_add(1);
                 if health.failures >= self.failure_limit {
@@ -187,6 +240,93 @@ impl Router {
             }
             _ => *health = Health::default(),
         }
+    }
+}
+
+impl Router {
+    /// Records the outcome of one request to server `index` (see
+    /// [`record`](Router::record)) and returns it, a transport failure
+    /// named after the server ([`Error::OnServer`]).
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use gibson_proto::shard::{Router, ShardConfig};
+    /// use gibson_proto::{Error, Reply};
+    /// let mut router = Router::new(&"a:1,b:2?failure_limit=1".parse::<ShardConfig>()?);
+    /// let now = Instant::now();
+    /// let err = router.settle(1, Err::<Reply, _>(Error::ConnectionClosed { in_reply: false }), now);
+    /// assert_eq!(err.unwrap_err().server(), Some("b:2"));
+    /// assert!(!router.is_live(1, now));
+    /// # Ok::<(), gibson_proto::Error>(())
+    /// ```
+    pub fn settle<T>(
+        &mut self,
+        index: usize,
+        outcome: Result<T, Error>,
+        now: Instant,
+    ) -> Result<T, Error> {
+        self.record(index, outcome.as_ref().map(drop), now);
+        outcome.map_err(|e| self.named(index, e))
+    }
+
+    /// Records the outcome of a batch of `len` requests to server `index`
+    /// (failed when it could not run, or when a reply is a transport
+    /// failure) and returns one outcome per request, transport failures
+    /// named after the server.
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use gibson_proto::shard::{Router, ShardConfig};
+    /// use gibson_proto::{Error, Reply};
+    /// let mut router = Router::new(&"a:1,b:2".parse::<ShardConfig>()?);
+    /// let replies = router.settle_batch(0, 2, Err(Error::ConnectionClosed { in_reply: false }), Instant::now());
+    /// assert_eq!(replies.len(), 2);
+    /// assert!(replies.iter().all(|r| r.as_ref().unwrap_err().server() == Some("a:1")));
+    /// # Ok::<(), gibson_proto::Error>(())
+    /// ```
+    pub fn settle_batch(
+        &mut self,
+        index: usize,
+        len: usize,
+        outcome: Result<Vec<Result<Reply, Error>>, Error>,
+        now: Instant,
+    ) -> Vec<Result<Reply, Error>> {
+        let health = match &outcome {
+            Ok(replies) => replies
+                .iter()
+                .filter_map(|r| r.as_ref().err())
+                .find(|e| counts_as_failure(e))
+                .map_or(Ok(()), Err),
+            Err(e) => Err(e),
+        };
+        self.record(index, health, now);
+        match outcome {
+            Ok(replies) => replies
+                .into_iter()
+                .map(|r| r.map_err(|e| self.named(index, e)))
+                .collect(),
+            Err(e) => vec![Err(self.named(index, e)); len],
+        }
+    }
+
+    /// `err` from server `index`, named after it when it is a transport
+    /// failure that does not name a server yet.
+    fn named(&self, index: usize, err: Error) -> Error {
+        if counts_as_failure(&err) && err.server().is_none() {
+            Error::OnServer {
+                server: self.name(index).to_string(),
+                cause: Arc::new(err),
+            }
+        } else {
+            err
+        }
+    }
+
+    /// `true` when a request that failed with `err` on server `index` goes
+    /// to another server now: with `remove_failed`, when the server is
+    /// dead at `now` and the request [was never sent](never_sent).
+    pub fn moves(&self, index: usize, err: &Error, now: Instant) -> bool {
+        self.remove_failed && !self.is_live(index, now) && never_sent(err)
     }
 }
 
