@@ -108,9 +108,10 @@ impl Sharded {
                 continue;
             }
             let (this, work, done) = (self.clone(), work.clone(), done.clone());
-            self.inner.workers.run(Box::new(move || {
-                let _ = done.send((at, work(&this, server)));
-            }));
+            self.inner.workers.run(
+                move || work(&this, server),
+                move |out| drop(done.send((at, out))),
+            );
         }
         drop(done);
         let mut out: Vec<Option<T>> = servers.iter().map(|_| None).collect();

@@ -9,9 +9,10 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 use std::time::Duration;
 
-/// A piece of work; dropped unrun when no thread could be started for it
-/// (its caller sees its result missing).
-pub(super) type Job = Box<dyn FnOnce() + Send>;
+/// A piece of work for a worker; it says the worker is idle (see
+/// [`Workers::run`]). Dropped unrun when no thread could be started for
+/// it (its caller then sees no result).
+type Job = Box<dyn FnOnce(&Shared) + Send>;
 
 /// How long a worker waits for work before it ends.
 const IDLE_EXIT: Duration = Duration::from_secs(60);
@@ -58,8 +59,22 @@ impl Shared {
 }
 
 impl Workers {
-    /// Runs `job` on an idle worker, or on a new one when none is idle.
-    pub(super) fn run(&self, job: Job) {
+    /// Runs `work` on an idle worker, or on a new one when none is idle,
+    /// then hands its output to `deliver` (not when `work` panics). The
+    /// worker counts as idle again before `deliver` runs, so a caller that
+    /// waits for the output and calls again finds it idle.
+    pub(super) fn run<T: 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+        deliver: impl FnOnce(T) + Send + 'static,
+    ) {
+        let job: Job = Box::new(move |shared: &Shared| {
+            let out = catch_unwind(AssertUnwindSafe(work));
+            shared.lock().idle += 1;
+            if let Ok(out) = out {
+                deliver(out);
+            }
+        });
         let mut state = self.shared.lock();
         if state.idle > 0 {
             state.idle -= 1;
@@ -73,7 +88,7 @@ impl Workers {
         // Should the thread not start, the job is dropped unrun.
         let _ = thread::Builder::new()
             .name("gibson-sharded".into())
-            .spawn(move || work(&shared, job));
+            .spawn(move || work_on(&shared, job));
     }
 }
 
@@ -86,13 +101,12 @@ impl Drop for Workers {
 
 /// A worker: runs `first`, then the jobs it is given, until it has waited
 /// [`IDLE_EXIT`] for one or the client is gone.
-fn work(shared: &Shared, first: Job) {
+fn work_on(shared: &Shared, first: Job) {
     let mut job = first;
     loop {
-        // A panic drops the job's result: its caller sees it missing.
-        let _ = catch_unwind(AssertUnwindSafe(job));
+        // The job counts this worker idle when it is done.
+        job(shared);
         let mut state = shared.lock();
-        state.idle += 1;
         job = loop {
             if let Some(next) = state.jobs.pop_front() {
                 break next;

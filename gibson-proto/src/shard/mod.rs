@@ -45,6 +45,7 @@
 
 mod config;
 mod merge;
+mod outcome;
 mod pairs;
 pub(crate) use pairs::build_pairs;
 mod partial;

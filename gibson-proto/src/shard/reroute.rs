@@ -177,3 +177,60 @@ impl Reroute {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shard::ShardConfig;
+
+    #[test]
+    fn only_requests_never_written_move() {
+        use crate::{Limits, Pipeline};
+        let config: ShardConfig = "a:1,b:2,c:3?failure_limit=1&remove_failed=true"
+            .parse()
+            .unwrap();
+        let ring = config.ring();
+        let mut r = Router::new(&config);
+        let t = Instant::now();
+        let keys: Vec<String> = (0..60).map(|i| format!("k{i}")).collect();
+        let mut p = Pipeline::new(Limits::default());
+        for k in &keys {
+            let _ = p.get::<String>(k.as_str());
+        }
+        let _ = p.count("k");
+        let split = ring.split(&p).unwrap();
+        let refused = Error::from(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        let timeout = Error::Timeout {
+            what: "response",
+            after: std::time::Duration::from_secs(1),
+        };
+        // Server 0 refused (never written), server 2 timed out (written).
+        let replies: Vec<_> = split
+            .batches()
+            .iter()
+            .enumerate()
+            .map(|(i, b)| match i {
+                0 => r.settle_batch(0, b.len(), Err(refused.clone()), t),
+                2 => r.settle_batch(2, b.len(), Err(timeout.clone()), t),
+                _ => vec![Ok(Reply::Ok); b.len()],
+            })
+            .collect();
+        assert!(!r.is_live(0, t) && !r.is_live(2, t));
+        let reroute = r.reroute(split.batches(), &replies, t);
+        let on_zero = keys
+            .iter()
+            .filter(|k| ring.index_for(k.as_bytes()) == Some(0))
+            .count();
+        // Server 0's GETs go to server 1; its COUNT part and server 2's
+        // written requests stay failed.
+        assert_eq!(reroute.batches()[1].len(), on_zero);
+        assert!(reroute.batches()[0].is_empty() && reroute.batches()[2].is_empty());
+        let mut replies = replies;
+        let answers = vec![Vec::new(), vec![Ok(Reply::Ok); on_zero], Vec::new()];
+        reroute.finish(&mut replies, answers);
+        let zero = &replies[0];
+        assert_eq!(zero.iter().filter(|r| r.is_ok()).count(), on_zero);
+        assert!(zero.last().unwrap().is_err(), "COUNT's part stays failed");
+        assert!(replies[2].iter().all(Result::is_err));
+    }
+}

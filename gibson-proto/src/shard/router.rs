@@ -4,11 +4,9 @@
 //!
 //! Pure: the caller passes the time and reports each outcome.
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use crate::error::Error;
-use crate::reply::Reply;
 use crate::ring::HashRing;
 
 use super::config::ShardConfig;
@@ -241,86 +239,6 @@ impl Router {
             _ => *health = Health::default(),
         }
     }
-}
-
-impl Router {
-    /// Records the outcome of one request to server `index` (see
-    /// [`record`](Router::record)) and returns it, a transport failure
-    /// named after the server ([`Error::OnServer`]).
-    ///
-    /// ```
-    /// use std::time::Instant;
-    /// use gibson_proto::shard::{Router, ShardConfig};
-    /// use gibson_proto::{Error, Reply};
-    /// let mut router = Router::new(&"a:1,b:2?failure_limit=1".parse::<ShardConfig>()?);
-    /// let now = Instant::now();
-    /// let err = router.settle(1, Err::<Reply, _>(Error::ConnectionClosed { in_reply: false }), now);
-    /// assert_eq!(err.unwrap_err().server(), Some("b:2"));
-    /// assert!(!router.is_live(1, now));
-    /// # Ok::<(), gibson_proto::Error>(())
-    /// ```
-    pub fn settle<T>(
-        &mut self,
-        index: usize,
-        outcome: Result<T, Error>,
-        now: Instant,
-    ) -> Result<T, Error> {
-        self.record(index, outcome.as_ref().map(drop), now);
-        outcome.map_err(|e| self.named(index, e))
-    }
-
-    /// Records the outcome of a batch of `len` requests to server `index`
-    /// (failed when it could not run, or when a reply is a transport
-    /// failure) and returns one outcome per request, transport failures
-    /// named after the server.
-    ///
-    /// ```
-    /// use std::time::Instant;
-    /// use gibson_proto::shard::{Router, ShardConfig};
-    /// use gibson_proto::{Error, Reply};
-    /// let mut router = Router::new(&"a:1,b:2".parse::<ShardConfig>()?);
-    /// let replies = router.settle_batch(0, 2, Err(Error::ConnectionClosed { in_reply: false }), Instant::now());
-    /// assert_eq!(replies.len(), 2);
-    /// assert!(replies.iter().all(|r| r.as_ref().unwrap_err().server() == Some("a:1")));
-    /// # Ok::<(), gibson_proto::Error>(())
-    /// ```
-    pub fn settle_batch(
-        &mut self,
-        index: usize,
-        len: usize,
-        outcome: Result<Vec<Result<Reply, Error>>, Error>,
-        now: Instant,
-    ) -> Vec<Result<Reply, Error>> {
-        let health = match &outcome {
-            Ok(replies) => replies
-                .iter()
-                .filter_map(|r| r.as_ref().err())
-                .find(|e| counts_as_failure(e))
-                .map_or(Ok(()), Err),
-            Err(e) => Err(e),
-        };
-        self.record(index, health, now);
-        match outcome {
-            Ok(replies) => replies
-                .into_iter()
-                .map(|r| r.map_err(|e| self.named(index, e)))
-                .collect(),
-            Err(e) => vec![Err(self.named(index, e)); len],
-        }
-    }
-
-    /// `err` from server `index`, named after it when it is a transport
-    /// failure that does not name a server yet.
-    fn named(&self, index: usize, err: Error) -> Error {
-        if counts_as_failure(&err) && err.server().is_none() {
-            Error::OnServer {
-                server: self.name(index).to_string(),
-                cause: Arc::new(err),
-            }
-        } else {
-            err
-        }
-    }
 
     /// `true` when a request that failed with `err` on server `index` goes
     /// to another server now: with `remove_failed`, when the server is
@@ -378,6 +296,34 @@ mod tests {
         );
         r.record(home, Ok::<(), &Error>(()), later);
         assert_eq!(r.server_for(key, later).unwrap(), home);
+    }
+
+    #[test]
+    fn a_server_down_outcome_leaves_a_dead_server_dead() {
+        let config: ShardConfig = "a:1,b:2?failure_limit=1&retry_timeout=1s".parse().unwrap();
+        let mut r = Router::new(&config);
+        let t = Instant::now();
+        r.record(1, Err::<(), _>(&broken()), t);
+        let down = r.admit(1, t).unwrap_err();
+        // What a batch to a dead server settles with: it was not contacted.
+        let replies = r.settle_batch(1, 3, Err(down), t);
+        assert!(replies
+            .iter()
+            .all(|e| matches!(e, Err(Error::ServerDown { .. }))));
+        assert!(!r.is_live(1, t), "ServerDown revived the server");
+        assert!(r.settle(1, Err::<(), _>(r.down(1, t)), t).is_err());
+        assert!(!r.is_live(1, t));
+    }
+
+    #[test]
+    fn without_remove_failed_nothing_moves() {
+        let config: ShardConfig = "a:1,b:2?failure_limit=1".parse().unwrap();
+        let mut r = Router::new(&config);
+        let t = Instant::now();
+        let refused = Error::from(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        let err = r.settle(0, Err::<(), _>(refused), t).unwrap_err();
+        assert!(!r.moves(0, &err, t));
+        assert!(!r.moves(0, &r.down(0, t), t));
     }
 
     #[test]
