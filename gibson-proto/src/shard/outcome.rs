@@ -95,16 +95,14 @@ mod tests {
     use super::*;
     use crate::shard::ShardConfig;
 
-    fn broken() -> Error {
-        Error::ConnectionClosed { in_reply: false }
-    }
+    const CLOSED: Error = Error::ConnectionClosed { in_reply: false };
 
     #[test]
     fn transport_failures_name_their_server_and_answers_do_not() {
         let config: ShardConfig = "a:1,b:2".parse().unwrap();
         let mut r = Router::new(&config);
         let t = Instant::now();
-        let err = r.settle(1, Err::<(), _>(broken()), t).unwrap_err();
+        let err = r.settle(1, Err::<(), _>(CLOSED), t).unwrap_err();
         assert_eq!(err.server(), Some("b:2"));
         assert!(err.is_connection_broken() && err.is_retryable());
         assert_eq!(err.to_string(), "server b:2: connection closed");
@@ -115,7 +113,7 @@ mod tests {
         let err = r.settle(0, Err::<(), _>(answer), t).unwrap_err();
         assert!(err.is_locked() && err.server().is_none(), "{err}");
         // A batch that ran: its transport failures counted and named.
-        let replies = vec![Ok(Reply::Ok), Err(broken())];
+        let replies = vec![Ok(Reply::Ok), Err(CLOSED)];
         let out = r.settle_batch(0, 2, Ok(replies), t);
         assert!(out[0].is_ok());
         assert_eq!(out[1].as_ref().unwrap_err().server(), Some("a:1"));
