@@ -267,7 +267,7 @@ async fn served_again(
     );
 }
 
-/// With `remove_failed=true`: once server [`DEAD`] failed
+/// With `remove_failed=true`: once server 1 failed
 /// `failure_limit` calls, no key of the next calls fails (its keys are
 /// read from and written to the live servers) and it is not contacted;
 /// after `retry_timeout` it serves its keys again.
@@ -306,7 +306,7 @@ pub async fn remapped(cluster: &Cluster, cache: &impl ShardClient) {
     served_again(cluster, &keys, cache, "w", dead).await;
 }
 
-/// With `remove_failed=false`: once server [`DEAD`] failed
+/// With `remove_failed=false`: once server 1 failed
 /// `failure_limit` calls, each call fails its keys at once with
 /// [`Error::ServerDown`] naming it, without contacting it, until
 /// `retry_timeout`; then it serves again.
