@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Poll;
 use std::time::Instant;
 
-use gibson_proto::shard::{stats_per_server, Partial, Route, Router, ShardConfig};
+use gibson_proto::shard::{stats_per_server, Partial, Route, Router, ServerBatch, ShardConfig};
 use gibson_proto::{
     Addr, Command, Error, HashRing, Opcode, Pipeline, PipelineResults, Reply, Stats,
 };
@@ -29,11 +29,15 @@ use crate::runtime::Runtime;
 ///   MGET pairs joined within the limit, KEYS renumbered, NOT_FOUND only
 ///   when every server says so).
 /// * A server that fails `failure_limit` times in a row (I/O errors,
-///   timeouts, closed connections) is marked dead for `retry_timeout`: its
-///   keys fail fast with [`Error::ServerDown`], or go to the live servers
-///   with `remove_failed`; a prefix command fails, or with `partial`
+///   timeouts, closed connections) is marked dead for `retry_timeout`, in
+///   every call (single keys, multi-key calls, pipelines, prefix
+///   commands): it is not contacted, nor dialled, until then. Its keys
+///   fail fast with [`Error::ServerDown`], or go to the live servers with
+///   `remove_failed` (a request that found it dead goes there too when it
+///   was never written); a prefix command fails, or with `partial`
 ///   returns what the live servers answered
 ///   ([`execute_partial`](Sharded::execute_partial) always does).
+/// * A transport failure names its server ([`Error::OnServer`]).
 ///
 /// Every command method is here, and [`AsyncCommands`](gibson_proto::AsyncCommands)
 /// too, so code written for a `Connection` or a `Pool` runs unchanged.
@@ -183,23 +187,38 @@ impl<R: Runtime> Sharded<R> {
         self.inner.router.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Server `index`'s pool, unless the server is marked dead now.
+    fn admitted(&self, index: usize) -> Result<&Pool<R>, Error> {
+        self.router().admit(index, Instant::now())?;
+        self.inner
+            .pools
+            .get(index)
+            .ok_or_else(|| Error::invalid("servers", "no such server"))
+    }
+
     /// Sends `frame` to server `index`, or fails fast if it is dead, and
-    /// records the outcome.
+    /// records the outcome (a failure named after the server).
     async fn send(&self, index: usize, op: Opcode, frame: &[u8]) -> Result<Reply, Error> {
-        {
-            let router = self.router();
-            let now = Instant::now();
-            if !router.is_live(index, now) {
-                return Err(router.down(index, now));
-            }
-        }
-        let Some(pool) = self.inner.pools.get(index) else {
-            return Err(Error::invalid("servers", "no such server"));
+        let outcome = match self.admitted(index) {
+            Ok(pool) => pool.execute_frame(op, frame).await,
+            Err(e) => Err(e),
         };
-        let reply = pool.execute_frame(op, frame).await;
-        self.router()
-            .record(index, reply.as_ref().map(drop), Instant::now());
-        reply
+        self.router().settle(index, outcome, Instant::now())
+    }
+
+    /// Sends a keyed request to server `index`; when that finds the server
+    /// dead before the request was written and `remove_failed` moves its
+    /// key, to the server it moved to.
+    async fn send_keyed(&self, index: usize, op: Opcode, frame: &[u8]) -> Result<Reply, Error> {
+        let reply = self.send(index, op, frame).await;
+        let moved = match &reply {
+            Err(e) => self.router().moved_to(index, frame, e, Instant::now()),
+            Ok(_) => None,
+        };
+        match moved {
+            Some(to) => self.send(to, op, frame).await,
+            None => reply,
+        }
     }
 
     /// Sends `frame` to every server at once.
@@ -210,6 +229,23 @@ impl<R: Runtime> Sharded<R> {
                 .collect(),
         )
         .await
+    }
+
+    /// Sends each server its batch (none to a server marked dead), all at
+    /// once: one outcome per request, in each batch's order.
+    async fn send_batches(&self, batches: &[ServerBatch]) -> Vec<Vec<Result<Reply, Error>>> {
+        let sends = batches.iter().enumerate().map(|(index, batch)| async move {
+            if batch.is_empty() {
+                return Vec::new();
+            }
+            let outcome = match self.admitted(index) {
+                Ok(pool) => pool.run_batch(&batch.opcodes, &batch.frames).await,
+                Err(e) => Err(e),
+            };
+            self.router()
+                .settle_batch(index, batch.len(), outcome, Instant::now())
+        });
+        join_all(sends.collect()).await
     }
 
     /// Runs any [`Command`]: on its key's server, or on every server with
@@ -254,7 +290,7 @@ impl<R: Runtime> Sharded<R> {
         match place {
             Err(e) => Partial::complete(Err(e)),
             Ok(Route::Server(index)) => {
-                let reply = self.send(index, routed.opcode, &routed.frame).await;
+                let reply = self.send_keyed(index, routed.opcode, &routed.frame).await;
                 Partial::complete(reply.and_then(|r| cmd.decode_reply(r)))
             }
             Ok(Route::Every(fan_out)) => {
@@ -286,9 +322,12 @@ impl<R: Runtime> Sharded<R> {
 
     /// Runs a pipeline: its commands split by server (prefix commands to
     /// every server), one pipeline per server sent at once, the results
-    /// put back in order. A dead server's commands get its error (or, in a
-    /// prefix command, are left out when the configuration asks for
-    /// partial results).
+    /// put back in order. A server marked dead is not contacted: its
+    /// commands get its [`Error::ServerDown`] (in a prefix command, it is
+    /// left out when the configuration asks for partial results). With
+    /// `remove_failed`, the keyed commands of a dead server that were not
+    /// written to it go to the live servers in the same call, one more
+    /// pipeline per server.
     ///
     /// ```no_run
     /// # async fn demo(cache: gibson_tokio::Sharded) -> Result<(), gibson_tokio::Error> {
@@ -301,37 +340,15 @@ impl<R: Runtime> Sharded<R> {
     /// ```
     pub async fn run(&self, pipeline: Pipeline) -> Result<PipelineResults, Error> {
         let split = self.inner.ring.split(&pipeline)?;
-        let on_missing = self.inner.config.on_missing;
-        let batches = split
-            .batches()
-            .iter()
-            .enumerate()
-            .map(|(index, batch)| async move {
-                if batch.is_empty() {
-                    return Vec::new();
-                }
-                let live = {
-                    let router = self.router();
-                    let now = Instant::now();
-                    router
-                        .is_live(index, now)
-                        .then_some(())
-                        .ok_or_else(|| router.down(index, now))
-                };
-                let outcome = match (live, self.inner.pools.get(index)) {
-                    (Err(down), _) => Err(down),
-                    (Ok(()), None) => Err(Error::invalid("servers", "no such server")),
-                    (Ok(()), Some(pool)) => pool.run_batch(&batch.opcodes, &batch.frames).await,
-                };
-                self.router()
-                    .record(index, outcome.as_ref().map(drop), Instant::now());
-                match outcome {
-                    Ok(replies) => replies,
-                    Err(e) => batch.opcodes.iter().map(|_| Err(e.clone())).collect(),
-                }
-            });
-        let replies = join_all(batches.collect()).await;
-        Ok(split.finish(pipeline, replies, on_missing))
+        let mut replies = self.send_batches(split.batches()).await;
+        let reroute = self
+            .router()
+            .reroute(split.batches(), &replies, Instant::now());
+        if !reroute.is_empty() {
+            let moved = self.send_batches(reroute.batches()).await;
+            reroute.finish(&mut replies, moved);
+        }
+        Ok(split.finish(pipeline, replies, self.inner.config.on_missing))
     }
 
     crate::prefix_methods::prefix_methods!("Sharded", |this| this.inner.config.server_configs());

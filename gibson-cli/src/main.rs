@@ -92,7 +92,8 @@ fn one_shot(cli: &Cli, args: &[std::ffi::OsString]) -> i32 {
                 output::print_error(&format_args!(
                     "{addr}: {e}; `gibson scan PREFIX` reads any number of keys, a page at a time"
                 ));
-            } else if code == output::EXIT_CONNECTION {
+            } else if code == output::EXIT_CONNECTION && e.server().is_none() {
+                // A sharded client's errors name their server themselves.
                 output::print_error(&format_args!("{addr}: {e}"));
             } else {
                 output::print_error(&e);

@@ -120,4 +120,8 @@ fn a_server_list_refuses_a_port_and_a_dead_server_exits_3() {
     servers[1].stop();
     let r = run(&a, &["count", "x"]);
     assert_eq!(r.code, 3, "a fan-out with a dead server fails: {r:?}");
+    // The message names the server that failed, not the whole list.
+    let dead = servers[1].addr().to_string();
+    assert!(r.stderr.contains(&format!("server {dead}")), "{r:?}");
+    assert!(!r.stderr.contains(&a), "{r:?}");
 }

@@ -5,7 +5,9 @@ use gibson_proto::Error;
 /// The kind of `error`, as spans and metrics report it in `error.type`:
 /// `timeout`, `connection_closed`, `io`, `server`, `broken`, `protocol`,
 /// `invalid_argument`, `conversion`, `short_reply`, `prefix_too_large`,
-/// `server_down`, `pool_exhausted` (`_OTHER` for kinds added later).
+/// `server_down`, `pool_exhausted` (a failure a sharded client names its
+/// server in, [`Error::OnServer`], as its cause; `_OTHER` for kinds added
+/// later).
 ///
 /// ```
 /// use std::time::Duration;
@@ -27,6 +29,7 @@ pub fn error_type(error: &Error) -> &'static str {
         Error::PrefixTooLarge { .. } => "prefix_too_large",
         Error::ServerDown { .. } => "server_down",
         Error::PoolExhausted { .. } => "pool_exhausted",
+        Error::OnServer { cause, .. } => error_type(cause),
         _ => "_OTHER",
     }
 }

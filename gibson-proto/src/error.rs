@@ -181,6 +181,31 @@ pub enum Error {
         /// How long the caller waited.
         waited: Duration,
     },
+    /// A transport failure (I/O, a closed connection, a timeout, a broken
+    /// protocol, no connection free) on one server of a sharded client:
+    /// `cause` is the failure, `server` the server it happened on. The
+    /// questions [`is_timeout`](Error::is_timeout),
+    /// [`is_connection_broken`](Error::is_connection_broken) and
+    /// [`is_retryable`](Error::is_retryable) are answered for `cause`;
+    /// [`cause`](Error::cause) gives it.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use gibson_proto::Error;
+    /// let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+    /// let e = Error::OnServer { server: "10.0.0.2:10128".into(), cause: Arc::new(refused.into()) };
+    /// assert!(e.to_string().starts_with("server 10.0.0.2:10128: I/O error"));
+    /// assert!(e.is_connection_broken() && e.is_retryable());
+    /// assert!(matches!(e.cause(), Error::Io(_)));
+    /// assert_eq!(e.server(), Some("10.0.0.2:10128"));
+    /// ```
+    #[error("server {server}: {cause}")]
+    OnServer {
+        /// The server (`host:port` or socket path).
+        server: String,
+        /// What went wrong there.
+        cause: Arc<Error>,
+    },
 }
 
 /// An error code sent by the server (codes 0–4).
@@ -324,7 +349,7 @@ impl Error {
 
     /// The server error code, if this is a server reply.
     pub fn server_error(&self) -> Option<ServerError> {
-        match self {
+        match self.cause() {
             Error::Server { kind, .. } => Some(*kind),
             _ => None,
         }
@@ -337,7 +362,7 @@ impl Error {
 
     /// `true` for a timeout of any kind.
     pub fn is_timeout(&self) -> bool {
-        match self {
+        match self.cause() {
             Error::Timeout { .. } => true,
             Error::Broken { cause } | Error::NotSent { cause } => cause.is_timeout(),
             _ => false,
@@ -383,12 +408,44 @@ impl Error {
         }
     }
 
+    /// The error itself, or for an [`Error::OnServer`] the failure it
+    /// wraps.
+    ///
+    /// ```
+    /// use gibson_proto::Error;
+    /// let closed = Error::ConnectionClosed { in_reply: false };
+    /// assert!(matches!(closed.cause(), Error::ConnectionClosed { .. }));
+    /// ```
+    pub fn cause(&self) -> &Error {
+        match self {
+            Error::OnServer { cause, .. } => cause.cause(),
+            other => other,
+        }
+    }
+
+    /// The server this error is about, when it names one: an
+    /// [`Error::OnServer`] or an [`Error::ServerDown`] of a sharded client.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use gibson_proto::Error;
+    /// let down = Error::ServerDown { server: "b:2".into(), failures: 2, retry_in: Duration::ZERO };
+    /// assert_eq!(down.server(), Some("b:2"));
+    /// assert_eq!(Error::ConnectionClosed { in_reply: false }.server(), None);
+    /// ```
+    pub fn server(&self) -> Option<&str> {
+        match self {
+            Error::OnServer { server, .. } | Error::ServerDown { server, .. } => Some(server),
+            _ => None,
+        }
+    }
+
     /// `true` when the connection this error came from must be dropped and
     /// re-established: I/O errors, EOF, protocol violations, and response
     /// timeouts (the reply may still arrive later, out of step).
     pub fn is_connection_broken(&self) -> bool {
         matches!(
-            self,
+            self.cause(),
             Error::Io(_)
                 | Error::ConnectionClosed { .. }
                 | Error::Protocol(_)
@@ -426,7 +483,7 @@ impl Error {
     /// was the transport's, not the request's. Whether a *command* may be
     /// retried is a separate question: see [`Opcode::is_idempotent`].
     pub fn is_retryable(&self) -> bool {
-        match self {
+        match self.cause() {
             Error::Io(_)
             | Error::ConnectionClosed { .. }
             | Error::Broken { .. }

@@ -1,4 +1,4 @@
-//! Three embedded servers, each behind a fault [`Proxy`]: what the tests
+//! Several servers, each behind a fault [`Proxy`]: what the tests
 //! of the sharded clients (async and blocking) run against.
 
 use crate::proxy::{Faults, Proxy};
@@ -16,7 +16,7 @@ use crate::TestServer;
 /// ```
 #[derive(Debug)]
 pub struct Cluster {
-    _servers: Vec<TestServer>,
+    servers: Vec<TestServer>,
     /// One proxy per server, in the order of [`url`](Cluster::url)'s list.
     pub proxies: Vec<Proxy>,
 }
@@ -29,10 +29,29 @@ impl Cluster {
             .iter()
             .map(|s| Proxy::start(s.addr().clone()))
             .collect();
+        Cluster { servers, proxies }
+    }
+
+    /// `n` proxies in front of the server named by `GIBSON_TEST_ADDR`
+    /// (the clients see `n` distinct servers, which share one store), or
+    /// without it [`start`](Cluster::start)`(n)`.
+    pub fn from_env(n: usize) -> Cluster {
+        let server = TestServer::start();
+        if !server.is_external() {
+            return Cluster::start(n);
+        }
+        let proxies = (0..n)
+            .map(|_| Proxy::start(server.addr().clone()))
+            .collect();
         Cluster {
-            _servers: servers,
+            servers: vec![server],
             proxies,
         }
+    }
+
+    /// `true` when the proxies share one external server.
+    pub fn is_external(&self) -> bool {
+        self.servers.iter().any(TestServer::is_external)
     }
 
     /// The proxies as one sharded client's URL, with 400 ms connect and

@@ -20,6 +20,7 @@ mod chunking;
 pub mod cluster;
 pub mod compute;
 pub mod conformance;
+pub mod dead_shard;
 mod expand;
 pub mod failures;
 pub mod faults;

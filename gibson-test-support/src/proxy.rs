@@ -159,13 +159,22 @@ impl Proxy {
     }
 }
 
-impl Drop for Proxy {
-    fn drop(&mut self) {
+impl Proxy {
+    /// Stops the proxy as dropping it does: the listener closes (new
+    /// connections are refused) and every connection is reset; the counts
+    /// stay readable.
+    pub fn close(&mut self) {
         self.shared.stop.store(true, Ordering::Relaxed);
         self.reset_all();
         if let Some(t) = self.accept.take() {
             let _ = t.join();
         }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.close();
     }
 }
 

@@ -1,16 +1,11 @@
-//! A request sent to every server at once, and STATS per server.
+//! STATS per server.
 
 use gibson_proto::shard::{stats_per_server, Partial};
-use gibson_proto::{cmd, Error, Opcode, Reply, Stats};
+use gibson_proto::{cmd, Stats};
 
 use super::Sharded;
 
 impl Sharded {
-    /// `frame`'s reply from each server, in the ring's order.
-    pub(super) fn on_every_server(&self, frame: &[u8], op: Opcode) -> Vec<Result<Reply, Error>> {
-        self.on_every(|i| self.on_server(i, |conn| conn.execute_frame(frame, op), |_| None))
-    }
-
     /// The statistics of every server, as `(server, stats)` in the ring's
     /// order, and the servers that could not answer (dead or failing).
     /// [`stats`](Sharded::stats) gives the first server's alone.
@@ -34,7 +29,7 @@ impl Sharded {
         {
             Ok(routed) => stats_per_server(
                 self.inner.ring.servers(),
-                self.on_every_server(&routed.frame, routed.opcode),
+                self.call_every(routed.frame, routed.opcode),
             ),
             Err(e) => Partial::complete(Err(e)),
         }

@@ -3,21 +3,23 @@
 //! * this file: the client, how it is built, and one command's way to its
 //!   server or to every server;
 //! * `servers.rs`: running work on one server's pool (keeping its health)
-//!   and on every server at once;
-//! * `fan_out.rs`: the commands sent to every server, and STATS per server;
+//!   and on several servers at once;
+//! * `workers.rs`: the threads that work runs on, kept between calls;
+//! * `fan_out.rs`: STATS per server;
 //! * `pipeline.rs`: pipelines split by server.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use gibson_proto::shard::{Partial, Route, Routed, Router, ShardConfig};
-use gibson_proto::{Addr, Command, Error, HashRing, Reply};
+use gibson_proto::{Addr, Command, Error, HashRing, Opcode, Reply};
 
 use crate::pool::Pool;
 
 mod fan_out;
 mod pipeline;
 mod servers;
+mod workers;
 
 /// A blocking client for several Gibson servers holding one cache: one
 /// [`Pool`] per server, keys placed on a [`HashRing`] (libmemcached's
@@ -25,16 +27,19 @@ mod servers;
 ///
 /// * a keyed command (GET, SET, INC, …) goes to its key's server;
 /// * a prefix command (MGET, COUNT, KEYS, MDEL, …), PING and END go to
-///   every server at once, one thread each, and the replies are merged
+///   every server at once (the calling thread and the client's worker
+///   threads, which are kept between calls), and the replies are merged
 ///   into what one server holding all the data would answer
 ///   ([`FanOut`](gibson_proto::shard::FanOut) documents the rule); STATS
 ///   per server is [`stats_per_server`](Sharded::stats_per_server);
 /// * a server is marked dead after `failure_limit` consecutive transport
-///   failures; for `retry_timeout` its keys then fail fast with
-///   [`Error::ServerDown`] without contacting it, or with
-///   `remove_failed=true` go to the live servers; a command sent to every
+///   failures; for `retry_timeout` it is not contacted (nor dialled) by
+///   any call, and its keys fail fast with [`Error::ServerDown`], or with
+///   `remove_failed=true` go to the live servers (with the request that
+///   found it dead, when that was never written); a command sent to every
 ///   server fails when one is dead, or with `partial=true` returns what
-///   the live ones answered.
+///   the live ones answered;
+/// * a transport failure names its server ([`Error::OnServer`]).
 ///
 /// Nothing is connected when the client is built: a server that is down
 /// at start only fails the requests that go to it. A `Sharded` is cheap
@@ -61,6 +66,7 @@ struct Inner {
     ring: HashRing,
     pools: Vec<Pool>,
     router: Mutex<Router>,
+    workers: workers::Workers,
 }
 
 impl Sharded {
@@ -101,6 +107,7 @@ impl Sharded {
             inner: Arc::new(Inner {
                 ring: config.ring(),
                 router: Mutex::new(Router::new(&config)),
+                workers: workers::Workers::default(),
                 pools,
                 config,
             }),
@@ -222,11 +229,21 @@ impl Sharded {
         let (frame, op) = (&routed.frame, routed.opcode);
         match place {
             Err(e) => Partial::complete(Err(e)),
-            Ok(Route::Server(i)) => {
-                Partial::complete(self.on_server(i, |conn| conn.execute_frame(frame, op), |_| None))
-            }
-            Ok(Route::Every(fan_out)) => fan_out.merge(self.on_every_server(frame, op)),
+            Ok(Route::Server(i)) => Partial::complete(self.call_keyed(i, frame, op)),
+            Ok(Route::Every(fan_out)) => fan_out.merge(self.call_every(frame.clone(), op)),
         }
+    }
+
+    /// Sends a keyed request to server `index`; when that finds the server
+    /// dead before the request was written and `remove_failed` moves its
+    /// key, to the server it moved to.
+    fn call_keyed(&self, index: usize, frame: &[u8], op: Opcode) -> Result<Reply, Error> {
+        let reply = self.call(index, frame, op);
+        let moved = match &reply {
+            Err(e) => self.router().moved_to(index, frame, e, Instant::now()),
+            Ok(_) => None,
+        };
+        moved.map_or(reply, |to| self.call(to, frame, op))
     }
 
     crate::prefix_methods::prefix_methods!("Sharded", |this| this.config().server_configs());

@@ -1,70 +1,131 @@
-//! Work on one server's pool, keeping its health, and on every server at
-//! once.
+//! Work on one server's pool, keeping its health, and on several servers
+//! at once.
 
+use std::sync::{mpsc, Arc};
 use std::time::Instant;
 
-use gibson_proto::Error;
+use gibson_proto::shard::ServerBatch;
+use gibson_proto::{Error, Opcode, Reply};
 
-use crate::connection::Connection;
+use crate::pool::PooledConnection;
 
 use super::Sharded;
 
 impl Sharded {
-    /// Runs `work` on a connection of server `index`'s pool and records
-    /// the outcome with the router: the error of `work` (or of taking a
-    /// connection), else the one `failed` finds in its value (a batch's
-    /// transport failure).
-    pub(super) fn on_server<T>(
-        &self,
-        index: usize,
-        work: impl FnOnce(&mut Connection) -> Result<T, Error>,
-        failed: impl FnOnce(&T) -> Option<&Error>,
-    ) -> Result<T, Error> {
-        let outcome = match self.inner.pools.get(index) {
-            Some(pool) => pool.checkout().and_then(|mut conn| work(&mut conn)),
-            None => Err(Error::invalid("servers", "server index out of range")),
-        };
-        let health = match &outcome {
-            Ok(value) => failed(value).map_or(Ok(()), Err),
-            Err(e) => Err(e),
-        };
-        self.router().record(index, health, Instant::now());
-        outcome
+    /// A connection of server `index`, unless the server is marked dead
+    /// now (then its [`Error::ServerDown`], without contacting it).
+    fn checkout(&self, index: usize) -> Result<PooledConnection, Error> {
+        self.router().admit(index, Instant::now())?;
+        self.inner
+            .pools
+            .get(index)
+            .ok_or_else(|| Error::invalid("servers", "server index out of range"))?
+            .checkout()
     }
 
-    /// Runs `work(i)` for every server `i`, each live server on its own
-    /// thread, all at once; a server marked dead gets its
-    /// [`Error::ServerDown`] without being contacted. One outcome per
-    /// server, in the ring's order.
-    pub(super) fn on_every<T: Send>(
-        &self,
-        work: impl Fn(usize) -> Result<T, Error> + Sync,
-    ) -> Vec<Result<T, Error>> {
-        let now = Instant::now();
-        let down: Vec<Option<Error>> = {
-            let router = self.router();
-            (0..self.inner.pools.len())
-                .map(|i| (!router.is_live(i, now)).then(|| router.down(i, now)))
-                .collect()
-        };
-        let work = &work;
-        std::thread::scope(|scope| {
-            let running: Vec<_> = down
-                .into_iter()
-                .enumerate()
-                .map(|(i, down)| match down {
-                    Some(err) => Err(err),
-                    None => Ok(scope.spawn(move || work(i))),
-                })
-                .collect();
-            running
-                .into_iter()
-                .map(|thread| {
-                    thread?.join().unwrap_or_else(|_| {
-                        Err(std::io::Error::other("a sharded client's thread panicked").into())
-                    })
-                })
-                .collect()
-        })
+    /// Sends `frame` to server `index` and records the outcome (a failure
+    /// named after the server).
+    pub(super) fn call(&self, index: usize, frame: &[u8], op: Opcode) -> Result<Reply, Error> {
+        let outcome = self
+            .checkout(index)
+            .and_then(|mut conn| conn.execute_frame(frame, op));
+        self.router().settle(index, outcome, Instant::now())
     }
+
+    /// Sends `batch` to server `index` in one write and records the
+    /// outcome: one per request (failures named after the server).
+    fn call_batch(&self, index: usize, batch: &ServerBatch) -> Vec<Result<Reply, Error>> {
+        if batch.is_empty() {
+            return Vec::new();
+        }
+        let outcome = self
+            .checkout(index)
+            .and_then(|mut conn| conn.run_frames(&batch.frames, &batch.opcodes));
+        self.router()
+            .settle_batch(index, batch.len(), outcome, Instant::now())
+    }
+
+    /// Each server's batch (one per server of the ring), all at once:
+    /// their outcomes, one list per server.
+    pub(super) fn call_batches(&self, batches: Vec<ServerBatch>) -> Vec<Vec<Result<Reply, Error>>> {
+        let batches = Arc::new(batches);
+        let servers = batches.iter().enumerate();
+        let busy: Vec<usize> = servers
+            .filter(|(_, b)| !b.is_empty())
+            .map(|(i, _)| i)
+            .collect();
+        let mut outcomes = self
+            .on_each(&busy, {
+                let batches = batches.clone();
+                move |this, i| this.call_batch(i, &batches[i])
+            })
+            .into_iter();
+        batches
+            .iter()
+            .map(|batch| match batch.is_empty() {
+                true => Vec::new(),
+                false => outcomes
+                    .next()
+                    .flatten()
+                    .unwrap_or_else(|| vec![Err(lost()); batch.len()]),
+            })
+            .collect()
+    }
+
+    /// `frame` sent to every server at once: its reply from each, in the
+    /// ring's order.
+    pub(super) fn call_every(&self, frame: bytes::Bytes, op: Opcode) -> Vec<Result<Reply, Error>> {
+        let every: Vec<usize> = (0..self.inner.pools.len()).collect();
+        self.on_each(&every, move |this, i| this.call(i, &frame, op))
+            .into_iter()
+            .map(|reply| reply.unwrap_or_else(|| Err(lost())))
+            .collect()
+    }
+
+    /// Runs `work(self, i)` for each server `i` of `servers`, all at once:
+    /// the first live one on this thread, the other live ones on the
+    /// client's [workers](super::workers) (no thread is started while one
+    /// is idle), the dead ones (which fail at once) on this thread. Each
+    /// one's output, in the order of `servers`; `None` where a worker
+    /// could not run it.
+    fn on_each<T: Send + 'static>(
+        &self,
+        servers: &[usize],
+        work: impl Fn(&Sharded, usize) -> T + Send + Sync + 'static,
+    ) -> Vec<Option<T>> {
+        let live: Vec<bool> = {
+            let router = self.router();
+            let now = Instant::now();
+            servers.iter().map(|&i| router.is_live(i, now)).collect()
+        };
+        let work = Arc::new(work);
+        let (done, results) = mpsc::channel();
+        let mut here = Vec::new();
+        for (at, (&server, &live)) in servers.iter().zip(&live).enumerate() {
+            let first_live = live && !here.iter().any(|&(_, l)| l);
+            if !live || first_live {
+                here.push((at, live));
+                continue;
+            }
+            let (this, work, done) = (self.clone(), work.clone(), done.clone());
+            self.inner.workers.run(
+                move || work(&this, server),
+                move |out| drop(done.send((at, out))),
+            );
+        }
+        drop(done);
+        let mut out: Vec<Option<T>> = servers.iter().map(|_| None).collect();
+        for (at, _) in here {
+            out[at] = Some(work(self, servers[at]));
+        }
+        for (at, value) in results {
+            out[at] = Some(value);
+        }
+        out
+    }
+}
+
+/// The outcome of work a worker could not run.
+fn lost() -> Error {
+    std::io::Error::other("a sharded client's worker thread could not run the request").into()
 }

@@ -15,7 +15,10 @@
 //! * [`stats_per_server`] keeps STATS apart, server by server;
 //! * [`ShardConfig`] lists the servers and the failure rules, and
 //!   [`Router`] applies them: which server a key goes to while some are
-//!   marked dead;
+//!   marked dead, which servers may be contacted, and what each outcome
+//!   says of a server's health;
+//! * [`Router::reroute`] sends the requests of a dead server that were
+//!   never written to the live servers (with `remove_failed`);
 //! * [`HashRing::split`](crate::HashRing::split) cuts a
 //!   [`Pipeline`](crate::Pipeline) into one [`ServerBatch`] per server and
 //!   [`SplitPipeline::finish`] puts the replies back in order.
@@ -42,9 +45,11 @@
 
 mod config;
 mod merge;
+mod outcome;
 mod pairs;
 pub(crate) use pairs::build_pairs;
 mod partial;
+mod reroute;
 mod route;
 mod router;
 mod split;
@@ -53,7 +58,8 @@ mod stats;
 pub use config::ShardConfig;
 pub use merge::FanOut;
 pub use partial::{OnMissing, Partial};
+pub use reroute::Reroute;
 pub use route::{Route, Routed};
-pub use router::{counts_as_failure, Router};
+pub use router::{counts_as_failure, never_sent, Router};
 pub use split::{ServerBatch, SplitPipeline};
 pub use stats::stats_per_server;

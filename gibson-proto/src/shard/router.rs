@@ -70,7 +70,32 @@ pub struct Router {
 /// assert!(!counts_as_failure(&Error::invalid("key", "too long")));
 /// ```
 pub fn counts_as_failure(err: &Error) -> bool {
-    err.is_connection_broken() || matches!(err, Error::PoolExhausted { .. })
+    err.is_connection_broken() || matches!(err.cause(), Error::PoolExhausted { .. })
+}
+
+/// `true` for the failures that prove a request was never written to its
+/// server (so that it may go to another one): a server known to be dead,
+/// a connection refused, a connect that timed out. A request that was
+/// written may have run; it is never sent elsewhere.
+///
+/// ```
+/// use gibson_proto::{shard::never_sent, Error};
+/// let refused = Error::from(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+/// assert!(never_sent(&refused));
+/// assert!(!never_sent(&Error::ConnectionClosed { in_reply: false }));
+/// ```
+pub fn never_sent(err: &Error) -> bool {
+    match err.cause() {
+        Error::ServerDown { .. }
+        | Error::Timeout {
+            what: "connect", ..
+        } => true,
+        Error::Io(io) => matches!(
+            io.kind(),
+            std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::NotFound
+        ),
+        _ => false,
+    }
 }
 
 impl Router {
@@ -100,11 +125,35 @@ impl Router {
             .is_none_or(|until| now >= until)
     }
 
+    /// `Ok` when server `index` may be sent requests at `now`, else its
+    /// [`Error::ServerDown`]: a dead server is not contacted (nor dialled)
+    /// until its `retry_timeout` is up.
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use gibson_proto::shard::{Router, ShardConfig};
+    /// let router = Router::new(&"a:1,b:2".parse::<ShardConfig>()?);
+    /// assert!(router.admit(1, Instant::now()).is_ok());
+    /// # Ok::<(), gibson_proto::Error>(())
+    /// ```
+    pub fn admit(&self, index: usize, now: Instant) -> Result<(), Error> {
+        if self.is_live(index, now) {
+            Ok(())
+        } else {
+            Err(self.down(index, now))
+        }
+    }
+
+    /// The name of server `index` (`host:port` or socket path).
+    pub fn name(&self, index: usize) -> &str {
+        self.ring.servers().get(index).map_or("", String::as_str)
+    }
+
     /// The error for a request to dead server `index`.
     pub fn down(&self, index: usize, now: Instant) -> Error {
         let health = self.health.get(index);
         Error::ServerDown {
-            server: self.ring.servers().get(index).cloned().unwrap_or_default(),
+            server: self.name(index).to_string(),
             failures: health.map_or(0, |h| h.failures),
             retry_in: health
                 .and_then(|h| h.dead_until)
@@ -172,13 +221,15 @@ impl Router {
 
     /// Records the outcome of a request to server `index` at `now`: a
     /// success makes it live; a failure that
-    /// [`counts_as_failure`] counts towards its limit; other errors (the
-    /// server's own answers) say it is alive.
+    /// [`counts_as_failure`] counts towards its limit; an
+    /// [`Error::ServerDown`] (the server was not contacted) changes
+    /// nothing; other errors (the server's own answers) say it is alive.
     pub fn record<T>(&mut self, index: usize, outcome: Result<T, &Error>, now: Instant) {
         let Some(health) = self.health.get_mut(index) else {
             return;
         };
         match outcome {
+            Err(Error::ServerDown { .. }) => {}
             Err(e) if counts_as_failure(e) => {
                 health.failures = health.failures.saturating_add(1);
                 if health.failures >= self.failure_limit {
@@ -187,6 +238,13 @@ impl Router {
             }
             _ => *health = Health::default(),
         }
+    }
+
+    /// `true` when a request that failed with `err` on server `index` goes
+    /// to another server now: with `remove_failed`, when the server is
+    /// dead at `now` and the request [was never sent](never_sent).
+    pub fn moves(&self, index: usize, err: &Error, now: Instant) -> bool {
+        self.remove_failed && !self.is_live(index, now) && never_sent(err)
     }
 }
 
@@ -238,6 +296,34 @@ mod tests {
         );
         r.record(home, Ok::<(), &Error>(()), later);
         assert_eq!(r.server_for(key, later).unwrap(), home);
+    }
+
+    #[test]
+    fn a_server_down_outcome_leaves_a_dead_server_dead() {
+        let config: ShardConfig = "a:1,b:2?failure_limit=1&retry_timeout=1s".parse().unwrap();
+        let mut r = Router::new(&config);
+        let t = Instant::now();
+        r.record(1, Err::<(), _>(&broken()), t);
+        let down = r.admit(1, t).unwrap_err();
+        // What a batch to a dead server settles with: it was not contacted.
+        let replies = r.settle_batch(1, 3, Err(down), t);
+        assert!(replies
+            .iter()
+            .all(|e| matches!(e, Err(Error::ServerDown { .. }))));
+        assert!(!r.is_live(1, t), "ServerDown revived the server");
+        assert!(r.settle(1, Err::<(), _>(r.down(1, t)), t).is_err());
+        assert!(!r.is_live(1, t));
+    }
+
+    #[test]
+    fn without_remove_failed_nothing_moves() {
+        let config: ShardConfig = "a:1,b:2?failure_limit=1".parse().unwrap();
+        let mut r = Router::new(&config);
+        let t = Instant::now();
+        let refused = Error::from(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        let err = r.settle(0, Err::<(), _>(refused), t).unwrap_err();
+        assert!(!r.moves(0, &err, t));
+        assert!(!r.moves(0, &r.down(0, t), t));
     }
 
     #[test]

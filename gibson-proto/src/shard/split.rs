@@ -40,6 +40,34 @@ impl ServerBatch {
     pub fn is_empty(&self) -> bool {
         self.opcodes.is_empty()
     }
+
+    /// How many requests go to this server.
+    pub fn len(&self) -> usize {
+        self.opcodes.len()
+    }
+
+    /// Each request: its opcode and its frame.
+    ///
+    /// ```
+    /// use gibson_proto::{HashRing, Limits, Pipeline};
+    ///
+    /// let ring = HashRing::new(["a:1"]);
+    /// let mut p = Pipeline::new(Limits::default());
+    /// let _ = p.get::<String>("k");
+    /// let _ = p.del("k");
+    /// let split = ring.split(&p).unwrap();
+    /// let frames: Vec<_> = split.batches()[0].requests().map(|(_, f)| f.len()).collect();
+    /// assert_eq!(frames, [7, 7]);
+    /// ```
+    pub fn requests(&self) -> impl Iterator<Item = (Opcode, &[u8])> + '_ {
+        let mut at = 0;
+        self.opcodes.iter().map(move |&op| {
+            let len = frame_len(&self.frames, at).unwrap_or(0);
+            let frame = &self.frames[at..at + len];
+            at += len;
+            (op, frame)
+        })
+    }
 }
 
 /// Where the reply of one request of the pipeline comes from.

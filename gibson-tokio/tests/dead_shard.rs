@@ -1,0 +1,25 @@
+//! A server of the sharded client stops answering under multi-key calls:
+//! the shared scenarios of `gibson_test_support::dead_shard`, on tokio.
+
+use gibson_test_support::dead_shard::{run_async, Scenario};
+use gibson_test_support::runtime::Tokio;
+use gibson_tokio::Sharded;
+
+async fn connect(url: String) -> Sharded {
+    Sharded::connect(&url).await.unwrap()
+}
+
+#[test]
+fn remove_failed_serves_every_key_from_the_call_after_the_limit() {
+    run_async::<Tokio, _, _>(Scenario::Remapped, connect);
+}
+
+#[test]
+fn without_remove_failed_a_dead_server_fails_fast_until_retry_timeout() {
+    run_async::<Tokio, _, _>(Scenario::FailFast, connect);
+}
+
+#[test]
+fn a_request_never_written_to_a_dead_server_goes_to_a_live_one() {
+    run_async::<Tokio, _, _>(Scenario::UnsentRemapped, connect);
+}
