@@ -53,11 +53,11 @@ macro_rules! __runtime_clients {
         #[doc = concat!("A stampede guard over any client ", $on, ": see [`gibson_async::Compute`].")]
         pub type Compute<C> = $crate::Compute<C, $rt>;
 
-        #[doc = concat!("A `deadpool::managed::Manager` of [`Connection`]s ", $on)]
-        /// (feature `deadpool`): see [`gibson_async::DeadpoolManager`].
         #[doc = concat!("A prefix read a page at a time ", $on, " (what `mget_stream` and `keys_stream` return): see [`gibson_async::PrefixScan`].")]
         pub type PrefixScan<T> = $crate::PrefixScan<$rt, T>;
 
+        #[doc = concat!("A `deadpool::managed::Manager` of [`Connection`]s ", $on)]
+        /// (feature `deadpool`): see [`gibson_async::DeadpoolManager`].
         #[cfg(feature = "deadpool")]
         pub type DeadpoolManager = $crate::DeadpoolManager<$rt>;
     };

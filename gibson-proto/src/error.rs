@@ -196,7 +196,7 @@ pub enum Error {
     /// let e = Error::OnServer { server: "10.0.0.2:10128".into(), cause: Arc::new(refused.into()) };
     /// assert!(e.to_string().starts_with("server 10.0.0.2:10128: I/O error"));
     /// assert!(e.is_connection_broken() && e.is_retryable());
-    /// assert!(matches!(e.cause(), Error::Io(_)));
+    /// assert!(matches!(e.root(), Error::Io(_)));
     /// assert_eq!(e.server(), Some("10.0.0.2:10128"));
     /// ```
     #[error("server {server}: {cause}")]
@@ -349,7 +349,7 @@ impl Error {
 
     /// The server error code, if this is a server reply.
     pub fn server_error(&self) -> Option<ServerError> {
-        match self.cause() {
+        match self.root() {
             Error::Server { kind, .. } => Some(*kind),
             _ => None,
         }
@@ -362,15 +362,14 @@ impl Error {
 
     /// `true` for a timeout of any kind.
     pub fn is_timeout(&self) -> bool {
-        match self.cause() {
-            Error::Timeout { .. } => true,
-            Error::Broken { cause } | Error::NotSent { cause } => cause.is_timeout(),
-            _ => false,
-        }
+        matches!(self.root(), Error::Timeout { .. })
     }
 
-    /// What broke the connection, for [`Error::Broken`] and
-    /// [`Error::NotSent`]; the error itself otherwise.
+    /// The failure at the bottom of the wrappers that say where and how
+    /// an error happened: what broke the connection for [`Error::Broken`]
+    /// and [`Error::NotSent`], the protocol violation for
+    /// [`Error::NotGibson`], the failure on that server for
+    /// [`Error::OnServer`]; the error itself otherwise.
     ///
     /// ```
     /// use std::sync::Arc;
@@ -381,9 +380,10 @@ impl Error {
     /// ```
     pub fn root(&self) -> &Error {
         match self {
-            Error::Broken { cause } | Error::NotSent { cause } | Error::NotGibson { cause, .. } => {
-                cause.root()
-            }
+            Error::Broken { cause }
+            | Error::NotSent { cause }
+            | Error::NotGibson { cause, .. }
+            | Error::OnServer { cause, .. } => cause.root(),
             other => other,
         }
     }
@@ -402,24 +402,10 @@ impl Error {
     /// ```
     pub fn may_have_executed(&self) -> bool {
         match self {
+            Error::OnServer { cause, .. } => cause.may_have_executed(),
             Error::Broken { .. } => true,
             Error::Timeout { what, .. } => *what == "response",
             _ => false,
-        }
-    }
-
-    /// The error itself, or for an [`Error::OnServer`] the failure it
-    /// wraps.
-    ///
-    /// ```
-    /// use gibson_proto::Error;
-    /// let closed = Error::ConnectionClosed { in_reply: false };
-    /// assert!(matches!(closed.cause(), Error::ConnectionClosed { .. }));
-    /// ```
-    pub fn cause(&self) -> &Error {
-        match self {
-            Error::OnServer { cause, .. } => cause.cause(),
-            other => other,
         }
     }
 
@@ -445,13 +431,10 @@ impl Error {
     /// timeouts (the reply may still arrive later, out of step).
     pub fn is_connection_broken(&self) -> bool {
         matches!(
-            self.cause(),
+            self.root(),
             Error::Io(_)
                 | Error::ConnectionClosed { .. }
                 | Error::Protocol(_)
-                | Error::Broken { .. }
-                | Error::NotSent { .. }
-                | Error::NotGibson { .. }
                 | Error::Timeout { .. }
         )
     }
@@ -483,11 +466,9 @@ impl Error {
     /// was the transport's, not the request's. Whether a *command* may be
     /// retried is a separate question: see [`Opcode::is_idempotent`].
     pub fn is_retryable(&self) -> bool {
-        match self.cause() {
+        match self.root() {
             Error::Io(_)
             | Error::ConnectionClosed { .. }
-            | Error::Broken { .. }
-            | Error::NotSent { .. }
             | Error::Busy { .. }
             | Error::Timeout { .. }
             | Error::PoolExhausted { .. }

@@ -70,7 +70,7 @@ pub struct Router {
 /// assert!(!counts_as_failure(&Error::invalid("key", "too long")));
 /// ```
 pub fn counts_as_failure(err: &Error) -> bool {
-    err.is_connection_broken() || matches!(err.cause(), Error::PoolExhausted { .. })
+    err.is_connection_broken() || matches!(err.root(), Error::PoolExhausted { .. })
 }
 
 /// `true` for the failures that prove a request was never written to its
@@ -85,7 +85,13 @@ pub fn counts_as_failure(err: &Error) -> bool {
 /// assert!(!never_sent(&Error::ConnectionClosed { in_reply: false }));
 /// ```
 pub fn never_sent(err: &Error) -> bool {
-    match err.cause() {
+    if let Error::NotSent { .. } = err {
+        return true;
+    }
+    if let Error::OnServer { cause, .. } = err {
+        return never_sent(cause);
+    }
+    match err.root() {
         Error::ServerDown { .. }
         | Error::Timeout {
             what: "connect", ..
