@@ -5,18 +5,18 @@
 use std::io::Write;
 
 use crate::args::Cli;
-use crate::output::{self, EXIT_CONNECTION, EXIT_USAGE};
+use gibson_cli::exit::{self, EXIT_CONNECTION, EXIT_USAGE};
 
 /// Prints the server of each of `keys`; returns the exit code.
 pub(crate) fn run(cli: &Cli, keys: &[Vec<u8>]) -> i32 {
     if keys.is_empty() {
-        output::print_error(&"usage: route KEY… (the server each key lives on)");
+        exit::print_error(&"usage: route KEY… (the server each key lives on)");
         return EXIT_USAGE;
     }
     let ring = match cli.ring() {
         Ok(ring) => ring,
         Err(e) => {
-            output::print_error(&e);
+            exit::print_error(&e);
             return EXIT_USAGE;
         }
     };

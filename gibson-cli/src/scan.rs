@@ -9,7 +9,9 @@ use bytes::Bytes;
 use gibson_blocking::{Connection, Error, Sharded, Value};
 
 use crate::args::Cli;
-use crate::output::{self, Output, EXIT_CONNECTION, EXIT_USAGE};
+use gibson_cli::exit::{self, EXIT_CONNECTION, EXIT_USAGE};
+
+use crate::output::{self, Output};
 
 /// Runs `scan` with its words (`PREFIX [--keys]`); returns the exit code.
 pub(crate) fn run(cli: &Cli, words: &[Vec<u8>]) -> i32 {
@@ -17,7 +19,7 @@ pub(crate) fn run(cli: &Cli, words: &[Vec<u8>]) -> i32 {
         [prefix] => (prefix, false),
         [prefix, flag] if flag.as_slice() == b"--keys" => (prefix, true),
         _ => {
-            output::print_error(
+            exit::print_error(
                 &"usage: scan PREFIX [--keys] (every pair, or key name, under PREFIX)",
             );
             return EXIT_USAGE;
@@ -52,8 +54,8 @@ pub(crate) fn run(cli: &Cli, words: &[Vec<u8>]) -> i32 {
         Ok(()) => 0,
         Err(Error::Io(_)) => EXIT_CONNECTION,
         Err(e) => {
-            output::print_error(&e);
-            output::exit_code(&e)
+            exit::print_error(&e);
+            exit::exit_code(&e)
         }
     }
 }

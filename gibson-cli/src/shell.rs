@@ -12,7 +12,9 @@ use rustyline::DefaultEditor;
 use crate::args::Cli;
 use crate::client::Client;
 use crate::format;
-use crate::output::{self, Format, EXIT_USAGE};
+use gibson_cli::exit::{self, EXIT_USAGE};
+
+use crate::output::{self, Format};
 use crate::parse::{self, Words, COMMANDS};
 
 /// What a shell line asks for.
@@ -29,7 +31,7 @@ pub(crate) fn run(cli: &Cli) -> i32 {
     let (mut conn, addr) = match Client::from_cli(cli) {
         Ok(c) => c,
         Err(e) => {
-            output::print_error(&e);
+            exit::print_error(&e);
             return EXIT_USAGE;
         }
     };
@@ -59,7 +61,7 @@ fn interactive(conn: &mut Client, addr: &str, format: Format) -> i32 {
     let mut editor = match DefaultEditor::new() {
         Ok(e) => e,
         Err(e) => {
-            output::print_error(&format_args!("cannot start the line editor: {e}"));
+            exit::print_error(&format_args!("cannot start the line editor: {e}"));
             return piped(conn, format);
         }
     };
@@ -88,7 +90,7 @@ fn interactive(conn: &mut Client, addr: &str, format: Format) -> i32 {
             Err(ReadlineError::Interrupted) => continue,
             Err(ReadlineError::Eof) => break,
             Err(e) => {
-                output::print_error(&e);
+                exit::print_error(&e);
                 break;
             }
         }
@@ -110,7 +112,7 @@ fn step(conn: &mut Client, line: &str, format: Format) -> Step {
             return Step::Continue(0);
         }
         _ if trimmed.starts_with(':') => {
-            output::print_error(&format_args!(
+            exit::print_error(&format_args!(
                 "unknown shell command {trimmed} (:help, :quit)"
             ));
             return Step::Continue(EXIT_USAGE);
@@ -120,7 +122,7 @@ fn step(conn: &mut Client, line: &str, format: Format) -> Step {
     let request = match Words::from_line(line).and_then(|w| parse::parse(&w)) {
         Ok(r) => r,
         Err(e) => {
-            output::print_error(&e);
+            exit::print_error(&e);
             return Step::Continue(EXIT_USAGE);
         }
     };
@@ -130,8 +132,8 @@ fn step(conn: &mut Client, line: &str, format: Format) -> Step {
             Step::Continue(0)
         }
         Err(e) => {
-            output::print_error(&e);
-            Step::Continue(output::exit_code(&e))
+            exit::print_error(&e);
+            Step::Continue(exit::exit_code(&e))
         }
     }
 }
