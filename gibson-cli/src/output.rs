@@ -123,7 +123,8 @@ pub(crate) fn render_text(o: &Output, format: Format) -> Vec<u8> {
     out
 }
 
-fn json_bytes(b: &[u8]) -> serde_json::Value {
+/// Bytes as JSON: a string when UTF-8, else `{"hex": "…"}`.
+pub(crate) fn json_bytes(b: &[u8]) -> serde_json::Value {
     match std::str::from_utf8(b) {
         Ok(s) => json!(s),
         Err(_) => {
