@@ -2,6 +2,7 @@
 //! else 127.0.0.1:10128. Shared by `gibson` and `gibson-bench`, so that
 //! both read an address the same way.
 
+use std::net::Ipv6Addr;
 use std::time::Duration;
 
 use clap::Args;
@@ -96,21 +97,49 @@ impl ServerArgs {
         }
     }
 
-    /// `-a host[:port]` and `-p port`, if given.
+    /// `-a` and `-p`, if given: `-a` alone is `host`, `host:port`,
+    /// `[v6]:port` or a bare IP address; with `-p` it is a host or an IP
+    /// address without a port. Anything else is refused, naming `host`.
     fn explicit_host_port(&self) -> Result<Option<Addr>, Error> {
-        // `-a host:port` (one colon: not a bare IPv6 address).
-        if let (Some(host), None) = (&self.host, self.port) {
-            if host.matches(':').count() == 1 {
-                return Ok(Some(host.parse::<Addr>()?));
+        let not_an_address = |host: &str, why: &dyn std::fmt::Display| {
+            Error::invalid(
+                "host",
+                format!("{host:?} is not host, host:port, [IPv6]:port or an IP address ({why})"),
+            )
+        };
+        match (&self.host, self.port) {
+            (None, None) => Ok(None),
+            (None, Some(port)) => Ok(Some(Addr::Tcp {
+                host: "127.0.0.1".into(),
+                port,
+            })),
+            (Some(host), None) => match host.parse::<Addr>() {
+                Ok(addr @ Addr::Tcp { .. }) => Ok(Some(addr)),
+                Ok(Addr::Unix(_)) => Err(not_an_address(host, &"a socket path goes in -u")),
+                Err(Error::InvalidArgument { rule, .. }) => {
+                    // The rule quotes the text again after its own name.
+                    let rule = rule.rsplit(": ").next().unwrap_or(&rule);
+                    Err(not_an_address(host, &rule))
+                }
+                Err(e) => Err(not_an_address(host, &e)),
+            },
+            (Some(host), Some(port)) => {
+                let bare = host
+                    .strip_prefix('[')
+                    .and_then(|h| h.strip_suffix(']'))
+                    .unwrap_or(host);
+                if bare.contains(':') && bare.parse::<Ipv6Addr>().is_err() {
+                    return Err(not_an_address(
+                        host,
+                        &format_args!("with -p {port}, -a takes no port"),
+                    ));
+                }
+                Ok(Some(Addr::Tcp {
+                    host: bare.to_string(),
+                    port,
+                }))
             }
         }
-        if self.host.is_some() || self.port.is_some() {
-            return Ok(Some(Addr::Tcp {
-                host: self.host.clone().unwrap_or_else(|| "127.0.0.1".into()),
-                port: self.port.unwrap_or(DEFAULT_PORT),
-            }));
-        }
-        Ok(None)
     }
 
     /// The configuration of one server: the explicit one (a URL's options
