@@ -14,7 +14,9 @@ use gibson_proto::{Config, HashRing};
 /// interactive shell. Commands follow the server's argument order:
 /// `SET ttl key value`, `TTL key ttl`, `LOCK key seconds`,
 /// `MGET prefix [limit]`, `META key field`… (names are case-insensitive).
-/// A TTL of 0 or less means "no expiry". `:help` in the shell lists them all.
+/// A TTL is 1 to 32767 seconds, or 0 or `never` for no expiry, as in the
+/// library (`Ttl::Seconds`, `Ttl::Never`): a negative TTL is refused.
+/// `:help` in the shell lists the commands.
 /// Benchmarks: the `gibson-bench` command.
 #[derive(Debug, Parser)]
 #[command(name = "gibson", version, after_help = AFTER_HELP)]
@@ -39,7 +41,8 @@ pub(crate) struct Cli {
 
 const AFTER_HELP: &str = "\
 Examples:
-  gibson set 0 greeting hello world     (TTL 0 or less: no expiry)
+  gibson set never greeting hello world     (TTL 0 or never: no expiry)
+  gibson set 60 greeting hello     (1 to 32767 seconds; a negative TTL is refused)
   gibson get greeting
   gibson -a cache.local mget user: 10
   gibson -a 'gibson://[::1]:10128?response_timeout=2s' get greeting

@@ -146,7 +146,8 @@ pub(crate) fn help() -> String {
         s.push_str(&format!("  {usage:<24} {what}\n"));
     }
     s.push_str(
-        "\nA TTL of 0 or less means no expiry; LOCK/MLOCK -1 locks until UNLOCK.\n\
+        "\nA TTL is 1 to 32767 seconds, or 0 or never for no expiry (the library's rule:\n\
+         a negative TTL is refused). LOCK/MLOCK: 1 or more seconds, or -1 until UNLOCK.\n\
          Words are separated by blanks; \"quoted words\" may hold blanks and escapes\n\
          (\\\" \\\\ \\n \\r \\t \\0 \\xHH). The value of SET/MSET is the rest of the line,\n\
          or one quoted word unescaped: SET 0 k \"a\\x00b\".\n\
