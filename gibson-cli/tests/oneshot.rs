@@ -21,13 +21,13 @@ fn single_key_commands() {
     );
     assert_eq!(ok(&s, &["GET", k]), "\"hello big world\"\n");
     assert_eq!(ok(&s, &["get", &format!("{p}absent")]), "(nil)\n");
-    // TTL 0 or less: no expiry.
+    // TTL 0: no expiry.
     assert_eq!(ok(&s, &["meta", k, "ttl"]), "-1\n");
     assert_eq!(ok(&s, &["ttl", k, "100"]), "OK\n");
     assert_eq!(ok(&s, &["meta", k, "TTL"]), "100\n");
-    // TTL 0 or less removes the expiry (the server then reports ttl 0,
-    // left -1).
-    assert_eq!(ok(&s, &["ttl", k, "-5"]), "OK\n");
+    // TTL `never` (or 0) removes the expiry (the server then reports ttl
+    // 0, left -1).
+    assert_eq!(ok(&s, &["ttl", k, "never"]), "OK\n");
     assert_eq!(ok(&s, &["meta", k, "ttl"]), "0\n");
     assert_eq!(ok(&s, &["meta", k, "left"]), "-1\n");
     assert_eq!(
