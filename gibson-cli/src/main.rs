@@ -24,6 +24,7 @@ mod parse;
 mod route;
 mod scan;
 mod shell;
+mod suggest;
 
 use std::process::ExitCode;
 

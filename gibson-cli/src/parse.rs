@@ -18,6 +18,10 @@ use gibson_proto::{Error, Limits, LockTime, MetaField, Opcode, Ttl};
 
 gibson_proto::__gibson_command_list!([crate::commands::cli_commands] @parse);
 
+/// The tool's own commands beside the server's, in one-shot mode and the
+/// shell.
+pub(crate) const EXTRA_COMMANDS: [&str; 1] = ["ROUTE"];
+
 /// The usage line of a command: `SET ttl key value`.
 pub(crate) fn usage(op: Opcode) -> String {
     COMMANDS
@@ -116,6 +120,11 @@ impl Words {
             out.rests.push(rest);
         }
         Ok(out)
+    }
+
+    /// Every word, unquoted.
+    pub(crate) fn all(&self) -> &[Vec<u8>] {
+        &self.words
     }
 
     /// The first word.
@@ -377,14 +386,15 @@ pub(crate) fn parse(words: &Words) -> Result<Request, ParseError> {
         .ok_or_else(|| ParseError("no command given".into()))?;
     let name_str = String::from_utf8_lossy(name);
     let op = Opcode::from_name(&name_str).ok_or_else(|| {
+        let names = COMMANDS.iter().map(|(n, _, _)| *n);
+        let hint = match crate::suggest::closest(&name_str, names.clone().chain(EXTRA_COMMANDS)) {
+            Some(near) => format!("; did you mean {near}?"),
+            None => String::new(),
+        };
         ParseError(format!(
-            "unknown command \"{}\" (commands: {})",
+            "unknown command \"{}\"{hint} (commands: {})",
             name.escape_ascii(),
-            COMMANDS
-                .iter()
-                .map(|(n, _, _)| *n)
-                .collect::<Vec<_>>()
-                .join(" ")
+            names.chain(EXTRA_COMMANDS).collect::<Vec<_>>().join(" ")
         ))
     })?;
     let mut a = ArgReader { op, words, next: 1 };
@@ -508,6 +518,8 @@ mod tests {
             ("meta k colour", "`field`"),
             ("mget p -1", "`limit`"),
             ("nope", "unknown command"),
+            ("gett k", "did you mean GET?"),
+            ("rote k", "did you mean ROUTE?"),
             ("set 0 k \"open", "unterminated"),
             ("set 0 k \"\\q\"", "unknown escape"),
             ("ttl k 99999999999", "too large"),

@@ -194,6 +194,27 @@ fn errors_are_one_line_and_non_zero() {
 }
 
 #[test]
+fn an_unknown_command_names_the_nearest_one() {
+    let s = TestServer::start();
+    for (typed, near) in [
+        ("gett", "GET"),
+        ("MGTE", "MGET"),
+        ("stat", "STATS"),
+        ("rote", "ROUTE"),
+    ] {
+        let e = fails(&s, &[typed, "k"], 2);
+        assert!(e.contains(&format!("did you mean {near}?")), "{typed}: {e}");
+    }
+    // Nothing near: the list only.
+    let e = fails(&s, &["frobnicate", "k"], 2);
+    assert!(!e.contains("did you mean"), "{e}");
+    assert!(e.contains("MGET"), "{e}");
+    // The benchmark moved to its own command.
+    let e = fails(&s, &["bench", "-n", "10"], 2);
+    assert!(e.contains("gibson-bench"), "{e}");
+}
+
+#[test]
 fn connection_errors_exit_3() {
     // A port nothing listens on: bind one, note it, close it.
     let port = std::net::TcpListener::bind("127.0.0.1:0")

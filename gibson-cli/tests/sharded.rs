@@ -121,3 +121,30 @@ fn a_server_list_refuses_a_port_and_a_dead_server_exits_3() {
     let r = run(&a, &["count", "x"]);
     assert_eq!(r.code, 3, "a fan-out with a dead server fails: {r:?}");
 }
+
+/// `route` in the shell answers as the one-shot command does, and a
+/// mistyped one is told the name it was near.
+#[test]
+fn route_in_the_shell() {
+    let servers = three();
+    let a = list(&servers);
+    let p = unique_prefix("cli-shell-route");
+    let keys: Vec<String> = (0..10).map(|i| format!("{p}{i}")).collect();
+    let mut args = vec!["route"];
+    args.extend(keys.iter().map(String::as_str));
+    let one_shot = ok(&a, &args);
+    let script = format!(
+        "route {}\nROUTE {}\nrout {}\n",
+        keys.join(" "),
+        keys[0],
+        keys[0]
+    );
+    let shell = gibson_stdin(None, &["-a", &a], script.as_bytes());
+    let first = one_shot.lines().next().unwrap();
+    assert_eq!(shell.out(), format!("{one_shot}{first}\n"), "{shell:?}");
+    assert!(shell.stderr.contains("did you mean ROUTE?"), "{shell:?}");
+    assert_eq!(shell.code, 2, "the last failed line's code: {shell:?}");
+    // `:help` lists it.
+    let help = gibson_stdin(None, &["-a", &a], b":help\n");
+    assert!(help.out().contains("ROUTE key"), "{help:?}");
+}
