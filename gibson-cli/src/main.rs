@@ -93,6 +93,8 @@ fn one_shot(cli: &Cli, args: &[std::ffi::OsString]) -> i32 {
         },
         Err(e) => {
             let code = exit::exit_code(&e);
+            // Over several servers, the one the command failed on.
+            let addr = client.failed_server().unwrap_or(&addr);
             if let gibson_blocking::Error::PrefixTooLarge { .. } = e {
                 exit::print_error(&format_args!(
                     "{addr}: {e}; `gibson scan PREFIX` reads any number of keys, a page at a time"
