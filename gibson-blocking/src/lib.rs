@@ -12,9 +12,7 @@
 //!   client: many keys in one pipelined round trip (per server);
 //! * [`Namespace`]: keys relative to a prefix; [`PrefixScan`]: every key
 //!   under a prefix of any size, a page at a time;
-//! * [`transport`]: the socket under it all (TCP or Unix, timeouts, `TCP_NODELAY`);
-//! * [`raw`]: a minimal pipelined loop, the baseline benchmarks measure
-//!   the libraries against.
+//! * [`transport`]: the socket under it all (TCP or Unix, timeouts, `TCP_NODELAY`).
 //!
 //! ```no_run
 //! use gibson_blocking::{Connection, Ttl};
@@ -88,7 +86,6 @@ mod compute;
 mod connection;
 mod pool;
 mod prefix_methods;
-pub mod raw;
 mod scan;
 mod scoped;
 mod sharded;

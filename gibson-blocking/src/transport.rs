@@ -2,9 +2,9 @@
 //! `TCP_NODELAY` and read/write timeouts set, read and written through
 //! [`Read`] and [`Write`].
 //!
-//! [`Connection`](crate::Connection) talks through it; so do the raw
-//! measuring loop ([`raw`](crate::raw)), the CLI and the test proxy, so
-//! that every std socket of the workspace is opened the same way.
+//! [`Connection`](crate::Connection) talks through it; so do gibson-bench's
+//! raw measuring loop, the CLI and the test proxy, so that every std socket
+//! of the workspace is opened the same way.
 //!
 //! ```no_run
 //! use std::io::{Read, Write};

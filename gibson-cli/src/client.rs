@@ -2,6 +2,8 @@
 //! cache (`-a h1:p1,h2:p2,…` or `-a gibson://h1:p1,h2:p2?…`).
 
 use gibson_blocking::{Command, Commands, Connection, Error, Pipeline, PipelineResults, Sharded};
+use gibson_proto::shard::Route;
+use gibson_proto::HashRing;
 
 use crate::args::Cli;
 use crate::exec;
@@ -14,7 +16,14 @@ pub(crate) enum Client {
     One(Box<Connection>),
     /// Several servers: keys placed by the ring, prefix commands sent to
     /// every server and merged.
-    Sharded(Sharded),
+    Sharded {
+        /// The client.
+        cache: Sharded,
+        /// Its ring, to tell the server of a failed key.
+        ring: HashRing,
+        /// The server the last failed command failed on, when known.
+        failed: Option<String>,
+    },
 }
 
 impl Client {
@@ -25,7 +34,14 @@ impl Client {
             Some(shards) if shards.servers().len() > 1 => {
                 let names: Vec<String> = shards.servers().iter().map(|s| s.to_string()).collect();
                 let label = names.join(",");
-                return Ok((Client::Sharded(Sharded::with_config(shards)?), label));
+                let ring = shards.ring();
+                let cache = Sharded::with_config(shards)?;
+                let client = Client::Sharded {
+                    cache,
+                    ring,
+                    failed: None,
+                };
+                return Ok((client, label));
             }
             Some(shards) => {
                 let config = shards
@@ -47,7 +63,18 @@ impl Client {
     pub(crate) fn execute(&mut self, req: Request) -> Result<Output, Error> {
         match self {
             Client::One(conn) => exec::execute(conn, req),
-            Client::Sharded(cache) => exec::dispatch(cache, req),
+            Client::Sharded { .. } => exec::dispatch(self, req),
+        }
+    }
+
+    /// The server the last failed command failed on, over several
+    /// servers: its key's server, or the first server a prefix command
+    /// missed. `None` for one server (its address names it) or when no
+    /// single server was at fault.
+    pub(crate) fn failed_server(&self) -> Option<&str> {
+        match self {
+            Client::One(_) => None,
+            Client::Sharded { failed, .. } => failed.as_deref(),
         }
     }
 }
@@ -56,21 +83,42 @@ impl Commands for Client {
     fn execute<C: Command>(&mut self, cmd: C) -> Result<C::Output, Error> {
         match self {
             Client::One(conn) => conn.execute(cmd),
-            Client::Sharded(cache) => cache.execute(cmd),
+            Client::Sharded {
+                cache,
+                ring,
+                failed,
+            } => {
+                let limits = &cache.config().client.limits;
+                let home = match ring.route(&cmd, limits).map(|r| r.route) {
+                    Ok(Route::Server(i)) => Some(i),
+                    _ => None,
+                };
+                let partial = cache.execute_partial(cmd);
+                let missed = partial.missing.first().map(|(i, _)| *i);
+                let result = partial.resolve(cache.config().on_missing);
+                *failed = match &result {
+                    Ok(_) => None,
+                    Err(_) => missed
+                        .or(home)
+                        .and_then(|i| cache.servers().get(i))
+                        .map(ToString::to_string),
+                };
+                result
+            }
         }
     }
 
     fn pipeline(&self) -> Pipeline {
         match self {
             Client::One(conn) => conn.pipeline(),
-            Client::Sharded(cache) => cache.pipeline(),
+            Client::Sharded { cache, .. } => cache.pipeline(),
         }
     }
 
     fn run(&mut self, pipeline: Pipeline) -> Result<PipelineResults, Error> {
         match self {
             Client::One(conn) => conn.run(pipeline),
-            Client::Sharded(cache) => cache.run(pipeline),
+            Client::Sharded { cache, .. } => cache.run(pipeline),
         }
     }
 }

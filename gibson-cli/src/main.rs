@@ -7,15 +7,15 @@
 //! * `gibson -a h1:p1,h2:p2,… route KEY…` prints the server of each key;
 //! * `gibson scan PREFIX [--keys]` prints every pair (or key) under a prefix
 //!   of any size, a page at a time;
-//! * `gibson` alone starts an interactive shell (`:help`);
-//! * `gibson bench …` measures throughput and latency.
+//! * `gibson` alone starts an interactive shell (`:help`).
+//!
+//! Benchmarks are the `gibson-bench` command (crate gibson-bench).
 //!
 //! Without `-a/-p/-u`, `GIBSON_ADDR` names the server, else 127.0.0.1:10128.
 //! Exit codes: 0 success (absent keys included), 1 server error reply,
 //! 2 invalid arguments, 3 connection or protocol error.
 
 mod args;
-mod bench;
 mod client;
 mod commands;
 mod exec;
@@ -24,19 +24,20 @@ mod parse;
 mod route;
 mod scan;
 mod shell;
+mod suggest;
 
 use std::process::ExitCode;
 
 use args::{Cli, Sub};
 use clap::Parser;
 use client::Client;
-use output::{Format, EXIT_USAGE};
+use gibson_cli::exit::{self, EXIT_USAGE};
+use output::Format;
 use parse::Words;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match &cli.command {
-        Some(Sub::Bench(bench)) => bench::run(&cli, bench),
         Some(Sub::Command(words)) => one_shot(&cli, words),
         None => shell::run(&cli),
     };
@@ -64,11 +65,15 @@ fn one_shot(cli: &Cli, args: &[std::ffi::OsString]) -> i32 {
         if first.eq_ignore_ascii_case(b"scan") {
             return scan::run(cli, keys);
         }
+        if first.eq_ignore_ascii_case(b"bench") {
+            exit::print_error(&"the benchmark is its own command: gibson-bench (same options)");
+            return EXIT_USAGE;
+        }
     }
     let request = match Words::from_args(args).and_then(|w| parse::parse(&w)) {
         Ok(r) => r,
         Err(e) => {
-            output::print_error(&e);
+            exit::print_error(&e);
             return EXIT_USAGE;
         }
     };
@@ -76,7 +81,7 @@ fn one_shot(cli: &Cli, args: &[std::ffi::OsString]) -> i32 {
     let (mut client, addr) = match Client::from_cli(cli) {
         Ok(c) => c,
         Err(e) => {
-            output::print_error(&e);
+            exit::print_error(&e);
             return EXIT_USAGE;
         }
     };
@@ -84,19 +89,21 @@ fn one_shot(cli: &Cli, args: &[std::ffi::OsString]) -> i32 {
     match result {
         Ok(out) => match output::print(&out, format(cli)) {
             Ok(()) => 0,
-            Err(_) => output::EXIT_CONNECTION,
+            Err(_) => exit::EXIT_CONNECTION,
         },
         Err(e) => {
-            let code = output::exit_code(&e);
+            let code = exit::exit_code(&e);
+            // Over several servers, the one the command failed on.
+            let addr = client.failed_server().unwrap_or(&addr);
             if let gibson_blocking::Error::PrefixTooLarge { .. } = e {
-                output::print_error(&format_args!(
+                exit::print_error(&format_args!(
                     "{addr}: {e}; `gibson scan PREFIX` reads any number of keys, a page at a time"
                 ));
-            } else if code == output::EXIT_CONNECTION && e.server().is_none() {
+            } else if code == exit::EXIT_CONNECTION && e.server().is_none() {
                 // A sharded client's errors name their server themselves.
-                output::print_error(&format_args!("{addr}: {e}"));
+                exit::print_error(&format_args!("{addr}: {e}"));
             } else {
-                output::print_error(&e);
+                exit::print_error(&e);
             }
             code
         }

@@ -10,15 +10,8 @@
 use std::io::{self, Write};
 
 use bytes::Bytes;
-use gibson_proto::{Error, Value};
+use gibson_proto::Value;
 use serde_json::json;
-
-/// Exit code: a server error reply (ERR, NAN, MEM, LOCKED).
-pub(crate) const EXIT_SERVER: i32 = 1;
-/// Exit code: invalid arguments.
-pub(crate) const EXIT_USAGE: i32 = 2;
-/// Exit code: connection, timeout or protocol error.
-pub(crate) const EXIT_CONNECTION: i32 = 3;
 
 /// What a command's typed result prints as.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,7 +123,8 @@ pub(crate) fn render_text(o: &Output, format: Format) -> Vec<u8> {
     out
 }
 
-fn json_bytes(b: &[u8]) -> serde_json::Value {
+/// Bytes as JSON: a string when UTF-8, else `{"hex": "…"}`.
+pub(crate) fn json_bytes(b: &[u8]) -> serde_json::Value {
     match std::str::from_utf8(b) {
         Ok(s) => json!(s),
         Err(_) => {
@@ -188,20 +182,6 @@ pub(crate) fn print(o: &Output, format: Format) -> io::Result<()> {
     let mut stdout = io::stdout().lock();
     stdout.write_all(&bytes)?;
     stdout.flush()
-}
-
-/// The exit code for a failed command.
-pub(crate) fn exit_code(e: &Error) -> i32 {
-    match e {
-        Error::Server { .. } => EXIT_SERVER,
-        Error::InvalidArgument { .. } => EXIT_USAGE,
-        _ => EXIT_CONNECTION,
-    }
-}
-
-/// Prints one error line to stderr.
-pub(crate) fn print_error(msg: &dyn std::fmt::Display) {
-    let _ = writeln!(io::stderr().lock(), "error: {msg}");
 }
 
 #[cfg(test)]

@@ -8,14 +8,19 @@
 //! words are separated by blanks; a word in double quotes may hold blanks
 //! and escapes (`\" \\ \n \r \t \0 \xHH`). The value of SET and MSET is the
 //! rest of the line as typed (blanks included), or, when the rest is one
-//! quoted word, that word unescaped. A TTL of 0 or less means no expiry.
+//! quoted word, that word unescaped. A TTL is 1 to 32767 seconds, or 0 or
+//! `never` for no expiry (the library's `Ttl::Seconds` and `Ttl::Never`).
 
 use std::fmt;
 
 use bytes::Bytes;
-use gibson_proto::{Error, LockTime, MetaField, Opcode, Ttl};
+use gibson_proto::{Error, Limits, LockTime, MetaField, Opcode, Ttl};
 
 gibson_proto::__gibson_command_list!([crate::commands::cli_commands] @parse);
+
+/// The tool's own commands beside the server's, in one-shot mode and the
+/// shell.
+pub(crate) const EXTRA_COMMANDS: [&str; 1] = ["ROUTE"];
 
 /// The usage line of a command: `SET ttl key value`.
 pub(crate) fn usage(op: Opcode) -> String {
@@ -115,6 +120,11 @@ impl Words {
             out.rests.push(rest);
         }
         Ok(out)
+    }
+
+    /// Every word, unquoted.
+    pub(crate) fn all(&self) -> &[Vec<u8>] {
+        &self.words
     }
 
     /// The first word.
@@ -261,38 +271,54 @@ impl ArgReader<'_> {
 
     fn int(&mut self, name: &'static str) -> Result<i64, ParseError> {
         let w = self.word(name)?;
-        std::str::from_utf8(&w)
-            .ok()
-            .and_then(|s| s.parse::<i64>().ok())
-            .ok_or_else(|| {
-                Error::invalid(name, format!("\"{}\" is not an integer", w.escape_ascii())).into()
-            })
+        int_of(name, &w)
     }
 
-    /// A TTL: `<= 0` is "no expiry".
+    /// A TTL, by the library's rule ([`Ttl`]): 1 to 32767 seconds
+    /// (`Ttl::Seconds`; the encoder checks the upper bound), or `0` or
+    /// `never` for no expiry (`Ttl::Never`, which is sent as 0). A negative
+    /// TTL, which the server would also take as "no expiry", is refused.
     fn ttl(&mut self, name: &'static str) -> Result<Ttl, ParseError> {
-        let n = self.int(name)?;
-        if n <= 0 {
+        let w = self.word(name)?;
+        if w.eq_ignore_ascii_case(b"never") {
             return Ok(Ttl::Never);
         }
+        let n = int_of(name, &w)?;
+        if n == 0 {
+            return Ok(Ttl::Never);
+        }
+        let max = Limits::default().max_ttl;
         u32::try_from(n).map(Ttl::Seconds).map_err(|_| {
-            Error::invalid(name, format!("{n} is too large (at most {})", u32::MAX)).into()
+            let rule = if n < 0 {
+                format!("{n}: a TTL is 1 to {max} seconds, or 0 or never for no expiry")
+            } else {
+                format!("{n} is too large (at most {max} seconds)")
+            };
+            Error::invalid(name, rule).into()
         })
     }
 
-    /// Lock seconds: `-1` is "until UNLOCK"; 0 is refused by the command.
+    /// Lock seconds: 1 or more, or `-1` until UNLOCK.
     fn seconds(&mut self, name: &'static str) -> Result<LockTime, ParseError> {
         let n = self.int(name)?;
         if n == -1 {
             return Ok(LockTime::UntilUnlock);
         }
-        u64::try_from(n).map(LockTime::Seconds).map_err(|_| {
-            Error::invalid(
-                name,
-                format!("{n}: use -1 (until UNLOCK) or 1 to {}", i64::MAX),
-            )
-            .into()
-        })
+        u64::try_from(n)
+            .ok()
+            .filter(|&n| n > 0)
+            .map(LockTime::Seconds)
+            .ok_or_else(|| {
+                let why = if n == 0 { " (0 does not lock)" } else { "" };
+                Error::invalid(
+                    name,
+                    format!(
+                        "{n}{why}: use 1 to {} seconds, or -1 until UNLOCK",
+                        i64::MAX
+                    ),
+                )
+                .into()
+            })
     }
 
     /// A META field, in any case.
@@ -343,6 +369,16 @@ impl ArgReader<'_> {
     }
 }
 
+/// A whole number, or the error naming argument `name`.
+fn int_of(name: &'static str, w: &[u8]) -> Result<i64, ParseError> {
+    std::str::from_utf8(w)
+        .ok()
+        .and_then(|s| s.parse::<i64>().ok())
+        .ok_or_else(|| {
+            Error::invalid(name, format!("\"{}\" is not an integer", w.escape_ascii())).into()
+        })
+}
+
 /// Parses one command: `words[0]` is its name.
 pub(crate) fn parse(words: &Words) -> Result<Request, ParseError> {
     let name = words
@@ -350,14 +386,15 @@ pub(crate) fn parse(words: &Words) -> Result<Request, ParseError> {
         .ok_or_else(|| ParseError("no command given".into()))?;
     let name_str = String::from_utf8_lossy(name);
     let op = Opcode::from_name(&name_str).ok_or_else(|| {
+        let names = COMMANDS.iter().map(|(n, _, _)| *n);
+        let hint = match crate::suggest::closest(&name_str, names.clone().chain(EXTRA_COMMANDS)) {
+            Some(near) => format!("; did you mean {near}?"),
+            None => String::new(),
+        };
         ParseError(format!(
-            "unknown command \"{}\" (commands: {})",
+            "unknown command \"{}\"{hint} (commands: {})",
             name.escape_ascii(),
-            COMMANDS
-                .iter()
-                .map(|(n, _, _)| *n)
-                .collect::<Vec<_>>()
-                .join(" ")
+            names.chain(EXTRA_COMMANDS).collect::<Vec<_>>().join(" ")
         ))
     })?;
     let mut a = ArgReader { op, words, next: 1 };
@@ -398,7 +435,7 @@ mod tests {
         );
         // Quotes inside a longer rest are literal.
         assert_eq!(
-            line("set -5 k \"a\" b").unwrap(),
+            line("set never k \"a\" b").unwrap(),
             Request::Set {
                 ttl: Ttl::Never,
                 key: b("k"),
@@ -436,6 +473,7 @@ mod tests {
         let cases = [
             ("ttl k 10", Request::Ttl { key: b("k"), ttl: Ttl::Seconds(10) }),
             ("ttl k 0", Request::Ttl { key: b("k"), ttl: Ttl::Never }),
+            ("ttl k NEVER", Request::Ttl { key: b("k"), ttl: Ttl::Never }),
             ("Lock k -1", Request::Lock { key: b("k"), time: LockTime::UntilUnlock }),
             ("mget p", Request::Mget { prefix: b("p"), limit: None }),
             ("mget p 3", Request::Mget { prefix: b("p"), limit: Some(3) }),
@@ -480,9 +518,15 @@ mod tests {
             ("meta k colour", "`field`"),
             ("mget p -1", "`limit`"),
             ("nope", "unknown command"),
+            ("gett k", "did you mean GET?"),
+            ("rote k", "did you mean ROUTE?"),
             ("set 0 k \"open", "unterminated"),
             ("set 0 k \"\\q\"", "unknown escape"),
             ("ttl k 99999999999", "too large"),
+            ("set -1 k v", "or 0 or never for no expiry"),
+            ("mttl p -5", "`ttl`"),
+            ("lock k 0", "0 does not lock"),
+            ("mlock p 0", "-1 until UNLOCK"),
         ];
         for (input, names) in cases {
             let err = line(input).unwrap_err().0;

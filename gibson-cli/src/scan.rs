@@ -1,7 +1,8 @@
-//! `gibson scan PREFIX [--keys]`: every pair (or key name) under a prefix
-//! of any size, one per line, read a page at a time in bounded memory, in
-//! the manner of `redis-cli --scan`. `--json` prints one JSON object per
-//! line (`{"key": value}`, or the name as a JSON string with `--keys`).
+//! `gibson scan PREFIX [--keys] [--json | --raw]`: every pair (or key
+//! name) under a prefix of any size, one per line, read a page at a time in
+//! bounded memory, in the manner of `redis-cli --scan`. `--json` (after
+//! `scan`, as `--help` shows it, or before) prints one JSON object per line
+//! (`{"key": value}`, or the name as a JSON string with `--keys`).
 
 use std::io::Write;
 
@@ -9,25 +10,67 @@ use bytes::Bytes;
 use gibson_blocking::{Connection, Error, Sharded, Value};
 
 use crate::args::Cli;
-use crate::output::{self, Output, EXIT_CONNECTION, EXIT_USAGE};
+use gibson_cli::exit::{self, EXIT_CONNECTION, EXIT_USAGE};
 
-/// Runs `scan` with its words (`PREFIX [--keys]`); returns the exit code.
+use crate::output::{self, Format, Output};
+
+/// The words of `scan`: the prefix, `--keys`, and the output format.
+struct ScanArgs<'a> {
+    prefix: &'a [u8],
+    keys_only: bool,
+    format: Format,
+}
+
+const USAGE: &str =
+    "usage: scan PREFIX [--keys] [--json | --raw] (every pair, or key name, under PREFIX)";
+
+/// Reads `scan`'s words: one prefix and the flags, in any order; the
+/// format of `--json`/`--raw` before `scan` unless one is given after it.
+fn scan_args(words: &[Vec<u8>], format: Format) -> Result<ScanArgs<'_>, String> {
+    let (mut prefix, mut keys_only, mut flag_format) = (None, false, None);
+    for word in words {
+        match word.as_slice() {
+            b"--keys" => keys_only = true,
+            b"--json" => flag_format = Some(Format::Json),
+            b"--raw" => flag_format = Some(Format::Raw),
+            flag if flag.starts_with(b"--") => {
+                return Err(format!("unknown flag {} ({USAGE})", flag.escape_ascii()))
+            }
+            word if prefix.is_none() => prefix = Some(word),
+            _ => return Err(format!("one prefix only ({USAGE})")),
+        }
+    }
+    Ok(ScanArgs {
+        prefix: prefix.ok_or_else(|| USAGE.to_string())?,
+        keys_only,
+        format: flag_format.unwrap_or(format),
+    })
+}
+
+/// Runs `scan` with its words (`PREFIX [--keys] [--json | --raw]`);
+/// returns the exit code.
 pub(crate) fn run(cli: &Cli, words: &[Vec<u8>]) -> i32 {
-    let (prefix, keys_only) = match words {
-        [prefix] => (prefix, false),
-        [prefix, flag] if flag.as_slice() == b"--keys" => (prefix, true),
-        _ => {
-            output::print_error(
-                &"usage: scan PREFIX [--keys] (every pair, or key name, under PREFIX)",
-            );
+    let ScanArgs {
+        prefix,
+        keys_only,
+        format,
+    } = match scan_args(words, crate::format(cli)) {
+        Ok(a) => a,
+        Err(e) => {
+            exit::print_error(&e);
             return EXIT_USAGE;
         }
     };
-    let format = crate::format(cli);
     let mut out = std::io::stdout().lock();
     let mut print = |o: Output| -> std::io::Result<()> {
         match format {
-            output::Format::Json => writeln!(out, "{}", output::render_json(&o)),
+            // A name alone, not a list of one: one JSON string a line.
+            Format::Json => match &o {
+                Output::Keys(names) if names.len() == 1 => {
+                    writeln!(out, "{}", output::json_bytes(&names[0]))
+                }
+                _ => writeln!(out, "{}", output::render_json(&o)),
+            },
             _ => out.write_all(&output::render_text(&o, format)),
         }
     };
@@ -52,8 +95,8 @@ pub(crate) fn run(cli: &Cli, words: &[Vec<u8>]) -> i32 {
         Ok(()) => 0,
         Err(Error::Io(_)) => EXIT_CONNECTION,
         Err(e) => {
-            output::print_error(&e);
-            output::exit_code(&e)
+            exit::print_error(&e);
+            exit::exit_code(&e)
         }
     }
 }

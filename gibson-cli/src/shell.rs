@@ -12,8 +12,11 @@ use rustyline::DefaultEditor;
 use crate::args::Cli;
 use crate::client::Client;
 use crate::format;
-use crate::output::{self, Format, EXIT_USAGE};
+use gibson_cli::exit::{self, EXIT_USAGE};
+
+use crate::output::{self, Format};
 use crate::parse::{self, Words, COMMANDS};
+use crate::route;
 
 /// What a shell line asks for.
 enum Step {
@@ -29,24 +32,24 @@ pub(crate) fn run(cli: &Cli) -> i32 {
     let (mut conn, addr) = match Client::from_cli(cli) {
         Ok(c) => c,
         Err(e) => {
-            output::print_error(&e);
+            exit::print_error(&e);
             return EXIT_USAGE;
         }
     };
     let format = format(cli);
     if std::io::stdin().is_terminal() {
-        interactive(&mut conn, &addr, format)
+        interactive(cli, &mut conn, &addr, format)
     } else {
-        piped(&mut conn, format)
+        piped(cli, &mut conn, format)
     }
 }
 
-fn piped(conn: &mut Client, format: Format) -> i32 {
+fn piped(cli: &Cli, conn: &mut Client, format: Format) -> i32 {
     let mut code = 0;
     for line in std::io::stdin().lock().split(b'\n') {
         let Ok(line) = line else { break };
         let line = String::from_utf8_lossy(&line);
-        match step(conn, &line, format) {
+        match step(cli, conn, &line, format) {
             Step::Continue(0) => {}
             Step::Continue(c) => code = c,
             Step::Quit => break,
@@ -55,12 +58,12 @@ fn piped(conn: &mut Client, format: Format) -> i32 {
     code
 }
 
-fn interactive(conn: &mut Client, addr: &str, format: Format) -> i32 {
+fn interactive(cli: &Cli, conn: &mut Client, addr: &str, format: Format) -> i32 {
     let mut editor = match DefaultEditor::new() {
         Ok(e) => e,
         Err(e) => {
-            output::print_error(&format_args!("cannot start the line editor: {e}"));
-            return piped(conn, format);
+            exit::print_error(&format_args!("cannot start the line editor: {e}"));
+            return piped(cli, conn, format);
         }
     };
     let history = history_file();
@@ -79,7 +82,7 @@ fn interactive(conn: &mut Client, addr: &str, format: Format) -> i32 {
                 // each line.
                 if line
                     .lines()
-                    .any(|l| matches!(step(conn, l, format), Step::Quit))
+                    .any(|l| matches!(step(cli, conn, l, format), Step::Quit))
                 {
                     break;
                 }
@@ -88,7 +91,7 @@ fn interactive(conn: &mut Client, addr: &str, format: Format) -> i32 {
             Err(ReadlineError::Interrupted) => continue,
             Err(ReadlineError::Eof) => break,
             Err(e) => {
-                output::print_error(&e);
+                exit::print_error(&e);
                 break;
             }
         }
@@ -100,7 +103,7 @@ fn interactive(conn: &mut Client, addr: &str, format: Format) -> i32 {
 }
 
 /// Runs one line.
-fn step(conn: &mut Client, line: &str, format: Format) -> Step {
+fn step(cli: &Cli, conn: &mut Client, line: &str, format: Format) -> Step {
     let trimmed = line.trim();
     match trimmed {
         "" => return Step::Continue(0),
@@ -110,17 +113,30 @@ fn step(conn: &mut Client, line: &str, format: Format) -> Step {
             return Step::Continue(0);
         }
         _ if trimmed.starts_with(':') => {
-            output::print_error(&format_args!(
+            exit::print_error(&format_args!(
                 "unknown shell command {trimmed} (:help, :quit)"
             ));
             return Step::Continue(EXIT_USAGE);
         }
         _ => {}
     }
-    let request = match Words::from_line(line).and_then(|w| parse::parse(&w)) {
+    let words = match Words::from_line(line) {
+        Ok(w) => w,
+        Err(e) => {
+            exit::print_error(&e);
+            return Step::Continue(EXIT_USAGE);
+        }
+    };
+    if words
+        .first()
+        .is_some_and(|w| w.eq_ignore_ascii_case(b"route"))
+    {
+        return Step::Continue(route::run(cli, &words.all()[1..]));
+    }
+    let request = match parse::parse(&words) {
         Ok(r) => r,
         Err(e) => {
-            output::print_error(&e);
+            exit::print_error(&e);
             return Step::Continue(EXIT_USAGE);
         }
     };
@@ -130,8 +146,8 @@ fn step(conn: &mut Client, line: &str, format: Format) -> Step {
             Step::Continue(0)
         }
         Err(e) => {
-            output::print_error(&e);
-            Step::Continue(output::exit_code(&e))
+            exit::print_error(&e);
+            Step::Continue(exit::exit_code(&e))
         }
     }
 }
@@ -143,8 +159,10 @@ pub(crate) fn help() -> String {
         let usage = format!("{name} {args}");
         s.push_str(&format!("  {usage:<24} {what}\n"));
     }
+    s.push_str(&format!("  {:<24} {}\n", route::USAGE, route::WHAT));
     s.push_str(
-        "\nA TTL of 0 or less means no expiry; LOCK/MLOCK -1 locks until UNLOCK.\n\
+        "\nA TTL is 1 to 32767 seconds, or 0 or never for no expiry (the library's rule:\n\
+         a negative TTL is refused). LOCK/MLOCK: 1 or more seconds, or -1 until UNLOCK.\n\
          Words are separated by blanks; \"quoted words\" may hold blanks and escapes\n\
          (\\\" \\\\ \\n \\r \\t \\0 \\xHH). The value of SET/MSET is the rest of the line,\n\
          or one quoted word unescaped: SET 0 k \"a\\x00b\".\n\

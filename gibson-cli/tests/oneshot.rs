@@ -21,13 +21,13 @@ fn single_key_commands() {
     );
     assert_eq!(ok(&s, &["GET", k]), "\"hello big world\"\n");
     assert_eq!(ok(&s, &["get", &format!("{p}absent")]), "(nil)\n");
-    // TTL 0 or less: no expiry.
+    // TTL 0: no expiry.
     assert_eq!(ok(&s, &["meta", k, "ttl"]), "-1\n");
     assert_eq!(ok(&s, &["ttl", k, "100"]), "OK\n");
     assert_eq!(ok(&s, &["meta", k, "TTL"]), "100\n");
-    // TTL 0 or less removes the expiry (the server then reports ttl 0,
-    // left -1).
-    assert_eq!(ok(&s, &["ttl", k, "-5"]), "OK\n");
+    // TTL `never` (or 0) removes the expiry (the server then reports ttl
+    // 0, left -1).
+    assert_eq!(ok(&s, &["ttl", k, "never"]), "OK\n");
     assert_eq!(ok(&s, &["meta", k, "ttl"]), "0\n");
     assert_eq!(ok(&s, &["meta", k, "left"]), "-1\n");
     assert_eq!(
@@ -191,6 +191,27 @@ fn errors_are_one_line_and_non_zero() {
     assert!(e.contains("unknown command"), "{e}");
     // The value was not touched by any of them.
     assert_eq!(ok(&s, &["get", &k]), "\"not a number\"\n");
+}
+
+#[test]
+fn an_unknown_command_names_the_nearest_one() {
+    let s = TestServer::start();
+    for (typed, near) in [
+        ("gett", "GET"),
+        ("MGTE", "MGET"),
+        ("stat", "STATS"),
+        ("rote", "ROUTE"),
+    ] {
+        let e = fails(&s, &[typed, "k"], 2);
+        assert!(e.contains(&format!("did you mean {near}?")), "{typed}: {e}");
+    }
+    // Nothing near: the list only.
+    let e = fails(&s, &["frobnicate", "k"], 2);
+    assert!(!e.contains("did you mean"), "{e}");
+    assert!(e.contains("MGET"), "{e}");
+    // The benchmark moved to its own command.
+    let e = fails(&s, &["bench", "-n", "10"], 2);
+    assert!(e.contains("gibson-bench"), "{e}");
 }
 
 #[test]

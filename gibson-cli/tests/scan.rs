@@ -83,3 +83,39 @@ fn forty_megabytes_through_gibson_scan() {
         .all(|l| l.starts_with(&p) && l.ends_with(&quoted)));
     assert_eq!(conn.mdel(p.as_str()).unwrap(), 4_000);
 }
+
+/// `--json` and `--raw` after `scan`, in the form `--help` shows
+/// (`gibson scan log: --json`), as well as before it; an unknown flag is a
+/// usage error that names it.
+#[test]
+fn flags_after_scan() {
+    let server = TestServer::start();
+    let mut conn = Connection::with_config(server.config()).unwrap();
+    let p = unique_prefix("cliscanflags");
+    conn.set_multi(
+        [(format!("{p}a"), "v1"), (format!("{p}b"), "x y")],
+        Ttl::Never,
+    )
+    .unwrap();
+    let sorted = |out: String| {
+        let mut lines: Vec<String> = out.lines().map(str::to_string).collect();
+        lines.sort();
+        lines
+    };
+    let json = sorted(ok(&server, &["scan", p.as_str(), "--json"]));
+    assert_eq!(
+        json,
+        [
+            format!(r#"{{"{p}a":"v1"}}"#),
+            format!(r#"{{"{p}b":"x y"}}"#)
+        ]
+    );
+    assert_eq!(sorted(ok(&server, &["--json", "scan", p.as_str()])), json);
+    let names = sorted(ok(&server, &["scan", "--json", p.as_str(), "--keys"]));
+    assert_eq!(names, [format!(r#""{p}a""#), format!(r#""{p}b""#)]);
+    let raw = sorted(ok(&server, &["scan", p.as_str(), "--raw"]));
+    assert_eq!(raw, [format!("{p}a v1"), format!("{p}b x y")]);
+    let e = fails(&server, &["scan", p.as_str(), "--jsn"], 2);
+    assert!(e.contains("--jsn"), "{e}");
+    conn.mdel(p.as_str()).unwrap();
+}

@@ -125,3 +125,63 @@ fn a_server_list_refuses_a_port_and_a_dead_server_exits_3() {
     assert!(r.stderr.contains(&format!("server {dead}")), "{r:?}");
     assert!(!r.stderr.contains(&a), "{r:?}");
 }
+
+/// `route` in the shell answers as the one-shot command does, and a
+/// mistyped one is told the name it was near.
+#[test]
+fn route_in_the_shell() {
+    let servers = three();
+    let a = list(&servers);
+    let keys = [
+        unique_prefix("cli-shell-route"),
+        unique_prefix("cli-shell-route"),
+    ];
+    let one_shot = ok(&a, &["route", &keys[0], &keys[1]]);
+    let script = format!(
+        "route {}\nROUTE {}\nrout {}\n",
+        keys.join(" "),
+        keys[0],
+        keys[0]
+    );
+    let shell = gibson_stdin(None, &["-a", &a], script.as_bytes());
+    let first = one_shot.lines().next().unwrap();
+    assert_eq!(shell.out(), format!("{one_shot}{first}\n"), "{shell:?}");
+    assert!(shell.stderr.contains("did you mean ROUTE?"), "{shell:?}");
+    assert_eq!(shell.code, 2, "the last failed line's code: {shell:?}");
+    // `:help` lists it.
+    let help = gibson_stdin(None, &["-a", &a], b":help\n");
+    assert!(help.out().contains("ROUTE key"), "{help:?}");
+}
+
+/// With one of three servers down, a connection error names that server,
+/// not the whole list: for a key that lives there and for a prefix
+/// command that missed it.
+#[test]
+fn a_connection_error_names_the_server_that_failed() {
+    let mut servers = three();
+    let a = list(&servers);
+    let ring = a.parse::<ShardConfig>().unwrap().ring();
+    let dead = servers[1].addr().to_string();
+    servers[1].stop();
+    let p = unique_prefix("cli-dead");
+    let key = (0..)
+        .map(|i| format!("{p}{i}"))
+        .find(|k| ring.server_for(k.as_bytes()) == Some(dead.as_str()))
+        .unwrap();
+    for args in [&["get", key.as_str()][..], &["count", &p]] {
+        let r = run(&a, args);
+        assert_eq!(r.code, 3, "{args:?}: {r:?}");
+        assert!(
+            r.stderr.starts_with(&format!("error: {dead}: ")),
+            "{args:?}: {r:?}"
+        );
+        assert!(!r.stderr.contains(&a), "{args:?}: {r:?}");
+    }
+    // A key on a live server still works.
+    let live = (0..)
+        .map(|i| format!("{p}{i}"))
+        .find(|k| ring.server_for(k.as_bytes()) != Some(dead.as_str()))
+        .unwrap();
+    assert_eq!(ok(&a, &["set", "0", &live, "v"]), "\"v\"\n");
+    ok(&a, &["del", &live]);
+}

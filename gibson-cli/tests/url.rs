@@ -65,3 +65,43 @@ fn ipv6_urls_parse_and_a_port_beside_a_url_is_refused() {
     assert_eq!(both.code, 2, "{both:?}");
     assert!(both.stderr.contains("-p"), "{both:?}");
 }
+
+#[test]
+fn dash_a_is_a_host_a_host_and_port_or_an_ip_address() {
+    // Two colons and no brackets: not an IPv6 address, and no host:port
+    // either. Refused (2), naming `host`, rather than dialled as
+    // "[127.0.0.1:18128:99]:10128" (3).
+    let bad = gibson_env(None, &["-a", "127.0.0.1:18128:99", "ping"]);
+    assert_eq!(bad.code, 2, "{bad:?}");
+    assert!(
+        bad.stderr.contains("`host`") && bad.stderr.contains("\"127.0.0.1:18128:99\""),
+        "{bad:?}"
+    );
+    assert!(!bad.stderr.contains("[127"), "{bad:?}");
+    // A port in -a and in -p.
+    let both = gibson_env(None, &["-a", "127.0.0.1:1", "-p", "2", "ping"]);
+    assert_eq!(both.code, 2, "{both:?}");
+    assert!(both.stderr.contains("-p 2"), "{both:?}");
+    // A socket path belongs in -u.
+    let path = gibson_env(None, &["-a", "/tmp/gibson.sock", "ping"]);
+    assert_eq!(path.code, 2, "{path:?}");
+    assert!(path.stderr.contains("-u"), "{path:?}");
+    // IPv6, bare, bracketed with a port, or with -p: parsed, then the
+    // connection fails (nothing listens on port 1).
+    for args in [
+        &["-a", "[::1]:1", "ping"][..],
+        &["-a", "::1", "-p", "1", "ping"],
+        &["-a", "[::1]", "-p", "1", "ping"],
+    ] {
+        let down = gibson_env(None, args);
+        assert_eq!(down.code, 3, "{args:?}: {down:?}");
+        assert!(down.stderr.contains("[::1]:1:"), "{args:?}: {down:?}");
+    }
+    // A host and port that work.
+    let s = TestServer::start();
+    if let gibson_proto::Addr::Tcp { host, port } = s.addr() {
+        let addr = format!("{host}:{port}");
+        let ok = gibson_env(None, &["-a", &addr, "ping"]);
+        assert_eq!(ok.code, 0, "{ok:?}");
+    }
+}

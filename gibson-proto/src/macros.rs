@@ -173,13 +173,13 @@ macro_rules! __gibson_command_list {
             set [] (key: impl $crate::ToArg, value: impl $crate::ToArg, ttl: impl ::core::convert::Into<$crate::Ttl>)
                 -> $crate::Value = $crate::cmd::Set::new(key, value, ttl),
                 cli { Set(ttl: ttl, key: word, value: rest) prints value
-                    "store value (the rest of the line); ttl <= 0: no expiry" };
+                    "store value (the rest of the line); ttl 0 or never: no expiry" };
             "ttl(\"greeting\", Ttl::Never)"
             /// `TTL`: sets `key`'s TTL and restarts its clock; `false` if the key is absent.
             ttl [] (key: impl $crate::ToArg, ttl: impl ::core::convert::Into<$crate::Ttl>)
                 -> bool = $crate::cmd::SetTtl::new(key, ttl),
                 cli { Ttl(key: word, ttl: ttl) prints found
-                    "set key's TTL in seconds; ttl <= 0: no expiry" };
+                    "set key's TTL in seconds; 0 or never: no expiry" };
             "get::<String>(\"greeting\")"
             /// `GET`: the value of `key` converted to `T` (`Bytes`, `String`, integers, …);
             /// `None` if absent.

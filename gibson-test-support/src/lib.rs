@@ -6,14 +6,13 @@
 //! [`unique_prefix`] for their keys and tolerate foreign keys, so that they
 //! pass against a shared external server too.
 //!
-//! The benchmarks and the examples find their server the same way
-//! ([`bench::GetBench`] with `GIBSON_BENCH_ADDR`, [`example_server`]).
+//! The benchmarks (gibson-bench's, with `GIBSON_BENCH_ADDR`) and the
+//! examples ([`example_server`]) find their server the same way.
 //!
 //! The behavioural suites every runtime crate runs are written once here
 //! ([`conformance`], [`faults`], [`bulk`], [`resilience`], [`values`], [`cached_store`]) and expanded in a
 //! crate's test file by [`suite!`], on the executors of [`runtime`].
 
-pub mod bench;
 pub mod bulk;
 pub mod cached_store;
 mod chunking;

@@ -1,19 +1,21 @@
 //! Sequential GET latency and pipelined GET throughput of the blocking
-//! client, against the raw measuring loop ([`gibson_blocking::raw`]) doing
+//! client, against the raw measuring loop ([`gibson_bench::raw`]) doing
 //! the same batches on the same server in the same run.
 //!
-//! `cargo bench -p gibson-blocking --bench get` (embedded server), or with
+//! `cargo bench -p gibson-bench --bench get_blocking` (embedded server), or with
 //! `GIBSON_BENCH_ADDR=host:port`.
 
 // criterion_group! generates undocumented items.
 #![allow(missing_docs)]
 
+mod common;
+
 use std::time::Duration;
 
+use common::{timed, GetBench, KEY};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use gibson_blocking::raw::RawLoop;
+use gibson_bench::raw::RawLoop;
 use gibson_blocking::{Connection, Limits};
-use gibson_test_support::bench::{timed, GetBench, KEY};
 
 fn bench(c: &mut Criterion) {
     let mut bench = GetBench::start();

@@ -185,9 +185,9 @@ fn frame(opcode: u16, payload: &[u8]) -> Vec<u8> {
 /// of request `i` of `$test`: one monomorphic call per test.
 macro_rules! with_command {
     ($test:expr, $workload:expr, $run:path, $($arg:expr),*) => {{
-        use $crate::bench::workload::Test;
+        use $crate::workload::Test;
         use gibson_proto::{cmd, MetaField, Ttl};
-        let w: std::sync::Arc<$crate::bench::workload::Workload> = $workload.clone();
+        let w: std::sync::Arc<$crate::workload::Workload> = $workload.clone();
         match $test {
             Test::Ping => $run($($arg,)* move |_i: u64| cmd::Ping),
             Test::Set => $run($($arg,)* move |i: u64| cmd::Set::new(w.key(i), w.value.clone(), Ttl::Never)),

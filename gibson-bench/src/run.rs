@@ -1,16 +1,5 @@
-//! `gibson bench`: like redis-benchmark. For each test of `-t` and each
-//! runtime of `--runtime` (and with `--raw`, a hand-written socket loop),
-//! `-n` requests from `-c` clients with `-P` in flight each; a table of
-//! ops/s and latency quantiles, or CSV.
-//!
-//! Without `-a/-p/-u` (or `GIBSON_ADDR`) it starts the embedded
-//! gibson-server on a free loopback port.
-
-mod cpu;
-mod raw;
-mod report;
-mod runners;
-pub(crate) mod workload;
+//! One benchmark run: the server (given, or embedded), the keyspace's
+//! setup and cleanup, every (test, client) pair in rounds, and the report.
 
 use std::io::Write;
 use std::sync::atomic::AtomicU64;
@@ -18,15 +7,15 @@ use std::sync::Arc;
 
 use clap::ValueEnum;
 use gibson_blocking::{Connection, Error, Sharded};
+use gibson_cli::exit::{self, EXIT_CONNECTION, EXIT_SERVER, EXIT_USAGE};
+use gibson_cli::servers::with_timeout;
 use gibson_proto::shard::ShardConfig;
 use gibson_proto::{Addr, Config};
 
-use crate::args::{BenchArgs, Cli, Runtime};
-use crate::client::Client;
-use crate::output::{self, EXIT_CONNECTION, EXIT_SERVER, EXIT_USAGE};
-use report::RunResult;
-pub(crate) use workload::Test;
-use workload::{with_command, Workload};
+use crate::args::{Cli, Library};
+use crate::report::RunResult;
+use crate::workload::{with_command, Test, Workload};
+use crate::{cpu, raw_runner, report, runners};
 
 /// What every run of one benchmark shares.
 #[derive(Debug, Clone)]
@@ -47,19 +36,28 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
-    /// A blocking client for the server or servers (setup and cleanup).
-    fn blocking_client(&self) -> Result<Client, Error> {
-        Ok(match &self.shards {
-            Some(s) => Client::Sharded(Sharded::with_config(s.clone())?),
-            None => Client::One(Box::new(Connection::with_config(self.config.clone())?)),
-        })
+    /// Stores the workload's keys, through a blocking client of the
+    /// server or servers.
+    fn setup(&self, workload: &Workload) -> Result<(), Error> {
+        match &self.shards {
+            Some(s) => workload.setup(&mut Sharded::with_config(s.clone())?),
+            None => workload.setup(&mut Connection::with_config(self.config.clone())?),
+        }
+    }
+
+    /// Deletes the workload's keys.
+    fn cleanup(&self, workload: &Workload) -> Result<u64, Error> {
+        match &self.shards {
+            Some(s) => workload.cleanup(&mut Sharded::with_config(s.clone())?),
+            None => workload.cleanup(&mut Connection::with_config(self.config.clone())?),
+        }
     }
 }
 
 /// Who runs a test: a library, or the raw loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Runner {
-    Library(Runtime),
+    Library(Library),
     Raw,
 }
 
@@ -73,30 +71,31 @@ impl Runner {
 }
 
 /// Runs the benchmark; returns the exit code.
-pub(crate) fn run(cli: &Cli, args: &BenchArgs) -> i32 {
+pub(crate) fn run(cli: &Cli) -> i32 {
+    let args = &cli.bench;
     if args.clients == 0 || args.pipeline == 0 || args.requests == 0 {
-        output::print_error(&"bench: -n, -c and -P must be at least 1");
+        exit::print_error(&"bench: -n, -c and -P must be at least 1");
         return EXIT_USAGE;
     }
-    let shards = match cli.shards() {
+    let shards = match cli.server.shards(cli.timeout()) {
         Ok(s) => s.filter(|s| s.servers().len() > 1),
         Err(e) => {
-            output::print_error(&e);
+            exit::print_error(&e);
             return EXIT_USAGE;
         }
     };
     if shards.is_some() && args.raw {
-        output::print_error(&"bench: --raw measures one server; leave it out with a server list");
+        exit::print_error(&"bench: --raw measures one server; leave it out with a server list");
         return EXIT_USAGE;
     }
     let explicit = match &shards {
         Some(s) => Ok(s.servers().first().cloned()),
-        None => cli.explicit_addr(),
+        None => cli.server.explicit_addr(),
     };
     let explicit = match explicit {
         Ok(a) => a,
         Err(e) => {
-            output::print_error(&e);
+            exit::print_error(&e);
             return EXIT_USAGE;
         }
     };
@@ -125,24 +124,22 @@ pub(crate) fn run(cli: &Cli, args: &BenchArgs) -> i32 {
                 (addr, Some(server), w)
             }
             Err(e) => {
-                output::print_error(&format_args!("cannot start the embedded server: {e}"));
+                exit::print_error(&format_args!("cannot start the embedded server: {e}"));
                 return EXIT_CONNECTION;
             }
         },
     };
     let mut limits = gibson_proto::Limits::default();
     limits.write_window = args.write_window;
-    let config = cli
-        .with_timeouts(Config::new(addr))
+    let config = with_timeout(Config::new(addr), cli.timeout())
         .max_in_flight(args.pipeline.max(4096))
         .limits(limits);
     if let Err(e) = config.validate() {
-        output::print_error(&e);
+        exit::print_error(&e);
         return EXIT_USAGE;
     }
     let shards = shards.map(|mut s| {
-        s.client = cli
-            .with_timeouts(s.client.clone())
+        s.client = with_timeout(s.client.clone(), cli.timeout())
             .max_in_flight(args.pipeline.max(4096))
             .limits(limits);
         s
@@ -162,7 +159,7 @@ pub(crate) fn run(cli: &Cli, args: &BenchArgs) -> i32 {
         args.tests.clone()
     };
     let mut clients: Vec<Runner> = Vec::new();
-    for r in &args.runtimes {
+    for r in &args.libraries {
         if !clients.contains(&Runner::Library(*r)) {
             clients.push(Runner::Library(*r));
         }
@@ -172,12 +169,9 @@ pub(crate) fn run(cli: &Cli, args: &BenchArgs) -> i32 {
     }
 
     let workload = Arc::new(Workload::new(args.keyspace, args.data_size));
-    if let Err(e) = plan
-        .blocking_client()
-        .and_then(|mut c| workload.setup(&mut c))
-    {
-        output::print_error(&format_args!("bench setup on {where_}: {e}"));
-        return output::exit_code(&e);
+    if let Err(e) = plan.setup(&workload) {
+        exit::print_error(&format_args!("bench setup on {where_}: {e}"));
+        return exit::exit_code(&e);
     }
     eprintln!(
         "gibson bench: {where_}; {} requests per test, {} clients, {} in flight per client, {}-byte values, keyspace {}, async runtimes on {} thread(s){}",
@@ -217,7 +211,7 @@ pub(crate) fn run(cli: &Cli, args: &BenchArgs) -> i32 {
                     Ok((elapsed, outs)) => {
                         let r = RunResult::new(test.name(), client.name(), elapsed, outs, cpu);
                         if let Some(e) = &r.first_error {
-                            output::print_error(&format_args!(
+                            exit::print_error(&format_args!(
                                 "{label}: {} of {} requests failed; first: {e}",
                                 r.errors, r.requests
                             ));
@@ -232,7 +226,7 @@ pub(crate) fn run(cli: &Cli, args: &BenchArgs) -> i32 {
                         }
                     }
                     Err(e) => {
-                        output::print_error(&format_args!("{label}: {e}"));
+                        exit::print_error(&format_args!("{label}: {e}"));
                         code = EXIT_CONNECTION;
                     }
                 }
@@ -240,11 +234,8 @@ pub(crate) fn run(cli: &Cli, args: &BenchArgs) -> i32 {
         }
     }
     let results: Vec<RunResult> = best.into_iter().flatten().collect();
-    if let Err(e) = plan
-        .blocking_client()
-        .and_then(|mut c| workload.cleanup(&mut c))
-    {
-        output::print_error(&format_args!("bench cleanup: {e}"));
+    if let Err(e) = plan.cleanup(&workload) {
+        exit::print_error(&format_args!("bench cleanup: {e}"));
     }
     let text = if args.csv {
         report::csv(&results, args.clients, args.pipeline, args.data_size)
@@ -268,17 +259,17 @@ fn run_one(
     done: &Arc<AtomicU64>,
 ) -> runners::RunOutcome {
     match client {
-        Runner::Raw => raw::run_raw(plan, done, workload.raw_frames(test)),
-        Runner::Library(Runtime::Tokio) => {
+        Runner::Raw => raw_runner::run_raw(plan, done, workload.raw_frames(test)),
+        Runner::Library(Library::Tokio) => {
             with_command!(test, workload, runners::run_tokio, plan, done)
         }
-        Runner::Library(Runtime::AsyncStd) => {
+        Runner::Library(Library::AsyncStd) => {
             with_command!(test, workload, runners::run_async_std, plan, done)
         }
-        Runner::Library(Runtime::Smol) => {
+        Runner::Library(Library::Smol) => {
             with_command!(test, workload, runners::run_smol, plan, done)
         }
-        Runner::Library(Runtime::Blocking) => {
+        Runner::Library(Library::Blocking) => {
             with_command!(test, workload, runners::run_blocking, plan, done)
         }
     }

@@ -1,24 +1,26 @@
 //! GET throughput on one connection at 1, 16 and 128 requests in flight:
-//! the library against the raw measuring loop ([`gibson_blocking::raw`], a
+//! the library against the raw measuring loop ([`gibson_bench::raw`], a
 //! blocking socket, the C-like baseline) doing the same work on the same
 //! server in the same run.
 //!
-//! `cargo bench -p gibson-tokio --bench get` (embedded server), or with
+//! `cargo bench -p gibson-bench --bench get_tokio` (embedded server), or with
 //! `GIBSON_BENCH_ADDR=host:port` against a real one.
 
 // criterion_group! generates undocumented items.
 #![allow(missing_docs)]
 
+mod common;
+
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use common::{GetBench, KEY};
 use criterion::measurement::WallTime;
 use criterion::{
     criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, Throughput,
 };
-use gibson_blocking::raw::RawLoop;
+use gibson_bench::raw::RawLoop;
 use gibson_blocking::Limits;
-use gibson_test_support::bench::{GetBench, KEY};
 use gibson_tokio::Connection;
 use tokio::runtime::Runtime;
 

@@ -1,12 +1,26 @@
-//! `gibson bench` with a tiny `-n`: every test of the list has a row for
+//! `gibson-bench` with a tiny `-n`: every test of the list has a row for
 //! every runtime and for `--raw`, against the embedded server and against
 //! an address; `--csv`.
 
-mod common;
-
 use std::process::Command;
 
+use gibson_blocking::Connection;
+use gibson_proto::Addr;
 use gibson_test_support::TestServer;
+
+/// `-a host -p port` or `-u path` for the server.
+fn addr_args(server: &TestServer) -> Vec<String> {
+    match server.addr() {
+        Addr::Tcp { host, port } => vec!["-a".into(), host.clone(), "-p".into(), port.to_string()],
+        Addr::Unix(path) => vec!["-u".into(), path.display().to_string()],
+    }
+}
+
+/// How many of the benchmark's keys are left on `server`.
+fn bench_keys_left(server: &TestServer) -> u64 {
+    let mut conn = Connection::with_config(server.config()).unwrap();
+    conn.count("gibson-bench:").unwrap()
+}
 
 const TESTS: [&str; 10] = [
     "ping", "set", "get", "inc", "dec", "meta", "mset", "mget", "count", "keys",
@@ -14,11 +28,10 @@ const TESTS: [&str; 10] = [
 const CLIENTS: [&str; 4] = ["tokio", "async-std", "blocking", "raw"];
 
 fn bench(extra: &[&str]) -> (String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_gibson"))
+    let out = Command::new(env!("CARGO_BIN_EXE_gibson-bench"))
         .env_remove("GIBSON_ADDR")
         .args(extra)
         .args([
-            "bench",
             "-n",
             "300",
             "-c",
@@ -77,7 +90,7 @@ fn every_test_for_every_runtime_against_the_embedded_server() {
 #[test]
 fn against_an_address() {
     let server = TestServer::embedded_tcp();
-    let args = common::addr_args(&server);
+    let args = addr_args(&server);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let (table, stderr) = bench(&args);
     assert!(
@@ -87,21 +100,15 @@ fn against_an_address() {
     assert!(!stderr.contains("embedded"), "{stderr}");
     check_table(&table);
     // The bench's keys are cleaned up.
-    let out = Command::new(env!("CARGO_BIN_EXE_gibson"))
-        .args(&args)
-        .args(["count", "gibson-bench:"])
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "0\n");
+    assert_eq!(bench_keys_left(&server), 0);
 }
 
 #[test]
 fn csv_and_test_selection() {
-    let out = Command::new(env!("CARGO_BIN_EXE_gibson"))
+    let out = Command::new(env!("CARGO_BIN_EXE_gibson-bench"))
         .env_remove("GIBSON_ADDR")
         .args([
-            "bench", "-n", "200", "-c", "2", "-P", "1", "-t", "get,mset", "--csv", "-q",
-            "--repeat", "2",
+            "-n", "200", "-c", "2", "-P", "1", "-t", "get,mset", "--csv", "-q", "--repeat", "2",
         ])
         .output()
         .unwrap();
@@ -123,13 +130,11 @@ fn csv_and_test_selection() {
 #[cfg(unix)]
 fn over_a_unix_socket() {
     let server = TestServer::embedded_unix();
-    let args = common::addr_args(&server);
+    let args = addr_args(&server);
     assert_eq!(args[0], "-u");
-    let out = Command::new(env!("CARGO_BIN_EXE_gibson"))
+    let out = Command::new(env!("CARGO_BIN_EXE_gibson-bench"))
         .args(&args)
-        .args([
-            "bench", "-n", "100", "-c", "2", "-P", "3", "-t", "get,keys", "-q",
-        ])
+        .args(["-n", "100", "-c", "2", "-P", "3", "-t", "get,keys", "-q"])
         .args(["--runtime", "tokio,async-std,blocking", "--raw"])
         .output()
         .unwrap();
@@ -143,12 +148,11 @@ fn over_several_servers() {
     let servers: Vec<TestServer> = (0..3).map(|_| TestServer::embedded_tcp()).collect();
     let list: Vec<String> = servers.iter().map(|s| s.addr().to_string()).collect();
     let list = list.join(",");
-    let out = Command::new(env!("CARGO_BIN_EXE_gibson"))
+    let out = Command::new(env!("CARGO_BIN_EXE_gibson-bench"))
         .env_remove("GIBSON_ADDR")
         .args([
             "-a",
             list.as_str(),
-            "bench",
             "-n",
             "300",
             "-c",
@@ -184,16 +188,11 @@ fn over_several_servers() {
     }
     // The run's keys were cleaned up from every server.
     for s in &servers {
-        let out = Command::new(env!("CARGO_BIN_EXE_gibson"))
-            .args(common::addr_args(s))
-            .args(["count", "gibson-bench:"])
-            .output()
-            .unwrap();
-        assert_eq!(String::from_utf8_lossy(&out.stdout), "0\n");
+        assert_eq!(bench_keys_left(s), 0);
     }
     // --raw measures one server.
-    let raw = Command::new(env!("CARGO_BIN_EXE_gibson"))
-        .args(["-a", list.as_str(), "bench", "-n", "10", "--raw", "-q"])
+    let raw = Command::new(env!("CARGO_BIN_EXE_gibson-bench"))
+        .args(["-a", list.as_str(), "-n", "10", "--raw", "-q"])
         .output()
         .unwrap();
     assert_eq!(raw.status.code(), Some(2));

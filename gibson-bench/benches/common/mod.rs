@@ -1,16 +1,19 @@
-//! What the `get` benchmarks of the runtime crates share: the server
-//! (`GIBSON_BENCH_ADDR`, else an embedded one), the 16-byte value they read,
-//! and the baseline side of each comparison, the raw measuring loop
-//! ([`gibson_blocking::raw`]) on its own socket to the same server.
+//! What the `get_*` benchmarks share: the server (`GIBSON_BENCH_ADDR`,
+//! else an embedded one), the 16-byte value they read, and the baseline
+//! side of each comparison, the raw measuring loop
+//! ([`gibson_bench::raw`]) on its own socket to the same server.
+
+// Each benchmark uses part of it.
+#![allow(dead_code, unreachable_pub)]
 
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use gibson_blocking::raw::RawLoop;
+use gibson_bench::raw::RawLoop;
 use gibson_blocking::transport::{self, Stream};
 use gibson_blocking::{cmd, Command, Config, Connection, Limits, Ttl};
 
-use crate::{TestServer, BENCH_ADDR_VAR};
+use gibson_test_support::{TestServer, BENCH_ADDR_VAR};
 
 /// The key every benchmark GETs.
 pub const KEY: &str = "bench:get:key";

@@ -1,11 +1,14 @@
-//! A measuring baseline, not a client: the smallest loop that keeps
+//! The raw measuring loop: not a client, the smallest loop that keeps
 //! pipelined requests in flight on a blocking socket and counts the replies
-//! from their headers, as a hand-written C client would.
+//! from their headers, as a hand-written C client would (the loops a
+//! client's cost is compared with).
 //!
-//! `gibson bench --raw` and the benchmarks of the runtime crates run it
-//! beside the libraries on the same server in the same run, so that a
-//! library's overhead shows as a ratio. It decodes nothing but each reply's
-//! code and size, and checks nothing else.
+//! `gibson-bench --raw` and the criterion benchmarks run it beside the
+//! libraries on the same server in the same run, so that a library's
+//! overhead shows as a ratio. It decodes nothing but each reply's code and
+//! size, checks nothing else, and reads the clock only for the requests it
+//! times ([`is_timed`]: one in 16 when several are in flight, as the
+//! library runners do).
 //!
 //! Its writes follow the rule of [`Limits::write_window`]: whole request
 //! frames only, and at most a window of request bytes written but not yet
@@ -16,7 +19,8 @@
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use gibson_blocking::{raw::RawLoop, transport, Command, Limits};
+//! use gibson_bench::raw::RawLoop;
+//! use gibson_blocking::{transport, Command, Limits};
 //!
 //! let addr = "127.0.0.1:10128".parse()?;
 //! let mut stream = transport::connect(&addr, Duration::from_secs(1), Some(Duration::from_secs(5)))?;
@@ -37,6 +41,24 @@ use std::time::{Duration, Instant};
 
 use gibson_proto::{Limits, REPLY_HEADER_LEN};
 
+/// With more than one request in flight, one request in this many is
+/// timed: two clock reads per request would be most of the raw loop's own
+/// cost, which a C loop does not pay.
+const TIME_ONE_IN: u64 = 16;
+
+/// Whether request `i` of a run with `depth` in flight is timed: every
+/// request at depth 1, one in 16 above. The library runners of
+/// `gibson-bench` time the same requests.
+///
+/// ```
+/// use gibson_bench::raw::is_timed;
+/// assert!(is_timed(7, 1));
+/// assert!(is_timed(32, 128) && !is_timed(33, 128));
+/// ```
+pub fn is_timed(i: u64, depth: usize) -> bool {
+    depth <= 1 || i.is_multiple_of(TIME_ONE_IN)
+}
+
 /// Free buffer space below which the read buffer doubles.
 const MIN_READ: usize = 4096;
 /// The read buffer's first size.
@@ -48,8 +70,9 @@ pub struct RawReply {
     /// The reply code: 0 ERR, 1 NOT_FOUND, 2 NAN, 3 MEM, 4 LOCKED, 5 OK,
     /// 6 VAL, 7 KVAL.
     pub code: u16,
-    /// From the write of its request to the read that completed it.
-    pub latency: Duration,
+    /// From the write of its request to the read that completed it, for
+    /// the requests timed (see [`is_timed`]).
+    pub latency: Option<Duration>,
 }
 
 /// The loop and its buffers, kept from one [`run`](RawLoop::run) to the next.
@@ -62,8 +85,10 @@ pub struct RawLoop {
     /// The frames of the next write.
     out: Vec<u8>,
     buf: Vec<u8>,
-    /// Each request written and not answered: its length, when written.
-    in_flight: VecDeque<(usize, Instant)>,
+    /// The length of each request written and not answered.
+    in_flight: VecDeque<usize>,
+    /// The timed requests written and not answered: index, when written.
+    timed: VecDeque<(usize, Instant)>,
     in_flight_bytes: usize,
     /// Replies counted since the last refill.
     replies: Vec<RawReply>,
@@ -75,7 +100,7 @@ impl RawLoop {
     /// `limits.max_reply_size`.
     ///
     /// ```
-    /// let raw = gibson_blocking::raw::RawLoop::new(128, Default::default());
+    /// let raw = gibson_bench::raw::RawLoop::new(128, Default::default());
     /// ```
     pub fn new(depth: usize, limits: Limits) -> RawLoop {
         RawLoop {
@@ -86,6 +111,7 @@ impl RawLoop {
             out: Vec::new(),
             buf: Vec::new(),
             in_flight: VecDeque::new(),
+            timed: VecDeque::new(),
             in_flight_bytes: 0,
             replies: Vec::new(),
         }
@@ -96,7 +122,7 @@ impl RawLoop {
     /// driver does.
     ///
     /// ```
-    /// let raw = gibson_blocking::raw::RawLoop::new(128, Default::default()).refill_every(32);
+    /// let raw = gibson_bench::raw::RawLoop::new(128, Default::default()).refill_every(32);
     /// ```
     pub fn refill_every(mut self, replies: usize) -> RawLoop {
         self.refill_every = replies.max(1);
@@ -116,7 +142,7 @@ impl RawLoop {
     /// ```no_run
     /// # let mut stream = gibson_blocking::transport::connect(&"127.0.0.1:10128".parse()?, std::time::Duration::from_secs(1), None)?;
     /// let ping = b"\x02\x00\x00\x00\x13\x00";
-    /// let mut raw = gibson_blocking::raw::RawLoop::new(1, Default::default());
+    /// let mut raw = gibson_bench::raw::RawLoop::new(1, Default::default());
     /// raw.run(&mut stream, 1, |_| ping, |replies| assert_eq!(replies[0].code, 5))?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -133,6 +159,7 @@ impl RawLoop {
         R: FnMut(&[RawReply]),
     {
         self.in_flight.clear();
+        self.timed.clear();
         self.in_flight_bytes = 0;
         self.replies.clear();
         if self.buf.is_empty() {
@@ -156,17 +183,26 @@ impl RawLoop {
                 Err(e) => return Err(e),
             };
             filled += read;
-            let now = Instant::now();
+            // Read once, at the first timed reply of this read.
+            let mut now = None;
             let mut pos = 0;
             loop {
                 let whole = self.whole_reply(&self.buf[pos..filled])?;
                 if let Some((code, len)) = whole {
                     pos += len;
-                    let (request, sent) = self.in_flight.pop_front().ok_or_else(|| {
+                    let request = self.in_flight.pop_front().ok_or_else(|| {
                         io::Error::new(io::ErrorKind::InvalidData, "a reply with no request")
                     })?;
                     self.in_flight_bytes -= request;
-                    let latency = now.saturating_duration_since(sent);
+                    let index = done + self.replies.len();
+                    let latency = match self.timed.front() {
+                        Some(&(timed, sent)) if timed == index => {
+                            self.timed.pop_front();
+                            let now = *now.get_or_insert_with(Instant::now);
+                            Some(now.saturating_duration_since(sent))
+                        }
+                        _ => None,
+                    };
                     self.replies.push(RawReply { code, latency });
                 }
                 let count = self.replies.len();
@@ -217,15 +253,20 @@ impl RawLoop {
         frame: &mut impl FnMut(usize) -> &'f [u8],
     ) -> io::Result<()> {
         self.out.clear();
-        let now = Instant::now();
+        // Read once, at the first timed request of this write.
+        let mut now = None;
         while *next < n && self.in_flight.len() < self.depth {
             let f = frame(*next);
             if !self.in_flight.is_empty() && self.in_flight_bytes + f.len() > self.window {
                 break;
             }
             self.out.extend_from_slice(f);
-            self.in_flight.push_back((f.len(), now));
+            self.in_flight.push_back(f.len());
             self.in_flight_bytes += f.len();
+            if is_timed(*next as u64, self.depth) {
+                let now = *now.get_or_insert_with(Instant::now);
+                self.timed.push_back((*next, now));
+            }
             *next += 1;
         }
         if self.out.is_empty() {

@@ -7,7 +7,7 @@ use std::io::{self, Read, Write};
 use std::time::Duration;
 
 use bytes::BytesMut;
-use gibson_blocking::raw::RawLoop;
+use gibson_bench::raw::RawLoop;
 use gibson_blocking::{cmd, transport, Command, Connection, Limits, Ttl};
 use gibson_test_support::{unique_prefix, TestServer};
 
@@ -223,4 +223,37 @@ fn a_reply_with_no_request_is_an_error() {
     peer.extra = OK.to_vec();
     let err = error_of(peer);
     assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+}
+
+/// Which replies of a run of `n` at `depth` carry a latency.
+fn timed_replies(depth: usize, n: usize) -> Vec<usize> {
+    let frame = sized_frame(10);
+    let mut peer = Peer::new(OK);
+    let mut index = 0;
+    let mut timed = Vec::new();
+    RawLoop::new(depth, Limits::default())
+        .run(
+            &mut peer,
+            n,
+            |_| &frame,
+            |replies| {
+                for r in replies {
+                    if r.latency.is_some() {
+                        timed.push(index);
+                    }
+                    index += 1;
+                }
+            },
+        )
+        .unwrap();
+    assert_eq!(index, n);
+    timed
+}
+
+#[test]
+fn one_request_in_16_is_timed_when_several_are_in_flight() {
+    assert_eq!(timed_replies(16, 40), [0, 16, 32]);
+    assert_eq!(timed_replies(128, 40), [0, 16, 32]);
+    // One at a time: every request.
+    assert_eq!(timed_replies(1, 5), [0, 1, 2, 3, 4]);
 }

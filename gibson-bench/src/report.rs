@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 /// What one worker measured.
 #[derive(Debug, Default)]
 pub(crate) struct WorkerOut {
-    /// Latency of every timed request (see [`timed`]), in nanoseconds.
+    /// Latency of every timed request (see [`is_timed`](gibson_bench::raw::is_timed)), in nanoseconds.
     pub(crate) latencies: Vec<u64>,
     /// Requests completed.
     pub(crate) requests: u64,
@@ -42,18 +42,6 @@ impl WorkerOut {
             self.first_error.get_or_insert(e);
         }
     }
-}
-
-/// With more than one request in flight, the library runners time one
-/// request in this many: two clock reads per request cost the blocking
-/// client about 15 % of its CPU on a VM, which the raw loop (one read per
-/// write and per read) does not pay.
-const TIME_ONE_IN: u64 = 16;
-
-/// Whether a library runner times request `i` at `depth` in flight: every
-/// request at depth 1, one in [`TIME_ONE_IN`] above.
-pub(crate) fn timed(i: u64, depth: usize) -> bool {
-    depth <= 1 || i.is_multiple_of(TIME_ONE_IN)
 }
 
 /// The outcome of one test through one client.
@@ -145,11 +133,11 @@ pub(crate) fn with_progress<T>(
     f: impl FnOnce(&std::sync::Arc<AtomicU64>) -> T,
 ) -> T {
     let done = std::sync::Arc::new(AtomicU64::new(0));
-    let bar = if quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
-    };
+    if quiet {
+        // No bar to draw: no thread waking every 50 ms beside the run.
+        return f(&done);
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     bar.set_style(
         ProgressStyle::with_template("{prefix:>16} [{bar:32}] {pos:>9}/{len} {msg:>14} {elapsed}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())

@@ -11,8 +11,10 @@ use std::time::{Duration, Instant};
 
 use gibson_proto::{AsyncCommands, Command, Config};
 
-use super::report::{timed, WorkerOut};
-use super::Plan;
+use gibson_bench::raw::is_timed;
+
+use crate::report::WorkerOut;
+use crate::run::Plan;
 
 /// What a runner returns: the time from the start (every client
 /// connected) to the last reply, and what each worker recorded.
@@ -140,7 +142,7 @@ macro_rules! async_runner {
                             let mut out = WorkerOut::with_capacity(share_len(w, workers, n));
                             let mut progress = Progress::new(&done);
                             for i in share(w, workers, n) {
-                                let t0 = timed(i, depth).then(Instant::now);
+                                let t0 = is_timed(i, depth).then(Instant::now);
                                 let r = conn.execute(make(i)).await;
                                 out.record(t0.map(|t0| t0.elapsed()), r.err().map(|e| e.to_string()));
                                 progress.tick();
@@ -278,7 +280,7 @@ where
             let commands = share(c, clients, n).map(|i| {
                 taken
                     .borrow_mut()
-                    .push_back(timed(i, depth).then(Instant::now));
+                    .push_back(is_timed(i, depth).then(Instant::now));
                 make(i)
             });
             let result = conn.run_all(commands, depth, |_, r| {
@@ -342,7 +344,7 @@ where
                 match results {
                     Ok(results) => {
                         for (k, r) in results.into_iter().enumerate() {
-                            let latency = timed(batch[k], depth).then_some(took);
+                            let latency = is_timed(batch[k], depth).then_some(took);
                             out.record(latency, r.err().map(|e| e.to_string()));
                         }
                     }

@@ -1,5 +1,5 @@
 //! GET throughput on one connection at 1, 16 and 128 requests in flight,
-//! the library against the raw measuring loop ([`gibson_blocking::raw`], a
+//! the library against the raw measuring loop ([`gibson_bench::raw`], a
 //! blocking socket, the C-like baseline) on the same server in the same
 //! run; and the cost of opening a connection. At depth 1 it also runs
 //! the same GETs as a bare `async-io` loop (one task writing a request and
@@ -15,16 +15,18 @@
 // `criterion_group!` generates an undocumented public function.
 #![allow(missing_docs)]
 
+mod common;
+
 use std::net::TcpStream;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use async_io::Async;
+use common::{timed, GetBench, KEY};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use gibson_async_std::Connection;
-use gibson_blocking::raw::RawLoop;
+use gibson_bench::raw::RawLoop;
 use gibson_blocking::{Addr, Command, Limits};
-use gibson_test_support::bench::{timed, GetBench, KEY};
 use smol::LocalExecutor;
 
 const DEPTHS: [usize; 3] = [1, 16, 128];
