@@ -187,7 +187,7 @@ pub enum Error {
     /// questions [`is_timeout`](Error::is_timeout),
     /// [`is_connection_broken`](Error::is_connection_broken) and
     /// [`is_retryable`](Error::is_retryable) are answered for `cause`;
-    /// [`cause`](Error::cause) gives it.
+    /// [`root`](Error::root) gives it.
     ///
     /// ```
     /// use std::sync::Arc;

@@ -1,4 +1,4 @@
-//! Typed values through serde: [`Json`], [`Postcard`] and [`MsgPack`] wrap
+//! Typed values through serde: [`Json`], `Postcard` and `MsgPack` wrap
 //! a value wherever one goes in ([`ToArg`]) or comes out ([`FromValue`]),
 //! each behind the cargo feature of its codec (`json`, `postcard`,
 //! `msgpack`).
@@ -25,7 +25,7 @@ use crate::error::Error;
 use crate::reply::Value;
 
 /// A serde format that stores values in Gibson. Each wrapper is one
-/// ([`Json`], [`Postcard`], [`MsgPack`]; the parameter does not matter), so
+/// ([`Json`], `Postcard`, `MsgPack`; the parameter does not matter), so
 /// code generic over the codec (such as a `CacheStore`) takes `F: Codec`.
 ///
 /// ```
