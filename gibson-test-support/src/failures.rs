@@ -137,6 +137,19 @@ pub async fn incs_through_resets_each_have_one_outcome<E: Executor, R: Runtime>(
 
 /// A peer that answers like an HTTP server is named as not Gibson.
 pub async fn a_peer_that_is_not_gibson_is_named<E: Executor, R: Runtime>() {
+    let (addr, http) = http_peer();
+    let config = Config::new(addr.parse().unwrap()).retry(gibson_proto::RetryPolicy::Never);
+    let conn = Connection::<R>::with_config(config).await.unwrap();
+    let err = no_hang::<E, _>("the request", conn.ping())
+        .await
+        .unwrap_err();
+    assert_names_not_gibson(&err, &addr);
+    http.join().unwrap();
+}
+
+/// A peer that reads one request and answers like an HTTP server: its
+/// address, and the thread that serves it once.
+fn http_peer() -> (String, std::thread::JoinHandle<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     let http = std::thread::spawn(move || {
@@ -145,19 +158,18 @@ pub async fn a_peer_that_is_not_gibson_is_named<E: Executor, R: Runtime>() {
         let _ = sock.read(&mut buf);
         let _ = sock.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
     });
-    let config = Config::new(addr.parse().unwrap()).retry(gibson_proto::RetryPolicy::Never);
-    let conn = Connection::<R>::with_config(config).await.unwrap();
-    let err = no_hang::<E, _>("the request", conn.ping())
-        .await
-        .unwrap_err();
+    (addr, http)
+}
+
+/// `err` names the peer at `addr` as not a Gibson server.
+fn assert_names_not_gibson(err: &Error, addr: &str) {
     assert!(matches!(err.root(), Error::Protocol(_)), "{err}");
     let text = err.to_string();
     assert!(
         text.contains("does not answer like a Gibson server"),
         "{text}"
     );
-    assert!(text.contains(&addr), "{text}");
-    http.join().unwrap();
+    assert!(text.contains(addr), "{text}");
 }
 
 /// With `max_waiting`, callers beyond it are refused as busy at once
@@ -251,7 +263,6 @@ pub async fn small_requests_pass_a_big_set<E: Executor, R: Runtime>() {
 /// request at a time: a timed-out socket is always dropped, so a silent
 /// peer costs one timeout; no lanes, no waiting callers).
 pub mod blocking {
-    use std::io::{Read, Write};
     use std::net::TcpListener;
 
     use gibson_blocking::{Connection, Pool};
@@ -316,24 +327,11 @@ pub mod blocking {
 
     /// A peer that answers like an HTTP server is named as not Gibson.
     pub fn a_peer_that_is_not_gibson_is_named() {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap().to_string();
-        let http = std::thread::spawn(move || {
-            let (mut sock, _) = listener.accept().unwrap();
-            let mut buf = [0u8; 64];
-            let _ = sock.read(&mut buf);
-            let _ = sock.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
-        });
+        let (addr, http) = super::http_peer();
         let config = Config::new(addr.parse().unwrap()).retry(gibson_proto::RetryPolicy::Never);
         let mut conn = Connection::with_config(config).unwrap();
         let err = conn.ping().unwrap_err();
-        assert!(matches!(err.root(), Error::Protocol(_)), "{err}");
-        let text = err.to_string();
-        assert!(
-            text.contains("does not answer like a Gibson server"),
-            "{text}"
-        );
-        assert!(text.contains(&addr), "{text}");
+        super::assert_names_not_gibson(&err, &addr);
         http.join().unwrap();
     }
 }
