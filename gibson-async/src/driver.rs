@@ -142,7 +142,7 @@ impl<R: Runtime> Driver<R> {
                     Poll::Pending => {}
                 }
             }
-            let failed = self
+            let received = self
                 .shared
                 .received(&mut self.input, read, &mut self.wakers);
             self.wake();
@@ -163,9 +163,15 @@ impl<R: Runtime> Driver<R> {
                 }
             }
 
-            if failed || self.failure.is_some() || (turn.stop && self.out.is_empty()) {
+            if received.failed || self.failure.is_some() || (turn.stop && self.out.is_empty()) {
                 self.stop();
                 return Poll::Ready(());
+            }
+            if received.more {
+                // Let the callers just woken queue their next requests, so
+                // that they are written while the rest are handed over.
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
             }
             if !progress {
                 return Poll::Pending;

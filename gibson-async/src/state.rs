@@ -41,6 +41,20 @@ pub(crate) enum Delivery {
     Big,
 }
 
+/// Replies a driver hands over per turn before it lets the callers just
+/// woken run: their next requests are written while it hands over the
+/// rest, so the server works while the client does.
+pub(crate) const HAND_OVER: usize = 32;
+
+/// What a driver's turn delivered.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Received {
+    /// The session has failed: the driver stops.
+    pub(crate) failed: bool,
+    /// Whole replies may be left to hand over: yield, then go on.
+    pub(crate) more: bool,
+}
+
 /// Callers wait while this much output waits for the driver.
 pub(crate) const WRITE_HIGH_WATER: usize = 1024 * 1024;
 
@@ -226,10 +240,14 @@ impl Shared {
     }
 
     /// Puts back the read buffer (see [`take`](Shared::take)) after a
-    /// read that brought `read`, and delivers every whole reply; callers
-    /// to wake are appended to `wakers`. `true` once the session has
-    /// failed: the driver stops.
-    pub(crate) fn received(&self, buf: &mut BytesMut, read: Read, wakers: &mut Vec<Waker>) -> bool {
+    /// read that brought `read`, and delivers the whole replies, at most
+    /// [`HAND_OVER`] of them; callers to wake are appended to `wakers`.
+    pub(crate) fn received(
+        &self,
+        buf: &mut BytesMut,
+        read: Read,
+        wakers: &mut Vec<Waker>,
+    ) -> Received {
         let mut st = self.lock();
         let st = &mut *st;
         std::mem::swap(st.session.read_buf(), buf);
@@ -238,14 +256,17 @@ impl Shared {
             Read::Bytes => st.heard = Instant::now(),
             Read::Eof => st.session.close(),
         }
-        st.deliver_all(&self.server, wakers);
+        let more = st.deliver(&self.server, HAND_OVER, wakers);
         if st.session.in_flight() < self.max_in_flight {
             wakers.extend(st.blocked.drain(..).map(|(w, _)| w));
         }
         if st.session.is_idle() {
             st.session.shrink_buffers(KEEP_BUFFER);
         }
-        st.session.failure().is_some()
+        Received {
+            failed: st.session.failure().is_some(),
+            more,
+        }
     }
 
     /// The timer fired: fails the requests whose deadline is not after
@@ -308,7 +329,7 @@ impl Shared {
         self.up.store(false, Ordering::Release);
         st.session.unwritten(unwritten);
         st.session.fail(err);
-        st.deliver_all(&self.server, wakers);
+        st.deliver(&self.server, usize::MAX, wakers);
         st.earliest = None;
         st.driver = None;
         st.inline = None;
@@ -353,9 +374,13 @@ impl State {
         }
     }
 
-    /// Hands every completion the session has to its slot.
-    fn deliver_all(&mut self, server: &str, wakers: &mut Vec<Waker>) {
-        while let Some(mut done) = self.session.poll_reply() {
+    /// Hands the completions the session has to their slots, at most
+    /// `limit` of them; `true` if it stopped there (more may be ready).
+    fn deliver(&mut self, server: &str, limit: usize, wakers: &mut Vec<Waker>) -> bool {
+        for _ in 0..limit {
+            let Some(mut done) = self.session.poll_reply() else {
+                return false;
+            };
             match done.result {
                 Ok(_) => self.answered = true,
                 // A peer that sends bytes that are no reply before it ever
@@ -368,11 +393,13 @@ impl State {
                 }
                 Err(_) => {}
             }
-            self.deliver(done, wakers);
+            self.complete(done, wakers);
         }
+        true
     }
 
-    fn deliver(&mut self, done: Completion<u32>, wakers: &mut Vec<Waker>) {
+    /// Hands one completion to its slot.
+    fn complete(&mut self, done: Completion<u32>, wakers: &mut Vec<Waker>) {
         let index = done.token;
         let Some(slot) = self.slots.get_mut(index as usize) else {
             return;

@@ -112,11 +112,16 @@ impl FakeDriver {
         let _ = self.shared.take(Waker::noop(), false, &mut self.input);
         self.input.extend_from_slice(bytes);
         let mut wakers = Vec::new();
-        let failed = self
+        let mut received = self
             .shared
             .received(&mut self.input, Read::Bytes, &mut wakers);
+        while received.more {
+            received = self
+                .shared
+                .received(&mut self.input, Read::Nothing, &mut wakers);
+        }
         wakers.into_iter().for_each(Waker::wake);
-        failed
+        received.failed
     }
 
     fn expire(&mut self, now: Instant) -> Option<Error> {
