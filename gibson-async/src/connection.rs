@@ -319,10 +319,11 @@ impl<R: Runtime> Connection<R> {
             observed.finish(&self.inner.server, &stream);
             match stream {
                 Ok(stream) => {
-                    let shared =
-                        SharedDriver::new(Driver::<R>::new(stream, self.inner.shared.clone()));
+                    let generation = self.inner.shared.start();
+                    let driver = Driver::<R>::new(stream, self.inner.shared.clone(), generation);
+                    let shared = SharedDriver::new(driver);
                     let inline: Weak<dyn InlineDriver> = Arc::downgrade(&shared) as _;
-                    self.inner.shared.start(inline);
+                    self.inner.shared.set_inline(generation, inline);
                     if let Err(e) = R::spawn("gibson-driver", shared.task()) {
                         last = Some(e.into());
                         continue;

@@ -31,6 +31,8 @@ const BUDGET: usize = 32;
 pub(crate) struct Driver<R: Runtime> {
     stream: Stream<R>,
     shared: Arc<Shared>,
+    /// The socket's number (see [`Shared::start`]).
+    generation: u64,
     /// Fires at the earliest response deadline.
     timer: R::Timer,
     armed: Option<Instant>,
@@ -46,11 +48,12 @@ pub(crate) struct Driver<R: Runtime> {
 
 impl<R: Runtime> Driver<R> {
     /// A driver for `stream`, serving the callers of `shared`, which
-    /// must have been [`start`](Shared::start)ed for it.
-    pub(crate) fn new(stream: Stream<R>, shared: Arc<Shared>) -> Driver<R> {
+    /// was [`start`](Shared::start)ed for it as `generation`.
+    pub(crate) fn new(stream: Stream<R>, shared: Arc<Shared>, generation: u64) -> Driver<R> {
         Driver {
             stream,
             shared,
+            generation,
             timer: R::timer(Instant::now()),
             armed: None,
             out: Bytes::new(),
@@ -84,7 +87,8 @@ impl<R: Runtime> Driver<R> {
             .failure
             .take()
             .unwrap_or(Error::ConnectionClosed { in_reply: false });
-        self.shared.stop(err, self.out.len(), &mut self.wakers);
+        self.shared
+            .stop(self.generation, err, self.out.len(), &mut self.wakers);
         self.out.clear();
         self.wake();
     }
@@ -142,9 +146,9 @@ impl<R: Runtime> Driver<R> {
                     Poll::Pending => {}
                 }
             }
-            let received = self
-                .shared
-                .received(&mut self.input, read, &mut self.wakers);
+            let received =
+                self.shared
+                    .received(&mut self.input, read, self.out.len(), &mut self.wakers);
             self.wake();
 
             // 4. Deadlines, and the silent-peer rule.

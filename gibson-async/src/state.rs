@@ -108,6 +108,8 @@ pub(crate) struct State {
     pub(crate) heard: Instant,
     /// A reply ever arrived on this socket: the peer speaks Gibson.
     answered: bool,
+    /// Sockets started so far: the current one's number.
+    generation: u64,
 }
 
 pub(crate) struct Slot {
@@ -164,6 +166,7 @@ impl Shared {
                 inline: None,
                 heard: Instant::now(),
                 answered: false,
+                generation: 0,
             }),
             up: AtomicBool::new(false),
             limits,
@@ -187,13 +190,27 @@ impl Shared {
     }
 
     /// A new socket is open: requests go to a fresh session.
-    pub(crate) fn start(&self, inline: Weak<dyn InlineDriver>) {
+    ///
+    /// Returns the socket's generation, which its driver gives back to
+    /// [`stop`](Shared::stop): a late stop of an older socket's driver
+    /// never touches a newer socket's requests.
+    pub(crate) fn start(&self) -> u64 {
         let mut st = self.lock();
         st.session = Session::new(self.limits);
         st.heard = Instant::now();
         st.answered = false;
-        st.inline = Some(inline);
+        st.generation += 1;
         self.up.store(true, Ordering::Release);
+        st.generation
+    }
+
+    /// Lets callers poll the driver of socket `generation` on their own
+    /// task (see [`InlineDriver`]) while it runs.
+    pub(crate) fn set_inline(&self, generation: u64, inline: Weak<dyn InlineDriver>) {
+        let mut st = self.lock();
+        if st.generation == generation && self.is_up() {
+            st.inline = Some(inline);
+        }
     }
 
     /// Every handle is gone: the driver stops once nothing is in flight.
@@ -246,6 +263,7 @@ impl Shared {
         &self,
         buf: &mut BytesMut,
         read: Read,
+        unwritten: usize,
         wakers: &mut Vec<Waker>,
     ) -> Received {
         let mut st = self.lock();
@@ -254,9 +272,16 @@ impl Shared {
         match read {
             Read::Nothing => {}
             Read::Bytes => st.heard = Instant::now(),
-            Read::Eof => st.session.close(),
+            Read::Eof => {
+                // The driver's `unwritten` bytes will never be written.
+                st.session.unwritten(unwritten);
+                st.session.close();
+            }
         }
         let more = st.deliver(&self.server, HAND_OVER, wakers);
+        if st.session.failure().is_some() && self.is_up() {
+            self.end(st, wakers);
+        }
         if st.session.in_flight() < self.max_in_flight {
             wakers.extend(st.blocked.drain(..).map(|(w, _)| w));
         }
@@ -323,12 +348,29 @@ impl Shared {
     /// [`Error::Broken`]; not written whole: not sent), and requests are
     /// refused until a new driver starts. `unwritten` bytes the driver had
     /// taken were never written.
-    pub(crate) fn stop(&self, err: Error, unwritten: usize, wakers: &mut Vec<Waker>) {
+    pub(crate) fn stop(
+        &self,
+        generation: u64,
+        err: Error,
+        unwritten: usize,
+        wakers: &mut Vec<Waker>,
+    ) {
         let mut st = self.lock();
-        let st = &mut *st;
-        self.up.store(false, Ordering::Release);
+        if st.generation != generation || !self.is_up() {
+            // Ended already (see `received`), or a newer socket runs.
+            return;
+        }
         st.session.unwritten(unwritten);
         st.session.fail(err);
+        self.end(&mut st, wakers);
+    }
+
+    /// The socket's session has failed: every request in it gets its
+    /// outcome, and new requests wait for a new socket. Done under the
+    /// same lock as the failure, so that no caller ever finds a failed
+    /// session on a connection that looks up.
+    fn end(&self, st: &mut State, wakers: &mut Vec<Waker>) {
+        self.up.store(false, Ordering::Release);
         st.deliver(&self.server, usize::MAX, wakers);
         st.earliest = None;
         st.driver = None;

@@ -63,6 +63,7 @@ impl InlineDriver for NoInline {
 /// A driver without a socket: the tests write and read for it.
 struct FakeDriver {
     shared: Arc<Shared>,
+    generation: u64,
     input: BytesMut,
     /// Taken and not written yet.
     out: Bytes,
@@ -82,9 +83,11 @@ impl FakeDriver {
     }
 
     fn restart(shared: Arc<Shared>) -> FakeDriver {
-        shared.start(Weak::<NoInline>::new());
+        let generation = shared.start();
+        shared.set_inline(generation, Weak::<NoInline>::new());
         FakeDriver {
             shared,
+            generation,
             input: BytesMut::new(),
             out: Bytes::new(),
         }
@@ -95,7 +98,7 @@ impl FakeDriver {
         let turn = self.shared.take(Waker::noop(), true, &mut self.input);
         let mut wakers = Vec::new();
         self.shared
-            .received(&mut self.input, Read::Nothing, &mut wakers);
+            .received(&mut self.input, Read::Nothing, 0, &mut wakers);
         wakers.into_iter().for_each(Waker::wake);
         let mut out = self.out.to_vec();
         out.extend_from_slice(&turn.out);
@@ -114,11 +117,11 @@ impl FakeDriver {
         let mut wakers = Vec::new();
         let mut received = self
             .shared
-            .received(&mut self.input, Read::Bytes, &mut wakers);
+            .received(&mut self.input, Read::Bytes, 0, &mut wakers);
         while received.more {
             received = self
                 .shared
-                .received(&mut self.input, Read::Nothing, &mut wakers);
+                .received(&mut self.input, Read::Nothing, 0, &mut wakers);
         }
         wakers.into_iter().for_each(Waker::wake);
         received.failed
@@ -134,7 +137,8 @@ impl FakeDriver {
     /// The connection breaks with `unwritten` bytes of `out` not written.
     fn stop(&mut self, err: Error) {
         let mut wakers = Vec::new();
-        self.shared.stop(err, self.out.len(), &mut wakers);
+        self.shared
+            .stop(self.generation, err, self.out.len(), &mut wakers);
         wakers.into_iter().for_each(Waker::wake);
     }
 }
@@ -491,6 +495,41 @@ fn bytes_that_are_no_reply_before_any_reply_name_the_peer_as_not_gibson() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// The read that fails the session also takes the connection down, under
+/// the same lock: no caller finds a failed session on a connection that
+/// looks up (it would spin instead of reconnecting); and the late stop of
+/// the old socket's driver leaves the next socket's requests alone.
+#[test]
+fn a_session_that_fails_on_a_read_is_down_at_once_and_a_late_stop_is_harmless() {
+    let mut driver = FakeDriver::start(&config(16), None);
+    let shared = driver.shared.clone();
+    let mut a = get("a");
+    let mut call = Call::new(&shared, &mut a, Instant::now() + LONG, LONG);
+    assert!(poll(&mut call, Waker::noop()).is_pending());
+    driver.take();
+    driver.written();
+    assert!(
+        driver.receive(b"\xff\xff\x00\x00\x00\x00\x00"),
+        "garbage fails it"
+    );
+    assert!(!shared.is_up(), "down before its driver stops");
+    let mut b = get("b");
+    let mut call_b = Call::new(&shared, &mut b, Instant::now() + LONG, LONG);
+    assert!(not_sent(poll(&mut call_b, Waker::noop())));
+    // A new socket, then the old driver's stop.
+    let old = FakeDriver::restart(shared.clone());
+    let mut c = get("c");
+    let mut call_c = Call::new(&shared, &mut c, Instant::now() + LONG, LONG);
+    assert!(poll(&mut call_c, Waker::noop()).is_pending());
+    driver.stop(Error::ConnectionClosed { in_reply: false });
+    assert!(
+        shared.is_up(),
+        "the old driver's stop left the new socket up"
+    );
+    assert!(poll(&mut call_c, Waker::noop()).is_pending());
+    drop(old);
 }
 
 #[test]

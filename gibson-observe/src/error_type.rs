@@ -3,9 +3,10 @@
 use gibson_proto::Error;
 
 /// The kind of `error`, as spans and metrics report it in `error.type`:
-/// `timeout`, `connection_closed`, `io`, `server`, `broken`, `protocol`,
-/// `invalid_argument`, `conversion`, `short_reply`, `prefix_too_large`,
-/// `server_down`, `pool_exhausted` (a failure a sharded client names its
+/// `timeout`, `connection_closed`, `io`, `server`, `broken`, `not_sent`,
+/// `not_gibson`, `busy`, `protocol`, `invalid_argument`, `conversion`,
+/// `decode`, `short_reply`, `prefix_too_large`, `server_down`,
+/// `pool_exhausted` (a failure a sharded client names its
 /// server in, [`Error::OnServer`], as its cause; `_OTHER` for kinds added
 /// later).
 ///
@@ -25,6 +26,10 @@ pub fn error_type(error: &Error) -> &'static str {
         Error::Timeout { .. } => "timeout",
         Error::ConnectionClosed { .. } => "connection_closed",
         Error::Broken { .. } => "broken",
+        Error::NotSent { .. } => "not_sent",
+        Error::NotGibson { .. } => "not_gibson",
+        Error::Busy { .. } => "busy",
+        Error::Decode { .. } => "decode",
         Error::ShortReply { .. } => "short_reply",
         Error::PrefixTooLarge { .. } => "prefix_too_large",
         Error::ServerDown { .. } => "server_down",
