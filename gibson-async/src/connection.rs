@@ -351,12 +351,16 @@ impl<R: Runtime> Connection<R> {
         let op = Op::command(server, C::OPCODE);
         observe(op, server, async {
             let mut one = One(cmd);
-            let reply = match (C::OPCODE, self.bulk_lane()) {
-                (Opcode::Mget | Opcode::Keys, Some(bulk)) => bulk
+            // Only prefix reads look for the bulk lane (a GET clones no handle).
+            let bulk = matches!(C::OPCODE, Opcode::Mget | Opcode::Keys)
+                .then(|| self.bulk_lane())
+                .flatten();
+            let reply = match bulk {
+                Some(bulk) => bulk
                     .reply(&mut one, C::OPCODE)
                     .await
                     .map_err(|e| e.of_prefix_read(C::OPCODE))?,
-                _ => self.reply(&mut one, C::OPCODE).await?,
+                None => self.reply(&mut one, C::OPCODE).await?,
             };
             one.0.decode_reply(reply)
         })

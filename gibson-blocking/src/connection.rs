@@ -55,9 +55,6 @@ pub struct Connection {
     scratch: Vec<u8>,
     /// A reply arrived on this socket: the peer speaks Gibson.
     answered: bool,
-    /// Whether the request whose reply failed the session was written
-    /// whole (it left the session's queue with its failure).
-    failed_sent: Option<bool>,
     connects: u64,
     /// The server as spans and metrics name it.
     server: Server,
@@ -108,7 +105,6 @@ impl Connection {
             stream: None,
             scratch: Vec::new(),
             answered: false,
-            failed_sent: None,
             connects: 0,
         })
     }
@@ -253,16 +249,17 @@ impl Connection {
         loop {
             self.ensure_connected()?;
             let mut replies = Vec::with_capacity(ops.len());
-            let err = match self.exchange(frames, ops, &mut replies) {
+            let (err, failed_sent) = match self.exchange(frames, ops, &mut replies) {
                 Ok(()) => return Ok(replies),
                 // Bytes that are no reply before any reply: not Gibson.
-                Err(Error::Protocol(e)) if !self.answered => Error::NotGibson {
-                    server: self.config.addr.to_string(),
-                    cause: Error::Protocol(e).into(),
-                },
-                Err(err) => err,
+                Err((Error::Protocol(e), sent)) if !self.answered => {
+                    let cause = Error::Protocol(e).into();
+                    let server = self.config.addr.to_string();
+                    (Error::NotGibson { server, cause }, sent)
+                }
+                Err(failed) => failed,
             };
-            let written = self.written_whole(&err);
+            let written = self.written_whole(&err, failed_sent);
             // Poisoned: never reuse a socket that may be out of step.
             self.disconnect();
             let any_written = written.iter().any(|&w| w);
@@ -293,30 +290,32 @@ impl Connection {
     }
 
     /// After a failed exchange: for each request still waiting, whether
-    /// it was written whole (so that it may have run). The session is
-    /// failed with `err`.
-    fn written_whole(&mut self, err: &Error) -> Vec<bool> {
+    /// it was written whole (so that it may have run), starting with
+    /// `failed_sent`, the request whose reply failed the session, if one
+    /// did (it has left the session's queue). The session is failed with
+    /// `err`.
+    fn written_whole(&mut self, err: &Error, failed_sent: Option<bool>) -> Vec<bool> {
         self.session.fail(err.clone());
-        let failed = self.failed_sent.take();
         let rest: Vec<bool> = std::iter::from_fn(|| self.session.poll_reply())
             .map(|done| done.sent)
             .collect();
-        failed.into_iter().chain(rest).collect()
+        failed_sent.into_iter().chain(rest).collect()
     }
 
     /// Writes `frames` (within the session's write window, so that writes
     /// end on request boundaries and are taken whole) and reads one reply
-    /// per opcode.
+    /// per opcode. A failure comes with whether the request whose reply
+    /// failed the session was written whole, when a reply did.
     fn exchange(
         &mut self,
         frames: &[u8],
         ops: &[Opcode],
         replies: &mut Vec<Result<Reply, Error>>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), (Error, Option<bool>)> {
         let deadline = Instant::now() + self.config.response_timeout;
         let timeout = self.config.response_timeout;
         let Some(stream) = self.stream.as_mut() else {
-            return Err(Error::ConnectionClosed { in_reply: false });
+            return Err((Error::ConnectionClosed { in_reply: false }, None));
         };
         let timed_out = |e: io::Error| io_error(e, timeout);
         self.session.output_mut().extend_from_slice(frames);
@@ -332,30 +331,28 @@ impl Connection {
                     }
                     // The session failed (protocol error): the stream is
                     // unusable; report it for this and the remaining ones.
-                    Err(e) => {
-                        self.failed_sent = Some(done.sent);
-                        return Err(e);
-                    }
+                    Err(e) => return Err((e, Some(done.sent))),
                 }
                 continue;
             }
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
-                return Err(Error::Timeout {
+                let timeout = Error::Timeout {
                     what: "response",
                     after: timeout,
-                });
+                };
+                return Err((timeout, None));
             }
             if let Err(e) = stream.bound(remaining, timeout) {
-                return Err(e.into());
+                return Err((e.into(), None));
             }
             let writable = self.session.writable();
             if !writable.is_empty() {
                 match stream.write(writable) {
-                    Ok(0) => return Err(Error::ConnectionClosed { in_reply: false }),
+                    Ok(0) => return Err((Error::ConnectionClosed { in_reply: false }, None)),
                     Ok(n) => self.session.consume_output(n),
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(timed_out(e)),
+                    Err(e) => return Err((timed_out(e), None)),
                 }
                 continue;
             }
@@ -367,11 +364,11 @@ impl Connection {
             match stream.read(&mut self.scratch) {
                 Ok(0) => {
                     let in_reply = !self.session.read_buf().is_empty();
-                    return Err(Error::ConnectionClosed { in_reply });
+                    return Err((Error::ConnectionClosed { in_reply }, None));
                 }
                 Ok(n) => self.session.feed(&self.scratch[..n]),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(timed_out(e)),
+                Err(e) => return Err((timed_out(e), None)),
             }
         }
         self.session.shrink_buffers(KEEP_BUFFER);

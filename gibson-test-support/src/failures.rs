@@ -57,12 +57,7 @@ pub async fn a_silent_peer_is_replaced<E: Executor, R: Runtime>() {
 /// The port refuses: 32 callers on one connection each get the connect
 /// error, which names the server.
 pub async fn an_outage_fails_every_caller_with_the_address<E: Executor, R: Runtime>() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
+    let addr = refused_addr();
     let config: Config = format!("gibson://{addr}?attempts=3&backoff=5ms")
         .parse()
         .unwrap();
@@ -145,6 +140,16 @@ pub async fn a_peer_that_is_not_gibson_is_named<E: Executor, R: Runtime>() {
         .unwrap_err();
     assert_names_not_gibson(&err, &addr);
     http.join().unwrap();
+}
+
+/// A loopback address nobody listens on (a port just freed): it refuses.
+fn refused_addr() -> String {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    format!("127.0.0.1:{port}")
 }
 
 /// A peer that reads one request and answers like an HTTP server: its
@@ -263,7 +268,6 @@ pub async fn small_requests_pass_a_big_set<E: Executor, R: Runtime>() {
 /// request at a time: a timed-out socket is always dropped, so a silent
 /// peer costs one timeout; no lanes, no waiting callers).
 pub mod blocking {
-    use std::net::TcpListener;
 
     use gibson_blocking::{Connection, Pool};
     use gibson_proto::{Config, Error, Ttl};
@@ -273,12 +277,7 @@ pub mod blocking {
     /// A pool's checkout fails at once with the connect error, naming the
     /// server, when the server cannot be reached.
     pub fn checkout_fails_fast_when_the_server_is_down() {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let addr = format!("127.0.0.1:{port}");
+        let addr = super::refused_addr();
         let pool = Pool::with_config(
             format!("gibson://{addr}?attempts=2&backoff=5ms&pool_min=0")
                 .parse()
