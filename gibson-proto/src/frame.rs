@@ -58,6 +58,33 @@ pub(crate) fn nth_frame(frames: &[u8], n: usize) -> Option<&[u8]> {
     frames.get(at..at + frame_len(frames, at)?)
 }
 
+/// The opcode and key (`None` for a command without one) of each whole
+/// request frame in `frames`, in order: what a layer in front of a client
+/// (a near cache, a tracer) needs to know of a command or a
+/// [`Pipeline`](crate::Pipeline) it passes on, read the way the server
+/// reads it. Stops at the first cut or unknown frame.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use gibson_proto::{cmd, requests, Command, Limits, Opcode, Ttl};
+///
+/// let mut frames = BytesMut::new();
+/// cmd::Set::new("user:1", "ada", Ttl::Never).encode(&mut frames, &Limits::default()).unwrap();
+/// cmd::Ping.encode(&mut frames, &Limits::default()).unwrap();
+/// let seen: Vec<_> = requests(&frames).collect();
+/// assert_eq!(seen, [(Opcode::Set, Some(&b"user:1"[..])), (Opcode::Ping, None)]);
+/// ```
+pub fn requests(frames: &[u8]) -> impl Iterator<Item = (Opcode, Option<&[u8]>)> {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let len = frame_len(frames, at)?;
+        let frame = &frames[at..at + len];
+        let opcode = frame_opcode(frame).ok()?;
+        at += len;
+        Some((opcode, payload_key(opcode, &frame[REQUEST_HEADER_LEN..])))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

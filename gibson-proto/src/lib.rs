@@ -138,6 +138,7 @@ pub use convert::{escape, ArgBytes, FromValue, ToArg};
 pub use decode::{Decoder, Reader};
 pub use encode::{encode_request, Arg};
 pub use error::{Error, ProtocolError, ServerError};
+pub use frame::requests;
 pub use lenient::{Lenient, UNDECODABLE_METRIC};
 pub use limits::{
     Limits, DEFAULT_MAX_KEY_SIZE, DEFAULT_MAX_REPLY_SIZE, DEFAULT_MAX_REQUEST_SIZE,
