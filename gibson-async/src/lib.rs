@@ -50,6 +50,8 @@ mod deadline;
 mod deadpool_manager;
 mod driver;
 mod namespace;
+#[cfg(feature = "near")]
+mod near;
 mod pool;
 mod prefix_methods;
 mod runtime;
@@ -65,9 +67,13 @@ pub use compute::Compute;
 pub use connection::Connection;
 #[cfg(feature = "deadpool")]
 pub use deadpool_manager::DeadpoolManager;
+#[cfg(feature = "near")]
+pub use gibson_near::{NearConfig, NearStats};
 pub use gibson_observe::metrics;
 pub use gibson_proto::compute::{ComputeOptions, OnCacheError};
 pub use namespace::Namespace;
+#[cfg(feature = "near")]
+pub use near::NearCache;
 pub use pool::Pool;
 pub use runtime::{set_tcp_options, Runtime, Socket, Timer, KEEPALIVE_IDLE};
 pub use scan::{PrefixScan, DEFAULT_PAGE};

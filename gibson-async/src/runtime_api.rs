@@ -90,5 +90,7 @@ macro_rules! __runtime_reexports {
         };
         #[cfg(feature = "cached")]
         pub use $crate::CacheStore;
+        #[cfg(feature = "near")]
+        pub use $crate::{NearCache, NearConfig, NearStats};
     };
 }

@@ -66,6 +66,6 @@ mod stats;
 mod store;
 
 pub use config::{NearConfig, DEFAULT_VERSION_PREFIX};
-pub use near::{Bump, Check, Fetch, Near, Read, Writes};
+pub use near::{Bump, Check, Fetch, Fetching, Near, Read, Writes};
 pub use stats::NearStats;
 pub use store::ENTRY_OVERHEAD;

@@ -7,7 +7,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use gibson_proto::{cmd, requests, Command, Error, Limits, Opcode, Ttl, Value};
+use gibson_proto::{
+    cmd, requests, Command, Error, Handle, Limits, MetaField, Opcode, Pipeline, PipelineResults,
+    Reply, ServerError, Ttl, Value,
+};
 
 use crate::config::NearConfig;
 use crate::prefixes::{Effect, Prefix, Prefixes};
@@ -65,6 +68,15 @@ pub struct Fetch {
     prefix: usize,
     epoch: u64,
     sent: u64,
+}
+
+/// A [`Read::Fetch`] in a pipeline.
+#[derive(Debug)]
+pub struct Fetching {
+    fetch: Fetch,
+    key: Bytes,
+    value: Handle<Option<Value>>,
+    left: Handle<Option<i64>>,
 }
 
 /// The cached prefixes a write touched.
@@ -206,6 +218,59 @@ impl Near {
         }
     }
 
+    /// Adds a [`Read::Fetch`]'s two commands (GET and META `left` of
+    /// `key`) to `pipeline`.
+    pub fn fetch(&self, fetch: Fetch, key: Bytes, pipeline: &mut Pipeline) -> Fetching {
+        Fetching {
+            value: pipeline.add(cmd::Get::new(key.clone())),
+            left: pipeline.add(cmd::Meta::new(key.clone(), MetaField::Left)),
+            fetch,
+            key,
+        }
+    }
+
+    /// Keeps what a [`fetch`](Near::fetch) read and gives the GET's reply.
+    pub fn fetched_from(
+        &self,
+        fetching: Fetching,
+        results: &mut PipelineResults,
+    ) -> Result<Reply, Error> {
+        let value = results.take(fetching.value)?;
+        let left = results.take(fetching.left).ok().flatten();
+        self.fetched(&fetching.key, fetching.fetch, value.as_ref(), left);
+        Ok(value.map_or(Reply::Error(ServerError::NotFound), Reply::Value))
+    }
+
+    /// The bump after a write that ended with `done`: `None` when it
+    /// touched no cached prefix or surely did not run.
+    pub fn bump_after<T>(&self, writes: Writes, done: &Result<T, Error>) -> Option<Bump> {
+        let ran = match done {
+            Ok(_) => true,
+            Err(e) => e.may_have_executed(),
+        };
+        self.bump(writes).filter(|_| ran)
+    }
+
+    /// Reports a bump by what its SETs (sent at `sent`) returned, and gives
+    /// the write's result `done`; a write that succeeded but whose bump
+    /// failed gives [`Error::Broken`] (it ran; other near caches may not
+    /// know yet) around the bump's error.
+    pub fn bumped_after<T>(
+        &self,
+        bump: &Bump,
+        sent: Instant,
+        sets: Result<Vec<Result<Value, Error>>, Error>,
+        done: Result<T, Error>,
+    ) -> Result<T, Error> {
+        let bumped =
+            sets.and_then(|sets| sets.into_iter().find_map(Result::err).map_or(Ok(()), Err));
+        self.bumped(bump, sent, bumped.is_ok());
+        match (done, bumped) {
+            (Ok(_), Err(e)) => Err(Error::Broken { cause: Arc::new(e) }),
+            (done, _) => done,
+        }
+    }
+
     /// The cached prefixes a command (its opcode and key) may change:
     /// empty for a read, a command of no key, or keys outside them.
     pub fn writes(&self, opcode: Opcode, key: Option<&[u8]>) -> Writes {
@@ -260,7 +325,7 @@ impl Near {
             let mut version = prefix.version.lock().unwrap_or_else(|e| e.into_inner());
             prefix.invalidate();
             if ok {
-                *version = Some(Some(bump.token.clone()));
+                *version = Some(Some(Value::Bytes(bump.token.clone())));
                 prefix.checked.fetch_max(sent, Ordering::AcqRel);
             } else {
                 // What the server holds is unknown: check before serving.
@@ -301,7 +366,7 @@ impl Check<'_> {
 
     /// Reports the version key's value (`None`: absent). A value other
     /// than the last one seen drops the prefix's local copies.
-    pub fn done(self, version: Option<Bytes>) {
+    pub fn done(self, version: Option<Value>) {
         let near = self.near;
         let prefix = near.prefixes.get(self.prefix);
         count!(near.counters, version_checks, 1);

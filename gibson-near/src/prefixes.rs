@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use bytes::Bytes;
-use gibson_proto::Opcode;
+use gibson_proto::{Opcode, Value};
 
 /// One cached prefix.
 #[derive(Debug)]
@@ -24,7 +24,7 @@ pub(crate) struct Prefix {
     pub(crate) hits_since_check: AtomicU64,
     /// The version key's value at the last check (`None`: never read;
     /// `Some(None)`: absent).
-    pub(crate) version: Mutex<Option<Option<Bytes>>>,
+    pub(crate) version: Mutex<Option<Option<Value>>>,
 }
 
 impl Prefix {

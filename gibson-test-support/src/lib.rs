@@ -24,6 +24,7 @@ mod expand;
 pub mod failures;
 pub mod faults;
 pub mod hostile;
+pub mod near;
 #[cfg(feature = "observe")]
 pub mod observe;
 pub mod prefix;
