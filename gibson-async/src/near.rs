@@ -26,7 +26,7 @@ use gibson_proto::{cmd, AsyncCommands, Command, Error, Pipeline, PipelineResults
 /// ```no_run
 /// # async fn demo() -> Result<(), gibson_tokio::Error> {
 /// use std::time::Duration;
-/// use gibson_tokio::{Connection, NearCache, NearConfig, Ttl};
+/// use gibson_tokio::{AsyncCommands, Connection, NearCache, NearConfig, Ttl};
 ///
 /// let conn = Connection::connect("gibson://127.0.0.1:10128").await?;
 /// let near = NearCache::new(

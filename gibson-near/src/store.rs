@@ -41,21 +41,31 @@ impl Weighter<Bytes, Entry> for Weigh {
     }
 }
 
-/// Counts evictions.
-#[derive(Debug, Clone)]
-struct Evictions(Arc<Counters>);
+/// Counts the entries an insert pushed out: the cache also reports the
+/// entry an insert replaced, and a value too big to admit, under the
+/// inserted key, and neither is an eviction.
+#[derive(Debug, Clone, Copy, Default)]
+struct Evictions;
+
+/// One insert: its key, and how many other entries it pushed out.
+#[derive(Debug, Default)]
+struct Insert {
+    key: Bytes,
+    evicted: u64,
+}
 
 impl Lifecycle<Bytes, Entry> for Evictions {
-    type RequestState = ();
+    type RequestState = Insert;
 
-    fn on_evict(&self, _: &mut (), _: Bytes, _: Entry) {
-        count!(self.0, evictions, 1);
+    fn on_evict(&self, insert: &mut Insert, key: Bytes, _: Entry) {
+        insert.evicted += u64::from(key != insert.key);
     }
 }
 
 /// Values by key.
 pub(crate) struct Store {
     cache: Cache<Bytes, Entry, Weigh, DefaultHashBuilder, Evictions>,
+    counters: Arc<Counters>,
 }
 
 impl std::fmt::Debug for Store {
@@ -76,8 +86,9 @@ impl Store {
                 max_bytes,
                 Weigh { floor },
                 DefaultHashBuilder::default(),
-                Evictions(counters),
+                Evictions,
             ),
+            counters,
         }
     }
 
@@ -86,7 +97,14 @@ impl Store {
     }
 
     pub(crate) fn insert(&self, key: Bytes, entry: Entry) {
-        self.cache.insert(key, entry);
+        let mut insert = Insert {
+            key: key.clone(),
+            evicted: 0,
+        };
+        self.cache.insert_with_lifecycle(key, entry, &mut insert);
+        if insert.evicted > 0 {
+            count!(self.counters, evictions, insert.evicted);
+        }
     }
 
     pub(crate) fn remove(&self, key: &[u8]) {

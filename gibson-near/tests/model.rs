@@ -287,3 +287,34 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_few_values_are_not_evicted() {
+    let near = Near::new(NearConfig::new(["k:"])).unwrap();
+    let now = Instant::now();
+    let Read::Check(check) = near.read(b"k:0", now) else {
+        panic!()
+    };
+    check.done(None);
+    for i in 0..100 {
+        let key = format!("k:{i}");
+        let Read::Fetch(fetch) = near.read(key.as_bytes(), now) else {
+            panic!()
+        };
+        near.fetched(key.as_bytes(), fetch, Some(&Value::from("v")), Some(-1));
+    }
+    // Two readers that fetched one key: the second replaces the first.
+    let Read::Fetch(first) = near.read(b"k:100", now) else {
+        panic!()
+    };
+    let Read::Fetch(second) = near.read(b"k:100", now) else {
+        panic!()
+    };
+    near.fetched(b"k:100", first, Some(&Value::from("v")), Some(-1));
+    near.fetched(b"k:100", second, Some(&Value::from("v")), Some(-1));
+    assert_eq!(
+        (near.len(), near.stats().evictions),
+        (101, 0),
+        "replacing is no eviction"
+    );
+}
