@@ -25,7 +25,7 @@ fn key(seed: u64, i: u64) -> String {
     x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
     x ^= x >> 33;
     let n = (x >> 8) as usize % HOT;
-    if x % 10 == 0 {
+    if x.is_multiple_of(10) {
         format!("nbcold:{n}")
     } else {
         format!("nb:hot:{n}")
