@@ -29,7 +29,7 @@ pub fn config(prefix: &str) -> NearConfig {
     NearConfig::new([prefix]).max_staleness(STALENESS)
 }
 
-/// What a writer did and a reader saw, for [`check_history`].
+/// What a writer did and a reader saw, for [`History::check`].
 #[derive(Debug, Default)]
 pub struct History {
     /// Per key: the value written and when the write returned.
