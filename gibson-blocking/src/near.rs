@@ -29,7 +29,7 @@ use gibson_proto::{cmd, Command, Commands, Error, Pipeline, PipelineResults, Rep
 /// use std::time::Duration;
 /// use gibson_blocking::{Commands, NearCache, NearConfig, Pool, Ttl};
 ///
-/// let pool = Pool::new("gibson://127.0.0.1:10128")?;
+/// let pool = Pool::connect("gibson://127.0.0.1:10128")?;
 /// let config = NearConfig::new(["user:"]).max_staleness(Duration::from_millis(200));
 /// let mut near = NearCache::new(pool.checkout()?, config)?;
 /// near.set("user:1", "ada", Ttl::Seconds(60))?;
