@@ -204,10 +204,16 @@ impl Near {
         match (value, expires) {
             (Some(value), Some(expires)) if prefix.epoch.load(Ordering::Acquire) == fetch.epoch => {
                 count!(self.counters, misses, 1);
+                // A value read from the socket shares the read buffer's
+                // allocation: a copy of its own keeps the byte bound true.
+                let value = match value {
+                    Value::Bytes(b) => Value::Bytes(Bytes::copy_from_slice(b)),
+                    Value::Int(n) => Value::Int(*n),
+                };
                 self.store.insert(
                     Bytes::copy_from_slice(key),
                     Entry {
-                        value: value.clone(),
+                        value,
                         epoch: fetch.epoch,
                         expires,
                     },

@@ -318,3 +318,28 @@ fn a_few_values_are_not_evicted() {
         "replacing is no eviction"
     );
 }
+
+#[test]
+fn a_kept_value_does_not_hold_the_read_buffer() {
+    let near = Near::new(NearConfig::new(["k:"])).unwrap();
+    let now = Instant::now();
+    let Read::Check(check) = near.read(b"k:1", now) else {
+        panic!()
+    };
+    check.done(None);
+    let buffer = Bytes::from(vec![b'v'; 65_536]);
+    let Read::Fetch(fetch) = near.read(b"k:1", now) else {
+        panic!()
+    };
+    near.fetched(
+        b"k:1",
+        fetch,
+        Some(&Value::Bytes(buffer.slice(..10))),
+        Some(-1),
+    );
+    assert!(matches!(near.read(b"k:1", now), Read::Hit(Value::Bytes(v)) if v.len() == 10));
+    assert!(
+        buffer.is_unique(),
+        "the cache holds a copy of the 10 bytes, not the 64 KiB"
+    );
+}
