@@ -1,10 +1,15 @@
 //! [`NearCache`]: hot values in local memory in front of any async client.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
-use gibson_near::{Near, NearConfig, NearStats, Read, Writes};
-use gibson_proto::{cmd, AsyncCommands, Command, Error, Pipeline, PipelineResults, Reply, Value};
+use gibson_near::{
+    check_commands, key_bytes, report_checks, Near, NearConfig, NearStats, Read, Writes,
+};
+use gibson_proto::{
+    cmd, AsyncCommands, Command, Error, FromValue, Pipeline, PipelineResults, Reply, ToArg, Value,
+};
 
 /// A near cache in front of an async client (a connection, a pool, a
 /// sharded client, a namespace): GETs of keys under the prefixes it is
@@ -137,6 +142,33 @@ impl<C: AsyncCommands> AsyncCommands for NearCache<C> {
 
     fn pipeline(&self) -> Pipeline {
         self.client.pipeline()
+    }
+
+    /// GETs every key: hits from memory, the rest in one pipeline (with
+    /// the version checks due, in one pipeline before it).
+    fn get_multi<K, V>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+    ) -> impl Future<Output = Result<Vec<Result<Option<V>, Error>>, Error>> + Send
+    where
+        K: ToArg,
+        V: FromValue,
+    {
+        let keys = key_bytes(keys);
+        async move {
+            let checks = self.near.checks_for(&keys, Instant::now());
+            if !checks.is_empty() {
+                let versions = self.client.execute_multi(check_commands(&checks)).await?;
+                report_checks(checks, versions)?;
+            }
+            let mut p = self.client.pipeline();
+            let many = self.near.read_many(keys, Instant::now(), &mut p);
+            let mut results = match many.is_answered() {
+                true => None,
+                false => Some(self.client.run(p).await?),
+            };
+            Ok(many.finish(&self.near, results.as_mut()))
+        }
     }
 
     async fn run(&self, pipeline: Pipeline) -> Result<PipelineResults, Error> {

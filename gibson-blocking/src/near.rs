@@ -4,8 +4,12 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use gibson_near::{Near, NearConfig, NearStats, Read, Writes};
-use gibson_proto::{cmd, Command, Commands, Error, Pipeline, PipelineResults, Reply, Value};
+use gibson_near::{
+    check_commands, key_bytes, report_checks, Near, NearConfig, NearStats, Read, Writes,
+};
+use gibson_proto::{
+    cmd, Command, Commands, Error, FromValue, Pipeline, PipelineResults, Reply, ToArg, Value,
+};
 
 /// A near cache in front of a blocking client (a connection, a pooled
 /// connection, a sharded client, a namespace): GETs of keys under the
@@ -135,6 +139,27 @@ impl<C: Commands> Commands for NearCache<C> {
 
     fn pipeline(&self) -> Pipeline {
         self.client.pipeline()
+    }
+
+    /// GETs every key: hits from memory, the rest in one pipeline (with
+    /// the version checks due, in one pipeline before it).
+    fn get_multi<K: ToArg, V: FromValue>(
+        &mut self,
+        keys: impl IntoIterator<Item = K>,
+    ) -> Result<Vec<Result<Option<V>, Error>>, Error> {
+        let keys = key_bytes(keys);
+        let checks = self.near.checks_for(&keys, Instant::now());
+        if !checks.is_empty() {
+            let versions = self.client.execute_multi(check_commands(&checks))?;
+            report_checks(checks, versions)?;
+        }
+        let mut p = self.client.pipeline();
+        let many = self.near.read_many(keys, Instant::now(), &mut p);
+        let mut results = match many.is_answered() {
+            true => None,
+            false => Some(self.client.run(p)?),
+        };
+        Ok(many.finish(&self.near, results.as_mut()))
     }
 
     fn run(&mut self, pipeline: Pipeline) -> Result<PipelineResults, Error> {

@@ -4,7 +4,7 @@
 
 use gibson_blocking::{Connection, NearCache, Pool};
 use gibson_test_support::near::{self, config};
-use gibson_test_support::{unique_prefix, TestServer};
+use gibson_test_support::{unique_prefix, Proxy, TestServer};
 
 #[test]
 fn hits_come_from_memory_and_own_writes_are_seen_at_once() {
@@ -24,4 +24,28 @@ fn no_read_is_older_than_the_bound_across_two_near_caches() {
     let reader = Connection::with_config(server.config()).unwrap();
     let reader = NearCache::new(reader, config(&prefix)).unwrap();
     near::coherent_within_the_bound_blocking(writer, reader, &prefix);
+}
+
+#[test]
+fn a_prefix_write_of_the_other_is_seen_within_the_bound() {
+    let server = TestServer::start();
+    let prefix = unique_prefix("near-prefix");
+    let a = Connection::with_config(server.config()).unwrap();
+    let b = Connection::with_config(server.config()).unwrap();
+    let mut a = NearCache::new(a, config(&prefix)).unwrap();
+    let mut b = NearCache::new(b, config(&prefix)).unwrap();
+    near::prefix_write_seen_within_the_bound_blocking(&mut a, &mut b, &prefix);
+}
+
+#[test]
+fn an_outage_is_not_hidden_behind_memory() {
+    let server = TestServer::start();
+    let mut proxy = Proxy::start(server.addr().clone());
+    let prefix = unique_prefix("near-outage");
+    let mut through = server.config();
+    through.addr = proxy.addr();
+    through.connect_attempts = 1;
+    let conn = Connection::with_config(through).unwrap();
+    let mut near = NearCache::new(conn, config(&prefix)).unwrap();
+    near::an_outage_is_not_hidden_blocking(&mut near, &prefix, || proxy.close());
 }

@@ -60,12 +60,14 @@
 #![doc = document_features::document_features!()]
 
 mod config;
+mod many;
 mod near;
 mod prefixes;
 mod stats;
 mod store;
 
 pub use config::{NearConfig, DEFAULT_VERSION_PREFIX};
+pub use many::{check_commands, key_bytes, report_checks, ReadMany};
 pub use near::{Bump, Check, Fetch, Fetching, Near, Read, Writes};
 pub use stats::NearStats;
 pub use store::ENTRY_OVERHEAD;

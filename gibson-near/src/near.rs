@@ -79,6 +79,13 @@ pub struct Fetching {
     left: Handle<Option<i64>>,
 }
 
+impl Fetching {
+    /// The key read.
+    pub fn key(&self) -> &Bytes {
+        &self.key
+    }
+}
+
 /// The cached prefixes a write touched.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Writes {
@@ -155,16 +162,8 @@ impl Near {
         let prefix = self.prefixes.get(i);
         let now = self.tick(now);
         if !prefix.fresh(now, self.staleness) {
-            if prefix
-                .checking
-                .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
-                .is_ok()
-            {
-                return Read::Check(Check {
-                    near: self,
-                    prefix: i,
-                    sent: now,
-                });
+            if let Some(check) = self.claim_check(i, now) {
+                return Read::Check(check);
             }
             count!(self.counters, bypasses, 1);
             return Read::Bypass;
@@ -183,6 +182,31 @@ impl Near {
             epoch,
             sent: now,
         })
+    }
+
+    /// A version check of the prefix holding `key`, if one is due and no
+    /// other reader has claimed it.
+    pub(crate) fn check_due(&self, key: &[u8], now: Instant) -> Option<Check<'_>> {
+        let i = self.prefixes.holding(key)?;
+        let now = self.tick(now);
+        if self.prefixes.get(i).fresh(now, self.staleness) {
+            return None;
+        }
+        self.claim_check(i, now)
+    }
+
+    /// Claims the version check of prefix `i`, unless another reader has.
+    fn claim_check(&self, i: usize, now: u64) -> Option<Check<'_>> {
+        self.prefixes
+            .get(i)
+            .checking
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .ok()
+            .map(|_| Check {
+                near: self,
+                prefix: i,
+                sent: now,
+            })
     }
 
     /// Keeps what a [`Read::Fetch`] read: `value` (`None`: absent, not
@@ -241,10 +265,20 @@ impl Near {
         fetching: Fetching,
         results: &mut PipelineResults,
     ) -> Result<Reply, Error> {
+        let value = self.fetched_value(fetching, results)?;
+        Ok(value.map_or(Reply::Error(ServerError::NotFound), Reply::Value))
+    }
+
+    /// Keeps what a [`fetch`](Near::fetch) read and gives the value.
+    pub(crate) fn fetched_value(
+        &self,
+        fetching: Fetching,
+        results: &mut PipelineResults,
+    ) -> Result<Option<Value>, Error> {
         let value = results.take(fetching.value)?;
         let left = results.take(fetching.left).ok().flatten();
         self.fetched(&fetching.key, fetching.fetch, value.as_ref(), left);
-        Ok(value.map_or(Reply::Error(ServerError::NotFound), Reply::Value))
+        Ok(value)
     }
 
     /// The bump after a write that ended with `done`: `None` when it

@@ -98,6 +98,21 @@ pub async fn hits_and_own_writes<C: AsyncCommands>(near: &NearCache<C>, prefix: 
         Some("two"),
         "the process's own write, at once"
     );
+    // get_multi: held keys from memory, the others kept once read (the
+    // SET of `five` dropped the prefix's copies).
+    let five = key(prefix, 5);
+    near.set(five.as_str(), "five", Ttl::Seconds(600))
+        .await
+        .unwrap();
+    let keys = [k.clone(), five, key(prefix, 9), format!("outside:{prefix}")];
+    for held in [0, 2] {
+        let before = near.near_stats();
+        let got = near.get_multi::<_, String>(&keys).await.unwrap();
+        let got: Vec<Option<String>> = got.into_iter().map(Result::unwrap).collect();
+        let want = [Some("two"), Some("five"), None, None].map(|v| v.map(String::from));
+        assert_eq!(got, want);
+        assert_eq!(near.near_stats().hits - before.hits, held);
+    }
     near.mdel(prefix).await.unwrap();
     let v: Option<String> = near.get(k.as_str()).await.unwrap();
     assert_eq!(v, None, "the process's own prefix write, at once");
@@ -210,6 +225,19 @@ pub fn hits_and_own_writes_blocking<C: Commands>(
         Some("two"),
         "the process's own write, at once"
     );
+    // get_multi: held keys from memory, the others kept once read (the
+    // SET of `five` dropped the prefix's copies).
+    let five = key(prefix, 5);
+    near.set(five.as_str(), "five", Ttl::Seconds(600)).unwrap();
+    let keys = [k.clone(), five, key(prefix, 9), format!("outside:{prefix}")];
+    for held in [0, 2] {
+        let before = near.near_stats();
+        let got = near.get_multi::<_, String>(&keys).unwrap();
+        let got: Vec<Option<String>> = got.into_iter().map(Result::unwrap).collect();
+        let want = [Some("two"), Some("five"), None, None].map(|v| v.map(String::from));
+        assert_eq!(got, want);
+        assert_eq!(near.near_stats().hits - before.hits, held);
+    }
 }
 
 /// [`coherent_within_the_bound`] for blocking clients, the writer and the
@@ -252,4 +280,41 @@ pub fn coherent_within_the_bound_blocking<W: Commands + Send, C: Commands + Send
     let (reads, stats) = reads;
     History { writes, reads }.check();
     assert!(stats.hits > 0, "the reader served from memory");
+}
+
+/// [`prefix_write_seen_within_the_bound`] for blocking clients.
+pub fn prefix_write_seen_within_the_bound_blocking<C: Commands, D: Commands>(
+    a: &mut gibson_blocking::NearCache<C>,
+    b: &mut gibson_blocking::NearCache<D>,
+    prefix: &str,
+) {
+    let k = key(prefix, 1);
+    a.set(k.as_str(), "kept", Ttl::Seconds(600)).unwrap();
+    for _ in 0..2 {
+        let v: Option<String> = a.get(k.as_str()).unwrap();
+        assert_eq!(v.as_deref(), Some("kept"));
+    }
+    assert_eq!(b.mdel(prefix).unwrap(), 1);
+    std::thread::sleep(STALENESS);
+    let v: Option<String> = a.get(k.as_str()).unwrap();
+    assert_eq!(v, None, "the other's MDEL, {STALENESS:?} later");
+}
+
+/// With the server gone, a read past the bound fails with the version
+/// check's error instead of serving what memory holds.
+pub fn an_outage_is_not_hidden_blocking<C: Commands>(
+    near: &mut gibson_blocking::NearCache<C>,
+    prefix: &str,
+    stop_server: impl FnOnce(),
+) {
+    let k = key(prefix, 3);
+    near.set(k.as_str(), "held", Ttl::Seconds(600)).unwrap();
+    let v: Option<String> = near.get(k.as_str()).unwrap();
+    assert_eq!(v.as_deref(), Some("held"));
+    stop_server();
+    let v: Option<String> = near.get(k.as_str()).unwrap();
+    assert_eq!(v.as_deref(), Some("held"), "within the bound: from memory");
+    std::thread::sleep(STALENESS);
+    let err = near.get::<String>(k.as_str()).unwrap_err();
+    assert!(err.is_connection_broken(), "{err}");
 }
