@@ -21,7 +21,7 @@
 //! however many commands it holds. When the socket breaks, what was
 //! written fails as "may have executed", what was not is sent again on a
 //! new socket, and a single command the
-//! [`RetryPolicy`](gibson_proto::RetryPolicy) allows is resent once.
+//! [`RetryPolicy`](gibson_policy::RetryPolicy) allows is resent once.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), gibson_tokio::Error> {
@@ -66,7 +66,7 @@ pub use connection::Connection;
 #[cfg(feature = "deadpool")]
 pub use deadpool_manager::DeadpoolManager;
 pub use gibson_observe::metrics;
-pub use gibson_proto::compute::{ComputeOptions, OnCacheError};
+pub use gibson_policy::compute::{ComputeOptions, OnCacheError};
 pub use namespace::Namespace;
 pub use pool::Pool;
 pub use runtime::{set_tcp_options, Runtime, Socket, Timer, KEEPALIVE_IDLE};

@@ -100,7 +100,7 @@ pub use compute::Compute;
 pub use connection::Connection;
 /// The metrics' names (feature `metrics`).
 pub use gibson_observe::metrics;
-pub use gibson_proto::compute::{ComputeOptions, OnCacheError};
+pub use gibson_policy::compute::{ComputeOptions, OnCacheError};
 pub use pool::{Pool, PooledConnection};
 pub use scan::{PrefixScan, DEFAULT_PAGE};
 pub use scoped::Namespace;
@@ -110,15 +110,15 @@ pub use sharded::Sharded;
 pub use r2d2_manager::GibsonManager;
 
 #[cfg(feature = "zstd")]
-pub use gibson_proto::Compressed;
+pub use gibson_policy::Compressed;
 #[cfg(feature = "json")]
-pub use gibson_proto::Json;
+pub use gibson_policy::Json;
 #[cfg(feature = "msgpack")]
-pub use gibson_proto::MsgPack;
+pub use gibson_policy::MsgPack;
 #[cfg(feature = "postcard")]
-pub use gibson_proto::Postcard;
+pub use gibson_policy::Postcard;
+pub use gibson_policy::{namespace, shard, Addr, Config, Lenient, PoolConfig, RetryPolicy};
 pub use gibson_proto::{
-    cmd, namespace, shard, Addr, Command, Commands, Config, Error, FromValue, Handle, Lenient,
-    Limits, LockTime, MetaField, Pipeline, PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg,
-    Ttl, Value,
+    cmd, Command, Commands, Error, FromValue, Handle, Limits, LockTime, MetaField, Pipeline,
+    PipelineResults, Stats, ToArg, Ttl, Value,
 };
