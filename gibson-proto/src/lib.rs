@@ -18,7 +18,7 @@
 //! It holds the wire and nothing else: its only dependencies are `bytes`,
 //! `memchr` and `thiserror`, so that `gibson-server` builds on it alone.
 //! What a client decides on top of the wire (its configuration and URLs,
-//! which requests it sends again, the hash ring and the sharded router,
+//! which failed requests it sends again, the hash ring and the sharded router,
 //! namespaces, prefix scans, the stampede guard, value codecs) is the
 //! sans-IO policy of the `gibson-policy` crate.
 //!
