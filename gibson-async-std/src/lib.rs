@@ -8,8 +8,9 @@
 //! * [`Pool`]: several connections, requests sent to the least loaded one;
 //! * explicit pipelines ([`Connection::pipeline`]): many commands, one write.
 //!
-//! The protocol lives in [`gibson_proto`] and the engine (multiplexer,
-//! driver, reconnects) in [`gibson_async`]; this crate is their binding to
+//! The protocol lives in [`gibson_proto`], the client policy
+//! (configuration, sharding, namespaces, codecs) in [`gibson_policy`] and
+//! the engine (multiplexer, driver, reconnects) in [`gibson_async`]; this crate is their binding to
 //! `async-io` ([`AsyncIo`]): sockets are `async_io::Async<TcpStream>` /
 //! `Async<UnixStream>`, timers `async_io::Timer`.
 //!

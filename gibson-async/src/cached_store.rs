@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 
 use bytes::Bytes;
 use cached::ConcurrentCachedAsync;
-use gibson_proto::values::{Codec, Lifespan};
+use gibson_policy::values::{Codec, Lifespan};
 use gibson_proto::{AsyncCommands, Error, Ttl};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -123,5 +123,5 @@ where
         self.del(k).await
     }
 
-    gibson_proto::__lifespan_methods!();
+    gibson_policy::__lifespan_methods!();
 }

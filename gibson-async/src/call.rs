@@ -8,7 +8,8 @@ use std::sync::Weak;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use gibson_proto::{Command, Error, Opcode, RetryPolicy, Session};
+use gibson_policy::RetryPolicy;
+use gibson_proto::{Command, Error, Opcode, Session};
 
 use crate::shared_driver::InlineDriver;
 use crate::state::{Caller, Delivery, Shared, Slot, State, NO_SLOT, WRITE_HIGH_WATER};

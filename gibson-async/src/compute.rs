@@ -1,6 +1,6 @@
 //! A stampede guard: on a miss, one caller computes the value and the
 //! others wait for it (or take a stale copy), within a process and across
-//! processes (see [`gibson_proto::compute`] for the protocol).
+//! processes (see [`gibson_policy::compute`] for the protocol).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use async_lock::MutexGuardArc;
 use bytes::Bytes;
-use gibson_proto::compute::{lock_step, prefixed, ComputeOptions, LOCK_PREFIX, STALE_PREFIX};
+use gibson_policy::compute::{lock_step, prefixed, ComputeOptions, LOCK_PREFIX, STALE_PREFIX};
 use gibson_proto::{AsyncCommands, Error, FromValue, ToArg, Ttl};
 
 use crate::runtime::Runtime;
@@ -45,7 +45,7 @@ use crate::runtime::Runtime;
 ///   value itself and returns it (storing nothing; counted in
 ///   `gibson.client.compute.fail_open`).
 ///
-/// [`OnCacheError::ComputeWithoutCache`]: gibson_proto::compute::OnCacheError::ComputeWithoutCache
+/// [`OnCacheError::ComputeWithoutCache`]: gibson_policy::compute::OnCacheError::ComputeWithoutCache
 ///
 /// ```no_run
 /// # async fn demo(conn: gibson_tokio::Connection) -> Result<(), gibson_tokio::Error> {

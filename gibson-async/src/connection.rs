@@ -8,8 +8,9 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 use gibson_observe::{observe, Attempt, Op, Server};
+use gibson_policy::Config;
 use gibson_proto::{
-    is_short_reply, BatchRepeats, Command, Config, Error, Opcode, Pipeline, PipelineResults, Reply,
+    is_short_reply, BatchRepeats, Command, Error, Opcode, Pipeline, PipelineResults, Reply,
 };
 
 use crate::call::{round_trip, Batch, Frame, One, Request};
@@ -43,7 +44,7 @@ use crate::state::{Delivery, Shared};
 ///   broke, or the response timeout passed, before its reply
 ///   ([`Error::Broken`], a response [`Error::Timeout`]; see
 ///   [`Error::may_have_executed`]). Only commands the
-///   [`RetryPolicy`](gibson_proto::RetryPolicy) allows (idempotent ones)
+///   [`RetryPolicy`](gibson_policy::RetryPolicy) allows (idempotent ones)
 ///   are sent again, once.
 ///
 /// # Failures it survives
@@ -381,7 +382,7 @@ impl<R: Runtime> Connection<R> {
     }
 
     /// Sends a request frame encoded elsewhere (by
-    /// [`HashRing::route`](gibson_proto::HashRing::route), once for several
+    /// [`HashRing::route`](gibson_policy::HashRing::route), once for several
     /// servers) and returns its reply, as [`execute`](Connection::execute)
     /// would before decoding.
     pub(crate) async fn execute_frame(&self, op: Opcode, frame: &[u8]) -> Result<Reply, Error> {

@@ -4,7 +4,8 @@
 use std::marker::PhantomData;
 
 use deadpool::managed::{Manager, Metrics, RecycleError, RecycleResult};
-use gibson_proto::{Config, Error};
+use gibson_policy::Config;
+use gibson_proto::Error;
 
 use crate::connection::Connection;
 use crate::runtime::Runtime;

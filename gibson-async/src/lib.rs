@@ -21,7 +21,7 @@
 //! however many commands it holds. When the socket breaks, what was
 //! written fails as "may have executed", what was not is sent again on a
 //! new socket, and a single command the
-//! [`RetryPolicy`](gibson_proto::RetryPolicy) allows is resent once.
+//! [`RetryPolicy`](gibson_policy::RetryPolicy) allows is resent once.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), gibson_tokio::Error> {
@@ -70,7 +70,7 @@ pub use deadpool_manager::DeadpoolManager;
 #[cfg(feature = "near")]
 pub use gibson_near::{NearConfig, NearStats};
 pub use gibson_observe::metrics;
-pub use gibson_proto::compute::{ComputeOptions, OnCacheError};
+pub use gibson_policy::compute::{ComputeOptions, OnCacheError};
 pub use namespace::Namespace;
 #[cfg(feature = "near")]
 pub use near::NearCache;

@@ -4,7 +4,7 @@ use std::future::Future;
 
 use bytes::Bytes;
 use gibson_observe::{labelled, Label};
-use gibson_proto::namespace::Scope;
+use gibson_policy::namespace::Scope;
 use gibson_proto::{AsyncCommands, Command, Error, LockTime, Pipeline, PipelineResults, Ttl};
 
 /// Every command of `client`, with keys relative to a prefix: `get("name")`
@@ -48,7 +48,8 @@ impl<C: AsyncCommands> Namespace<C> {
     ///
     /// ```no_run
     /// # use gibson_async::{Connection, Namespace, Runtime};
-    /// # use gibson_proto::{namespace::Scope, Error};
+    /// # use gibson_policy::namespace::Scope;
+    /// # use gibson_proto::Error;
     /// # async fn demo(conn: Connection<impl Runtime>) -> Result<(), Error> {
     /// let v2 = Namespace::with_scope(&conn, Scope::with_delimiter("cache/v2/", b'/')?);
     /// # Ok(()) }

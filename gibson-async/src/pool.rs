@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 
 use async_lock::{Semaphore, SemaphoreGuard};
 use gibson_observe::Server;
-use gibson_proto::{Command, Config, Error, Opcode, Pipeline, PipelineResults, Reply};
+use gibson_policy::Config;
+use gibson_proto::{Command, Error, Opcode, Pipeline, PipelineResults, Reply};
 
 use crate::connection::Connection;
 use crate::deadline::until;

@@ -10,7 +10,8 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use bytes::BytesMut;
-use gibson_proto::{Addr, Config, Error};
+use gibson_policy::{Addr, Config};
+use gibson_proto::Error;
 
 use crate::deadline::within;
 

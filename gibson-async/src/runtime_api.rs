@@ -1,5 +1,6 @@
 //! What a runtime crate exports, written once: its client types on its
-//! runtime, and the names it re-exports from gibson-proto and this crate.
+//! runtime, and the names it re-exports from gibson-proto, gibson-policy and
+//! this crate.
 
 /// Declares a runtime crate's client types on runtime `$rt` (described as
 /// `$on`, e.g. `"on tokio"`): `Connection`, `Pool`, `Sharded`, `Compute`
@@ -76,17 +77,17 @@ macro_rules! __runtime_reexports {
         pub use $crate::{ComputeOptions, OnCacheError};
 
         #[cfg(feature = "zstd")]
-        pub use gibson_proto::Compressed;
+        pub use gibson_policy::Compressed;
         #[cfg(feature = "json")]
-        pub use gibson_proto::Json;
+        pub use gibson_policy::Json;
         #[cfg(feature = "msgpack")]
-        pub use gibson_proto::MsgPack;
+        pub use gibson_policy::MsgPack;
         #[cfg(feature = "postcard")]
-        pub use gibson_proto::Postcard;
+        pub use gibson_policy::Postcard;
+        pub use gibson_policy::{namespace, shard, Addr, Config, Lenient, PoolConfig, RetryPolicy};
         pub use gibson_proto::{
-            cmd, namespace, shard, Addr, AsyncCommands, Command, Config, Error, FromValue, Handle,
-            Lenient, LockTime, MetaField, Opcode, Pipeline, PipelineResults, PoolConfig,
-            ProtocolError, RetryPolicy, ServerError, Stats, ToArg, Ttl, Value,
+            cmd, AsyncCommands, Command, Error, FromValue, Handle, LockTime, MetaField, Opcode,
+            Pipeline, PipelineResults, ProtocolError, ServerError, Stats, ToArg, Ttl, Value,
         };
         #[cfg(feature = "cached")]
         pub use $crate::CacheStore;

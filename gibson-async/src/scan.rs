@@ -1,14 +1,17 @@
 //! Reading every key under a prefix of any size, a page at a time, on a
-//! connection of the scan's own (see [`gibson_proto::scan`]).
+//! connection of the scan's own (see [`gibson_policy::scan`]).
 
 use bytes::Bytes;
-use gibson_proto::scan::{keys_counted, name, pair, ScanKind, ScanNext, ScanState, ScanStep};
-use gibson_proto::{cmd, AsyncCommands, Config, Error, FromValue, Value};
+use gibson_policy::{
+    scan::{keys_counted, name, pair, ScanKind, ScanNext, ScanState, ScanStep},
+    Config,
+};
+use gibson_proto::{cmd, AsyncCommands, Error, FromValue, Value};
 
 use crate::connection::Connection;
 use crate::runtime::Runtime;
 
-pub use gibson_proto::scan::DEFAULT_PAGE;
+pub use gibson_policy::scan::DEFAULT_PAGE;
 
 /// Every key (or pair) under a prefix of any size, read a page at a time
 /// on a connection of the scan's own, so that a page that proves too

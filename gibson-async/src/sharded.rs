@@ -7,10 +7,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Poll;
 use std::time::Instant;
 
-use gibson_proto::shard::{stats_per_server, Partial, Route, Router, ServerBatch, ShardConfig};
-use gibson_proto::{
-    Addr, Command, Error, HashRing, Opcode, Pipeline, PipelineResults, Reply, Stats,
+use gibson_policy::{
+    shard::{stats_per_server, Partial, Route, Router, ServerBatch, ShardConfig},
+    Addr, HashRing,
 };
+use gibson_proto::{Command, Error, Opcode, Pipeline, PipelineResults, Reply, Stats};
 
 use crate::pool::Pool;
 use crate::runtime::Runtime;
@@ -25,7 +26,7 @@ use crate::runtime::Runtime;
 /// * A prefix command (MGET, COUNT, KEYS, the M* writes), whose keys live
 ///   on every server, goes to every server at once, and their replies are
 ///   merged as one server holding all the data would have answered
-///   ([`FanOut::merge`](gibson_proto::shard::FanOut::merge): counts summed,
+///   ([`FanOut::merge`](gibson_policy::shard::FanOut::merge): counts summed,
 ///   MGET pairs joined within the limit, KEYS renumbered, NOT_FOUND only
 ///   when every server says so).
 /// * A server that fails `failure_limit` times in a row (I/O errors,

@@ -16,7 +16,8 @@ use std::task::Waker;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use gibson_proto::{Completion, Config, Error, Limits, Reply, Session};
+use gibson_policy::Config;
+use gibson_proto::{Completion, Error, Limits, Reply, Session};
 
 use crate::driver::Read;
 use crate::shared_driver::InlineDriver;

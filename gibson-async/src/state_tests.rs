@@ -9,7 +9,8 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use gibson_proto::{cmd, Config, Error, Limits, Opcode, Reply, Value};
+use gibson_policy::Config;
+use gibson_proto::{cmd, Error, Limits, Opcode, Reply, Value};
 
 use super::{Delivery, Shared, Turn};
 use crate::call::{Batch, Call, One};

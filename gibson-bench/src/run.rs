@@ -9,8 +9,7 @@ use clap::ValueEnum;
 use gibson_blocking::{Connection, Error, Sharded};
 use gibson_cli::exit::{self, EXIT_CONNECTION, EXIT_SERVER, EXIT_USAGE};
 use gibson_cli::servers::with_timeout;
-use gibson_proto::shard::ShardConfig;
-use gibson_proto::{Addr, Config};
+use gibson_policy::{shard::ShardConfig, Addr, Config};
 
 use crate::args::{Cli, Library};
 use crate::report::RunResult;

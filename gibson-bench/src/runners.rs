@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use gibson_proto::{AsyncCommands, Command, Config};
+use gibson_policy::Config;
+use gibson_proto::{AsyncCommands, Command};
 
 use gibson_bench::raw::is_timed;
 
@@ -306,7 +307,7 @@ where
 /// server (each server's part sent at once).
 fn run_blocking_sharded<C, F>(
     plan: &Plan,
-    shards: &gibson_proto::shard::ShardConfig,
+    shards: &gibson_policy::shard::ShardConfig,
     done: &Arc<AtomicU64>,
     make: F,
 ) -> RunOutcome

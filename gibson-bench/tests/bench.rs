@@ -5,7 +5,7 @@
 use std::process::Command;
 
 use gibson_blocking::Connection;
-use gibson_proto::Addr;
+use gibson_policy::Addr;
 use gibson_test_support::TestServer;
 
 /// `-a host -p port` or `-u path` for the server.

@@ -5,8 +5,10 @@ use std::marker::PhantomData;
 
 use bytes::Bytes;
 use cached::ConcurrentCached;
-use gibson_proto::namespace::Scope;
-use gibson_proto::values::{Codec, Lifespan};
+use gibson_policy::{
+    namespace::Scope,
+    values::{Codec, Lifespan},
+};
 use gibson_proto::{Commands, Error, Ttl, Value};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -119,5 +121,5 @@ where
         self.del(k)
     }
 
-    gibson_proto::__lifespan_methods!();
+    gibson_policy::__lifespan_methods!();
 }

@@ -1,11 +1,11 @@
 //! A stampede guard: on a miss, one caller computes the value and the
 //! others wait for it, across threads and processes (see
-//! [`gibson_proto::compute`] for the protocol).
+//! [`gibson_policy::compute`] for the protocol).
 
 use std::time::Instant;
 
 use bytes::Bytes;
-use gibson_proto::compute::{lock_step, prefixed, ComputeOptions, LOCK_PREFIX, STALE_PREFIX};
+use gibson_policy::compute::{lock_step, prefixed, ComputeOptions, LOCK_PREFIX, STALE_PREFIX};
 use gibson_proto::{Commands, Error, FromValue, ToArg, Ttl};
 
 /// A stampede guard over a blocking client ([`Commands`]: a connection, a
@@ -37,7 +37,7 @@ use gibson_proto::{Commands, Error, FromValue, ToArg, Ttl};
 ///   value itself and returns it (storing nothing; counted in
 ///   `gibson.client.compute.fail_open`).
 ///
-/// [`OnCacheError::ComputeWithoutCache`]: gibson_proto::compute::OnCacheError::ComputeWithoutCache
+/// [`OnCacheError::ComputeWithoutCache`]: gibson_policy::compute::OnCacheError::ComputeWithoutCache
 ///
 /// ```no_run
 /// # fn demo(conn: gibson_blocking::Connection) -> Result<(), gibson_blocking::Error> {

@@ -4,9 +4,9 @@ use std::io::{self, Read, Write};
 use std::time::Instant;
 
 use gibson_observe::{Attempt, Op, Server};
+use gibson_policy::Config;
 use gibson_proto::{
-    is_short_reply, BatchRepeats, Command, Config, Error, Opcode, Pipeline, PipelineResults, Reply,
-    Session,
+    is_short_reply, BatchRepeats, Command, Error, Opcode, Pipeline, PipelineResults, Reply, Session,
 };
 
 use crate::transport;

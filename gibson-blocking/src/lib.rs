@@ -104,7 +104,7 @@ pub use connection::Connection;
 pub use gibson_near::{NearConfig, NearStats};
 /// The metrics' names (feature `metrics`).
 pub use gibson_observe::metrics;
-pub use gibson_proto::compute::{ComputeOptions, OnCacheError};
+pub use gibson_policy::compute::{ComputeOptions, OnCacheError};
 #[cfg(feature = "near")]
 pub use near::NearCache;
 pub use pool::{Pool, PooledConnection};
@@ -116,15 +116,15 @@ pub use sharded::Sharded;
 pub use r2d2_manager::GibsonManager;
 
 #[cfg(feature = "zstd")]
-pub use gibson_proto::Compressed;
+pub use gibson_policy::Compressed;
 #[cfg(feature = "json")]
-pub use gibson_proto::Json;
+pub use gibson_policy::Json;
 #[cfg(feature = "msgpack")]
-pub use gibson_proto::MsgPack;
+pub use gibson_policy::MsgPack;
 #[cfg(feature = "postcard")]
-pub use gibson_proto::Postcard;
+pub use gibson_policy::Postcard;
+pub use gibson_policy::{namespace, shard, Addr, Config, Lenient, PoolConfig, RetryPolicy};
 pub use gibson_proto::{
-    cmd, namespace, shard, Addr, Command, Commands, Config, Error, FromValue, Handle, Lenient,
-    Limits, LockTime, MetaField, Pipeline, PipelineResults, PoolConfig, RetryPolicy, Stats, ToArg,
-    Ttl, Value,
+    cmd, Command, Commands, Error, FromValue, Handle, Limits, LockTime, MetaField, Pipeline,
+    PipelineResults, Stats, ToArg, Ttl, Value,
 };

@@ -5,7 +5,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
 use gibson_observe::Server;
-use gibson_proto::{Config, Error};
+use gibson_policy::Config;
+use gibson_proto::Error;
 
 use crate::connection::Connection;
 

@@ -1,6 +1,7 @@
 //! An [`r2d2`] connection manager.
 
-use gibson_proto::{Config, Error};
+use gibson_policy::Config;
+use gibson_proto::Error;
 
 use crate::connection::Connection;
 

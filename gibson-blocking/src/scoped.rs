@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 use gibson_observe::{with_label, Label};
-use gibson_proto::namespace::Scope;
+use gibson_policy::namespace::Scope;
 use gibson_proto::{Command, Commands, Error, LockTime, Pipeline, PipelineResults, Ttl};
 
 /// Every command of `client`, with keys relative to a prefix: `get("name")`

@@ -26,7 +26,8 @@ use std::net::{Shutdown, TcpStream, ToSocketAddrs};
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
-use gibson_proto::{Addr, Error};
+use gibson_policy::Addr;
+use gibson_proto::Error;
 
 /// A connected blocking socket.
 #[derive(Debug)]

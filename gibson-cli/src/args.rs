@@ -5,8 +5,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use gibson_cli::servers::ServerArgs;
-use gibson_proto::shard::ShardConfig;
-use gibson_proto::{Config, HashRing};
+use gibson_policy::{shard::ShardConfig, Config, HashRing};
 
 /// Command-line client for the Gibson cache server.
 ///

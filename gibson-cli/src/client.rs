@@ -2,8 +2,7 @@
 //! cache (`-a h1:p1,h2:p2,…` or `-a gibson://h1:p1,h2:p2?…`).
 
 use gibson_blocking::{Command, Commands, Connection, Error, Pipeline, PipelineResults, Sharded};
-use gibson_proto::shard::Route;
-use gibson_proto::HashRing;
+use gibson_policy::{shard::Route, HashRing};
 
 use crate::args::Cli;
 use crate::exec;

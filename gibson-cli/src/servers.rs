@@ -6,8 +6,8 @@ use std::net::Ipv6Addr;
 use std::time::Duration;
 
 use clap::Args;
-use gibson_proto::shard::ShardConfig;
-use gibson_proto::{Addr, Config, Error, HashRing, DEFAULT_PORT};
+use gibson_policy::{shard::ShardConfig, Addr, Config, HashRing, DEFAULT_PORT};
+use gibson_proto::Error;
 
 /// The environment variable naming the server when no `-a/-p/-u` is given.
 pub const ADDR_VAR: &str = "GIBSON_ADDR";
@@ -223,7 +223,7 @@ impl ServerArgs {
 ///
 /// ```
 /// use std::time::Duration;
-/// let config = gibson_proto::Config::new("127.0.0.1:10128".parse()?);
+/// let config = gibson_policy::Config::new("127.0.0.1:10128".parse()?);
 /// let config = gibson_cli::servers::with_timeout(config, Some(Duration::from_millis(300)));
 /// assert_eq!(config.connect_timeout, Duration::from_millis(300));
 /// # Ok::<(), gibson_proto::Error>(())

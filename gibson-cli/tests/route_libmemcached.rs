@@ -1,6 +1,6 @@
 //! `gibson route` puts every key where libmemcached does: the fixtures
 //! measured with pylibmc (`ketama: True`) on real memcached servers
-//! (gibson-proto/tests/libmemcached), 1 200 plain-text keys each, through
+//! (gibson-policy/tests/libmemcached), 1 200 plain-text keys each, through
 //! the binary.
 
 mod common;
@@ -12,7 +12,7 @@ use common::gibson_stdin;
 /// The fixture's server list and its (key, server) lines without escapes.
 fn fixture(name: &str) -> (Vec<String>, Vec<(String, String)>) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../gibson-proto/tests/libmemcached")
+        .join("../gibson-policy/tests/libmemcached")
         .join(name);
     let text = std::fs::read_to_string(&path).unwrap();
     let mut servers = Vec::new();

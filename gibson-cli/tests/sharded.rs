@@ -6,7 +6,7 @@ mod common;
 
 use common::{gibson_stdin, Run};
 use gibson_blocking::Connection;
-use gibson_proto::shard::ShardConfig;
+use gibson_policy::shard::ShardConfig;
 use gibson_test_support::{unique_prefix, TestServer};
 
 fn three() -> Vec<TestServer> {

@@ -99,7 +99,7 @@ fn dash_a_is_a_host_a_host_and_port_or_an_ip_address() {
     }
     // A host and port that work.
     let s = TestServer::start();
-    if let gibson_proto::Addr::Tcp { host, port } = s.addr() {
+    if let gibson_policy::Addr::Tcp { host, port } = s.addr() {
         let addr = format!("{host}:{port}");
         let ok = gibson_env(None, &["-a", &addr, "ping"]);
         assert_eq!(ok.code, 0, "{ok:?}");

@@ -21,7 +21,7 @@ pub const CONNECTION_TIMEOUTS: &str = "db.client.connection.timeouts";
 pub const COMPUTE_FAIL_OPEN: &str = "gibson.client.compute.fail_open";
 /// Counter of stored values that `Lenient` read as a miss because they did
 /// not decode, labelled `gibson.codec`.
-pub const UNDECODABLE: &str = gibson_proto::UNDECODABLE_METRIC;
+pub const UNDECODABLE: &str = gibson_policy::UNDECODABLE_METRIC;
 
 /// Describes the metrics (units, help) to the installed recorder; call it
 /// once after installing one, if the recorder shows descriptions.

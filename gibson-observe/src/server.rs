@@ -1,6 +1,6 @@
 //! `server.address` and `server.port`, computed once per connection.
 
-use gibson_proto::Addr;
+use gibson_policy::Addr;
 
 /// The server a connection talks to, as spans and metrics name it: its
 /// host and port, or its socket path and no port. Empty when both

@@ -21,7 +21,7 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use gibson_proto::{cmd, Addr, Completion, Error, Reply, Session, Ttl, Value};
+use gibson_proto::{cmd, Completion, Error, Reply, Session, Ttl, Value};
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
 
@@ -176,14 +176,10 @@ impl Conn {
     }
 }
 
-/// The server's TCP address (this example speaks TCP only).
-fn socket_addr(addr: &Addr) -> Result<SocketAddr, String> {
-    let Addr::Tcp { host, port } = addr else {
-        return Err(format!("{addr}: this example connects over TCP only"));
-    };
-    (host.as_str(), *port)
-        .to_socket_addrs()
-        .map_err(|e| format!("{addr}: {e}"))?
+/// The server's TCP address (`host:port`: this example speaks TCP only).
+fn socket_addr(addr: &str) -> Result<SocketAddr, String> {
+    addr.to_socket_addrs()
+        .map_err(|e| format!("{addr}: {e} (this example connects over TCP only)"))?
         .next()
         .ok_or_else(|| format!("{addr} resolves to no address"))
 }
@@ -247,7 +243,7 @@ fn run(addr: SocketAddr) -> Result<(), String> {
 fn main() -> ExitCode {
     // GIBSON_ADDR, or an embedded server living as long as `server`.
     let server = gibson_test_support::example_server();
-    let result = socket_addr(server.addr()).and_then(run);
+    let result = socket_addr(&server.addr().to_string()).and_then(run);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -88,7 +88,7 @@ pub enum Error {
     },
     /// The request was written whole, then the connection broke before its
     /// reply: the server **may have executed it**. Clients send such a
-    /// request again only when their [`RetryPolicy`](crate::RetryPolicy)
+    /// request again only when their retry policy
     /// allows it for the command (never INC, DEC, MINC, MDEC, LOCK, MLOCK).
     /// [`root`](Error::root) is what broke the connection.
     #[error("connection broken with the request written, so it may have executed: {cause}")]
@@ -311,12 +311,12 @@ impl Error {
     /// ```
     /// use gibson_proto::Error;
     /// let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
-    /// let e = Error::connecting(&"127.0.0.1:1".parse()?, refused);
+    /// let e = Error::connecting(&"127.0.0.1:1", refused);
     /// assert!(matches!(&e, Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused));
     /// assert!(e.to_string().starts_with("I/O error: 127.0.0.1:1: "), "{e}");
     /// # Ok::<(), Error>(())
     /// ```
-    pub fn connecting(addr: &crate::Addr, e: std::io::Error) -> Error {
+    pub fn connecting(addr: &dyn std::fmt::Display, e: std::io::Error) -> Error {
         Error::from(std::io::Error::new(e.kind(), format!("{addr}: {e}")))
     }
 

@@ -1,13 +1,13 @@
 //! Reading back request frames this crate encoded: where each ends, its
-//! opcode and its key, as the server would read them. Namespaces put their
-//! prefix in front of the key, the sharded router routes by it, and a
-//! pipeline names it in an [`Error::Decode`](crate::Error::Decode).
+//! opcode and its key, as the server would read them. A pipeline names the
+//! key in an [`Error::Decode`](crate::Error::Decode); client policy
+//! (namespaces, a sharded router) reads it to prefix or route a request.
 
 use crate::server::{split_args, Args};
 use crate::wire::{Opcode, REQUEST_HEADER_LEN};
 
 /// The length of the request frame starting at `at`, if it is whole.
-pub(crate) fn frame_len(frames: &[u8], at: usize) -> Option<usize> {
+pub fn frame_len(frames: &[u8], at: usize) -> Option<usize> {
     let size = frames.get(at..at.checked_add(4)?)?;
     let size = u32::from_le_bytes(size.try_into().ok()?) as usize;
     let len = 4usize.checked_add(size)?;
@@ -15,7 +15,7 @@ pub(crate) fn frame_len(frames: &[u8], at: usize) -> Option<usize> {
 }
 
 /// The opcode of a frame whose header is whole.
-pub(crate) fn frame_opcode(frame: &[u8]) -> Result<Opcode, String> {
+pub fn frame_opcode(frame: &[u8]) -> Result<Opcode, String> {
     match frame.get(4..REQUEST_HEADER_LEN) {
         Some(&[lo, hi]) => {
             Opcode::try_from(u16::from_le_bytes([lo, hi])).map_err(|e| e.to_string())
@@ -26,7 +26,7 @@ pub(crate) fn frame_opcode(frame: &[u8]) -> Result<Opcode, String> {
 
 /// Where the key (or prefix) starts in a request's payload, and its
 /// length, if the request has one.
-pub(crate) fn key_span(opcode: Opcode, payload: &[u8]) -> Option<(usize, usize)> {
+pub fn key_span(opcode: Opcode, payload: &[u8]) -> Option<(usize, usize)> {
     match split_args(opcode, payload, usize::MAX, usize::MAX) {
         Args::None => None,
         Args::Key(key) | Args::KeyRest { key, .. } => Some((0, key.len())),
@@ -38,19 +38,19 @@ pub(crate) fn key_span(opcode: Opcode, payload: &[u8]) -> Option<(usize, usize)>
 }
 
 /// The key of a request's payload, if it has one.
-pub(crate) fn payload_key(opcode: Opcode, payload: &[u8]) -> Option<&[u8]> {
+pub fn payload_key(opcode: Opcode, payload: &[u8]) -> Option<&[u8]> {
     key_span(opcode, payload).map(|(at, len)| &payload[at..at + len])
 }
 
 /// The key of the whole request frame `frame`, if it has one.
-pub(crate) fn frame_key(frame: &[u8]) -> Option<&[u8]> {
+pub fn frame_key(frame: &[u8]) -> Option<&[u8]> {
     let len = frame_len(frame, 0)?;
     let opcode = frame_opcode(frame).ok()?;
     payload_key(opcode, frame.get(REQUEST_HEADER_LEN..len)?)
 }
 
 /// The `n`th frame (from 0) of `frames`, back to back.
-pub(crate) fn nth_frame(frames: &[u8], n: usize) -> Option<&[u8]> {
+pub fn nth_frame(frames: &[u8], n: usize) -> Option<&[u8]> {
     let mut at = 0;
     for _ in 0..n {
         at += frame_len(frames, at)?;

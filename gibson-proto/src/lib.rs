@@ -1,4 +1,4 @@
-//! Sans-IO protocol core for the [Gibson](https://github.com/evilsocket/gibson)
+//! Sans-IO wire protocol of the [Gibson](https://github.com/evilsocket/gibson)
 //! cache server.
 //!
 //! No sockets, no clock reads, no locks, no wakers, no runtime: this crate turns commands into bytes
@@ -10,10 +10,17 @@
 //!   argument before writing a byte ([`Limits`]);
 //! * [`Decoder`] is a push parser: `Ok(None)` means "need more bytes", and
 //!   values are zero-copy [`Bytes`](bytes::Bytes) slices of the frame;
-//! * [`Session`] matches pipelined replies to requests, first in first out;
-//! * [`HashRing`] spreads keys over several servers the way libmemcached
-//!   does, and [`shard`] routes, fans out, merges and splits pipelines
-//!   over them.
+//! * [`Session`] matches pipelined replies to requests, first in first out,
+//!   and [`Pipeline`] batches commands and decodes their replies;
+//! * [`Error`] is the one error type of the clients, from an invalid
+//!   argument to a server's reply.
+//!
+//! It holds the wire and nothing else: its only dependencies are `bytes`,
+//! `memchr` and `thiserror`, so that `gibson-server` builds on it alone.
+//! What a client decides on top of the wire (its configuration and URLs,
+//! which failed requests it sends again, the hash ring and the sharded router,
+//! namespaces, prefix scans, the stampede guard, value codecs) is the
+//! sans-IO policy of the `gibson-policy` crate.
 //!
 //! ```
 //! use gibson_proto::{cmd, MetaField, Reply, Session, Ttl, Value};
@@ -85,33 +92,20 @@
 //! The example `event_loop` of this crate (`cargo run -p gibson-proto
 //! --example event_loop`) is the whole program: three connections on one
 //! `mio` poll, SETs and GETs pipelined on each and every reply checked.
-//!
-//! # Features
-//!
-//! Off by default:
-#![doc = document_features::document_features!()]
+
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod command;
 mod commands;
-#[cfg(feature = "zstd")]
-mod compressed;
-mod config;
-#[cfg(feature = "serde")]
-mod config_serde;
-mod config_url;
 mod convert;
 mod decode;
 mod encode;
 mod error;
-mod frame;
-mod lenient;
 mod limits;
 mod macros;
 mod pipeline;
 mod repeat;
 mod reply;
-mod ring;
 mod session;
 mod setters;
 mod stats;
@@ -120,26 +114,16 @@ mod window;
 mod wire;
 
 pub mod cmd;
-pub mod compute;
-pub mod namespace;
-pub mod scan;
+pub mod frame;
 pub mod server;
-pub mod shard;
-#[cfg(feature = "serde")]
-pub mod values;
 
 pub use command::{Command, LockTime, MetaField, Ttl};
 pub use commands::{AsyncCommands, Commands};
-#[cfg(feature = "zstd")]
-pub use compressed::{Compressed, COMPRESSED_MARKER, COMPRESS_FROM, MAX_DECOMPRESSED};
-pub use config::{Addr, Config, PoolConfig, RetryPolicy, DEFAULT_PORT};
-pub use config_url::parse_duration;
 pub use convert::{escape, ArgBytes, FromValue, ToArg};
 pub use decode::{Decoder, Reader};
 pub use encode::{encode_request, Arg};
 pub use error::{Error, ProtocolError, ServerError};
 pub use frame::requests;
-pub use lenient::{Lenient, UNDECODABLE_METRIC};
 pub use limits::{
     Limits, DEFAULT_MAX_KEY_SIZE, DEFAULT_MAX_REPLY_SIZE, DEFAULT_MAX_REQUEST_SIZE,
     DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_MAX_TTL, DEFAULT_MAX_VALUE_SIZE, DEFAULT_WRITE_WINDOW,
@@ -147,18 +131,9 @@ pub use limits::{
 pub use pipeline::{Handle, Pipeline, PipelineResults};
 pub use repeat::{is_short_reply, short_replies_in_batch, BatchRepeats, SHORT_REPLY_ATTEMPTS};
 pub use reply::{Pairs, PairsIter, Reply, Value};
-pub use ring::{md5_words, one_at_a_time, Distribution, HashRing};
 pub use session::{Completion, RequestId, Session};
 pub use stats::Stats;
 pub use unsupported::unix_sockets_unsupported;
-#[cfg(feature = "serde")]
-pub use values::Codec;
-#[cfg(feature = "json")]
-pub use values::Json;
-#[cfg(feature = "msgpack")]
-pub use values::MsgPack;
-#[cfg(feature = "postcard")]
-pub use values::Postcard;
 pub use wire::{Encoding, Opcode, ReplyCode, REPLY_HEADER_LEN, REQUEST_HEADER_LEN};
 
 /// Re-exported so the runtime crates and users share one `bytes` version.

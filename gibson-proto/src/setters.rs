@@ -1,4 +1,4 @@
-//! One macro for builder-style setters, so that [`Config`](crate::Config)
+//! One macro for builder-style setters, so that gibson-policy's `Config`
 //! and gibson-server's `Builder` each list their setters instead of
 //! writing every one out.
 

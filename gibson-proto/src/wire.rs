@@ -121,6 +121,36 @@ impl Opcode {
             .copied()
             .find(|op| op.name().eq_ignore_ascii_case(name))
     }
+
+    /// `true` for the commands that name no single key, so that a client
+    /// of several servers sends them to every one: the prefix commands
+    /// (MSET, MTTL, MGET, MDEL, MINC, MDEC, MLOCK, MUNLOCK, COUNT, KEYS),
+    /// whose keys may live on any server, and STATS, PING and END, which
+    /// are about a server itself.
+    ///
+    /// ```
+    /// use gibson_proto::Opcode;
+    /// assert!(Opcode::Mget.is_fan_out());
+    /// assert!(!Opcode::Get.is_fan_out());
+    /// ```
+    pub const fn is_fan_out(self) -> bool {
+        matches!(
+            self,
+            Opcode::Mset
+                | Opcode::Mttl
+                | Opcode::Mget
+                | Opcode::Mdel
+                | Opcode::Minc
+                | Opcode::Mdec
+                | Opcode::Mlock
+                | Opcode::Munlock
+                | Opcode::Count
+                | Opcode::Keys
+                | Opcode::Stats
+                | Opcode::Ping
+                | Opcode::End
+        )
+    }
 }
 
 wire_enum! {

@@ -101,7 +101,7 @@ pub fn parse_size(text: &str) -> Option<u64> {
 /// and its shipped `gibson.conf` relies on it (`max_item_ttl 2592000` is 30
 /// days, `gc_ratio 15m` 15 minutes, its comments listing "s, m, h, d"), so
 /// a server that reads real configuration files keeps it. It differs from
-/// the client's one rule, `gibson_proto::parse_duration` (the `humantime`
+/// the client's one rule, `gibson_policy::parse_duration` (the `humantime`
 /// crate's, for URL options, serde and the CLI), in two ways only: a bare
 /// number is seconds here and refused there, and an upper-case `M` is
 /// minutes here and months there. Every other value both accept means the
@@ -196,7 +196,7 @@ mod tests {
     #[test]
     fn agrees_with_the_client_rule_wherever_both_accept() {
         for text in ["15s", "15m", "2h", "30d", "0s", "15M"] {
-            let client = gibson_proto::parse_duration(text).ok();
+            let client = gibson_policy::parse_duration(text).ok();
             let server = parse_duration(text);
             if text.ends_with('M') {
                 assert_ne!(client, server, "{text}: months to the client");
@@ -204,6 +204,6 @@ mod tests {
                 assert_eq!(client, server, "{text}");
             }
         }
-        assert!(gibson_proto::parse_duration("15").is_err());
+        assert!(gibson_policy::parse_duration("15").is_err());
     }
 }

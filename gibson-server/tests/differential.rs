@@ -41,7 +41,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use common::target::args;
 use common::*;
-use gibson_proto::Addr;
+use gibson_policy::Addr;
 use gibson_test_support::{unique_prefix, Rng, TestServer};
 
 const DIFF_ADDR_VAR: &str = "GIBSON_DIFF_ADDR";

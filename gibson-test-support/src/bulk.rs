@@ -25,7 +25,8 @@
 
 use std::fmt::Display;
 
-use gibson_proto::{Config, RetryPolicy, Value};
+use gibson_policy::{Config, RetryPolicy};
+use gibson_proto::Value;
 
 use crate::{unique_prefix, TestServer};
 

@@ -15,7 +15,7 @@
 
 use std::sync::OnceLock;
 
-use gibson_proto::Config;
+use gibson_policy::Config;
 
 /// The server and key prefix of one expansion of the suite, set by its test
 /// before the cached function first runs (the store is made on first use).

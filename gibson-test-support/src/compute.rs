@@ -19,8 +19,11 @@ use std::time::{Duration, Instant};
 use futures::channel::{mpsc as async_mpsc, oneshot};
 use futures::{FutureExt, StreamExt};
 use gibson_async::Compute;
-use gibson_proto::compute::{is_outage, ComputeOptions, OnCacheError};
-use gibson_proto::{AsyncCommands, Commands, Config, Error, Ttl};
+use gibson_policy::{
+    compute::{is_outage, ComputeOptions, OnCacheError},
+    Config,
+};
+use gibson_proto::{AsyncCommands, Commands, Error, Ttl};
 
 use crate::runtime::{no_hang, timeout, Runtime, Task};
 use crate::{unique_prefix, Proxy, TestServer};

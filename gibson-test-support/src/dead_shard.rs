@@ -35,7 +35,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::time::{Duration, Instant};
 
-use gibson_proto::shard::{Router, ShardConfig};
+use gibson_policy::shard::{Router, ShardConfig};
 use gibson_proto::{AsyncCommands, Commands, Error, Ttl};
 
 use crate::cluster::Cluster;

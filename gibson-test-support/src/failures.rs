@@ -16,7 +16,8 @@ use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use gibson_async::{Connection, Runtime};
-use gibson_proto::{Config, Error, Ttl};
+use gibson_policy::Config;
+use gibson_proto::{Error, Ttl};
 
 use crate::runtime::{no_hang, Runtime as Executor};
 use crate::{unique_prefix, Faults, Proxy, TestServer};
@@ -133,7 +134,7 @@ pub async fn incs_through_resets_each_have_one_outcome<E: Executor, R: Runtime>(
 /// A peer that answers like an HTTP server is named as not Gibson.
 pub async fn a_peer_that_is_not_gibson_is_named<E: Executor, R: Runtime>() {
     let (addr, http) = http_peer();
-    let config = Config::new(addr.parse().unwrap()).retry(gibson_proto::RetryPolicy::Never);
+    let config = Config::new(addr.parse().unwrap()).retry(gibson_policy::RetryPolicy::Never);
     let conn = Connection::<R>::with_config(config).await.unwrap();
     let err = no_hang::<E, _>("the request", conn.ping())
         .await
@@ -270,7 +271,8 @@ pub async fn small_requests_pass_a_big_set<E: Executor, R: Runtime>() {
 pub mod blocking {
 
     use gibson_blocking::{Connection, Pool};
-    use gibson_proto::{Config, Error, Ttl};
+    use gibson_policy::Config;
+    use gibson_proto::{Error, Ttl};
 
     use crate::{unique_prefix, Faults, Proxy, TestServer};
 
@@ -327,7 +329,7 @@ pub mod blocking {
     /// A peer that answers like an HTTP server is named as not Gibson.
     pub fn a_peer_that_is_not_gibson_is_named() {
         let (addr, http) = super::http_peer();
-        let config = Config::new(addr.parse().unwrap()).retry(gibson_proto::RetryPolicy::Never);
+        let config = Config::new(addr.parse().unwrap()).retry(gibson_policy::RetryPolicy::Never);
         let mut conn = Connection::with_config(config).unwrap();
         let err = conn.ping().unwrap_err();
         super::assert_names_not_gibson(&err, &addr);

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use gibson_proto::Addr;
+use gibson_policy::Addr;
 
 /// How a [`HostileServer`] answers each request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -44,9 +44,10 @@ pub mod __reexport {
     pub use futures::future::join;
     pub use futures::stream::{FuturesUnordered, StreamExt};
     pub use futures::FutureExt;
+    pub use gibson_policy::{Config, RetryPolicy};
     pub use gibson_proto::{
-        AsyncCommands, Commands, Config, Error, Limits, LockTime, MetaField, ProtocolError,
-        RetryPolicy, ServerError, Ttl, Value,
+        AsyncCommands, Commands, Error, Limits, LockTime, MetaField, ProtocolError, ServerError,
+        Ttl, Value,
     };
 }
 
@@ -58,7 +59,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use gibson_proto::{Addr, Config};
+use gibson_policy::{Addr, Config};
 use gibson_server::{Builder, Server, ServerAddr};
 
 /// The environment variable naming an external server for the tests.

@@ -10,7 +10,7 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use gibson_blocking::transport::{self, Stream};
-use gibson_proto::Addr;
+use gibson_policy::Addr;
 
 use crate::chunking::RequestChunker;
 

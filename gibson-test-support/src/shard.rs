@@ -1,6 +1,6 @@
 //! Helpers for the tests of sharded clients.
 
-use gibson_proto::shard::ShardConfig;
+use gibson_policy::shard::ShardConfig;
 
 /// The first key `{prefix}{n}` (n = 0, 1, …) that lives on server `index`
 /// of `config`'s ring.

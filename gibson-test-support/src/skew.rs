@@ -6,7 +6,8 @@
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
-use gibson_proto::{AsyncCommands, Commands, Compressed, Error, Json, Lenient, Ttl};
+use gibson_policy::{Compressed, Json, Lenient};
+use gibson_proto::{AsyncCommands, Commands, Error, Ttl};
 
 use crate::unique_prefix;
 use crate::values::Profile;
@@ -119,7 +120,11 @@ fn check_stored(key: &str, raw: &Bytes, doc: &[Profile], kind: Kind) {
     let json = serde_json::to_vec(doc).unwrap();
     match kind {
         Kind::Compressed => {
-            assert_eq!(raw.first(), Some(&gibson_proto::COMPRESSED_MARKER), "{key}");
+            assert_eq!(
+                raw.first(),
+                Some(&gibson_policy::COMPRESSED_MARKER),
+                "{key}"
+            );
             assert!(
                 raw.len() < json.len() / 2,
                 "{key}: {} of {}",

@@ -1,6 +1,7 @@
 //! A [`bb8`] connection manager, for users who already run bb8 pools.
 
-use gibson_proto::{Config, Error};
+use gibson_policy::Config;
+use gibson_proto::Error;
 
 use crate::Connection;
 

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use gibson_proto::shard::Router;
+use gibson_policy::shard::Router;
 use gibson_test_support::shard::key_on;
 use gibson_test_support::{unique_prefix, TestServer};
 use gibson_tokio::{AsyncCommands, Config, Connection, Error, Sharded, Ttl};

@@ -1,6 +1,6 @@
 //! STATS per server.
 
-use gibson_proto::shard::{stats_per_server, Partial};
+use gibson_policy::shard::{stats_per_server, Partial};
 use gibson_proto::{cmd, Stats};
 
 use super::Sharded;

@@ -11,8 +11,11 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-use gibson_proto::shard::{Partial, Route, Routed, Router, ShardConfig};
-use gibson_proto::{Addr, Command, Error, HashRing, Opcode, Reply};
+use gibson_policy::{
+    shard::{Partial, Route, Routed, Router, ShardConfig},
+    Addr, HashRing,
+};
+use gibson_proto::{Command, Error, Opcode, Reply};
 
 use crate::pool::Pool;
 
@@ -30,7 +33,7 @@ mod workers;
 ///   every server at once (the calling thread and the client's worker
 ///   threads, which are kept between calls), and the replies are merged
 ///   into what one server holding all the data would answer
-///   ([`FanOut`](gibson_proto::shard::FanOut) documents the rule); STATS
+///   ([`FanOut`](gibson_policy::shard::FanOut) documents the rule); STATS
 ///   per server is [`stats_per_server`](Sharded::stats_per_server);
 /// * a server is marked dead after `failure_limit` consecutive transport
 ///   failures; for `retry_timeout` it is not contacted (nor dialled) by
@@ -88,7 +91,7 @@ impl Sharded {
     ///
     /// ```
     /// use gibson_blocking::Sharded;
-    /// use gibson_proto::shard::ShardConfig;
+    /// use gibson_policy::shard::ShardConfig;
     ///
     /// let mut config: ShardConfig = "127.0.0.1:1,127.0.0.1:2".parse()?;
     /// config.remove_failed = true;

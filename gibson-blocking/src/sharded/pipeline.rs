@@ -26,7 +26,7 @@ impl Sharded {
     }
 
     /// Runs `pipeline`: its requests are split by server
-    /// ([`HashRing::split`](gibson_proto::HashRing::split)), each server's
+    /// ([`HashRing::split`](gibson_policy::HashRing::split)), each server's
     /// batch is sent in one write, all servers at once, and the results
     /// come back in the pipeline's order (the commands sent to every
     /// server merged). A server marked dead is not contacted: its requests

@@ -4,7 +4,7 @@
 use std::sync::{mpsc, Arc};
 use std::time::Instant;
 
-use gibson_proto::shard::ServerBatch;
+use gibson_policy::shard::ServerBatch;
 use gibson_proto::{Error, Opcode, Reply};
 
 use crate::pool::PooledConnection;

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use gibson_proto::Addr;
+use gibson_policy::Addr;
 use gibson_test_support::TestServer;
 
 /// What one run of the binary printed and returned.

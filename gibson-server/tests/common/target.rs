@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use gibson_proto::Addr;
+use gibson_policy::Addr;
 use gibson_server::{Builder, ManualClock};
 use gibson_test_support::{unique_prefix, TestServer, TEST_ADDR_VAR};
 

@@ -4,7 +4,7 @@
 use gibson_observe::metrics::{
     CONNECTION_COUNT, CONNECTION_MAX, CONNECTION_TIMEOUTS, OPERATION_DURATION, RECONNECTS, TIMEOUTS,
 };
-use gibson_proto::Addr;
+use gibson_policy::Addr;
 
 use super::metrics::{series, Series};
 use super::spans::SpanRecord;

@@ -26,8 +26,8 @@ pub use spans::{RecordSpans, SpanRecord};
 /// The proxy's port (it listens on `127.0.0.1`).
 pub fn proxy_port(proxy: &crate::Proxy) -> u16 {
     match proxy.addr() {
-        gibson_proto::Addr::Tcp { port, .. } => port,
-        gibson_proto::Addr::Unix(path) => panic!("a proxy on {}", path.display()),
+        gibson_policy::Addr::Tcp { port, .. } => port,
+        gibson_policy::Addr::Unix(path) => panic!("a proxy on {}", path.display()),
     }
 }
 

@@ -1,0 +1,49 @@
+//! STATS of every server, one by one.
+
+use gibson_proto::{cmd::GetStats, Command, Error, Reply, Stats};
+
+use super::Partial;
+
+/// The statistics of each server that answered a STATS sent to all of
+/// them, as `(server, stats)` in the ring's order; `replies` holds one
+/// outcome per server of `servers`.
+///
+/// A server whose outcome is an `Err` is missing (see [`Partial`]); a
+/// reply that does not decode as statistics makes the value that error.
+///
+/// ```
+/// use gibson_policy::shard::stats_per_server;
+/// use gibson_proto::{Error, Pairs, Reply};
+///
+/// let empty_kval = || Ok(Reply::Pairs(Pairs::parse(vec![0, 0, 0, 0].into()).unwrap()));
+/// let servers = ["a:1".to_string(), "b:2".to_string(), "c:3".to_string()];
+/// let replies = vec![empty_kval(), Err(Error::ConnectionClosed { in_reply: false }), empty_kval()];
+/// let per = stats_per_server(&servers, replies);
+/// assert_eq!(per.missing_servers().collect::<Vec<_>>(), [1]);
+/// let stats = per.value.unwrap();
+/// assert_eq!(stats.len(), 2);
+/// assert_eq!(stats[1].0, "c:3");
+/// ```
+pub fn stats_per_server(
+    servers: &[String],
+    replies: Vec<Result<Reply, Error>>,
+) -> Partial<Vec<(String, Stats)>> {
+    let mut stats = Vec::with_capacity(replies.len());
+    let mut missing = Vec::new();
+    let mut failure = None;
+    for (index, (server, outcome)) in servers.iter().zip(replies).enumerate() {
+        match outcome.map(GetStats::decode) {
+            Ok(Ok(s)) => stats.push((server.clone(), s)),
+            Ok(Err(err)) => {
+                failure.get_or_insert(err);
+            }
+            Err(err) => missing.push((index, err)),
+        }
+    }
+    let value = match (failure, missing.first()) {
+        (Some(err), _) => Err(err),
+        (None, Some((_, err))) if stats.is_empty() => Err(err.clone()),
+        (None, _) => Ok(stats),
+    };
+    Partial { value, missing }
+}
