@@ -4,7 +4,7 @@
 //!
 //! `cargo run -p gibson-async-std --example async_std_serde` (set GIBSON_ADDR to use a real server).
 
-use gibson_async_std::{Error, Pool, Postcard, Ttl};
+use gibson_async_std::{AsyncCommands, Error, Pool, Postcard, Ttl};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use cached::ConcurrentCachedAsync;
 use gibson_async_std::smol::{CacheStore, Error, MsgPack, Pool, Ttl};
+use gibson_async_std::AsyncCommands;
 
 /// The store: over a pool, values as MessagePack.
 type RoleCache = CacheStore<Pool, MsgPack>;

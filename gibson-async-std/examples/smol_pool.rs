@@ -5,6 +5,7 @@
 //! `cargo run -p gibson-async-std --example smol_pool`
 
 use gibson_async_std::smol::{cmd, Error, Pool};
+use gibson_async_std::AsyncCommands;
 
 fn main() -> Result<(), Error> {
     // GIBSON_ADDR, or an embedded server living as long as `server`.

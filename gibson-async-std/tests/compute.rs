@@ -3,7 +3,7 @@
 //! under smol (its drivers on smol's executor).
 
 use gibson_async::Connection;
-use gibson_async_std::{AsyncIo, SmolTasks};
+use gibson_async_std::{AsyncCommands, AsyncIo, SmolTasks};
 use gibson_test_support::compute;
 use gibson_test_support::runtime::{AsyncStd, Runtime, Smol};
 use gibson_test_support::TestServer;

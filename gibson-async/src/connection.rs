@@ -503,10 +503,4 @@ impl<R: Runtime> Connection<R> {
     }
 
     crate::prefix_methods::prefix_methods!("Connection", |this| vec![this.inner.config.clone()]);
-
-    gibson_proto::implement_commands!(
-        async,
-        "gibson_proto",
-        "gibson_async::Connection<impl gibson_async::Runtime>"
-    );
 }

@@ -107,6 +107,7 @@ impl<C: AsyncCommands> Namespace<C> {
 
     /// MTTL: sets the TTL of every key in the namespace; how many.
     pub async fn expire_all(&self, ttl: impl Into<Ttl>) -> Result<u64, Error> {
+        let ttl: Ttl = ttl.into();
         labelled(&self.label, self.client.mttl(self.whole(), ttl)).await
     }
 

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use async_lock::{Semaphore, SemaphoreGuard};
 use gibson_observe::Server;
 use gibson_policy::Config;
-use gibson_proto::{Command, Error, Opcode, Pipeline, PipelineResults, Reply};
+use gibson_proto::{AsyncCommands, Command, Error, Opcode, Pipeline, PipelineResults, Reply};
 
 use crate::connection::Connection;
 use crate::deadline::until;
@@ -255,12 +255,6 @@ impl<R: Runtime> Pool<R> {
     }
 
     crate::prefix_methods::prefix_methods!("Pool", |this| vec![this.inner.config.clone()]);
-
-    gibson_proto::implement_commands!(
-        async,
-        "gibson_proto",
-        "gibson_async::Pool<impl gibson_async::Runtime>"
-    );
 }
 
 /// PINGs idle, connected members; stops as soon as the pool is dropped.

@@ -353,10 +353,4 @@ impl<R: Runtime> Sharded<R> {
     }
 
     crate::prefix_methods::prefix_methods!("Sharded", |this| this.inner.config.server_configs());
-
-    gibson_proto::implement_commands!(
-        async,
-        "gibson_proto",
-        "gibson_async::Sharded<impl gibson_async::Runtime>"
-    );
 }

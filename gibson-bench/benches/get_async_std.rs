@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use async_io::Async;
 use common::{timed, GetBench, KEY};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use gibson_async_std::Connection;
+use gibson_async_std::{AsyncCommands, Connection};
 use gibson_bench::raw::RawLoop;
 use gibson_blocking::{Addr, Command, Limits};
 use smol::LocalExecutor;

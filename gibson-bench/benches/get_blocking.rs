@@ -15,7 +15,7 @@ use std::time::Duration;
 use common::{timed, GetBench, KEY};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use gibson_bench::raw::RawLoop;
-use gibson_blocking::{Connection, Limits};
+use gibson_blocking::{Commands, Connection, Limits};
 
 fn bench(c: &mut Criterion) {
     let mut bench = GetBench::start();

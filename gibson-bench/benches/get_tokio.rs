@@ -21,7 +21,7 @@ use criterion::{
 };
 use gibson_bench::raw::RawLoop;
 use gibson_blocking::Limits;
-use gibson_tokio::Connection;
+use gibson_tokio::{AsyncCommands, Connection};
 use tokio::runtime::Runtime;
 
 const DEPTHS: [usize; 3] = [1, 16, 128];

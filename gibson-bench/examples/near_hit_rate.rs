@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use gibson_blocking as blocking;
+use gibson_blocking::Commands;
 use gibson_tokio::{Addr, AsyncCommands, Config, NearCache, NearConfig, Pool, Ttl};
 
 const HOT: usize = 1_000;

@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use gibson_blocking::Connection;
+use gibson_blocking::{Commands, Connection};
 use gibson_policy::Addr;
 use gibson_test_support::TestServer;
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use gibson_bench::raw::RawLoop;
-use gibson_blocking::{cmd, transport, Command, Connection, Limits, Ttl};
+use gibson_blocking::{cmd, transport, Command, Commands, Connection, Limits, Ttl};
 use gibson_test_support::{unique_prefix, TestServer};
 
 fn frame(cmd: impl Command) -> Vec<u8> {

@@ -11,7 +11,7 @@
 
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use gibson_blocking::{Compressed, Connection, Json, Ttl};
+use gibson_blocking::{Commands, Compressed, Connection, Json, Ttl};
 use gibson_test_support::{unique_prefix, TestServer, BENCH_ADDR_VAR};
 use serde::{Deserialize, Serialize};
 

@@ -5,7 +5,7 @@
 
 use std::thread;
 
-use gibson_blocking::{Connection, Error, Pool, Ttl};
+use gibson_blocking::{Commands, Connection, Error, Pool, Ttl};
 
 fn main() -> Result<(), Error> {
     // GIBSON_ADDR, or an embedded server living as long as `server`.

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use std::thread;
 
 use cached::concurrent_cached;
-use gibson_blocking::{CacheStore, Config, Error, Json, Pool, Ttl};
+use gibson_blocking::{CacheStore, Commands, Config, Error, Json, Pool, Ttl};
 
 /// The server and the store's namespace, set once in `main` (the store is
 /// made on the function's first call).

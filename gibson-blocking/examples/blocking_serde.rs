@@ -4,7 +4,7 @@
 //!
 //! `cargo run -p gibson-blocking --example blocking_serde` (set GIBSON_ADDR to use a real server).
 
-use gibson_blocking::{Error, Json, MsgPack, Pool, Ttl};
+use gibson_blocking::{Commands, Error, Json, MsgPack, Pool, Ttl};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, PartialEq, Serialize, Deserialize)]

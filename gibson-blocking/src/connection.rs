@@ -451,6 +451,4 @@ impl Connection {
     }
 
     crate::prefix_methods::prefix_methods!("Connection", |this| vec![this.config.clone()]);
-
-    gibson_proto::implement_commands!(blocking, "gibson_blocking", "Connection");
 }

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use gibson_observe::Server;
 use gibson_policy::Config;
-use gibson_proto::Error;
+use gibson_proto::{Commands, Error};
 
 use crate::connection::Connection;
 

@@ -96,6 +96,7 @@ impl<C: Commands> Namespace<C> {
     /// MTTL: sets the TTL of every key in the namespace; how many.
     pub fn expire_all(&mut self, ttl: impl Into<Ttl>) -> Result<u64, Error> {
         let whole = self.whole();
+        let ttl: Ttl = ttl.into();
         with_label(&self.label, || self.client.mttl(whole, ttl))
     }
 

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use gibson_blocking::{Connection, Error, Pool, Ttl};
+use gibson_blocking::{Commands, Connection, Error, Pool, Ttl};
 use gibson_test_support::resilience::is_response_timeout;
 use gibson_test_support::{unique_prefix, Faults, Proxy, TestServer};
 

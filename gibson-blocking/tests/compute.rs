@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
-use gibson_blocking::{Compute, ComputeOptions, Connection, Error, Ttl};
+use gibson_blocking::{Commands, Compute, ComputeOptions, Connection, Error, Ttl};
 use gibson_test_support::resilience::is_timeout_of;
 use gibson_test_support::{unique_prefix, TestServer};
 

@@ -5,7 +5,7 @@ use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use gibson_blocking::{cmd, Config, Connection, Error, Ttl};
+use gibson_blocking::{cmd, Commands, Config, Connection, Error, Ttl};
 use gibson_test_support::{unique_prefix, Behavior, HostileServer, TestServer};
 
 /// A connection to the test server, which lives as long as the first

@@ -5,9 +5,9 @@ use gibson_blocking::{Command, Commands, Connection, Error, Pipeline, PipelineRe
 use gibson_policy::{shard::Route, HashRing};
 
 use crate::args::Cli;
+use crate::commands::{self, Request};
 use crate::exec;
 use crate::output::Output;
-use crate::parse::Request;
 
 /// A connection to one server, or a sharded client over several.
 pub(crate) enum Client {
@@ -62,7 +62,7 @@ impl Client {
     pub(crate) fn execute(&mut self, req: Request) -> Result<Output, Error> {
         match self {
             Client::One(conn) => exec::execute(conn, req),
-            Client::Sharded { .. } => exec::dispatch(self, req),
+            Client::Sharded { .. } => commands::dispatch(self, req),
         }
     }
 

@@ -1,7 +1,6 @@
 //! Words typed by a person → a [`Request`] holding the arguments of one
-//! command. `Request`, [`COMMANDS`] and the reading of each command's
-//! arguments come from the command list in gibson-proto (see
-//! `commands.rs`); this file has the syntax and one reader a kind of
+//! command. `Request`, [`COMMANDS`] and which arguments each command reads
+//! are in `commands.rs`; this file has the syntax and one reader a kind of
 //! argument.
 //!
 //! Syntax (docs/protocol.md's argument order, command names in any case):
@@ -16,7 +15,7 @@ use std::fmt;
 use bytes::Bytes;
 use gibson_proto::{Error, Limits, LockTime, MetaField, Opcode, Ttl};
 
-gibson_proto::__gibson_command_list!([crate::commands::cli_commands] @parse);
+pub(crate) use crate::commands::{Request, COMMANDS};
 
 /// The tool's own commands beside the server's, in one-shot mode and the
 /// shell.
@@ -181,60 +180,10 @@ fn unquote(bytes: &[u8], start: usize) -> Result<(Vec<u8>, usize), ParseError> {
     Err(ParseError("unterminated quote".into()))
 }
 
-/// The Rust type of each argument kind of the command list's `cli`
-/// clauses; [`ArgReader`] reads a kind with the method of its name.
-macro_rules! arg_type {
-    (word) => {
-        Bytes
-    };
-    (rest) => {
-        Bytes
-    };
-    (ttl) => {
-        Ttl
-    };
-    (seconds) => {
-        LockTime
-    };
-    (field) => {
-        MetaField
-    };
-    (limit) => {
-        u32
-    };
-}
-
-/// The name an argument has in usage and error messages: a `word` or the
-/// `rest` is named after the argument, the other kinds after the kind.
-macro_rules! arg_label {
-    (word $arg:ident) => {
-        stringify!($arg)
-    };
-    (rest $arg:ident) => {
-        stringify!($arg)
-    };
-    ($kind:ident $arg:ident) => {
-        stringify!($kind)
-    };
-}
-
-/// The argument names of a usage line: `ttl key value`, `prefix [limit]`.
-macro_rules! arg_usage {
-    () => { "" };
-    ($k:ident $a:ident $(, $ks:ident $as:ident)* $(; $ok:ident $oa:ident)?) => {
-        concat!(
-            $crate::parse::arg_label!($k $a)
-            $(, " ", $crate::parse::arg_label!($ks $as))*
-            $(, " [", $crate::parse::arg_label!($ok $oa), "]")?
-        )
-    };
-}
-
-pub(crate) use {arg_label, arg_type, arg_usage};
-
 /// Reads the arguments of one command: one method a kind of argument.
-struct ArgReader<'a> {
-    op: Opcode,
+pub(crate) struct ArgReader<'a> {
+    /// The command whose arguments are read.
+    pub(crate) op: Opcode,
     words: &'a Words,
     next: usize,
 }
@@ -256,14 +205,14 @@ impl ArgReader<'_> {
     }
 
     /// One word: a key or a prefix.
-    fn word(&mut self, name: &str) -> Result<Bytes, ParseError> {
+    pub(crate) fn word(&mut self, name: &str) -> Result<Bytes, ParseError> {
         let w = self.current(&self.words.words, name)?;
         self.next += 1;
         Ok(w)
     }
 
     /// The rest of the input, for values.
-    fn rest(&mut self, name: &str) -> Result<Bytes, ParseError> {
+    pub(crate) fn rest(&mut self, name: &str) -> Result<Bytes, ParseError> {
         let r = self.current(&self.words.rests, name)?;
         self.next = self.words.words.len();
         Ok(r)
@@ -278,7 +227,7 @@ impl ArgReader<'_> {
     /// (`Ttl::Seconds`; the encoder checks the upper bound), or `0` or
     /// `never` for no expiry (`Ttl::Never`, which is sent as 0). A negative
     /// TTL, which the server would also take as "no expiry", is refused.
-    fn ttl(&mut self, name: &'static str) -> Result<Ttl, ParseError> {
+    pub(crate) fn ttl(&mut self, name: &'static str) -> Result<Ttl, ParseError> {
         let w = self.word(name)?;
         if w.eq_ignore_ascii_case(b"never") {
             return Ok(Ttl::Never);
@@ -299,7 +248,7 @@ impl ArgReader<'_> {
     }
 
     /// Lock seconds: 1 or more, or `-1` until UNLOCK.
-    fn seconds(&mut self, name: &'static str) -> Result<LockTime, ParseError> {
+    pub(crate) fn seconds(&mut self, name: &'static str) -> Result<LockTime, ParseError> {
         let n = self.int(name)?;
         if n == -1 {
             return Ok(LockTime::UntilUnlock);
@@ -322,7 +271,7 @@ impl ArgReader<'_> {
     }
 
     /// A META field, in any case.
-    fn field(&mut self, name: &'static str) -> Result<MetaField, ParseError> {
+    pub(crate) fn field(&mut self, name: &'static str) -> Result<MetaField, ParseError> {
         let f = self.word(name)?;
         let f = String::from_utf8_lossy(&f).to_ascii_lowercase();
         MetaField::from_name(&f).ok_or_else(|| {
@@ -338,7 +287,7 @@ impl ArgReader<'_> {
     }
 
     /// An MGET limit; 0 is refused by the command.
-    fn limit(&mut self, name: &'static str) -> Result<u32, ParseError> {
+    pub(crate) fn limit(&mut self, name: &'static str) -> Result<u32, ParseError> {
         let n = self.int(name)?;
         u32::try_from(n).map_err(|_| {
             Error::invalid(name, format!("{n}: use 1 to {}, or no limit", u32::MAX)).into()
@@ -346,7 +295,7 @@ impl ArgReader<'_> {
     }
 
     /// An argument that may be left out (the last one).
-    fn optional<T>(
+    pub(crate) fn optional<T>(
         &mut self,
         read: impl FnOnce(&mut Self) -> Result<T, ParseError>,
     ) -> Result<Option<T>, ParseError> {
@@ -398,7 +347,7 @@ pub(crate) fn parse(words: &Words) -> Result<Request, ParseError> {
         ))
     })?;
     let mut a = ArgReader { op, words, next: 1 };
-    let req = read_args(&mut a)?;
+    let req = Request::read(&mut a)?;
     a.done()?;
     Ok(req)
 }

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{gibson_stdin, Run};
-use gibson_blocking::Connection;
+use gibson_blocking::{Commands, Connection};
 use gibson_policy::shard::ShardConfig;
 use gibson_test_support::{unique_prefix, TestServer};
 

@@ -8,7 +8,8 @@ use std::marker::PhantomData;
 
 use bytes::{Bytes, BytesMut};
 
-use crate::command::{found, other_reply, unexpected, Command, LockTime, MetaField, Ttl};
+use crate::args::{LockTime, MetaField, Ttl};
+use crate::command::{found, other_reply, unexpected, Command};
 use crate::convert::{FromValue, ToArg};
 use crate::encode::{encode_request, encode_request_with_value, Arg};
 use crate::error::Error;

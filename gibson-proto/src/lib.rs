@@ -95,14 +95,15 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod args;
+mod client_traits;
 mod command;
-mod commands;
 mod convert;
 mod decode;
 mod encode;
 mod error;
 mod limits;
-mod macros;
+mod methods;
 mod pipeline;
 mod repeat;
 mod reply;
@@ -117,8 +118,9 @@ pub mod cmd;
 pub mod frame;
 pub mod server;
 
-pub use command::{Command, LockTime, MetaField, Ttl};
-pub use commands::{AsyncCommands, Commands};
+pub use args::{IntoTtl, LockTime, MetaField, Ttl};
+pub use client_traits::{AsyncCommands, Commands};
+pub use command::Command;
 pub use convert::{escape, ArgBytes, FromValue, ToArg};
 pub use decode::{Decoder, Reader};
 pub use encode::{encode_request, Arg};

@@ -4,11 +4,16 @@ use std::marker::PhantomData;
 
 use bytes::{Bytes, BytesMut};
 
+use crate::args::{IntoTtl, LockTime, MetaField};
+use crate::cmd;
 use crate::command::Command;
+use crate::convert::{FromValue, ToArg};
 use crate::error::Error;
 use crate::frame::{frame_key, nth_frame};
 use crate::limits::Limits;
 use crate::reply::Reply;
+use crate::reply::Value;
+use crate::stats::Stats;
 use crate::wire::Opcode;
 
 /// A batch of commands to send together.
@@ -164,7 +169,7 @@ impl Pipeline {
         }
     }
 
-    crate::implement_commands!(pipeline, "gibson_proto", "Pipeline");
+    crate::methods::command_methods!(pipeline_methods);
 }
 
 /// The outcomes of a pipeline, taken out one by one with their handles.

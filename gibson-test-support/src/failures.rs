@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use gibson_async::{Connection, Runtime};
 use gibson_policy::Config;
-use gibson_proto::{Error, Ttl};
+use gibson_proto::{AsyncCommands, Error, Ttl};
 
 use crate::runtime::{no_hang, Runtime as Executor};
 use crate::{unique_prefix, Faults, Proxy, TestServer};
@@ -272,7 +272,7 @@ pub mod blocking {
 
     use gibson_blocking::{Connection, Pool};
     use gibson_policy::Config;
-    use gibson_proto::{Error, Ttl};
+    use gibson_proto::{Commands, Error, Ttl};
 
     use crate::{unique_prefix, Faults, Proxy, TestServer};
 

@@ -26,6 +26,8 @@
 #[macro_export]
 macro_rules! suite {
     ($suite:ident, client: $($client:ident)::+, runtimes: [$rt:ident $(,)?]) => {
+        #[allow(unused_imports)]
+        use $crate::__reexport::{AsyncCommands as _, Commands as _};
         $crate::__runtime!($rt, __suite!($suite, $($client)::+));
     };
     ($suite:ident, client: $($client:ident)::+, runtimes: [$($rt:ident),+ $(,)?]) => {
@@ -69,6 +71,8 @@ macro_rules! __runtime {
 macro_rules! __suite_in_module {
     ($module:ident, $($args:tt)*) => {
         mod $module {
+            #[allow(unused_imports)]
+            use $crate::__reexport::{AsyncCommands as _, Commands as _};
             $crate::__suite!($module, $($args)*);
         }
     };

@@ -2,7 +2,7 @@
 //!
 //! `cargo run -p gibson-tokio --example basic` (set GIBSON_ADDR to use a real server).
 
-use gibson_tokio::{Connection, Error, MetaField, Ttl};
+use gibson_tokio::{AsyncCommands, Connection, Error, MetaField, Ttl};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use cached::concurrent_cached;
-use gibson_tokio::{CacheStore, Connection, Error, Json, Ttl};
+use gibson_tokio::{AsyncCommands, CacheStore, Connection, Error, Json, Ttl};
 
 /// Where the store connects (set once in `main`).
 static SERVER_URL: OnceLock<String> = OnceLock::new();

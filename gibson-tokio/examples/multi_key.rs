@@ -2,7 +2,7 @@
 //!
 //! `cargo run -p gibson-tokio --example multi_key`
 
-use gibson_tokio::{Connection, Error, Ttl};
+use gibson_tokio::{AsyncCommands, Connection, Error, Ttl};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {

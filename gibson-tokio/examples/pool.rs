@@ -2,7 +2,7 @@
 //!
 //! `cargo run -p gibson-tokio --example pool`
 
-use gibson_tokio::{Error, Pool, Ttl};
+use gibson_tokio::{AsyncCommands, Error, Pool, Ttl};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {

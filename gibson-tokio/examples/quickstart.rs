@@ -11,7 +11,7 @@
 
 use std::fmt::Debug;
 
-use gibson_tokio::{Connection, Error, LockTime, MetaField, Pool, Ttl};
+use gibson_tokio::{AsyncCommands, Connection, Error, LockTime, MetaField, Pool, Ttl};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {

@@ -3,7 +3,7 @@
 //!
 //! `cargo run -p gibson-tokio --example serde` (set GIBSON_ADDR to use a real server).
 
-use gibson_tokio::{Connection, Error, Json, MsgPack, Postcard, Ttl};
+use gibson_tokio::{AsyncCommands, Connection, Error, Json, MsgPack, Postcard, Ttl};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use gibson_test_support::resilience::is_timeout_of;
 use gibson_test_support::{unique_prefix, TestServer};
-use gibson_tokio::{Compute, ComputeOptions, Connection, Error, Ttl};
+use gibson_tokio::{AsyncCommands, Compute, ComputeOptions, Connection, Error, Ttl};
 
 /// A computation that takes a while and counts its runs.
 async fn slow(runs: &AtomicUsize, value: &str) -> Result<String, Error> {
@@ -175,7 +175,7 @@ mod shared {
     use gibson_test_support::compute;
     use gibson_test_support::runtime::{Runtime, Tokio, TokioMultiThread};
     use gibson_test_support::TestServer;
-    use gibson_tokio::Connection;
+    use gibson_tokio::{AsyncCommands, Connection};
 
     fn stale_while_refresh<R: Runtime>() {
         let server = TestServer::start();

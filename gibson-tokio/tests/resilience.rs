@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use gibson_test_support::{unique_prefix, Faults, Proxy, TestServer};
-use gibson_tokio::{Config, Connection, Ttl};
+use gibson_tokio::{AsyncCommands, Config, Connection, Ttl};
 
 gibson_test_support::suite!(resilience, client: gibson_tokio, runtimes: [tokio, tokio_multi_thread]);
 

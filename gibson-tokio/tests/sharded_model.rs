@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use gibson_test_support::{unique_prefix, TestServer};
-use gibson_tokio::{cmd, Command, Connection, Sharded, Ttl};
+use gibson_tokio::{cmd, AsyncCommands, Command, Connection, Sharded, Ttl};
 use proptest::prelude::*;
 
 /// Three servers for the sharded client and a fourth alone, shared by

@@ -10,7 +10,7 @@
 use std::time::Instant;
 
 use gibson_test_support::{unique_prefix, TestServer};
-use gibson_tokio::{Connection, Ttl};
+use gibson_tokio::{AsyncCommands, Connection, Ttl};
 
 /// Resident set size of this process, in KiB (Linux).
 fn rss_kib() -> u64 {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 use gibson_bench::raw::RawLoop;
 use gibson_blocking::transport::{self, Stream};
-use gibson_blocking::{cmd, Command, Config, Connection, Limits, Ttl};
+use gibson_blocking::{cmd, Command, Commands, Config, Connection, Limits, Ttl};
 
 use gibson_test_support::{TestServer, BENCH_ADDR_VAR};
 

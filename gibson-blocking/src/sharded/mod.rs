@@ -250,6 +250,4 @@ impl Sharded {
     }
 
     crate::prefix_methods::prefix_methods!("Sharded", |this| this.config().server_configs());
-
-    gibson_proto::implement_commands!(blocking, "gibson_blocking", "Sharded");
 }

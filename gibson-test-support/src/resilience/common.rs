@@ -26,6 +26,8 @@ macro_rules! __resilience_common {
     (@ $($client:ident)::+ ($($async:tt)*) ($($generic:tt)*) ($($aw:tt)*) ($($r:tt)*)) => {
         /// The scenarios every client runs.
         pub(crate) mod common {
+            #[allow(unused_imports)]
+            use $crate::__reexport::{AsyncCommands, Commands};
             use std::time::Duration;
             use $($client)::+::{Config, Connection, Error, RetryPolicy, Ttl, Value};
 

@@ -9,6 +9,7 @@ macro_rules! __resilience_in_flight {
     ($rt:ty, $($client:ident)::+) => {
         /// Many requests in flight on one connection.
         pub(crate) mod in_flight {
+            use $crate::__reexport::AsyncCommands;
             use std::time::{Duration, Instant};
             use $crate::__reexport::FutureExt;
             use $crate::resilience::is_response_timeout;

@@ -9,6 +9,7 @@ macro_rules! __resilience_pools {
     ($rt:ty, $($client:ident)::+) => {
         /// The pool under load, exhausted, and its health check.
         pub(crate) mod pools {
+            use $crate::__reexport::AsyncCommands;
             use std::sync::atomic::{AtomicBool, Ordering};
             use std::sync::Arc;
             use std::time::Duration;

@@ -10,6 +10,7 @@ macro_rules! __resilience_reconnect {
     ($rt:ty, $($client:ident)::+) => {
         /// Restarts, resets, resends, the socket's lifetime.
         pub(crate) mod reconnect {
+            use $crate::__reexport::AsyncCommands;
             use std::time::Duration;
             use $crate::runtime::{no_hang, yield_now, Runtime};
             use $crate::{unique_prefix, Faults, Proxy, TestServer};

@@ -1,11 +1,15 @@
-//! Every Gibson command as a trait method, so that code can be generic
-//! over what runs them: a connection, a pool, or anything with an
-//! `execute`. Both traits come from the one command list
-//! ([`implement_commands!`](crate::implement_commands)).
+//! The traits every client implements, [`AsyncCommands`] and
+//! [`Commands`]: implement `execute`, `pipeline` and `run`, and every Gibson
+//! command comes as a method (from the command list in `methods.rs`), so
+//! that code can be generic over what runs them: a connection, a pool, a
+//! sharded client, a namespace…
 
 use std::future::Future;
 
-use crate::{cmd, Command, Error, FromValue, Pipeline, PipelineResults, ToArg, Ttl, Value};
+use crate::{
+    cmd, Command, Error, FromValue, IntoTtl, LockTime, MetaField, Pipeline, PipelineResults, Stats,
+    ToArg, Ttl, Value,
+};
 
 /// The commands of an async client: implement [`execute`](AsyncCommands::execute)
 /// and every other method comes with it.
@@ -140,7 +144,7 @@ pub trait AsyncCommands: Sync {
         self.execute_multi(keys.into_iter().map(cmd::Del::new))
     }
 
-    crate::__gibson_command_list!(@async_trait);
+    crate::methods::command_methods!(async_methods);
 }
 
 /// The commands of a blocking client: implement
@@ -231,7 +235,7 @@ pub trait Commands {
         self.execute_multi(keys.into_iter().map(cmd::Del::new))
     }
 
-    crate::__gibson_command_list!(@blocking_trait);
+    crate::methods::command_methods!(blocking_methods);
 }
 
 impl<T: AsyncCommands + ?Sized> AsyncCommands for &T {
