@@ -1,5 +1,7 @@
-//! The connection, the pool and the sharded client as [`AsyncCommands`],
-//! for code generic over what it talks to the cache through.
+//! The connection, the pool and the sharded client as [`AsyncCommands`]:
+//! the trait gives them every command method (from gibson-proto's command
+//! list), and code generic over what it talks to the cache through takes
+//! any of them.
 
 use std::future::Future;
 
@@ -8,7 +10,8 @@ use gibson_proto::{AsyncCommands, Command, Error, Pipeline, PipelineResults};
 use crate::runtime::Runtime;
 use crate::{Connection, Pool, Sharded};
 
-/// `AsyncCommands` for each client type, through its inherent methods.
+/// `AsyncCommands` for each client type, through its inherent `execute`,
+/// `pipeline` and `run`.
 macro_rules! async_commands {
     ($($client:ident),+) => {$(
         impl<R: Runtime> AsyncCommands for $client<R> {

@@ -24,6 +24,11 @@ use crate::state::{Delivery, Shared};
 /// (`gibson_tokio::Connection` and `gibson_async_std::Connection` name it
 /// for theirs).
 ///
+/// Every Gibson command is a method of the trait
+/// [`AsyncCommands`](gibson_proto::AsyncCommands), which it implements
+/// (see *Trait Implementations* below): `use gibson_tokio::AsyncCommands`
+/// (or `gibson_async_std::AsyncCommands`) to call `conn.get(…)`.
+///
 /// Any number of tasks may use it at once: their requests are pipelined on
 /// one socket and their replies matched in order. MGET, KEYS and requests
 /// above [`Config::lane_threshold`] (big SETs) go on a second socket, the
@@ -62,7 +67,7 @@ use crate::state::{Delivery, Shared};
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), gibson_proto::Error> {
-/// use gibson_tokio::{Connection, Ttl};
+/// use gibson_tokio::{AsyncCommands, Connection, Ttl};
 ///
 /// let conn = Connection::connect("gibson://127.0.0.1:10128").await?;
 /// conn.set("greeting", "hello", Ttl::Seconds(60)).await?;
@@ -156,7 +161,7 @@ impl<R: Runtime> Connection<R> {
     /// `gibson+unix:///path`, or a bare `host:port` / path).
     ///
     /// ```no_run
-    /// # use gibson_tokio::{Connection, Error};
+    /// # use gibson_tokio::{AsyncCommands, Connection, Error};
     /// # async fn demo() -> Result<(), Error> {
     /// let conn = Connection::connect("gibson+unix:///var/run/gibson.sock").await?;
     /// conn.ping().await?;
@@ -169,7 +174,7 @@ impl<R: Runtime> Connection<R> {
     /// Connects with a full configuration.
     ///
     /// ```no_run
-    /// # use gibson_tokio::{Config, Connection, Error};
+    /// # use gibson_tokio::{AsyncCommands, Config, Connection, Error};
     /// # async fn demo() -> Result<(), Error> {
     /// use std::time::Duration;
     /// let config = Config::new("127.0.0.1:10128".parse()?).response_timeout(Duration::from_millis(200));
@@ -186,7 +191,7 @@ impl<R: Runtime> Connection<R> {
     /// A handle that connects on first use.
     ///
     /// ```no_run
-    /// # use gibson_tokio::{Connection, Error};
+    /// # use gibson_tokio::{AsyncCommands, Connection, Error};
     /// # async fn demo() -> Result<(), Error> {
     /// let conn = Connection::lazy("gibson://127.0.0.1:10128".parse()?)?;
     /// assert!(!conn.is_connected());
@@ -217,6 +222,7 @@ impl<R: Runtime> Connection<R> {
     /// `timeout` instead of the configured response timeout.
     ///
     /// ```no_run
+    /// # use gibson_tokio::AsyncCommands;
     /// # async fn demo(conn: gibson_tokio::Connection) -> Result<(), gibson_proto::Error> {
     /// use std::time::Duration;
     /// let impatient = conn.with_response_timeout(Duration::from_millis(20));

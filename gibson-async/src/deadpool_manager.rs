@@ -19,6 +19,7 @@ use crate::runtime::Runtime;
 /// `gibson_async_std::DeadpoolManager` are this type on their runtime.
 ///
 /// ```no_run
+/// # use gibson_tokio::AsyncCommands;
 /// # type DeadpoolManager = gibson_async::DeadpoolManager<gibson_tokio::Tokio>;
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// use deadpool::managed::Pool;

@@ -25,7 +25,7 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), gibson_tokio::Error> {
-//! use gibson_tokio::{Connection, Ttl};
+//! use gibson_tokio::{AsyncCommands, Connection, Ttl};
 //!
 //! let conn = Connection::connect("gibson://127.0.0.1:10128").await?;
 //! conn.set("user:1", "ada", Ttl::Never).await?;

@@ -25,9 +25,14 @@ use crate::runtime::Runtime;
 /// check runs where the runtime spawns the connection drivers
 /// ([`Runtime::spawn`]) and stops when the pool is dropped.
 ///
+/// Every Gibson command is a method of the trait
+/// [`AsyncCommands`](gibson_proto::AsyncCommands), which it implements:
+/// `use gibson_tokio::AsyncCommands` (or `gibson_async_std::AsyncCommands`)
+/// to call `pool.get(…)`.
+///
 /// ```no_run
 /// # async fn demo() -> Result<(), gibson_tokio::Error> {
-/// use gibson_tokio::{Pool, Ttl};
+/// use gibson_tokio::{AsyncCommands, Pool, Ttl};
 /// let pool = Pool::connect("gibson://127.0.0.1:10128?pool_min=2&pool_max=8").await?;
 /// pool.set("k", "v", Ttl::Never).await?;
 /// assert_eq!(pool.get::<String>("k").await?.as_deref(), Some("v"));
@@ -69,7 +74,7 @@ impl<R: Runtime> Pool<R> {
     /// the other pool settings are query options).
     ///
     /// ```no_run
-    /// # use gibson_tokio::{Error, Pool};
+    /// # use gibson_tokio::{AsyncCommands, Error, Pool};
     /// # async fn demo() -> Result<(), Error> {
     /// let pool = Pool::connect("gibson://127.0.0.1:10128?pool_max=4").await?;
     /// pool.ping().await?;
@@ -82,7 +87,7 @@ impl<R: Runtime> Pool<R> {
     /// Builds a pool and opens its `min_size` connections.
     ///
     /// ```no_run
-    /// # use gibson_tokio::{Config, Error, Pool};
+    /// # use gibson_tokio::{AsyncCommands, Config, Error, Pool};
     /// # async fn demo() -> Result<(), Error> {
     /// use std::time::Duration;
     /// let mut config = Config::new("127.0.0.1:10128".parse()?);
@@ -112,7 +117,7 @@ impl<R: Runtime> Pool<R> {
     /// now does not make this fail.
     ///
     /// ```no_run
-    /// # use gibson_tokio::{Error, Pool};
+    /// # use gibson_tokio::{AsyncCommands, Error, Pool};
     /// # async fn demo() -> Result<(), Error> {
     /// let pool = Pool::lazy("gibson://127.0.0.1:10128".parse()?)?;
     /// pool.ping().await?; // connects now
@@ -166,6 +171,7 @@ impl<R: Runtime> Pool<R> {
     /// flight, a connected one first, so the pool grows only under load.
     ///
     /// ```no_run
+    /// # use gibson_tokio::AsyncCommands;
     /// # async fn demo(pool: gibson_tokio::Pool) -> Result<(), gibson_tokio::Error> {
     /// // Several commands on one member, e.g. to keep them in order.
     /// let conn = pool.pick().clone();

@@ -17,7 +17,7 @@ macro_rules! __runtime_clients {
         ///
         /// ```no_run
         #[doc = concat!("# async fn demo() -> Result<(), ", $path, "::Error> {")]
-        #[doc = concat!("use ", $path, "::{Connection, Ttl};")]
+        #[doc = concat!("use ", $path, "::{AsyncCommands, Connection, Ttl};")]
         ///
         /// let conn = Connection::connect("gibson://127.0.0.1:10128").await?;
         /// conn.set("greeting", "hello", Ttl::Seconds(60)).await?;
@@ -30,7 +30,7 @@ macro_rules! __runtime_clients {
         ///
         /// ```no_run
         #[doc = concat!("# async fn demo() -> Result<(), ", $path, "::Error> {")]
-        #[doc = concat!("use ", $path, "::Pool;")]
+        #[doc = concat!("use ", $path, "::{AsyncCommands, Pool};")]
         ///
         /// let pool = Pool::connect("gibson://127.0.0.1:10128?pool_max=4").await?;
         /// let visits = pool.inc("visits").await?;
@@ -42,7 +42,7 @@ macro_rules! __runtime_clients {
         ///
         /// ```no_run
         #[doc = concat!("# async fn demo() -> Result<(), ", $path, "::Error> {")]
-        #[doc = concat!("use ", $path, "::{Sharded, Ttl};")]
+        #[doc = concat!("use ", $path, "::{AsyncCommands, Sharded, Ttl};")]
         ///
         /// let cache = Sharded::connect("gibson://10.0.0.1:10128,10.0.0.2:10128").await?;
         /// cache.set("user:1", "ada", Ttl::Never).await?; // on the key's server

@@ -40,12 +40,13 @@ use crate::runtime::Runtime;
 ///   ([`execute_partial`](Sharded::execute_partial) always does).
 /// * A transport failure names its server ([`Error::OnServer`]).
 ///
-/// Every command method is here, and [`AsyncCommands`](gibson_proto::AsyncCommands)
-/// too, so code written for a `Connection` or a `Pool` runs unchanged.
+/// Every command is a method of [`AsyncCommands`](gibson_proto::AsyncCommands),
+/// which it implements like a `Connection` or a `Pool`, so code written for
+/// them runs unchanged.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), gibson_tokio::Error> {
-/// use gibson_tokio::{Sharded, Ttl};
+/// use gibson_tokio::{AsyncCommands, Sharded, Ttl};
 ///
 /// let cache = Sharded::connect("gibson://10.0.0.1:10128,10.0.0.2:10128,10.0.0.3:10128").await?;
 /// cache.set("user:1", "ada", Ttl::Never).await?; // on the server of "user:1"
@@ -112,7 +113,7 @@ impl<R: Runtime> Sharded<R> {
     /// so a server that is down now does not make this fail.
     ///
     /// ```no_run
-    /// # use gibson_tokio::{Error, Sharded};
+    /// # use gibson_tokio::{AsyncCommands, Error, Sharded};
     /// # async fn demo() -> Result<(), Error> {
     /// let cache = Sharded::connect("gibson://a:10128,b:10128?remove_failed=true").await?;
     /// cache.ping().await?;

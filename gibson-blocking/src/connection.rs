@@ -38,8 +38,13 @@ fn io_error(e: io::Error, timeout: std::time::Duration) -> Error {
 /// A timeout or error in the middle of a request closes the socket, so the
 /// connection is never reused out of step: the next call opens a new one.
 ///
+/// Every Gibson command is a method of the trait
+/// [`Commands`](gibson_proto::Commands), which it
+/// implements (see *Trait Implementations* below): `use
+/// gibson_blocking::Commands` to call `conn.get(…)`.
+///
 /// ```no_run
-/// use gibson_blocking::{Connection, Ttl};
+/// use gibson_blocking::{Commands, Connection, Ttl};
 ///
 /// let mut conn = Connection::connect("gibson://127.0.0.1:10128")?;
 /// conn.set("greeting", "hello", Ttl::Seconds(60))?;
@@ -65,6 +70,7 @@ impl Connection {
     /// `gibson+unix:///path`, or a bare `host:port` / path).
     ///
     /// ```no_run
+    /// # use gibson_blocking::Commands;
     /// let mut conn = gibson_blocking::Connection::connect("gibson+unix:///var/run/gibson.sock")?;
     /// conn.ping()?;
     /// # Ok::<(), gibson_blocking::Error>(())
@@ -91,6 +97,7 @@ impl Connection {
     /// A connection that connects on first use.
     ///
     /// ```no_run
+    /// # use gibson_blocking::Commands;
     /// let mut conn = gibson_blocking::Connection::lazy("gibson://127.0.0.1:10128".parse()?)?;
     /// assert!(!conn.is_connected());
     /// conn.ping()?; // connects now
@@ -147,6 +154,7 @@ impl Connection {
     /// Closes the socket; the next call reconnects.
     ///
     /// ```no_run
+    /// # use gibson_blocking::Commands;
     /// # let mut conn = gibson_blocking::Connection::connect("127.0.0.1:10128")?;
     /// conn.disconnect();
     /// conn.ping()?; // reconnects

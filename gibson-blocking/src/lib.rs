@@ -3,7 +3,8 @@
 //!
 //! * [`Connection`]: one request at a time, with connect, read and write
 //!   timeouts on by default, a reconnect on the next call after a failure,
-//!   and every Gibson command as a method;
+//!   and every Gibson command as a method of [`Commands`] (import the
+//!   trait to call them);
 //! * explicit pipelines ([`Connection::pipeline`]): many commands, one write;
 //! * [`Pool`]: connections shared by threads, with a bounded wait;
 //! * [`Sharded`]: several servers as one cache (consistent hashing, prefix
@@ -15,7 +16,7 @@
 //! * [`transport`]: the socket under it all (TCP or Unix, timeouts, `TCP_NODELAY`).
 //!
 //! ```no_run
-//! use gibson_blocking::{Connection, Ttl};
+//! use gibson_blocking::{Commands, Connection, Ttl};
 //!
 //! let mut conn = Connection::connect("gibson://127.0.0.1:10128")?;
 //! conn.set("user:1", "ada", Ttl::Never)?;

@@ -20,7 +20,7 @@ use crate::connection::Connection;
 /// PINGed before being handed out.
 ///
 /// ```no_run
-/// use gibson_blocking::{Pool, Ttl};
+/// use gibson_blocking::{Commands, Pool, Ttl};
 /// let pool = Pool::connect("gibson://127.0.0.1:10128?pool_max=8")?;
 /// let mut conn = pool.checkout()?;
 /// conn.set("k", "v", Ttl::Never)?;
@@ -51,6 +51,7 @@ impl Pool {
     /// Builds a pool from a URL (see [`Config`]).
     ///
     /// ```no_run
+    /// # use gibson_blocking::Commands;
     /// let pool = gibson_blocking::Pool::connect("gibson://127.0.0.1:10128?pool_max=8&pool_wait=500ms")?;
     /// pool.checkout()?.ping()?;
     /// # Ok::<(), gibson_blocking::Error>(())
@@ -148,6 +149,7 @@ impl Pool {
     /// (`gibson_tokio::Pool::get(key)`).
     ///
     /// ```no_run
+    /// # use gibson_blocking::Commands;
     /// # let pool = gibson_blocking::Pool::connect("127.0.0.1:10128")?;
     /// let mut conn = pool.checkout()?; // PoolExhausted after pool.wait_timeout
     /// conn.inc("hits")?;
@@ -238,6 +240,7 @@ impl Pool {
 /// A connection borrowed from a [`Pool`]; goes back when dropped.
 ///
 /// ```no_run
+/// # use gibson_blocking::Commands;
 /// # let pool = gibson_blocking::Pool::connect("127.0.0.1:10128")?;
 /// {
 ///     let mut conn = pool.checkout()?;

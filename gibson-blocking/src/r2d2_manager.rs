@@ -8,7 +8,7 @@ use crate::connection::Connection;
 /// Opens [`Connection`]s for an `r2d2::Pool`.
 ///
 /// ```no_run
-/// use gibson_blocking::GibsonManager;
+/// use gibson_blocking::{Commands, GibsonManager};
 /// let manager = GibsonManager::new("gibson://127.0.0.1:10128".parse()?);
 /// let pool = r2d2::Pool::builder().max_size(4).build(manager)?;
 /// pool.get()?.ping()?;

@@ -11,12 +11,14 @@ use crate::{
     ToArg, Ttl, Value,
 };
 
-/// The commands of an async client: implement [`execute`](AsyncCommands::execute)
-/// and every other method comes with it.
+/// The commands of an async client: implement [`execute`](AsyncCommands::execute),
+/// [`pipeline`](AsyncCommands::pipeline) and [`run`](AsyncCommands::run),
+/// and every other method comes with them.
 ///
-/// `gibson_tokio::{Connection, Pool}` and `gibson_async_std::{Connection, Pool}`
-/// implement it (their inherent methods are the same), so a function can
-/// take any of them:
+/// The connections, pools and sharded clients of `gibson_tokio` and
+/// `gibson_async_std`, their namespaces and near caches implement it: it is
+/// how they have their command methods (import it to call them), and a
+/// function can take any of them:
 ///
 /// ```
 /// use gibson_proto::{AsyncCommands, Error, Ttl};
@@ -148,10 +150,12 @@ pub trait AsyncCommands: Sync {
 }
 
 /// The commands of a blocking client: implement
-/// [`execute`](Commands::execute) and every other method comes with it.
+/// [`execute`](Commands::execute), [`pipeline`](Commands::pipeline) and
+/// [`run`](Commands::run), and every other method comes with them.
 ///
-/// `gibson_blocking::{Connection, Pool}` implement it (their inherent
-/// methods are the same).
+/// `gibson_blocking`'s connection (and a connection taken from its pool),
+/// its sharded client, namespaces and near caches implement it: it is how
+/// they have their command methods (import it to call them).
 ///
 /// ```
 /// use gibson_proto::{cmd, Command, Commands, Error, Pipeline, PipelineResults, Reply, Value};

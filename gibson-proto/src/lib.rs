@@ -12,6 +12,9 @@
 //!   values are zero-copy [`Bytes`](bytes::Bytes) slices of the frame;
 //! * [`Session`] matches pipelined replies to requests, first in first out,
 //!   and [`Pipeline`] batches commands and decodes their replies;
+//! * [`AsyncCommands`] and [`Commands`] are what every client implements:
+//!   each Gibson command as a method, written once (in `methods.rs`) for
+//!   both traits and for [`Pipeline`];
 //! * [`Error`] is the one error type of the clients, from an invalid
 //!   argument to a server's reply.
 //!

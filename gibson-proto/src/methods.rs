@@ -41,7 +41,7 @@ macro_rules! command_methods {
             ///
             /// A bare number is no TTL (`0` would mean "never expires" to the server):
             ///
-            /// ```compile_fail
+            /// ```compile_fail,E0277
             /// # use gibson_proto::*; async fn demo(cache: impl AsyncCommands) -> Result<(), Error> {
             /// cache.set("greeting", "hello", 0).await?; // error: `{integer}` is not a TTL
             /// # Ok(()) }

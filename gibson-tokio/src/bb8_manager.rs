@@ -12,7 +12,7 @@ use crate::Connection;
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-/// use gibson_tokio::GibsonManager;
+/// use gibson_tokio::{AsyncCommands, GibsonManager};
 /// let manager = GibsonManager::new("gibson://127.0.0.1:10128".parse()?);
 /// let pool = bb8::Pool::builder().max_size(4).build(manager).await?;
 /// let conn = pool.get().await?;

@@ -3,7 +3,8 @@
 //!
 //! * [`Connection`]: one multiplexed socket shared by any number of tasks,
 //!   with timeouts on by default, reconnect with backoff, and every Gibson
-//!   command as a method;
+//!   command as a method of [`AsyncCommands`] (import the trait to call
+//!   them);
 //! * [`Pool`]: several connections, requests sent to the least loaded one;
 //! * explicit pipelines ([`Connection::pipeline`]): many commands, one write.
 //!
@@ -15,7 +16,7 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), gibson_tokio::Error> {
-//! use gibson_tokio::{Connection, Ttl};
+//! use gibson_tokio::{AsyncCommands, Connection, Ttl};
 //!
 //! let conn = Connection::connect("gibson://127.0.0.1:10128").await?;
 //! conn.set("user:1", "ada", Ttl::Never).await?;

@@ -47,11 +47,11 @@ mod workers;
 /// Nothing is connected when the client is built: a server that is down
 /// at start only fails the requests that go to it. A `Sharded` is cheap
 /// to clone and may be shared by threads (the clones share pools and
-/// health). It implements [`Commands`](gibson_proto::Commands), and has
-/// every command as a method, like [`Connection`](crate::Connection).
+/// health). It implements [`Commands`](gibson_proto::Commands), which
+/// gives it every command as a method, like [`Connection`](crate::Connection).
 ///
 /// ```no_run
-/// use gibson_blocking::{Sharded, Ttl};
+/// use gibson_blocking::{Commands, Sharded, Ttl};
 ///
 /// let mut cache = Sharded::connect("gibson://10.0.0.1:10128,10.0.0.2:10128,10.0.0.3:10128?remove_failed=true")?;
 /// cache.set("user:1", "ada", Ttl::Never)?; // on user:1's server
