@@ -7,6 +7,7 @@
 
 use deadpool::managed::Pool;
 use gibson_async_std::smol::{DeadpoolManager, Ttl};
+use gibson_async_std::AsyncCommands;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // GIBSON_ADDR, or an embedded server living as long as `server`.

@@ -3,7 +3,7 @@
 #![cfg(feature = "deadpool")]
 
 use deadpool::managed::Pool;
-use gibson_async_std::Ttl;
+use gibson_async_std::{AsyncCommands, Ttl};
 use gibson_test_support::{unique_prefix, TestServer};
 
 /// Two connections held at once, each used, both returned, then reused.

@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 
 use deadpool::managed::{Manager, Metrics, RecycleError, RecycleResult};
 use gibson_policy::Config;
-use gibson_proto::Error;
+use gibson_proto::{AsyncCommands, Error};
 
 use crate::connection::Connection;
 use crate::runtime::Runtime;

@@ -5,7 +5,7 @@
 
 use std::thread;
 
-use gibson_blocking::{GibsonManager, Ttl};
+use gibson_blocking::{Commands, GibsonManager, Ttl};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // GIBSON_ADDR, or an embedded server living as long as `server`.

@@ -1,7 +1,7 @@
 //! An [`r2d2`] connection manager.
 
 use gibson_policy::Config;
-use gibson_proto::Error;
+use gibson_proto::{Commands, Error};
 
 use crate::connection::Connection;
 

@@ -1,7 +1,7 @@
 //! The r2d2 manager (feature `r2d2`): `cargo test -p gibson-blocking --features r2d2`.
 #![cfg(feature = "r2d2")]
 
-use gibson_blocking::{GibsonManager, Ttl};
+use gibson_blocking::{Commands, GibsonManager, Ttl};
 use gibson_test_support::{unique_prefix, TestServer};
 
 #[test]

@@ -5,7 +5,7 @@
 //!
 //! `cargo run -p gibson-tokio --features bb8 --example bb8_pool` (set GIBSON_ADDR to use a real server).
 
-use gibson_tokio::{GibsonManager, Ttl};
+use gibson_tokio::{AsyncCommands, GibsonManager, Ttl};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

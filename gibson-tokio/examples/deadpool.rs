@@ -5,7 +5,7 @@
 //! `cargo run -p gibson-tokio --features deadpool --example deadpool`
 
 use deadpool::managed::Pool;
-use gibson_tokio::{DeadpoolManager, Ttl};
+use gibson_tokio::{AsyncCommands, DeadpoolManager, Ttl};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -1,7 +1,7 @@
 //! A [`bb8`] connection manager, for users who already run bb8 pools.
 
 use gibson_policy::Config;
-use gibson_proto::Error;
+use gibson_proto::{AsyncCommands, Error};
 
 use crate::Connection;
 

@@ -2,7 +2,7 @@
 #![cfg(feature = "bb8")]
 
 use gibson_test_support::{unique_prefix, TestServer};
-use gibson_tokio::{GibsonManager, Ttl};
+use gibson_tokio::{AsyncCommands, GibsonManager, Ttl};
 
 #[tokio::test]
 async fn bb8_pool_hands_out_working_connections() {

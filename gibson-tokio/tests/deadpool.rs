@@ -3,7 +3,7 @@
 
 use deadpool::managed::Pool;
 use gibson_test_support::{unique_prefix, TestServer};
-use gibson_tokio::{DeadpoolManager, Ttl};
+use gibson_tokio::{AsyncCommands, DeadpoolManager, Ttl};
 
 #[tokio::test]
 async fn deadpool_hands_out_working_connections() {

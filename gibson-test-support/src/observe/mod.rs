@@ -185,6 +185,7 @@ macro_rules! __observe_pool {
     (async, $($client:ident)::+) => {
         /// The gauges and wait timeouts of a pool.
         pub(crate) mod observe_pool {
+            use $crate::__reexport::AsyncCommands;
             use std::time::Duration;
             use $crate::runtime::Runtime;
             use $($client)::+::{Config, Pool};
@@ -225,6 +226,7 @@ macro_rules! __observe_pool {
     (blocking, $($client:ident)::+) => {
         /// The gauges and wait timeouts of a pool.
         pub(crate) mod observe_pool {
+            use $crate::__reexport::Commands;
             use std::time::Duration;
             use $($client)::+::{Config, Pool};
 

@@ -14,6 +14,7 @@ macro_rules! __observe_namespaces {
     (@ $($client:ident)::+ ($($async:tt)*) ($($generic:tt)*) ($($aw:tt)*)) => {
         /// The metrics label of a namespace's methods.
         pub(crate) mod observe_namespaces {
+            use $crate::__reexport::{AsyncCommands, Commands};
             use $($client)::+::{Config, Connection, Ttl};
 
             /// Through a proxy (series of its own): every method of a
