@@ -8,7 +8,7 @@ use super::Sharded;
 impl Sharded {
     /// The statistics of every server, as `(server, stats)` in the ring's
     /// order, and the servers that could not answer (dead or failing).
-    /// [`stats`](Sharded::stats) gives the first server's alone.
+    /// [`stats`](gibson_proto::Commands::stats) gives the first server's alone.
     ///
     /// ```no_run
     /// let cache = gibson_blocking::Sharded::connect("10.0.0.1:10128,10.0.0.2:10128")?;
