@@ -25,6 +25,13 @@ use gibson_proto::{
 /// exact guarantee, and what it cannot see, is on
 /// [`gibson_near`](gibson_near#what-it-promises).
 ///
+/// Put it in front of the client and a namespace over it
+/// (`Namespace::new(near, "user:")`), not the other way round: in
+/// front of a namespace its version keys would live inside the
+/// namespace. In front of a sharded client, a prefix's version key
+/// lives on one server: while that server is down, reads of the
+/// prefix fail once their bound has passed, as reads of its keys do.
+///
 /// Threads share one local memory through
 /// [`with_client`](NearCache::with_client), each with its own connection:
 ///
