@@ -29,8 +29,9 @@ use gibson_proto::{
 /// (`Namespace::new(near, "user:")`), not the other way round: in
 /// front of a namespace its version keys would live inside the
 /// namespace. In front of a sharded client, a prefix's version key
-/// lives on one server: while that server is down, reads of the
-/// prefix fail once their bound has passed, as reads of its keys do.
+/// lives on one server: while that server is down and not removed
+/// (`remove_failed`), reads of the whole prefix fail once their bound
+/// has passed.
 ///
 /// Threads share one local memory through
 /// [`with_client`](NearCache::with_client), each with its own connection:
