@@ -29,9 +29,8 @@ use gibson_proto::{
 /// (`Namespace::new(near, "user:")`), not the other way round: in
 /// front of a namespace its version keys would live inside the
 /// namespace. In front of a sharded client, a prefix's version key
-/// lives on one server: while that server is down and not removed
-/// (`remove_failed`), reads of the whole prefix fail once their bound
-/// has passed.
+/// lives on one server: while that server is down, reads of the
+/// prefix past their bound go to the servers holding their keys.
 ///
 /// Threads share one local memory through
 /// [`with_client`](NearCache::with_client), each with its own connection:
@@ -106,8 +105,14 @@ impl<C: Commands> NearCache<C> {
                 Read::Hit(value) => return cmd.decode_reply(Reply::Value(value)),
                 Read::Check(check) => {
                     let get = cmd::Get::<_, Value>::new(check.version_key().clone());
-                    let version = self.client.execute(get)?;
-                    check.done(version);
+                    match self.client.execute(get) {
+                        Ok(version) => check.done(version),
+                        Err(_) => {
+                            // Not past the bound from memory: from the server.
+                            check.failed();
+                            return self.client.execute(cmd);
+                        }
+                    }
                 }
                 Read::Fetch(fetch) => {
                     let mut p = self.client.pipeline();
@@ -158,8 +163,8 @@ impl<C: Commands> Commands for NearCache<C> {
         let keys = key_bytes(keys);
         let checks = self.near.checks_for(&keys, Instant::now());
         if !checks.is_empty() {
-            let versions = self.client.execute_multi(check_commands(&checks))?;
-            report_checks(checks, versions)?;
+            let versions = self.client.execute_multi(check_commands(&checks));
+            report_checks(checks, versions);
         }
         let mut p = self.client.pipeline();
         let many = self.near.read_many(keys, Instant::now(), &mut p);

@@ -40,9 +40,10 @@
 //!   the same prefixes, unless that client bumps the version key itself
 //!   (`SET ~near:<prefix> <anything new>`); and reads of absent keys,
 //!   which always go to the server.
-//! * When a version check fails (the server is down), the read fails with
-//!   the check's error: a near cache never serves past its bound to hide
-//!   an outage.
+//! * When a version check fails (the server holding the version key is
+//!   down), the read goes to the server as it would without a near cache:
+//!   a near cache never serves past its bound to hide an outage, and never
+//!   fails a read the client alone would answer.
 //!
 //! ```
 //! use std::time::Instant;

@@ -39,17 +39,20 @@ pub fn check_commands<'a>(
         .map(|c| cmd::Get::new(c.version_key().clone()))
 }
 
-/// Reports each check's version, as [`check_commands`] read them; the
-/// first that failed is the error (the checks not reported let other
-/// readers check).
+/// Reports each check's version, as [`check_commands`] read them. A check
+/// whose version could not be read is [`failed`](Check::failed): its keys
+/// are then read from the server, as without a near cache.
 pub fn report_checks(
     checks: Vec<Check<'_>>,
-    versions: Vec<Result<Option<Value>, Error>>,
-) -> Result<(), Error> {
-    for (check, version) in checks.into_iter().zip(versions) {
-        check.done(version?);
+    versions: Result<Vec<Result<Option<Value>, Error>>, Error>,
+) {
+    let mut versions = versions.map(Vec::into_iter).ok();
+    for check in checks {
+        match versions.as_mut().and_then(Iterator::next) {
+            Some(Ok(version)) => check.done(version),
+            _ => check.failed(),
+        }
     }
-    Ok(())
 }
 
 impl Near {

@@ -55,3 +55,19 @@ fn a_value_is_not_served_past_its_ttl() {
         near::not_served_past_its_ttl::<Tokio, _>(&near, &prefix).await;
     });
 }
+
+#[test]
+fn a_dead_version_server_sends_reads_to_their_servers() {
+    let cluster = Cluster::from_env(3);
+    Tokio::block_on(async {
+        let prefix = unique_prefix("near-vdead");
+        let url = cluster.url("");
+        let shards = url.parse().unwrap();
+        let client = Sharded::connect(&url).await.unwrap();
+        let near = NearCache::new(client, config(&prefix)).unwrap();
+        near::a_dead_version_server_sends_reads_to_their_servers::<Tokio, _>(
+            &near, &cluster, &shards, &prefix,
+        )
+        .await;
+    });
+}
