@@ -10,12 +10,24 @@ use gibson_tokio::{Connection, NearCache, Pool, Sharded};
 #[test]
 fn hits_come_from_memory_and_own_writes_are_seen_at_once() {
     let server = TestServer::start();
-    Tokio::block_on(async {
+    #[cfg(feature = "metrics")]
+    let _turn = gibson_test_support::observe::install_recorder();
+    let hits = || gibson_test_support::observe::counted("gibson.client.near.hits");
+    let before = hits();
+    let counted = Tokio::block_on(async {
         let prefix = unique_prefix("near-own");
         let conn = Connection::with_config(server.config()).await.unwrap();
         let near = NearCache::new(conn, config(&prefix)).unwrap();
         near::hits_and_own_writes(&near, &prefix).await;
+        near.near_stats().hits
     });
+    if cfg!(feature = "metrics") {
+        assert_eq!(
+            hits() - before,
+            counted,
+            "the metric counts what near_stats does"
+        );
+    }
 }
 
 #[test]
