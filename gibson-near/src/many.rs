@@ -24,14 +24,14 @@ enum Slot {
 
 /// The bytes of each key (or why it has none), for
 /// [`Near::checks_for`] and [`Near::read_many`].
-pub fn key_bytes<K: ToArg>(keys: impl IntoIterator<Item = K>) -> Vec<Result<Bytes, Error>> {
+pub(crate) fn key_bytes<K: ToArg>(keys: impl IntoIterator<Item = K>) -> Vec<Result<Bytes, Error>> {
     keys.into_iter()
         .map(|k| k.to_arg().map(|k| Bytes::copy_from_slice(&k)))
         .collect()
 }
 
 /// The GETs of the version keys of `checks`, for one pipeline.
-pub fn check_commands<'a>(
+pub(crate) fn check_commands<'a>(
     checks: &'a [Check<'_>],
 ) -> impl Iterator<Item = cmd::Get<Bytes, Value>> + 'a {
     checks
@@ -42,7 +42,7 @@ pub fn check_commands<'a>(
 /// Reports each check's version, as [`check_commands`] read them. A check
 /// whose version could not be read is [`failed`](Check::failed): its keys
 /// are then read from the server, as without a near cache.
-pub fn report_checks(
+pub(crate) fn report_checks(
     checks: Vec<Check<'_>>,
     versions: Result<Vec<Result<Option<Value>, Error>>, Error>,
 ) {

@@ -1,97 +1,17 @@
-//! [`NearCache`]: hot values in local memory in front of any async client.
+//! A [`NearCache`] in front of an async client is an async client.
 
 use std::future::Future;
-use std::sync::Arc;
 use std::time::Instant;
 
-use gibson_near::{
-    check_commands, key_bytes, report_checks, Near, NearConfig, NearStats, Read, Writes,
-};
 use gibson_proto::{
     cmd, AsyncCommands, Command, Error, FromValue, Pipeline, PipelineResults, Reply, ToArg, Value,
 };
 
-/// A near cache in front of an async client (a connection, a pool, a
-/// sharded client, a namespace): GETs of keys under the prefixes it is
-/// told to cache are answered from local memory, no more than
-/// `max_staleness` out of date; everything else goes to the client as it
-/// is. It is itself an [`AsyncCommands`], so every method (`get`, `set`,
-/// `mdel`, namespaces, `get_or_compute`…) works through it.
-///
-/// Writes through it (SET, TTL, DEL, INC, DEC, MSET, MTTL, MDEL, MINC,
-/// MDEC, alone or in a pipeline) bump the version keys of the prefixes
-/// they touch, so that near caches in other processes drop their copies
-/// within `max_staleness`; they return once the bump is acknowledged. The
-/// exact guarantee, and what it cannot see, is on
-/// [`gibson_near`](gibson_near#what-it-promises).
-///
-/// Put it in front of the client and a namespace over it
-/// (`Namespace::new(near, "user:")`), not the other way round: in
-/// front of a namespace its version keys would live inside the
-/// namespace. In front of a sharded client, a prefix's version key
-/// lives on one server: while that server is down, reads of the
-/// prefix past their bound go to the servers holding their keys.
-///
-/// Clones share the local memory. [`with_client`](NearCache::with_client)
-/// puts the same memory in front of another client.
-///
-/// ```no_run
-/// # async fn demo() -> Result<(), gibson_tokio::Error> {
-/// use std::time::Duration;
-/// use gibson_tokio::{AsyncCommands, Connection, NearCache, NearConfig, Ttl};
-///
-/// let conn = Connection::connect("gibson://127.0.0.1:10128").await?;
-/// let near = NearCache::new(
-///     conn,
-///     NearConfig::new(["user:"]).max_staleness(Duration::from_millis(200)),
-/// )?;
-/// near.set("user:1", "ada", Ttl::Seconds(60)).await?;
-/// let name: Option<String> = near.get("user:1").await?; // from the server, kept
-/// let again: Option<String> = near.get("user:1").await?; // from memory
-/// assert_eq!(name, again);
-/// println!("{:?}", near.near_stats());
-/// # Ok(()) }
-/// ```
-#[derive(Debug, Clone)]
-pub struct NearCache<C> {
-    client: C,
-    near: Arc<Near>,
-}
+use crate::many::{check_commands, key_bytes, report_checks};
+use crate::{Near, NearCache, Read, Writes};
 
 impl<C: AsyncCommands> NearCache<C> {
-    /// A near cache in front of `client`; refuses a configuration that
-    /// cannot keep its promise, naming the setting.
-    pub fn new(client: C, config: NearConfig) -> Result<NearCache<C>, Error> {
-        Ok(NearCache {
-            client,
-            near: Arc::new(Near::new(config)?),
-        })
-    }
-
-    /// The same local memory in front of another client.
-    pub fn with_client<D: AsyncCommands>(&self, client: D) -> NearCache<D> {
-        NearCache {
-            client,
-            near: self.near.clone(),
-        }
-    }
-
-    /// The client behind.
-    pub fn client(&self) -> &C {
-        &self.client
-    }
-
-    /// Hits, misses, evictions, version checks… so far.
-    pub fn near_stats(&self) -> NearStats {
-        self.near.stats()
-    }
-
-    /// The rules and the local memory (entries held, bytes held).
-    pub fn near(&self) -> &Near {
-        &self.near
-    }
-
-    async fn read<Q>(&self, cmd: Q) -> Result<Q::Output, Error>
+    async fn read_async<Q>(&self, cmd: Q) -> Result<Q::Output, Error>
     where
         Q: Command + Send,
         Q::Output: Send,
@@ -126,7 +46,11 @@ impl<C: AsyncCommands> NearCache<C> {
 
     /// After a write that ended with `done`: bumps what it touched if it
     /// may have run, then gives its result.
-    async fn bump<T: Send>(&self, writes: Writes, done: Result<T, Error>) -> Result<T, Error> {
+    async fn bump_async<T: Send>(
+        &self,
+        writes: Writes,
+        done: Result<T, Error>,
+    ) -> Result<T, Error> {
         let Some(bump) = self.near.bump_after(writes, &done) else {
             return done;
         };
@@ -143,14 +67,14 @@ impl<C: AsyncCommands> AsyncCommands for NearCache<C> {
         Q::Output: Send,
     {
         if Near::is_read(Q::OPCODE) {
-            return self.read(cmd).await;
+            return self.read_async(cmd).await;
         }
         if !Near::is_write(Q::OPCODE) {
             return self.client.execute(cmd).await;
         }
         let writes = self.near.writes(Q::OPCODE, Near::key_of(&cmd).as_deref());
         let done = self.client.execute(cmd).await;
-        self.bump(writes, done).await
+        self.bump_async(writes, done).await
     }
 
     fn pipeline(&self) -> Pipeline {
@@ -187,6 +111,6 @@ impl<C: AsyncCommands> AsyncCommands for NearCache<C> {
     async fn run(&self, pipeline: Pipeline) -> Result<PipelineResults, Error> {
         let writes = self.near.writes_in(pipeline.frames());
         let done = self.client.run(pipeline).await;
-        self.bump(writes, done).await
+        self.bump_async(writes, done).await
     }
 }
