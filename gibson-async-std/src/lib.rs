@@ -32,7 +32,7 @@
 //!   caller uses, and a caller that blocks its executor cannot stall other
 //!   users of the connection, at the price of two thread wake-ups per
 //!   round trip (at 128 requests in flight, about half the throughput of
-//!   async-std tasks in `gibson bench` on a 2-core VM).
+//!   async-std tasks in `gibson-bench` on a 2-core VM).
 //!
 //! The features only add: enabling `smol` changes nothing for code that
 //! uses [`Connection`].

@@ -50,8 +50,6 @@ mod deadline;
 mod deadpool_manager;
 mod driver;
 mod namespace;
-#[cfg(feature = "near")]
-mod near;
 mod pool;
 mod prefix_methods;
 mod runtime;
@@ -68,12 +66,10 @@ pub use connection::Connection;
 #[cfg(feature = "deadpool")]
 pub use deadpool_manager::DeadpoolManager;
 #[cfg(feature = "near")]
-pub use gibson_near::{NearConfig, NearStats};
+pub use gibson_near::{NearCache, NearConfig, NearStats};
 pub use gibson_observe::metrics;
 pub use gibson_policy::compute::{ComputeOptions, OnCacheError};
 pub use namespace::Namespace;
-#[cfg(feature = "near")]
-pub use near::NearCache;
 pub use pool::Pool;
 pub use runtime::{set_tcp_options, Runtime, Socket, Timer, KEEPALIVE_IDLE};
 pub use scan::{PrefixScan, DEFAULT_PAGE};

@@ -133,7 +133,9 @@ impl<R: Runtime> Stream<R> {
             }
             .map_err(|e| Error::connecting(&config.addr, e))
         };
-        within::<R, _>(config.connect_timeout, "connect", attempt).await
+        within::<R, _>(config.connect_timeout, "connect", attempt)
+            .await
+            .map_err(|e| e.of_connect_to(&config.addr))
     }
 }
 

@@ -85,8 +85,6 @@ mod cached_store;
 mod commands;
 mod compute;
 mod connection;
-#[cfg(feature = "near")]
-mod near;
 mod pool;
 mod prefix_methods;
 mod scan;
@@ -102,12 +100,10 @@ pub use cached_store::CacheStore;
 pub use compute::Compute;
 pub use connection::Connection;
 #[cfg(feature = "near")]
-pub use gibson_near::{NearConfig, NearStats};
+pub use gibson_near::{NearCache, NearConfig, NearStats};
 /// The metrics' names (feature `metrics`).
 pub use gibson_observe::metrics;
 pub use gibson_policy::compute::{ComputeOptions, OnCacheError};
-#[cfg(feature = "near")]
-pub use near::NearCache;
 pub use pool::{Pool, PooledConnection};
 pub use scan::{PrefixScan, DEFAULT_PAGE};
 pub use scoped::Namespace;

@@ -43,8 +43,9 @@ pub enum Stream {
 /// (`None`: block as long as it takes).
 ///
 /// A TCP host name is resolved and each of its addresses tried in turn,
-/// each within `connect_timeout`; the last failure is returned, a timeout
-/// as [`Error::Timeout`] (`"connect"`). A Unix socket is connected
+/// each within `connect_timeout`; the last failure is returned, naming
+/// the address (a timeout as an [`Error::Timeout`] (`"connect"`) inside an
+/// [`Error::OnServer`]). A Unix socket is connected
 /// directly: std offers no connect timeout for it, and a local connect
 /// does not wait for a network.
 ///
@@ -63,7 +64,7 @@ pub fn connect(
         Addr::Tcp { host, port } => {
             connect_tcp(host, *port, connect_timeout).map_err(|e| match e {
                 Error::Io(io) => Error::connecting(addr, io::Error::new(io.kind(), io.to_string())),
-                other => other,
+                other => other.of_connect_to(addr),
             })?
         }
         #[cfg(unix)]

@@ -4,9 +4,12 @@
 //! stale a value it serves may be.
 //!
 //! Users name it through their runtime crate (`gibson_tokio::NearCache`,
-//! `gibson_async_std::NearCache`, `gibson_blocking::NearCache`); this crate
-//! holds what they share: the configuration ([`NearConfig`]), the counters
-//! ([`NearStats`]) and the rules ([`Near`]), with no I/O of its own.
+//! `gibson_async_std::NearCache`, `gibson_blocking::NearCache`, feature
+//! `near`): [`NearCache`] in front of any client that implements
+//! [`AsyncCommands`](gibson_proto::AsyncCommands) or
+//! [`Commands`](gibson_proto::Commands), configured by [`NearConfig`],
+//! counted in [`NearStats`]. Its rules are [`Near`], which does no I/O:
+//! a client of your own can drive it.
 //!
 //! # What it promises
 //!
@@ -40,9 +43,10 @@
 //!   the same prefixes, unless that client bumps the version key itself
 //!   (`SET ~near:<prefix> <anything new>`); and reads of absent keys,
 //!   which always go to the server.
-//! * When a version check fails (the server is down), the read fails with
-//!   the check's error: a near cache never serves past its bound to hide
-//!   an outage.
+//! * When a version check fails (the server holding the version key is
+//!   down), the read goes to the server as it would without a near cache:
+//!   a near cache never serves past its bound to hide an outage, and never
+//!   fails a read the client alone would answer.
 //!
 //! ```
 //! use std::time::Instant;
@@ -59,6 +63,9 @@
 //! # Features
 #![doc = document_features::document_features!()]
 
+mod async_client;
+mod blocking_client;
+mod cache;
 mod config;
 mod many;
 mod near;
@@ -66,8 +73,9 @@ mod prefixes;
 mod stats;
 mod store;
 
+pub use cache::NearCache;
 pub use config::{NearConfig, DEFAULT_VERSION_PREFIX};
-pub use many::{check_commands, key_bytes, report_checks, ReadMany};
+pub use many::ReadMany;
 pub use near::{Bump, Check, Fetch, Fetching, Near, Read, Writes};
 pub use stats::NearStats;
 pub use store::ENTRY_OVERHEAD;

@@ -24,14 +24,14 @@ enum Slot {
 
 /// The bytes of each key (or why it has none), for
 /// [`Near::checks_for`] and [`Near::read_many`].
-pub fn key_bytes<K: ToArg>(keys: impl IntoIterator<Item = K>) -> Vec<Result<Bytes, Error>> {
+pub(crate) fn key_bytes<K: ToArg>(keys: impl IntoIterator<Item = K>) -> Vec<Result<Bytes, Error>> {
     keys.into_iter()
         .map(|k| k.to_arg().map(|k| Bytes::copy_from_slice(&k)))
         .collect()
 }
 
 /// The GETs of the version keys of `checks`, for one pipeline.
-pub fn check_commands<'a>(
+pub(crate) fn check_commands<'a>(
     checks: &'a [Check<'_>],
 ) -> impl Iterator<Item = cmd::Get<Bytes, Value>> + 'a {
     checks
@@ -39,17 +39,20 @@ pub fn check_commands<'a>(
         .map(|c| cmd::Get::new(c.version_key().clone()))
 }
 
-/// Reports each check's version, as [`check_commands`] read them; the
-/// first that failed is the error (the checks not reported let other
-/// readers check).
-pub fn report_checks(
+/// Reports each check's version, as [`check_commands`] read them. A check
+/// whose version could not be read is [`failed`](Check::failed): its keys
+/// are then read from the server, as without a near cache.
+pub(crate) fn report_checks(
     checks: Vec<Check<'_>>,
-    versions: Vec<Result<Option<Value>, Error>>,
-) -> Result<(), Error> {
-    for (check, version) in checks.into_iter().zip(versions) {
-        check.done(version?);
+    versions: Result<Vec<Result<Option<Value>, Error>>, Error>,
+) {
+    let mut versions = versions.map(Vec::into_iter).ok();
+    for check in checks {
+        match versions.as_mut().and_then(Iterator::next) {
+            Some(Ok(version)) => check.done(version),
+            _ => check.failed(),
+        }
     }
-    Ok(())
 }
 
 impl Near {

@@ -422,6 +422,15 @@ impl Check<'_> {
     }
 }
 
+impl Check<'_> {
+    /// Reports that the version key could not be read: the read goes to
+    /// the server without the near cache (a bypass), and the next reader
+    /// checks again.
+    pub fn failed(self) {
+        count!(self.near.counters, bypasses, 1);
+    }
+}
+
 impl Drop for Check<'_> {
     fn drop(&mut self) {
         self.near

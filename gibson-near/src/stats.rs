@@ -2,7 +2,10 @@
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-/// A near cache's counters since it was made (a snapshot).
+/// A near cache's counters since it was made (a snapshot). With the
+/// feature `metrics`, each is also the counter
+/// `gibson.client.near.<field>` (`gibson.client.near.hits`, …) of the
+/// installed `metrics` recorder.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct NearStats {
@@ -42,7 +45,7 @@ pub(crate) struct Counters {
     pub(crate) bumps: AtomicU64,
 }
 
-/// The metric name of each counter, `gibson.client.near.<name>`.
+/// Adds `n` to a counter, and to its metric `gibson.client.near.<field>`.
 macro_rules! count {
     ($counters:expr, $field:ident, $n:expr) => {{
         let n: u64 = $n;

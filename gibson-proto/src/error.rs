@@ -320,6 +320,28 @@ impl Error {
         Error::from(std::io::Error::new(e.kind(), format!("{addr}: {e}")))
     }
 
+    /// A connection attempt's error, naming the server `addr` when it does
+    /// not yet: a connect timeout becomes an [`Error::OnServer`] around it
+    /// (still [`is_timeout`](Error::is_timeout)); I/O errors already name
+    /// it ([`connecting`](Error::connecting)).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use gibson_proto::Error;
+    /// let e = Error::Timeout { what: "connect", after: Duration::from_secs(1) }.of_connect_to(&"10.0.0.9:10128");
+    /// assert_eq!(e.to_string(), "server 10.0.0.9:10128: connect timed out after 1s");
+    /// assert!(e.is_timeout());
+    /// ```
+    pub fn of_connect_to(self, addr: &dyn std::fmt::Display) -> Error {
+        match self {
+            Error::Timeout { .. } => Error::OnServer {
+                server: addr.to_string(),
+                cause: Arc::new(self),
+            },
+            other => other,
+        }
+    }
+
     /// An [`Error::InvalidArgument`].
     pub fn invalid(arg: &'static str, rule: impl Into<String>) -> Error {
         Error::InvalidArgument {

@@ -318,3 +318,39 @@ pub fn an_outage_is_not_hidden_blocking<C: Commands>(
     let err = near.get::<String>(k.as_str()).unwrap_err();
     assert!(err.is_connection_broken(), "{err}");
 }
+
+/// In front of a sharded client whose server holding the prefix's version
+/// key stops answering: past the bound, reads go to the servers holding
+/// their keys (bypasses) and still answer; memory is not served.
+pub async fn a_dead_version_server_sends_reads_to_their_servers<R, C>(
+    near: &NearCache<C>,
+    cluster: &crate::cluster::Cluster,
+    shards: &gibson_policy::shard::ShardConfig,
+    prefix: &str,
+) where
+    R: Runtime,
+    C: AsyncCommands,
+{
+    let version_key = near.near().config().version_key(prefix.as_bytes());
+    let ring = shards.ring();
+    let version_server = ring.index_for(&version_key).expect("a server");
+    let k = crate::shard::key_on(
+        shards,
+        (version_server + 1) % shards.servers().len(),
+        prefix,
+    );
+    near.set(k.as_str(), "v", Ttl::Seconds(600)).await.unwrap();
+    for _ in 0..2 {
+        let v: Option<String> = near.get(k.as_str()).await.unwrap();
+        assert_eq!(v.as_deref(), Some("v"));
+    }
+    cluster.kill(version_server);
+    R::sleep(STALENESS).await;
+    let before = near.near_stats();
+    let v: Option<String> = near.get(k.as_str()).await.unwrap();
+    assert_eq!(v.as_deref(), Some("v"), "from the key's own server");
+    let after = near.near_stats();
+    assert_eq!(after.hits, before.hits, "not from memory past the bound");
+    assert!(after.bypasses > before.bypasses, "{after:?}");
+    cluster.revive(version_server);
+}

@@ -10,12 +10,24 @@ use gibson_tokio::{Connection, NearCache, Pool, Sharded};
 #[test]
 fn hits_come_from_memory_and_own_writes_are_seen_at_once() {
     let server = TestServer::start();
-    Tokio::block_on(async {
+    #[cfg(feature = "metrics")]
+    let _turn = gibson_test_support::observe::install_recorder();
+    let hits = || gibson_test_support::observe::counted("gibson.client.near.hits");
+    let before = hits();
+    let counted = Tokio::block_on(async {
         let prefix = unique_prefix("near-own");
         let conn = Connection::with_config(server.config()).await.unwrap();
         let near = NearCache::new(conn, config(&prefix)).unwrap();
         near::hits_and_own_writes(&near, &prefix).await;
+        near.near_stats().hits
     });
+    if cfg!(feature = "metrics") {
+        assert_eq!(
+            hits() - before,
+            counted,
+            "the metric counts what near_stats does"
+        );
+    }
 }
 
 #[test]
@@ -53,5 +65,21 @@ fn a_value_is_not_served_past_its_ttl() {
         let conn = Connection::with_config(server.config()).await.unwrap();
         let near = NearCache::new(conn, config(&prefix)).unwrap();
         near::not_served_past_its_ttl::<Tokio, _>(&near, &prefix).await;
+    });
+}
+
+#[test]
+fn a_dead_version_server_sends_reads_to_their_servers() {
+    let cluster = Cluster::from_env(3);
+    Tokio::block_on(async {
+        let prefix = unique_prefix("near-vdead");
+        let url = cluster.url("");
+        let shards = url.parse().unwrap();
+        let client = Sharded::connect(&url).await.unwrap();
+        let near = NearCache::new(client, config(&prefix)).unwrap();
+        near::a_dead_version_server_sends_reads_to_their_servers::<Tokio, _>(
+            &near, &cluster, &shards, &prefix,
+        )
+        .await;
     });
 }
