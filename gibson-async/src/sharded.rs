@@ -308,7 +308,9 @@ impl<R: Runtime> Sharded<R> {
                 Some((at, outcome)) => {
                     let (hedged, _) = inflight.swap_remove(at);
                     match outcome {
-                        Err(e) if counts_as_failure(&e) || matches!(e, Error::ServerDown { .. }) => {
+                        Err(e)
+                            if counts_as_failure(&e) || matches!(e, Error::ServerDown { .. }) =>
+                        {
                             failure.get_or_insert(e);
                         }
                         answer => {

@@ -137,8 +137,11 @@ impl ReplicaClient for BlockingClient<gibson_blocking::Sharded> {
 /// in multi-key calls of 100): the keys and their values.
 async fn write(cache: &impl ReplicaClient, tag: &str, n: usize) -> Vec<(String, String)> {
     let p = unique_prefix(tag);
-    let data: Vec<(String, String)> = (0..n).map(|i| (format!("{p}{i}"), format!("v{i}"))).collect();
-    let (alone, together): (Vec<_>, Vec<_>) = data.iter().enumerate().partition(|(i, _)| i % 2 == 0);
+    let data: Vec<(String, String)> = (0..n)
+        .map(|i| (format!("{p}{i}"), format!("v{i}")))
+        .collect();
+    let (alone, together): (Vec<_>, Vec<_>) =
+        data.iter().enumerate().partition(|(i, _)| i % 2 == 0);
     for (_, (k, v)) in alone {
         cache.set_one(k, v).await.expect("SET");
     }
@@ -222,7 +225,13 @@ pub async fn check_prefix(cache: &impl ReplicaClient, data: &[(String, String)],
     assert_eq!(names, want_names, "KEYS {prefix}");
     let count = cache.count(prefix).await;
     assert!(
-        matches!(&count, Err(Error::InvalidArgument { arg: "replicas", .. })),
+        matches!(
+            &count,
+            Err(Error::InvalidArgument {
+                arg: "replicas",
+                ..
+            })
+        ),
         "COUNT {prefix}: {count:?}"
     );
 }
@@ -233,7 +242,12 @@ pub async fn check_prefix(cache: &impl ReplicaClient, data: &[(String, String)],
 pub async fn prefix_reads_as_one_server(cache: &impl ReplicaClient) {
     let p = unique_prefix("replicas-prefix");
     let mut data = Vec::new();
-    for (i, sub) in ["a:", "a:b", "b", "b:1", "c"].iter().cycle().take(40).enumerate() {
+    for (i, sub) in ["a:", "a:b", "b", "b:1", "c"]
+        .iter()
+        .cycle()
+        .take(40)
+        .enumerate()
+    {
         let (k, v) = (format!("{p}{sub}{i}"), format!("v{i}"));
         cache.set_one(&k, &v).await.expect("SET");
         data.push((k, v));
@@ -325,10 +339,7 @@ where
 
 /// Runs `scenario` with the blocking sharded client `connect` builds from
 /// a URL, over a fresh [`Cluster::from_env`]`(3)`.
-pub fn run_blocking(
-    scenario: Scenario,
-    connect: impl FnOnce(String) -> gibson_blocking::Sharded,
-) {
+pub fn run_blocking(scenario: Scenario, connect: impl FnOnce(String) -> gibson_blocking::Sharded) {
     let cluster = Cluster::from_env(3);
     let cache = BlockingClient::new(connect(cluster.url(options(scenario))));
     futures::executor::block_on(run(scenario, &cluster, &cache));

@@ -243,9 +243,9 @@ impl Sharded {
             Err(e) => Partial::complete(Err(e)),
             Ok(Plan::One(i)) => Partial::complete(self.call_keyed(i, frame, op)),
             Ok(Plan::Read(copies)) => Partial::complete(self.call_read(&copies, frame, op)),
-            Ok(Plan::Write(copies)) => Partial::complete(first_answer(
-                self.call_on(&copies, frame.clone(), op),
-            )),
+            Ok(Plan::Write(copies)) => {
+                Partial::complete(first_answer(self.call_on(&copies, frame.clone(), op)))
+            }
             Ok(Plan::Every(fan_out)) => fan_out.merge(self.call_every(frame.clone(), op)),
         }
     }

@@ -102,10 +102,10 @@ pub struct ShardConfig {
     /// one, without hedging nor asking the next copy.
     pub replicas: u32,
     /// With [`replicas`](ShardConfig::replicas): how long a single-key
-    /// read (GET, META, and a `get_multi`'s keys read one by one) waits for
-    /// its copy before it is also sent to the next live copy; the first
-    /// answer wins and the other is read and dropped. `None` (the
-    /// default): no hedging. Blocking clients do not hedge.
+    /// read (GET, META; not the reads of a pipeline or of a multi-key
+    /// call) waits for its copy before it is also sent to the next live
+    /// copy; the first answer wins and the other is read and dropped.
+    /// `None` (the default): no hedging. Blocking clients do not hedge.
     pub hedge: Option<Duration>,
 }
 

@@ -48,6 +48,8 @@
 //! ```
 
 mod config;
+#[cfg(feature = "serde")]
+mod config_serde;
 mod merge;
 mod outcome;
 mod pairs;
