@@ -288,18 +288,17 @@ mod tests {
             let w = w.as_ref().unwrap();
             assert_eq!(r.plan(w, t).unwrap(), Plan::Write(copies.clone()));
         }
-        r.record(
-            copies[0],
-            Err::<(), _>(&Error::ConnectionClosed { in_reply: false }),
-            t,
-        );
+        let kill = |r: &mut Router, i: usize| {
+            r.record(
+                i,
+                Err::<(), _>(&Error::ConnectionClosed { in_reply: false }),
+                t,
+            )
+        };
+        kill(&mut r, copies[0]);
         let get = ring.route(&cmd::Get::<_>::new("k"), &l).unwrap();
         assert_eq!(r.plan(&get, t).unwrap(), Plan::Read(vec![copies[1]]));
-        r.record(
-            copies[1],
-            Err::<(), _>(&Error::ConnectionClosed { in_reply: false }),
-            t,
-        );
+        kill(&mut r, copies[1]);
         assert!(matches!(r.plan(&get, t), Err(Error::ServerDown { .. })));
         let mget = ring.route(&cmd::Mget::<_>::new("k"), &l).unwrap();
         assert!(matches!(r.plan(&mget, t).unwrap(), Plan::Every(f) if f.has_copies()));

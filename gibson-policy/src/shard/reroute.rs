@@ -11,6 +11,7 @@ use gibson_proto::{
     Error, Reply,
 };
 
+use super::split::into_batches;
 use super::{Router, ServerBatch};
 
 /// Requests moved off the servers that failed them: one
@@ -89,14 +90,7 @@ impl Router {
                 opcodes[to].push(op);
             }
         }
-        let batches = frames
-            .into_iter()
-            .zip(opcodes)
-            .map(|(frames, opcodes)| ServerBatch {
-                frames: frames.freeze(),
-                opcodes,
-            })
-            .collect();
+        let batches = into_batches(frames, opcodes);
         Reroute { batches, moved }
     }
 }

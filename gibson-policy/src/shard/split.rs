@@ -188,15 +188,19 @@ pub(super) fn split_by(
             opcodes[server].push(op);
         }
     }
-    let batches = bufs
-        .into_iter()
+    let batches = into_batches(bufs, opcodes);
+    Ok(SplitPipeline { batches, slots })
+}
+
+/// One batch per server from its frames and their opcodes.
+pub(super) fn into_batches(bufs: Vec<BytesMut>, opcodes: Vec<Vec<Opcode>>) -> Vec<ServerBatch> {
+    bufs.into_iter()
         .zip(opcodes)
         .map(|(buf, opcodes)| ServerBatch {
             frames: buf.freeze(),
             opcodes,
         })
-        .collect();
-    Ok(SplitPipeline { batches, slots })
+        .collect()
 }
 
 impl SplitPipeline {

@@ -1,43 +1,17 @@
-//! Copies of keys on several servers and hedged reads: the shared
-//! scenarios of `gibson_test_support::replicas`, on tokio, and a model
-//! test of the prefix reads over copies.
+//! Prefix reads over copies of keys (`replicas=1`) answer as one server
+//! holding the data: random data, random prefixes, MGET and KEYS compared
+//! with what was written, COUNT refused. The scenarios of
+//! `gibson_test_support::replicas` run in `dead_shard.rs`.
 
 use std::sync::OnceLock;
 
 use gibson_test_support::cluster::Cluster;
 use gibson_test_support::dead_shard::AsyncClient;
-use gibson_test_support::replicas::{check_prefix, options, run_async, Scenario};
+use gibson_test_support::replicas::{check_prefix, options, Scenario};
 use gibson_test_support::runtime::Tokio;
 use gibson_test_support::unique_prefix;
 use gibson_tokio::Sharded;
 use proptest::prelude::*;
-
-async fn connect(url: String) -> Sharded {
-    Sharded::connect(&url).await.unwrap()
-}
-
-#[test]
-fn every_key_reads_back_with_one_server_of_three_dead() {
-    run_async::<Tokio, _, _>(Scenario::DeadServer, connect);
-}
-
-#[test]
-fn mget_and_keys_answer_as_one_server_and_count_is_refused() {
-    run_async::<Tokio, _, _>(Scenario::PrefixReads, connect);
-}
-
-#[test]
-fn hedged_reads_are_right_and_hedges_are_sent_and_won() {
-    run_async::<Tokio, _, _>(Scenario::Hedged, connect);
-}
-
-/// The same reads without `hedge`, to compare the latencies printed
-/// (`cargo test --release -p gibson-tokio --test replicas -- --ignored --nocapture`).
-#[test]
-#[ignore = "a measurement: the slow server's reads take 100 ms each"]
-fn unhedged_reads_for_comparison() {
-    run_async::<Tokio, _, _>(Scenario::Unhedged, connect);
-}
 
 /// Three servers (proxies) with `replicas=1`, shared by every case.
 struct World {
@@ -55,7 +29,7 @@ fn world() -> &'static World {
             .build()
             .unwrap();
         let url = cluster.url(options(Scenario::DeadServer));
-        let cache = AsyncClient::new(runtime.block_on(connect(url)));
+        let cache = AsyncClient::new(runtime.block_on(Sharded::connect(&url)).unwrap());
         World {
             _cluster: cluster,
             runtime,
