@@ -52,8 +52,8 @@ pub const KEYS: usize = 2_000;
 pub const HEDGED_READS: usize = 1_000;
 /// The server killed, or slowed.
 const VICTIM: usize = 1;
-/// The slow server's added latency, each way.
-const SLOW: Duration = Duration::from_millis(50);
+/// The slow server's added latency, each way, in [`hedged_reads`].
+pub const SLOW: Duration = Duration::from_millis(50);
 
 /// The scenarios, for [`options`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
