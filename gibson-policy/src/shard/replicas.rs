@@ -245,12 +245,15 @@ mod tests {
         assert!(HashRing::default().copies_for(b"k", 1).is_empty());
     }
 
+    /// The router and ring of `url`, and a time.
+    fn setup(url: &str) -> (Router, HashRing, Instant) {
+        let config: ShardConfig = url.parse().unwrap();
+        (Router::new(&config), config.ring(), Instant::now())
+    }
+
     #[test]
     fn zero_replicas_plans_as_before() {
-        let config: ShardConfig = "a:1,b:2,c:3".parse().unwrap();
-        let mut r = Router::new(&config);
-        let ring = config.ring();
-        let t = Instant::now();
+        let (mut r, ring, t) = setup("a:1,b:2,c:3");
         for i in 0..100 {
             let k = format!("k{i}");
             let get = ring
@@ -269,10 +272,7 @@ mod tests {
 
     #[test]
     fn dead_copies_are_skipped_and_every_write_is_a_write() {
-        let config: ShardConfig = "a:1,b:2,c:3?replicas=1&failure_limit=1".parse().unwrap();
-        let mut r = Router::new(&config);
-        let ring = config.ring();
-        let t = Instant::now();
+        let (mut r, ring, t) = setup("a:1,b:2,c:3?replicas=1&failure_limit=1");
         let l = Limits::default();
         let copies = ring.copies_for(b"k", 1);
         let writes = [
