@@ -53,6 +53,11 @@ fn async_std_every_key_reads_back_with_one_server_of_three_dead() {
 }
 
 #[test]
+fn async_std_every_key_reads_back_when_multi_key_calls_meet_the_dead_server_first() {
+    replicas::run_async::<AsyncStd, _, _>(Replicas::DeadServerMulti, async_std_client);
+}
+
+#[test]
 fn async_std_mget_and_keys_over_copies_answer_as_one_server_and_count_is_refused() {
     replicas::run_async::<AsyncStd, _, _>(Replicas::PrefixReads, async_std_client);
 }
@@ -65,6 +70,11 @@ fn async_std_hedged_reads_are_right_and_hedges_are_sent_and_won() {
 #[test]
 fn smol_every_key_reads_back_with_one_server_of_three_dead() {
     replicas::run_async::<Smol, _, _>(Replicas::DeadServer, smol_client);
+}
+
+#[test]
+fn smol_every_key_reads_back_when_multi_key_calls_meet_the_dead_server_first() {
+    replicas::run_async::<Smol, _, _>(Replicas::DeadServerMulti, smol_client);
 }
 
 #[test]

@@ -441,8 +441,9 @@ impl<R: Runtime> Sharded<R> {
     /// `remove_failed`, the keyed commands of a dead server that were not
     /// written to it go to the live servers in the same call, one more
     /// pipeline per server. With `replicas`, a write goes to every live
-    /// copy of its key and a read to the first live one (no hedging, no
-    /// second copy asked); a COUNT fails the whole pipeline (see
+    /// copy of its key and a read to the first live one (not hedged; one
+    /// that fails there goes to the next live copy, one more pipeline per
+    /// server); a COUNT fails the whole pipeline (see
     /// [`ShardConfig::replicas`]).
     ///
     /// ```no_run

@@ -32,6 +32,11 @@ fn every_key_reads_back_with_one_server_of_three_dead() {
 }
 
 #[test]
+fn every_key_reads_back_when_multi_key_calls_meet_the_dead_server_first() {
+    replicas::run_blocking(Replicas::DeadServerMulti, connect);
+}
+
+#[test]
 fn mget_and_keys_over_copies_answer_as_one_server_and_count_is_refused() {
     replicas::run_blocking(Replicas::PrefixReads, connect);
 }

@@ -2,8 +2,9 @@
 //! once for every sharded client (async on any runtime, and blocking):
 //!
 //! * [`survives_a_dead_server`]: with `replicas=1` over three servers,
-//!   every key written still reads back once one server is killed, and
-//!   the dead server is dialled at most once (reads after the first
+//!   every key written still reads back once one server is killed, one by
+//!   one and in multi-key calls (whichever meets the dead server first),
+//!   and the dead server is dialled at most once (reads after the first
 //!   failure do not wait for it);
 //! * [`prefix_reads_as_one_server`]: MGET and KEYS over the copies answer
 //!   as one server holding the data (each key once), COUNT is refused;
@@ -58,8 +59,10 @@ pub const SLOW: Duration = Duration::from_millis(50);
 /// The scenarios, for [`options`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scenario {
-    /// [`survives_a_dead_server`].
+    /// [`survives_a_dead_server`], single reads first.
     DeadServer,
+    /// [`survives_a_dead_server`], multi-key calls first.
+    DeadServerMulti,
     /// [`prefix_reads_as_one_server`].
     PrefixReads,
     /// [`hedged_reads`].
@@ -71,7 +74,9 @@ pub enum Scenario {
 /// The options of `scenario`'s client, for [`Cluster::url`].
 pub fn options(scenario: Scenario) -> &'static str {
     match scenario {
-        Scenario::DeadServer => "replicas=1&failure_limit=1&retry_timeout=60s",
+        Scenario::DeadServer | Scenario::DeadServerMulti => {
+            "replicas=1&failure_limit=1&retry_timeout=60s"
+        }
         Scenario::PrefixReads => "replicas=2",
         Scenario::Hedged => "replicas=1&hedge=5ms",
         Scenario::Unhedged => "replicas=1",
@@ -164,33 +169,47 @@ async fn write(cache: &impl ReplicaClient, tag: &str, n: usize) -> Vec<(String, 
 /// three servers: [`KEYS`] keys are written (alone and in multi-key
 /// calls), server 1 is killed (it accepts connections and never
 /// answers), and every key reads back, one by one and in multi-key
-/// calls; the dead server was dialled at most once after it died, so at
-/// most one read waited for it.
-pub async fn survives_a_dead_server(cluster: &Cluster, cache: &impl ReplicaClient) {
+/// calls (first one by one, or with `multi_first` first in multi-key
+/// calls: whichever meets the dead server first asks the next copy in
+/// the same call); the dead server was dialled at most once after it
+/// died, so at most one call waited for it.
+pub async fn survives_a_dead_server(
+    cluster: &Cluster,
+    cache: &impl ReplicaClient,
+    multi_first: bool,
+) {
     let data = write(cache, "replicas", KEYS).await;
     cluster.kill(VICTIM);
     let dead = &cluster.proxies[VICTIM];
     let dialled = dead.connections();
     let mut slowest = Duration::ZERO;
     let mut slow = 0;
-    for (k, v) in &data {
-        let began = Instant::now();
-        let got = cache.get_one(k).await;
-        let took = began.elapsed();
-        slowest = slowest.max(took);
-        slow += usize::from(took >= Duration::from_millis(200));
-        assert_eq!(got.as_ref().ok(), Some(&Some(v.clone())), "{k}: {got:?}");
-    }
-    for chunk in data.chunks(100) {
-        let keys: Vec<String> = chunk.iter().map(|(k, _)| k.clone()).collect();
-        let got = cache.get_all(&keys).await;
-        for ((k, v), got) in chunk.iter().zip(&got) {
-            assert_eq!(got.as_ref().ok(), Some(&Some(v.clone())), "{k}: {got:?}");
+    for multi in [multi_first, !multi_first] {
+        let calls: Vec<&[(String, String)]> = match multi {
+            true => data.chunks(100).collect(),
+            false => data.chunks(1).collect(),
+        };
+        for chunk in calls {
+            let began = Instant::now();
+            let got = match chunk {
+                [(k, _)] => vec![cache.get_one(k).await],
+                _ => {
+                    let keys: Vec<String> = chunk.iter().map(|(k, _)| k.clone()).collect();
+                    cache.get_all(&keys).await
+                }
+            };
+            let took = began.elapsed();
+            slowest = slowest.max(took);
+            slow += usize::from(took >= Duration::from_millis(200));
+            for ((k, v), got) in chunk.iter().zip(&got) {
+                assert_eq!(got.as_ref().ok(), Some(&Some(v.clone())), "{k}: {got:?}");
+            }
         }
     }
     println!(
-        "{} keys read back with server {VICTIM} dead: {slow} read(s) of 200 ms or more, the slowest {slowest:?}",
-        data.len()
+        "{} keys read back with server {VICTIM} dead ({} first): {slow} call(s) of 200 ms or more, the slowest {slowest:?}",
+        data.len(),
+        if multi_first { "multi-key calls" } else { "single reads" },
     );
     assert!(
         dead.connections() <= dialled + 1,
@@ -311,7 +330,8 @@ async fn hedged(cluster: &Cluster, cache: &impl ReplicaClient) {
 /// Runs `scenario` over `cluster`.
 pub async fn run(scenario: Scenario, cluster: &Cluster, cache: &impl ReplicaClient) {
     match scenario {
-        Scenario::DeadServer => survives_a_dead_server(cluster, cache).await,
+        Scenario::DeadServer => survives_a_dead_server(cluster, cache, false).await,
+        Scenario::DeadServerMulti => survives_a_dead_server(cluster, cache, true).await,
         Scenario::PrefixReads => prefix_reads_as_one_server(cache).await,
         Scenario::Hedged => hedged(cluster, cache).await,
         Scenario::Unhedged => {

@@ -34,8 +34,9 @@ impl Sharded {
     /// requests go to the live servers (one more batch per server), as do
     /// those that found it dead before being written; one failed request
     /// never hides the others' results. With `replicas`, a write goes to
-    /// every live copy of its key and a read to the first live one (no
-    /// second copy asked); a COUNT fails the whole pipeline (see
+    /// every live copy of its key and a read to the first live one (one
+    /// that fails there goes to the next live copy, one more batch per
+    /// server); a COUNT fails the whole pipeline (see
     /// [`ShardConfig::replicas`](gibson_policy::shard::ShardConfig::replicas)).
     ///
     /// ```no_run

@@ -98,8 +98,9 @@ pub struct ShardConfig {
     /// on its own: a lock is held when the first copy's reply says so, and
     /// a copy that was dead when the key was locked is not locked, so a
     /// write to the key while the first copy is dead is not stopped by it.
-    /// Pipelines write to every live copy and read from the first live
-    /// one, without hedging nor asking the next copy.
+    /// Pipelines and multi-key calls write to every live copy and read
+    /// from the first live one; a read that fails there is sent to the
+    /// next live copy in a second round, and none is hedged.
     pub replicas: u32,
     /// With [`replicas`](ShardConfig::replicas): how long a single-key
     /// read (GET, META; not the reads of a pipeline or of a multi-key

@@ -12,7 +12,7 @@ use gibson_proto::{
 use crate::ring::HashRing;
 
 use super::split::{split_by, SplitPipeline, Target};
-use super::{FanOut, Route, Routed, Router};
+use super::{counts_as_failure, FanOut, Route, Routed, Router};
 
 impl HashRing {
     /// The servers holding `key` with `replicas` copies: its server, then
@@ -162,6 +162,26 @@ impl Router {
         }
     }
 
+    /// With replicas, where the read `frame` that failed with `err` on
+    /// server `index` goes next: the first live copy of its key other
+    /// than `index`. `None` without replicas, for a write, for a failure
+    /// that is the server's answer, and when no other copy is live.
+    pub(super) fn next_copy(
+        &self,
+        index: usize,
+        frame: &[u8],
+        err: &Error,
+        now: Instant,
+    ) -> Option<usize> {
+        let failed = counts_as_failure(err) || matches!(err, Error::ServerDown { .. });
+        if self.replicas == 0 || !failed || !reads(frame_opcode(frame).ok()?) {
+            return None;
+        }
+        self.live_copies(frame, now)?
+            .into_iter()
+            .find(|&to| to != index)
+    }
+
     /// The live copies of the key of `frame` at `now`, in ring order;
     /// `None` when it has no key or no copy is live.
     fn live_copies(&self, frame: &[u8], now: Instant) -> Option<Vec<usize>> {
@@ -178,7 +198,8 @@ impl Router {
     /// Splits `pipeline` by server at `now`. Without replicas, as
     /// [`HashRing::split`]. With replicas, a write goes to every live copy
     /// of its key (its reply the [`first_answer`]), a read to the first
-    /// live copy (no hedging, no second copy asked), a request whose
+    /// live copy (not hedged; when it fails there,
+    /// [`reroute`](Router::reroute) sends it to the next), a request whose
     /// copies are all dead to its key's server (whose batch then fails it,
     /// or which [`reroute`](Router::reroute) moves), a prefix command to
     /// every server as [`plan`](Router::plan) says; a COUNT fails the
@@ -298,6 +319,18 @@ mod tests {
         kill(&mut r, copies[0]);
         let get = ring.route(&cmd::Get::<_>::new("k"), &l).unwrap();
         assert_eq!(r.plan(&get, t).unwrap(), Plan::Read(vec![copies[1]]));
+        // A read that failed on its first copy goes to the next; a write
+        // does not move.
+        let timeout = Error::Timeout {
+            what: "response",
+            after: std::time::Duration::from_millis(1),
+        };
+        assert_eq!(
+            r.moved_to(copies[0], &get.frame, &timeout, t),
+            Some(copies[1])
+        );
+        let del = writes[2].as_ref().unwrap();
+        assert_eq!(r.moved_to(copies[0], &del.frame, &timeout, t), None);
         kill(&mut r, copies[1]);
         assert!(matches!(r.plan(&get, t), Err(Error::ServerDown { .. })));
         let mget = ring.route(&cmd::Mget::<_>::new("k"), &l).unwrap();
