@@ -1,8 +1,10 @@
 //! A server of the sharded client stops answering under multi-key calls:
-//! the shared scenarios of `gibson_test_support::dead_shard`, under
-//! async-std and under smol.
+//! the shared scenarios of `gibson_test_support::dead_shard`, and those of
+//! copies of keys and hedged reads (`gibson_test_support::replicas`),
+//! under async-std and under smol.
 
 use gibson_test_support::dead_shard::{run_async, Scenario};
+use gibson_test_support::replicas::{self, Scenario as Replicas};
 use gibson_test_support::runtime::{AsyncStd, Smol};
 
 async fn async_std_client(url: String) -> gibson_async_std::Sharded {
@@ -43,4 +45,44 @@ fn smol_without_remove_failed_a_dead_server_fails_fast_until_retry_timeout() {
 #[test]
 fn smol_a_request_never_written_to_a_dead_server_goes_to_a_live_one() {
     run_async::<Smol, _, _>(Scenario::UnsentRemapped, smol_client);
+}
+
+#[test]
+fn async_std_every_key_reads_back_with_one_server_of_three_dead() {
+    replicas::run_async::<AsyncStd, _, _>(Replicas::DeadServer, async_std_client);
+}
+
+#[test]
+fn async_std_every_key_reads_back_when_multi_key_calls_meet_the_dead_server_first() {
+    replicas::run_async::<AsyncStd, _, _>(Replicas::DeadServerMulti, async_std_client);
+}
+
+#[test]
+fn async_std_mget_and_keys_over_copies_answer_as_one_server_and_count_is_refused() {
+    replicas::run_async::<AsyncStd, _, _>(Replicas::PrefixReads, async_std_client);
+}
+
+#[test]
+fn async_std_hedged_reads_are_right_and_hedges_are_sent_and_won() {
+    replicas::run_async::<AsyncStd, _, _>(Replicas::Hedged, async_std_client);
+}
+
+#[test]
+fn smol_every_key_reads_back_with_one_server_of_three_dead() {
+    replicas::run_async::<Smol, _, _>(Replicas::DeadServer, smol_client);
+}
+
+#[test]
+fn smol_every_key_reads_back_when_multi_key_calls_meet_the_dead_server_first() {
+    replicas::run_async::<Smol, _, _>(Replicas::DeadServerMulti, smol_client);
+}
+
+#[test]
+fn smol_mget_and_keys_over_copies_answer_as_one_server_and_count_is_refused() {
+    replicas::run_async::<Smol, _, _>(Replicas::PrefixReads, smol_client);
+}
+
+#[test]
+fn smol_hedged_reads_are_right_and_hedges_are_sent_and_won() {
+    replicas::run_async::<Smol, _, _>(Replicas::Hedged, smol_client);
 }

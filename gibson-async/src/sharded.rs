@@ -3,12 +3,16 @@
 
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Poll;
 use std::time::Instant;
 
 use gibson_policy::{
-    shard::{stats_per_server, Partial, Route, Router, ServerBatch, ShardConfig},
+    shard::{
+        counts_as_failure, first_answer, stats_per_server, HedgeStats, Partial, Plan, Router,
+        ServerBatch, ShardConfig,
+    },
     Addr, HashRing,
 };
 use gibson_proto::{Command, Error, Opcode, Pipeline, PipelineResults, Reply, Stats};
@@ -39,6 +43,19 @@ use crate::runtime::Runtime;
 ///   returns what the live servers answered
 ///   ([`execute_partial`](Sharded::execute_partial) always does).
 /// * A transport failure names its server ([`Error::OnServer`]).
+/// * With `replicas=N` each key has copies on the next `N` servers of the
+///   ring: a write goes to every live copy at once (its reply is the first
+///   copy's that answered), a read to the first live copy and, when that
+///   fails, to the next one in the same call; MGET and KEYS keep each key
+///   once, COUNT is refused. What holds for INC, DEC, locks and readers
+///   after a failed write (no consistency guarantee, as in libmemcached)
+///   is on [`ShardConfig::replicas`].
+/// * With `hedge=5ms` too, a single-key read not answered within 5 ms is
+///   also sent to the next live copy; the first answer wins and the other
+///   is read and dropped (the connection stays in step).
+///   [`hedge_stats`](Sharded::hedge_stats) counts the hedges sent and won
+///   (and, with the `metrics` feature, `gibson.client.hedges.sent` and
+///   `gibson.client.hedges.won`).
 ///
 /// Every command is a method of [`AsyncCommands`](gibson_proto::AsyncCommands),
 /// which it implements like a `Connection` or a `Pool`, so code written for
@@ -65,6 +82,8 @@ struct Inner<R: Runtime> {
     ring: HashRing,
     pools: Vec<Pool<R>>,
     router: Mutex<Router>,
+    /// Hedged reads sent, and won.
+    hedges: [AtomicU64; 2],
 }
 
 impl<R: Runtime> Clone for Sharded<R> {
@@ -147,6 +166,7 @@ impl<R: Runtime> Sharded<R> {
             inner: Arc::new(Inner {
                 ring: config.ring(),
                 router: Mutex::new(Router::new(&config)),
+                hedges: Default::default(),
                 pools,
                 config,
             }),
@@ -182,6 +202,23 @@ impl<R: Runtime> Sharded<R> {
         self.servers()
             .get(index)
             .ok_or_else(|| Error::invalid("servers", "the ring has no server"))
+    }
+
+    /// The hedged reads sent since the client was built (with `replicas`
+    /// and `hedge`), and those the second copy answered first.
+    ///
+    /// ```no_run
+    /// # async fn demo(cache: gibson_tokio::Sharded) {
+    /// let hedges = cache.hedge_stats();
+    /// println!("{} hedges, {} won", hedges.sent, hedges.won);
+    /// # }
+    /// ```
+    pub fn hedge_stats(&self) -> HedgeStats {
+        let [sent, won] = &self.inner.hedges;
+        HedgeStats {
+            sent: sent.load(Ordering::Relaxed),
+            won: won.load(Ordering::Relaxed),
+        }
     }
 
     fn router(&self) -> MutexGuard<'_, Router> {
@@ -221,6 +258,80 @@ impl<R: Runtime> Sharded<R> {
             Some(to) => self.send(to, op, frame).await,
             None => reply,
         }
+    }
+
+    /// Sends a read to the first of `copies` (live copies of its key); on
+    /// a transport failure to the next; and with `hedge`, when the first
+    /// has not answered in time, to the next too, the first answer
+    /// winning (the other request is dropped: its connection reads its
+    /// reply and throws it away).
+    async fn send_read(&self, copies: &[usize], op: Opcode, frame: &[u8]) -> Result<Reply, Error> {
+        let hedge = self.inner.config.hedge;
+        let mut next = 0;
+        // The requests in flight: whether each is a hedge, and its future.
+        let mut inflight = Vec::with_capacity(2);
+        let mut timer: Option<R::Timer> = None;
+        let mut failure = None;
+        loop {
+            if inflight.is_empty() {
+                let Some(&index) = copies.get(next) else {
+                    return first_answer(failure.map(Err));
+                };
+                next += 1;
+                inflight.push((false, Box::pin(self.send(index, op, frame))));
+                timer = hedge
+                    .filter(|_| next < copies.len())
+                    .map(|after| R::timer(Instant::now() + after));
+            }
+            let event = poll_fn(|cx| {
+                for (at, (_, request)) in inflight.iter_mut().enumerate() {
+                    if let Poll::Ready(outcome) = request.as_mut().poll(cx) {
+                        return Poll::Ready(Some((at, outcome)));
+                    }
+                }
+                match timer.as_mut().map(|t| Pin::new(t).poll(cx)) {
+                    Some(Poll::Ready(())) => Poll::Ready(None),
+                    _ => Poll::Pending,
+                }
+            })
+            .await;
+            match event {
+                // The hedge: the next copy too.
+                None => {
+                    timer = None;
+                    if let Some(&index) = copies.get(next) {
+                        next += 1;
+                        self.inner.hedges[0].fetch_add(1, Ordering::Relaxed);
+                        gibson_observe::hedge_sent();
+                        inflight.push((true, Box::pin(self.send(index, op, frame))));
+                    }
+                }
+                Some((at, outcome)) => {
+                    let (hedged, _) = inflight.swap_remove(at);
+                    match outcome {
+                        Err(e)
+                            if counts_as_failure(&e) || matches!(e, Error::ServerDown { .. }) =>
+                        {
+                            failure.get_or_insert(e);
+                        }
+                        answer => {
+                            if hedged {
+                                self.inner.hedges[1].fetch_add(1, Ordering::Relaxed);
+                                gibson_observe::hedge_won();
+                            }
+                            return answer;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sends a write to every one of `copies` at once: the first copy's
+    /// answer, in their order.
+    async fn send_write(&self, copies: &[usize], op: Opcode, frame: &[u8]) -> Result<Reply, Error> {
+        let sends = copies.iter().map(|&i| self.send(i, op, frame)).collect();
+        first_answer(join_all(sends).await)
     }
 
     /// Sends `frame` to every server at once.
@@ -288,18 +399,19 @@ impl<R: Runtime> Sharded<R> {
             Ok(routed) => routed,
             Err(e) => return Partial::complete(Err(e)),
         };
-        let place = self.router().place(&routed, Instant::now());
-        match place {
-            Err(e) => Partial::complete(Err(e)),
-            Ok(Route::Server(index)) => {
-                let reply = self.send_keyed(index, routed.opcode, &routed.frame).await;
-                Partial::complete(reply.and_then(|r| cmd.decode_reply(r)))
+        let plan = self.router().plan(&routed, Instant::now());
+        let (op, frame) = (routed.opcode, &routed.frame[..]);
+        let reply = match plan {
+            Err(e) => Err(e),
+            Ok(Plan::One(index)) => self.send_keyed(index, op, frame).await,
+            Ok(Plan::Read(copies)) => self.send_read(&copies, op, frame).await,
+            Ok(Plan::Write(copies)) => self.send_write(&copies, op, frame).await,
+            Ok(Plan::Every(fan_out)) => {
+                let replies = self.send_to_all(op, frame).await;
+                return fan_out.merge(replies).and_then(|r| cmd.decode_reply(r));
             }
-            Ok(Route::Every(fan_out)) => {
-                let replies = self.send_to_all(routed.opcode, &routed.frame).await;
-                fan_out.merge(replies).and_then(|r| cmd.decode_reply(r))
-            }
-        }
+        };
+        Partial::complete(reply.and_then(|r| cmd.decode_reply(r)))
     }
 
     /// STATS of every server, server by server.
@@ -329,7 +441,11 @@ impl<R: Runtime> Sharded<R> {
     /// left out when the configuration asks for partial results). With
     /// `remove_failed`, the keyed commands of a dead server that were not
     /// written to it go to the live servers in the same call, one more
-    /// pipeline per server.
+    /// pipeline per server. With `replicas`, a write goes to every live
+    /// copy of its key and a read to the first live one (not hedged; one
+    /// that fails there goes to the next live copy, one more pipeline per
+    /// server); a COUNT fails the whole pipeline (see
+    /// [`ShardConfig::replicas`]).
     ///
     /// ```no_run
     /// # async fn demo(cache: gibson_tokio::Sharded) -> Result<(), gibson_tokio::Error> {
@@ -341,7 +457,7 @@ impl<R: Runtime> Sharded<R> {
     /// # Ok(()) }
     /// ```
     pub async fn run(&self, pipeline: Pipeline) -> Result<PipelineResults, Error> {
-        let split = self.inner.ring.split(&pipeline)?;
+        let split = self.router().split(&pipeline, Instant::now())?;
         let mut replies = self.send_batches(split.batches()).await;
         let reroute = self
             .router()

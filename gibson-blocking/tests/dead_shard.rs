@@ -1,8 +1,11 @@
 //! A server of the sharded client stops answering under multi-key calls:
-//! the shared scenarios of `gibson_test_support::dead_shard`, blocking.
+//! the shared scenarios of `gibson_test_support::dead_shard`, and those of
+//! copies of keys (`gibson_test_support::replicas`; this client does not
+//! hedge), blocking.
 
 use gibson_blocking::Sharded;
 use gibson_test_support::dead_shard::{run_blocking, Scenario};
+use gibson_test_support::replicas::{self, Scenario as Replicas};
 
 fn connect(url: String) -> Sharded {
     Sharded::connect(&url).unwrap()
@@ -21,4 +24,19 @@ fn without_remove_failed_a_dead_server_fails_fast_until_retry_timeout() {
 #[test]
 fn a_request_never_written_to_a_dead_server_goes_to_a_live_one() {
     run_blocking(Scenario::UnsentRemapped, connect);
+}
+
+#[test]
+fn every_key_reads_back_with_one_server_of_three_dead() {
+    replicas::run_blocking(Replicas::DeadServer, connect);
+}
+
+#[test]
+fn every_key_reads_back_when_multi_key_calls_meet_the_dead_server_first() {
+    replicas::run_blocking(Replicas::DeadServerMulti, connect);
+}
+
+#[test]
+fn mget_and_keys_over_copies_answer_as_one_server_and_count_is_refused() {
+    replicas::run_blocking(Replicas::PrefixReads, connect);
 }

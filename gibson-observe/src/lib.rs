@@ -53,6 +53,8 @@
 //! | `db.client.connection.timeouts` | counter | `db.client.connection.pool.name` (a pool's bounded wait ran out) |
 //! | `gibson.client.compute.fail_open` | counter | `error.type` (a `get_or_compute` that computed without the cache) |
 //! | `gibson.client.undecodable` | counter | `gibson.codec` (a stored value `Lenient` read as a miss) |
+//! | `gibson.client.hedges.sent` | counter | (a sharded client's read also sent to the next copy of its key) |
+//! | `gibson.client.hedges.won` | counter | (such a read the next copy answered first) |
 //!
 //! Install the recorder before the first request: a connection registers
 //! its histograms with the recorder installed when it first uses them.
@@ -63,6 +65,7 @@
 
 mod compute;
 mod error_type;
+mod hedge;
 mod label;
 #[cfg(any(feature = "tracing", feature = "metrics"))]
 mod names;
@@ -79,6 +82,7 @@ mod spans;
 
 pub use compute::compute_fail_open;
 pub use error_type::error_type;
+pub use hedge::{hedge_sent, hedge_won};
 pub use label::{labelled, with_label, Label};
 pub use observed::observe;
 #[cfg(any(feature = "tracing", feature = "metrics"))]

@@ -23,6 +23,12 @@ pub const COMPUTE_FAIL_OPEN: &str = "gibson.client.compute.fail_open";
 /// not decode, labelled `gibson.codec`.
 pub const UNDECODABLE: &str = gibson_policy::UNDECODABLE_METRIC;
 
+/// Counter of a sharded client's reads also sent to the next copy of
+/// their key because the first copy was slow (`hedge`).
+pub const HEDGES_SENT: &str = "gibson.client.hedges.sent";
+/// Counter of those hedged reads the next copy answered first.
+pub const HEDGES_WON: &str = "gibson.client.hedges.won";
+
 /// Describes the metrics (units, help) to the installed recorder; call it
 /// once after installing one, if the recorder shows descriptions.
 #[cfg(feature = "metrics")]
@@ -51,6 +57,11 @@ pub fn describe() {
         COMPUTE_FAIL_OPEN,
         "Computations done without the cache because it could not be reached"
     );
+    metrics::describe_counter!(
+        HEDGES_SENT,
+        "Reads also sent to the next copy of their key because the first was slow"
+    );
+    metrics::describe_counter!(HEDGES_WON, "Hedged reads the next copy answered first");
     metrics::describe_counter!(
         UNDECODABLE,
         "Stored values that did not decode, read as misses"

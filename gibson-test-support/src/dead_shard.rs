@@ -104,6 +104,11 @@ impl<C, R> AsyncClient<C, R> {
             runtime: PhantomData,
         }
     }
+
+    /// The client.
+    pub fn client(&self) -> &C {
+        &self.client
+    }
 }
 
 impl<C: AsyncCommands, R: Runtime> ShardClient for AsyncClient<C, R> {
@@ -137,6 +142,12 @@ impl<C> BlockingClient<C> {
     /// Wraps `client`.
     pub fn new(client: C) -> Self {
         BlockingClient(RefCell::new(client))
+    }
+
+    /// The client, borrowed mutably (the scenarios await one call at a
+    /// time).
+    pub fn client(&self) -> std::cell::RefMut<'_, C> {
+        self.0.borrow_mut()
     }
 }
 

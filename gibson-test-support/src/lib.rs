@@ -29,6 +29,7 @@ pub mod near;
 pub mod observe;
 pub mod prefix;
 pub mod proxy;
+pub mod replicas;
 pub mod resilience;
 mod rng;
 pub mod runtime;

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use gibson_policy::{
-    shard::{Partial, Route, Routed, Router, ShardConfig},
+    shard::{counts_as_failure, first_answer, Partial, Plan, Routed, Router, ShardConfig},
     Addr, HashRing,
 };
 use gibson_proto::{Command, Error, Opcode, Reply};
@@ -42,7 +42,16 @@ mod workers;
 ///   found it dead, when that was never written); a command sent to every
 ///   server fails when one is dead, or with `partial=true` returns what
 ///   the live ones answered;
-/// * a transport failure names its server ([`Error::OnServer`]).
+/// * a transport failure names its server ([`Error::OnServer`]);
+/// * with `replicas=N`, each key has copies on the next `N` servers of
+///   the ring: a write goes to every live copy at once (its reply is the
+///   first copy's that answered), a read to the first live copy and, when
+///   that fails, to the next one in the same call; MGET and KEYS keep each
+///   key once, COUNT is refused. What holds for INC, DEC, locks and
+///   readers after a failed write (no consistency guarantee, as in
+///   libmemcached) is on [`ShardConfig::replicas`]. This client does not
+///   hedge reads: `hedge` is accepted and ignored (the async clients
+///   hedge).
 ///
 /// Nothing is connected when the client is built: a server that is down
 /// at start only fails the requests that go to it. A `Sharded` is cheap
@@ -228,13 +237,32 @@ impl Sharded {
     /// or to every server at once with the replies merged.
     fn send(&self, routed: &Routed) -> Partial<Reply> {
         // A statement of its own: the router is unlocked before sending.
-        let place = self.router().place(routed, Instant::now());
+        let plan = self.router().plan(routed, Instant::now());
         let (frame, op) = (&routed.frame, routed.opcode);
-        match place {
+        match plan {
             Err(e) => Partial::complete(Err(e)),
-            Ok(Route::Server(i)) => Partial::complete(self.call_keyed(i, frame, op)),
-            Ok(Route::Every(fan_out)) => fan_out.merge(self.call_every(frame.clone(), op)),
+            Ok(Plan::One(i)) => Partial::complete(self.call_keyed(i, frame, op)),
+            Ok(Plan::Read(copies)) => Partial::complete(self.call_read(&copies, frame, op)),
+            Ok(Plan::Write(copies)) => {
+                Partial::complete(first_answer(self.call_on(&copies, frame.clone(), op)))
+            }
+            Ok(Plan::Every(fan_out)) => fan_out.merge(self.call_every(frame.clone(), op)),
         }
+    }
+
+    /// Sends a read to the first of `copies` (live copies of its key),
+    /// and on a transport failure to the next.
+    fn call_read(&self, copies: &[usize], frame: &[u8], op: Opcode) -> Result<Reply, Error> {
+        let mut failure = None;
+        for &index in copies {
+            match self.call(index, frame, op) {
+                Err(e) if counts_as_failure(&e) || matches!(e, Error::ServerDown { .. }) => {
+                    failure.get_or_insert(e);
+                }
+                answer => return answer,
+            }
+        }
+        first_answer(failure.map(Err))
     }
 
     /// Sends a keyed request to server `index`; when that finds the server

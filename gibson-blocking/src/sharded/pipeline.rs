@@ -33,7 +33,11 @@ impl Sharded {
     /// fail with [`Error::ServerDown`], or with `remove_failed` its keyed
     /// requests go to the live servers (one more batch per server), as do
     /// those that found it dead before being written; one failed request
-    /// never hides the others' results.
+    /// never hides the others' results. With `replicas`, a write goes to
+    /// every live copy of its key and a read to the first live one (one
+    /// that fails there goes to the next live copy, one more batch per
+    /// server); a COUNT fails the whole pipeline (see
+    /// [`ShardConfig::replicas`](gibson_policy::shard::ShardConfig::replicas)).
     ///
     /// ```no_run
     /// let cache = gibson_blocking::Sharded::connect("10.0.0.1:10128,10.0.0.2:10128")?;
@@ -48,7 +52,7 @@ impl Sharded {
         if pipeline.opcodes().is_empty() {
             return Ok(pipeline.finish(Vec::new()));
         }
-        let split = self.inner.ring.split(&pipeline)?;
+        let split = self.router().split(&pipeline, Instant::now())?;
         let mut replies = self.call_batches(split.batches().to_vec());
         let reroute = self
             .router()

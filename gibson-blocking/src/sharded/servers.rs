@@ -76,7 +76,18 @@ impl Sharded {
     /// ring's order.
     pub(super) fn call_every(&self, frame: bytes::Bytes, op: Opcode) -> Vec<Result<Reply, Error>> {
         let every: Vec<usize> = (0..self.inner.pools.len()).collect();
-        self.on_each(&every, move |this, i| this.call(i, &frame, op))
+        self.call_on(&every, frame, op)
+    }
+
+    /// `frame` sent to each of `servers` at once: its reply from each, in
+    /// their order.
+    pub(super) fn call_on(
+        &self,
+        servers: &[usize],
+        frame: bytes::Bytes,
+        op: Opcode,
+    ) -> Vec<Result<Reply, Error>> {
+        self.on_each(servers, move |this, i| this.call(i, &frame, op))
             .into_iter()
             .map(|reply| reply.unwrap_or_else(|| Err(lost())))
             .collect()

@@ -226,6 +226,11 @@ impl HashRing {
         self.distribution
     }
 
+    /// The points, `(point, server index)`, sorted.
+    pub(crate) fn points(&self) -> &[(u32, usize)] {
+        &self.points
+    }
+
     fn rebuild(&mut self) {
         self.points = points::points(self.distribution, &self.servers, &self.weights);
     }

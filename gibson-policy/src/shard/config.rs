@@ -28,6 +28,8 @@ use super::partial::OnMissing;
 /// | `retry_timeout` | how long a dead server is left alone before it is tried again | 2s |
 /// | `remove_failed` | `true`: a dead server's keys go to the live servers (auto-eject); `false`: they fail fast with [`Error::ServerDown`] | `false` |
 /// | `partial` | `true`: a command sent to every server returns what the live ones answered, marked partial; `false`: it fails | `false` |
+/// | `replicas` | copies of each key on the next servers of the ring (libmemcached's `NUMBER_OF_REPLICAS`; see [`replicas`](ShardConfig::replicas)) | 0 |
+/// | `hedge` | with `replicas`: a single-key read not answered after this long is also sent to the next live copy, the first answer wins (`5ms`; see [`hedge`](ShardConfig::hedge)) | off |
 ///
 /// ```
 /// use std::time::Duration;
@@ -63,6 +65,49 @@ pub struct ShardConfig {
     pub remove_failed: bool,
     /// What a command sent to every server returns when some cannot answer.
     pub on_missing: OnMissing,
+    /// Copies of each key besides its own server's (libmemcached's
+    /// `NUMBER_OF_REPLICAS`): 0, the default, routes exactly as without
+    /// the option. With `N`, at most the number of servers minus one:
+    ///
+    /// * a write (SET, TTL, DEL, INC, DEC, LOCK, UNLOCK) goes to the key's
+    ///   server and the next `N` distinct servers clockwise on the ring
+    ///   (those of them that are live), all at once; its reply is the first
+    ///   of them (in that order) that answered, and it fails only when none
+    ///   did. The prefix writes (MSET, MDEL, …) go to every server as
+    ///   before; their counts add up every copy they changed;
+    /// * a read (GET, META) goes to the first live copy; when that fails
+    ///   (a transport failure, a timeout) the next live copy is asked in
+    ///   the same call, and with [`hedge`](ShardConfig::hedge) a slow one
+    ///   is raced by the next;
+    /// * MGET and KEYS keep each key once (the first server's copy, in the
+    ///   ring's order); COUNT is refused with [`Error::InvalidArgument`]
+    ///   naming `replicas`, as it would count every copy (count the names
+    ///   of KEYS instead);
+    /// * when every copy of a key is dead, the key fails, or goes to a
+    ///   live server with `remove_failed`, as without replicas.
+    ///
+    /// No consistency is promised, as in libmemcached: the copies are
+    /// written independently, not atomically. A write that failed on some
+    /// copies (or found them dead) leaves them with the old value, and a
+    /// reader sent to one of them (when the copies before it are dead or
+    /// slow) reads that old value until the next write of the key; a
+    /// write that failed everywhere may still have run on some copies.
+    /// INC and DEC run on each copy: copies that held the same number hold
+    /// the same result, copies that missed a write drift apart, and the
+    /// caller gets the first copy's number. LOCK and UNLOCK lock each copy
+    /// on its own: a lock is held when the first copy's reply says so, and
+    /// a copy that was dead when the key was locked is not locked, so a
+    /// write to the key while the first copy is dead is not stopped by it.
+    /// Pipelines and multi-key calls write to every live copy and read
+    /// from the first live one; a read that fails there is sent to the
+    /// next live copy in a second round, and none is hedged.
+    pub replicas: u32,
+    /// With [`replicas`](ShardConfig::replicas): how long a single-key
+    /// read (GET, META; not the reads of a pipeline or of a multi-key
+    /// call) waits for its copy before it is also sent to the next live
+    /// copy; the first answer wins and the other is read and dropped.
+    /// `None` (the default): no hedging. Blocking clients do not hedge.
+    pub hedge: Option<Duration>,
 }
 
 impl ShardConfig {
@@ -90,6 +135,8 @@ impl ShardConfig {
             retry_timeout: Duration::from_secs(2),
             remove_failed: false,
             on_missing: OnMissing::Fail,
+            replicas: 0,
+            hedge: None,
         };
         config.validate()?;
         Ok(config)
@@ -116,6 +163,39 @@ impl ShardConfig {
     /// ```
     pub fn with_weights(mut self, weights: Vec<u32>) -> Result<ShardConfig, Error> {
         self.weights = weights;
+        self.validate()?;
+        Ok(self)
+    }
+
+    /// Sets [`replicas`](ShardConfig::replicas): `n` more copies of each
+    /// key (0 for none), at most the number of servers minus one.
+    ///
+    /// ```
+    /// use gibson_policy::shard::ShardConfig;
+    /// let config: ShardConfig = "a:1,b:2,c:3".parse()?;
+    /// assert_eq!(config.clone().with_replicas(1)?.replicas, 1);
+    /// assert!(config.with_replicas(3).is_err()); // 4 copies, 3 servers
+    /// # Ok::<(), gibson_proto::Error>(())
+    /// ```
+    pub fn with_replicas(mut self, n: u32) -> Result<ShardConfig, Error> {
+        self.replicas = n;
+        self.validate()?;
+        Ok(self)
+    }
+
+    /// Sets [`hedge`](ShardConfig::hedge) (`None` for no hedging); it
+    /// needs [`replicas`](ShardConfig::replicas) of at least 1.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use gibson_policy::shard::ShardConfig;
+    /// let config: ShardConfig = "a:1,b:2?replicas=1".parse()?;
+    /// let hedged = config.with_hedge(Some(Duration::from_millis(5)))?;
+    /// assert_eq!(hedged.hedge, Some(Duration::from_millis(5)));
+    /// # Ok::<(), gibson_proto::Error>(())
+    /// ```
+    pub fn with_hedge(mut self, after: Option<Duration>) -> Result<ShardConfig, Error> {
+        self.hedge = after;
         self.validate()?;
         Ok(self)
     }
@@ -165,7 +245,8 @@ impl ShardConfig {
     }
 
     /// Checks the settings: at least one server, no server twice, one
-    /// weight per server, a failure limit of at least 1.
+    /// weight per server, a failure limit of at least 1, fewer replicas
+    /// than servers, a hedge only with replicas and above zero.
     pub fn validate(&self) -> Result<(), Error> {
         if self.servers.is_empty() {
             return Err(Error::invalid("servers", "at least one server is needed"));
@@ -187,6 +268,29 @@ impl ShardConfig {
         }
         if self.failure_limit == 0 {
             return Err(Error::invalid("failure_limit", "must be at least 1"));
+        }
+        if self.replicas as usize >= self.servers.len() {
+            return Err(Error::invalid(
+                "replicas",
+                format!(
+                    "{} copies of each key need {} servers, not {}",
+                    self.replicas as usize + 1,
+                    self.replicas as usize + 1,
+                    self.servers.len()
+                ),
+            ));
+        }
+        match self.hedge {
+            Some(after) if after.is_zero() => {
+                return Err(Error::invalid("hedge", "must be more than 0"));
+            }
+            Some(_) if self.replicas == 0 => {
+                return Err(Error::invalid(
+                    "hedge",
+                    "needs replicas of at least 1 (a copy to send the read to)",
+                ));
+            }
+            _ => {}
         }
         self.client.validate()
     }
@@ -224,6 +328,13 @@ impl ShardConfig {
                     .map_err(|rule| Error::invalid("url", format!("option {key}: {rule}")))?
             }
             "remove_failed" => self.remove_failed = flag()?,
+            "replicas" => self.replicas = value.parse().map_err(|_| bad("a whole number"))?,
+            "hedge" => {
+                self.hedge = Some(
+                    parse_duration(value)
+                        .map_err(|rule| Error::invalid("url", format!("option {key}: {rule}")))?,
+                )
+            }
             "partial" => {
                 self.on_missing = if flag()? {
                     OnMissing::Partial
@@ -347,6 +458,8 @@ mod tests {
         assert_eq!(c.retry_timeout, Duration::from_millis(250));
         assert_eq!(c.client.response_timeout, Duration::from_secs(1));
         assert_eq!(c.client.pool.max_size, 1);
+        let c: ShardConfig = "a:1,b:2,c:3?replicas=2&hedge=5ms".parse().unwrap();
+        assert_eq!((c.replicas, c.hedge), (2, Some(Duration::from_millis(5))));
         let one: ShardConfig = "gibson://h:1".parse().unwrap();
         assert_eq!(one.servers().len(), 1);
     }
@@ -363,5 +476,10 @@ mod tests {
         assert!(err("a:1?nonsense=1").contains("unknown option"));
         assert!(err("http://a:1").contains("scheme"));
         assert!(err("a:1?retry_timeout=5").contains("no unit"));
+        assert!(err("a:1,b:2?replicas=2").contains("replicas"));
+        assert!(err("a:1,b:2?replicas=x").contains("replicas"));
+        assert!(err("a:1,b:2?hedge=5ms").contains("hedge"));
+        assert!(err("a:1,b:2?replicas=1&hedge=0ms").contains("hedge"));
+        assert!(err("a:1,b:2?replicas=1&hedge=5").contains("hedge"));
     }
 }

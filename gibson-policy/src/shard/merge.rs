@@ -29,6 +29,9 @@ use super::Partial;
 ///    * COUNT, MSET, MTTL, MDEL, MINC, MDEC, MLOCK, MUNLOCK: the sum;
 ///    * MGET: the pairs in server order, at most the command's limit;
 ///    * KEYS: the names in server order, indexed again `0..n`;
+///    * with copies ([`FanOut::with_copies`], a client with `replicas`):
+///      MGET and KEYS keep each key once, the first server's copy (in
+///      the ring's server order);
 ///    * PING, END: OK;
 ///    * STATS: the first server's (per server: [`stats_per_server`](super::stats_per_server)).
 ///
@@ -48,6 +51,8 @@ use super::Partial;
 pub struct FanOut {
     pub(super) opcode: Opcode,
     pub(super) limit: Option<u32>,
+    /// A key may be on several servers: MGET and KEYS keep it once.
+    pub(super) copies: bool,
 }
 
 impl FanOut {
@@ -55,7 +60,33 @@ impl FanOut {
     /// [`Opcode::is_fan_out`]) with, for MGET, the limit it was sent
     /// with (`None` for every match).
     pub fn new(opcode: Opcode, limit: Option<u32>) -> FanOut {
-        FanOut { opcode, limit }
+        FanOut {
+            opcode,
+            limit,
+            copies: false,
+        }
+    }
+
+    /// The same fan-out over servers that hold copies of keys (a client
+    /// with `replicas`): MGET and KEYS keep each key once.
+    ///
+    /// ```
+    /// use gibson_policy::shard::FanOut;
+    /// use gibson_proto::Opcode;
+    /// let keys = FanOut::new(Opcode::Keys, None);
+    /// assert!(!keys.has_copies() && keys.with_copies().has_copies());
+    /// ```
+    pub fn with_copies(self) -> FanOut {
+        FanOut {
+            copies: true,
+            ..self
+        }
+    }
+
+    /// `true` when MGET and KEYS keep each key once
+    /// ([`with_copies`](FanOut::with_copies)).
+    pub fn has_copies(&self) -> bool {
+        self.copies
     }
 
     /// The command's opcode.
@@ -133,8 +164,8 @@ impl FanOut {
             })
         };
         match self.opcode {
-            Opcode::Mget => concat(pairs(), self.limit),
-            Opcode::Keys => reindex(pairs()),
+            Opcode::Mget => concat(pairs(), self.limit, self.copies),
+            Opcode::Keys => reindex(pairs(), self.copies),
             Opcode::Stats | Opcode::Ping | Opcode::End => {
                 Ok(found.into_iter().next().unwrap_or(Reply::Ok))
             }

@@ -17,6 +17,9 @@
 //!   [`Router`] applies them: which server a key goes to while some are
 //!   marked dead, which servers may be contacted, and what each outcome
 //!   says of a server's health;
+//! * [`Router::plan`] adds copies of keys (`replicas`): a write to every
+//!   live copy ([`first_answer`] is its reply), a read to the first live
+//!   one, prefix reads keeping each key once;
 //! * [`Router::reroute`] sends the requests of a dead server that were
 //!   never written to the live servers (with `remove_failed`);
 //! * [`HashRing::split`](crate::HashRing::split) cuts a
@@ -45,11 +48,14 @@
 //! ```
 
 mod config;
+#[cfg(feature = "serde")]
+mod config_serde;
 mod merge;
 mod outcome;
 mod pairs;
 pub(crate) use pairs::build_pairs;
 mod partial;
+mod replicas;
 mod reroute;
 mod route;
 mod router;
@@ -59,8 +65,9 @@ mod stats;
 pub use config::ShardConfig;
 pub use merge::FanOut;
 pub use partial::{OnMissing, Partial};
+pub use replicas::{first_answer, Plan};
 pub use reroute::Reroute;
 pub use route::{Route, Routed};
 pub use router::{counts_as_failure, never_sent, Router};
 pub use split::{ServerBatch, SplitPipeline};
-pub use stats::stats_per_server;
+pub use stats::{stats_per_server, HedgeStats};

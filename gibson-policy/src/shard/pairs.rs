@@ -1,5 +1,7 @@
 //! One KVAL made of several servers' KVALs: MGET's pairs and KEYS' names.
 
+use std::collections::HashSet;
+
 use bytes::{Bytes, BytesMut};
 
 use gibson_proto::{server::PairsWriter, Error, Pairs, Reply, Value, REPLY_HEADER_LEN};
@@ -30,21 +32,49 @@ fn unsent(all: &[Pairs]) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-/// MGET: every server's pairs in server order, at most `limit`. A reply
-/// that reaches the limit is whole whatever the servers left out.
-pub(super) fn concat(all: impl Iterator<Item = Pairs>, limit: Option<u32>) -> Result<Reply, Error> {
-    let all: Vec<Pairs> = all.collect();
-    let max = limit.map_or(usize::MAX, |n| n as usize);
-    let present: usize = all.iter().map(Pairs::len).sum();
-    let unsent = if present >= max { 0 } else { unsent(&all) };
-    build_pairs(all.iter().flat_map(Pairs::iter).take(max), unsent)
+/// Keeps the first of each key of `entries` (by `key_of`) when `copies`
+/// says a key may come from several servers; all of them otherwise.
+fn first_copies<'a, T: 'a>(
+    entries: impl Iterator<Item = T> + 'a,
+    copies: bool,
+    key_of: impl Fn(&T) -> Bytes + 'a,
+) -> impl Iterator<Item = T> + 'a {
+    let mut seen = HashSet::new();
+    entries.filter(move |e| !copies || seen.insert(key_of(e)))
 }
 
-/// KEYS: every server's names in server order, each under its new index
-/// `0..n` written in decimal, as one server writes them.
-pub(super) fn reindex(all: impl Iterator<Item = Pairs>) -> Result<Reply, Error> {
+/// MGET: every server's pairs in server order, at most `limit` (each key
+/// once when `copies`). A reply that reaches the limit is whole whatever
+/// the servers left out.
+pub(super) fn concat(
+    all: impl Iterator<Item = Pairs>,
+    limit: Option<u32>,
+    copies: bool,
+) -> Result<Reply, Error> {
+    let all: Vec<Pairs> = all.collect();
+    let max = limit.map_or(usize::MAX, |n| n as usize);
+    let entries: Vec<(Bytes, Value)> =
+        first_copies(all.iter().flat_map(Pairs::iter), copies, |(k, _)| k.clone())
+            .take(max)
+            .collect();
+    let unsent = if entries.len() >= max {
+        0
+    } else {
+        unsent(&all)
+    };
+    build_pairs(entries.into_iter(), unsent)
+}
+
+/// KEYS: every server's names in server order (each once when `copies`),
+/// each under its new index `0..n` written in decimal, as one server
+/// writes them.
+pub(super) fn reindex(all: impl Iterator<Item = Pairs>, copies: bool) -> Result<Reply, Error> {
     let all: Vec<Pairs> = all.collect();
     let names = all.iter().flat_map(Pairs::iter).map(|(_, name)| name);
+    let names = first_copies(names, copies, |name| match name {
+        Value::Bytes(b) => b.clone(),
+        other => Bytes::from(format!("{other:?}")),
+    });
     let entries = names
         .enumerate()
         .map(|(i, name)| (Bytes::from(i.to_string()), name));
@@ -91,11 +121,12 @@ mod tests {
     fn mget_pairs_keep_server_order_and_the_limit() {
         let a = kval(&[("a:1", "1"), ("a:2", "2")]);
         let b = kval(&[("a:3", "3")]);
-        let (all, short) = entries(concat([a.clone(), b.clone()].into_iter(), None).unwrap());
+        let (all, short) =
+            entries(concat([a.clone(), b.clone()].into_iter(), None, false).unwrap());
         assert_eq!(all.len(), 3);
         assert_eq!(all[2], ("a:3".into(), "3".into()));
         assert!(!short);
-        let (two, _) = entries(concat([a, b].into_iter(), Some(2)).unwrap());
+        let (two, _) = entries(concat([a, b].into_iter(), Some(2), false).unwrap());
         assert_eq!(
             two,
             [("a:1".into(), "1".into()), ("a:2".into(), "2".into())]
@@ -106,7 +137,7 @@ mod tests {
     fn keys_are_indexed_again_and_numbers_survive() {
         let a = kval(&[("0", "x:a"), ("1", "x:b")]);
         let b = kval(&[("0", "x:c")]);
-        let (keys, _) = entries(reindex([a, b].into_iter()).unwrap());
+        let (keys, _) = entries(reindex([a, b].into_iter(), false).unwrap());
         assert_eq!(
             keys,
             [
@@ -126,9 +157,9 @@ mod tests {
         let short = Pairs::parse(vec![2, 0, 0, 0].into()).unwrap();
         let full = kval(&[("a:1", "1")]);
         let (list, is_short) =
-            entries(concat([full.clone(), short.clone()].into_iter(), None).unwrap());
+            entries(concat([full.clone(), short.clone()].into_iter(), None, false).unwrap());
         assert_eq!((list.len(), is_short), (1, true));
-        let (list, is_short) = entries(concat([full, short].into_iter(), Some(1)).unwrap());
+        let (list, is_short) = entries(concat([full, short].into_iter(), Some(1), false).unwrap());
         assert_eq!((list.len(), is_short), (1, false));
     }
 }

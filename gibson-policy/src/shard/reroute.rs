@@ -1,6 +1,7 @@
 //! The requests of a dead server sent to the live ones instead: with
 //! `remove_failed`, a keyed request that was never written to its server
-//! goes, in the same call, to the server its key moved to.
+//! goes, in the same call, to the server its key moved to; with
+//! `replicas`, a read that failed goes to the next live copy of its key.
 
 use std::time::Instant;
 
@@ -11,6 +12,7 @@ use gibson_proto::{
     Error, Reply,
 };
 
+use super::split::into_batches;
 use super::{Router, ServerBatch};
 
 /// Requests moved off the servers that failed them: one
@@ -89,21 +91,16 @@ impl Router {
                 opcodes[to].push(op);
             }
         }
-        let batches = frames
-            .into_iter()
-            .zip(opcodes)
-            .map(|(frames, opcodes)| ServerBatch {
-                frames: frames.freeze(),
-                opcodes,
-            })
-            .collect();
+        let batches = into_batches(frames, opcodes);
         Reroute { batches, moved }
     }
 }
 
 impl Router {
     /// Where the request `frame`, which failed with `err` on server
-    /// `index`, goes now: `Some` when it [`moves`](Router::moves) and has a
+    /// `index`, goes now: with `replicas`, a read (GET, META) that failed
+    /// on a transport failure goes to the next live copy of its key;
+    /// otherwise `Some` when it [`moves`](Router::moves) and has a
     /// key, whose server is another one now; `None` for a prefix command
     /// (its merge leaves the server out, or fails, as configured) and a
     /// request with nowhere else to go.
@@ -130,6 +127,9 @@ impl Router {
         err: &Error,
         now: Instant,
     ) -> Option<usize> {
+        if let Some(to) = self.next_copy(index, frame, err, now) {
+            return Some(to);
+        }
         if !self.moves(index, err, now) {
             return None;
         }

@@ -127,7 +127,7 @@ impl FanOut {
                 .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
             _ => None,
         };
-        FanOut { opcode, limit }
+        FanOut::new(opcode, limit)
     }
 }
 

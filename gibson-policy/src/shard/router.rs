@@ -55,6 +55,8 @@ pub struct Router {
     failure_limit: u32,
     retry_timeout: std::time::Duration,
     remove_failed: bool,
+    /// Copies of each key besides its own server's.
+    pub(super) replicas: usize,
     /// The ring of the live servers (their indexes on the full ring), for
     /// the set of dead ones it was built for.
     live: Option<(Vec<bool>, HashRing, Vec<usize>)>,
@@ -116,6 +118,7 @@ impl Router {
             failure_limit: config.failure_limit.max(1),
             retry_timeout: config.retry_timeout,
             remove_failed: config.remove_failed,
+            replicas: config.replicas as usize,
             live: None,
         }
     }

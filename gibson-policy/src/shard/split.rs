@@ -6,7 +6,7 @@ use gibson_proto::{frame::frame_len, Error, Opcode, Pipeline, PipelineResults, R
 
 use crate::ring::HashRing;
 
-use super::{FanOut, OnMissing, Route};
+use super::{first_answer, FanOut, OnMissing, Route};
 
 /// The requests of a split pipeline that go to one server: frames to send
 /// in one write, and one reply expected per opcode.
@@ -75,6 +75,9 @@ enum Slot {
     One { server: usize, at: usize },
     /// Position `at[s]` in the batch of every server `s`.
     Every { fan_out: FanOut, at: Vec<usize> },
+    /// Each `(server, position)`: copies of one key, the first that
+    /// answered gives the reply.
+    Copies { at: Vec<(usize, usize)> },
 }
 
 /// A [`Pipeline`] split by server: one [`ServerBatch`] per server of the
@@ -119,48 +122,85 @@ impl HashRing {
     /// [`Pipeline::opcodes`] entry) by server. Fails like
     /// [`route_frame`](HashRing::route_frame): on an empty ring.
     pub fn split(&self, pipeline: &Pipeline) -> Result<SplitPipeline, Error> {
-        let servers = self.servers().len();
-        let frames = pipeline.frames();
-        let mut bufs = vec![BytesMut::new(); servers];
-        let mut opcodes = vec![Vec::new(); servers];
-        let mut slots = Vec::with_capacity(pipeline.opcodes().len());
-        let mut pos = 0;
-        for &op in pipeline.opcodes() {
-            let len = frame_len(frames, pos)
-                .ok_or_else(|| Error::invalid("frame", "not a whole request frame"))?;
-            let frame = &frames[pos..pos + len];
-            pos += len;
-            let targets = match self.route_frame(frame)? {
-                Route::Server(server) => {
-                    slots.push(Slot::One {
-                        server,
-                        at: opcodes[server].len(),
-                    });
-                    vec![server]
-                }
-                Route::Every(fan_out) => {
-                    slots.push(Slot::Every {
-                        fan_out,
-                        at: opcodes.iter().map(Vec::len).collect(),
-                    });
-                    (0..servers).collect()
-                }
-            };
-            for server in targets {
-                bufs[server].extend_from_slice(frame);
-                opcodes[server].push(op);
-            }
-        }
-        let batches = bufs
-            .into_iter()
-            .zip(opcodes)
-            .map(|(buf, opcodes)| ServerBatch {
-                frames: buf.freeze(),
-                opcodes,
+        split_by(self.servers().len(), pipeline, |frame| {
+            Ok(match self.route_frame(frame)? {
+                Route::Server(server) => Target::One(server),
+                Route::Every(fan_out) => Target::Every(fan_out),
             })
-            .collect();
-        Ok(SplitPipeline { batches, slots })
+        })
     }
+}
+
+/// Where one request of a pipeline goes.
+#[derive(Debug, Clone)]
+pub(super) enum Target {
+    /// To this server.
+    One(usize),
+    /// To each of these servers (copies of its key): the first that
+    /// answers gives the reply.
+    Copies(Vec<usize>),
+    /// To every server, the replies merged.
+    Every(FanOut),
+}
+
+/// Splits `pipeline` over `servers` servers, each request where `target`
+/// says.
+pub(super) fn split_by(
+    servers: usize,
+    pipeline: &Pipeline,
+    mut target: impl FnMut(&[u8]) -> Result<Target, Error>,
+) -> Result<SplitPipeline, Error> {
+    let frames = pipeline.frames();
+    let mut bufs = vec![BytesMut::new(); servers];
+    let mut opcodes = vec![Vec::new(); servers];
+    let mut slots = Vec::with_capacity(pipeline.opcodes().len());
+    let mut pos = 0;
+    for &op in pipeline.opcodes() {
+        let len = frame_len(frames, pos)
+            .ok_or_else(|| Error::invalid("frame", "not a whole request frame"))?;
+        let frame = &frames[pos..pos + len];
+        pos += len;
+        let (slot, targets) = match target(frame)? {
+            Target::One(server) if server < servers => (
+                Slot::One {
+                    server,
+                    at: opcodes[server].len(),
+                },
+                vec![server],
+            ),
+            Target::One(_) => (Slot::Copies { at: Vec::new() }, Vec::new()),
+            Target::Copies(copies) => {
+                let copies: Vec<usize> = copies.into_iter().filter(|&s| s < servers).collect();
+                let at = copies.iter().map(|&s| (s, opcodes[s].len())).collect();
+                (Slot::Copies { at }, copies)
+            }
+            Target::Every(fan_out) => (
+                Slot::Every {
+                    fan_out,
+                    at: opcodes.iter().map(Vec::len).collect(),
+                },
+                (0..servers).collect(),
+            ),
+        };
+        slots.push(slot);
+        for server in targets {
+            bufs[server].extend_from_slice(frame);
+            opcodes[server].push(op);
+        }
+    }
+    let batches = into_batches(bufs, opcodes);
+    Ok(SplitPipeline { batches, slots })
+}
+
+/// One batch per server from its frames and their opcodes.
+pub(super) fn into_batches(bufs: Vec<BytesMut>, opcodes: Vec<Vec<Opcode>>) -> Vec<ServerBatch> {
+    bufs.into_iter()
+        .zip(opcodes)
+        .map(|(buf, opcodes)| ServerBatch {
+            frames: buf.freeze(),
+            opcodes,
+        })
+        .collect()
 }
 
 impl SplitPipeline {
@@ -211,6 +251,9 @@ impl SplitPipeline {
             .into_iter()
             .map(|slot| match slot {
                 Slot::One { server, at } => take(server, at),
+                Slot::Copies { at } => {
+                    first_answer(at.into_iter().map(|(server, i)| take(server, i)))
+                }
                 Slot::Every { fan_out, at } => {
                     let each = at.iter().enumerate().map(|(s, &i)| take(s, i)).collect();
                     fan_out.merge(each).resolve(on_missing)

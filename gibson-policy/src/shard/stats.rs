@@ -1,4 +1,4 @@
-//! STATS of every server, one by one.
+//! STATS of every server, one by one; the hedged reads' counts.
 
 use gibson_proto::{cmd::GetStats, Command, Error, Reply, Stats};
 
@@ -46,4 +46,28 @@ pub fn stats_per_server(
         (None, _) => Ok(stats),
     };
     Partial { value, missing }
+}
+
+/// How many hedged reads a sharded client sent, and how many of them
+/// answered first (see [`ShardConfig::hedge`](super::ShardConfig::hedge)):
+/// a snapshot of its counters since it was built.
+///
+/// ```
+/// use gibson_policy::shard::HedgeStats;
+/// let stats = HedgeStats { sent: 10, won: 7 };
+/// assert_eq!(stats.lost(), 3);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HedgeStats {
+    /// Reads also sent to the next copy because the first was slow.
+    pub sent: u64,
+    /// Of those, the reads the next copy answered first.
+    pub won: u64,
+}
+
+impl HedgeStats {
+    /// The hedges the first copy answered before (or that failed).
+    pub fn lost(&self) -> u64 {
+        self.sent.saturating_sub(self.won)
+    }
 }
