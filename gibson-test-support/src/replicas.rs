@@ -45,10 +45,8 @@ use crate::proxy::Faults;
 use crate::runtime::Runtime;
 use crate::unique_prefix;
 
-/// Keys written before a server is killed (2 000 rather than 10 000: a
-/// debug build reads them one by one through the proxies in about a
-/// second).
-pub const KEYS: usize = 2_000;
+/// Keys written before a server is killed.
+pub const KEYS: usize = 10_000;
 /// Reads timed in [`hedged_reads`].
 pub const HEDGED_READS: usize = 1_000;
 /// The server killed, or slowed.
