@@ -92,9 +92,10 @@
 //! }
 //! ```
 //!
-//! The example `event_loop` of this crate (`cargo run -p gibson-proto
-//! --example event_loop`) is the whole program: three connections on one
-//! `mio` poll, SETs and GETs pipelined on each and every reply checked.
+//! The example `event_loop` (`cargo run -p gibson-server --example
+//! event_loop`, beside the server it starts) is the whole program: three
+//! connections on one `mio` poll, SETs and GETs pipelined on each and every
+//! reply checked.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -1,13 +1,14 @@
 //! Using gibson-proto in your own event loop: three non-blocking TCP
 //! connections on one `mio::Poll`, each driven by a [`Session`], no async
-//! runtime and no client crate.
+//! runtime and no client crate. (It lives beside the server only to start
+//! one when no address is given; the loop uses gibson-proto and mio alone.)
 //!
 //! ```text
-//! cargo run -p gibson-proto --example event_loop
-//! GIBSON_ADDR=127.0.0.1:10128 cargo run -p gibson-proto --example event_loop
+//! cargo run -p gibson-server --example event_loop
+//! GIBSON_ADDR=127.0.0.1:10128 cargo run -p gibson-server --example event_loop
 //! ```
 //!
-//! Without `GIBSON_ADDR` it starts the embedded `gibson-server`. Each
+//! Without `GIBSON_ADDR` it starts an embedded `gibson-server`. Each
 //! connection pipelines SETs of its own keys, then GETs them back, and
 //! checks every reply; the program exits non-zero on the first mismatch,
 //! error or timeout. The session has no clock: the loop keeps a deadline
@@ -203,7 +204,7 @@ fn run(addr: SocketAddr) -> Result<(), String> {
             connected: false,
             session: Session::new(Default::default()),
             deadlines: VecDeque::new(),
-            prefix: gibson_test_support::unique_prefix(&format!("evloop{n}")),
+            prefix: format!("evloop{n}:{}:", std::process::id()),
             sets_done: 0,
             gets_done: 0,
         };
@@ -241,10 +242,26 @@ fn run(addr: SocketAddr) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    // GIBSON_ADDR, or an embedded server living as long as `server`.
-    let server = gibson_test_support::example_server();
-    let result = socket_addr(&server.addr().to_string()).and_then(run);
-    match result {
+    // GIBSON_ADDR (host:port), or an embedded server living as long as
+    // `_embedded`.
+    let given = std::env::var("GIBSON_ADDR")
+        .ok()
+        .filter(|a| !a.trim().is_empty());
+    let (addr, _embedded) = match given {
+        Some(a) => (a.trim().trim_start_matches("gibson://").to_string(), None),
+        None => match gibson_server::Server::builder().bind_tcp("127.0.0.1:0") {
+            Ok(server) => {
+                let addr = server.addr().to_string();
+                println!("(no GIBSON_ADDR: using an embedded server at {addr})");
+                (addr, Some(server))
+            }
+            Err(e) => {
+                eprintln!("event_loop: cannot start the embedded server: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    match socket_addr(&addr).and_then(run) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("event_loop: {e}");
