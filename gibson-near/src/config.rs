@@ -119,11 +119,16 @@ impl NearConfig {
                 "an empty prefix would cache every key, version keys included; name the prefixes",
             ));
         }
-        if self.max_entries == 0 || self.max_bytes == 0 {
-            return Err(Error::invalid(
-                "max_entries",
-                "a near cache bounded to nothing caches nothing; use the client alone",
-            ));
+        for (arg, bound) in [
+            ("max_entries", self.max_entries as u64),
+            ("max_bytes", self.max_bytes),
+        ] {
+            if bound == 0 {
+                return Err(Error::invalid(
+                    arg,
+                    "a near cache bounded to nothing caches nothing; use the client alone",
+                ));
+            }
         }
         if self.max_staleness.is_zero() {
             return Err(Error::invalid(

@@ -247,6 +247,7 @@ fn bad_configurations_are_refused_by_name() {
         (NearConfig::new(Vec::<&str>::new()), "prefixes"),
         (NearConfig::new([""]), "prefixes"),
         (NearConfig::new(["a:"]).max_entries(0), "max_entries"),
+        (NearConfig::new(["a:"]).max_bytes(0), "max_bytes"),
         (
             NearConfig::new(["a:"]).max_staleness(Duration::ZERO),
             "max_staleness",
