@@ -123,6 +123,10 @@ impl<S: Spawner> Runtime for AsyncIo<S> {
         S::spawn(name, fut)
     }
 
+    async fn resolve(host: &str, port: u16) -> io::Result<Vec<std::net::SocketAddr>> {
+        async_net::resolve((host.trim_matches(['[', ']']), port)).await
+    }
+
     async fn connect_tcp(host: &str, port: u16) -> io::Result<Self::Tcp> {
         // async-net answers an IP address at once and resolves a name on
         // its blocking thread pool, off the caller's thread.

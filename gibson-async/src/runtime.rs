@@ -66,6 +66,14 @@ pub trait Runtime: Send + Sync + 'static {
     /// Connects to the Unix socket at `path` (Unix targets only).
     #[cfg(unix)]
     fn connect_unix(path: &Path) -> impl Future<Output = io::Result<Self::Unix>> + Send;
+
+    /// Every address `host` resolves to, on `port`, without blocking the
+    /// caller's thread: a sharded client's discovery by name
+    /// ([`ShardConfig::discover`](gibson_policy::shard::ShardConfig::discover)).
+    fn resolve(
+        host: &str,
+        port: u16,
+    ) -> impl Future<Output = io::Result<Vec<std::net::SocketAddr>>> + Send;
 }
 
 /// A connected, non-blocking socket as the driver uses it.

@@ -206,7 +206,7 @@ fn code_written_for_commands_runs_on_a_sharded_client() {
 
 /// One key of `prefix` per server: `keys[i]` lives on server i.
 fn one_key_per_server(cache: &Sharded, prefix: &str) -> Vec<String> {
-    (0..3).map(|i| key_on(cache.config(), i, prefix)).collect()
+    (0..3).map(|i| key_on(&cache.config(), i, prefix)).collect()
 }
 
 #[test]
@@ -283,7 +283,7 @@ fn remove_failed_sends_a_dead_servers_keys_to_the_live_ones() {
     assert_eq!(cache.get::<String>(moved).unwrap(), None);
     assert!(!cache.is_live(2));
     let now = cache.server_for(moved).unwrap();
-    assert_ne!(now, servers[2].addr(), "{moved} moved to a live server");
+    assert_ne!(&now, servers[2].addr(), "{moved} moved to a live server");
     cache.set(moved, "moved", Ttl::Never).unwrap();
     assert_eq!(
         cache.get::<String>(moved).unwrap().as_deref(),

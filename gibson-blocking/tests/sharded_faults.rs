@@ -33,7 +33,10 @@ fn a_silent_shard_fails_fast_then_is_retried() {
     let cluster = Cluster::start(3);
     let mut cache = client(&cluster, "failure_limit=2&retry_timeout=1s");
     let p = unique_prefix("silent");
-    let (dead_key, live_key) = (key_on(cache.config(), 1, &p), key_on(cache.config(), 2, &p));
+    let (dead_key, live_key) = (
+        key_on(&cache.config(), 1, &p),
+        key_on(&cache.config(), 2, &p),
+    );
     cache.set(dead_key.as_str(), "d", Ttl::Never).unwrap();
     cache.set(live_key.as_str(), "l", Ttl::Never).unwrap();
     cluster.kill(1);
@@ -80,7 +83,7 @@ fn remap_mode_sends_a_silent_shards_keys_to_the_live_ones() {
     for k in &keys {
         cache.set(k.as_str(), "v", Ttl::Never).unwrap();
     }
-    let on_zero = keys_on(cache.config(), 0, &keys);
+    let on_zero = keys_on(&cache.config(), 0, &keys);
     assert!(!on_zero.is_empty());
     cluster.kill(0);
     let first = bounded(|| cache.get::<String>(on_zero[0].as_str()));
@@ -90,7 +93,7 @@ fn remap_mode_sends_a_silent_shards_keys_to_the_live_ones() {
         bounded(|| cache.set(k.as_str(), "moved", Ttl::Never)).unwrap();
         let v = bounded(|| cache.get::<String>(k.as_str())).unwrap();
         assert_eq!(v.as_deref(), Some("moved"));
-        assert_ne!(cache.server_for(k.as_str()).unwrap(), &cache.servers()[0]);
+        assert_ne!(cache.server_for(k.as_str()).unwrap(), cache.servers()[0]);
     }
     // partial=true: the fan-out answers with what the live shards hold.
     let n = bounded(|| cache.count(p.as_str())).unwrap();

@@ -87,19 +87,19 @@ impl Commands for Client {
                 ring,
                 failed,
             } => {
-                let limits = &cache.config().client.limits;
-                let home = match ring.route(&cmd, limits).map(|r| r.route) {
+                let config = cache.config();
+                let home = match ring.route(&cmd, &config.client.limits).map(|r| r.route) {
                     Ok(Route::Server(i)) => Some(i),
                     _ => None,
                 };
                 let partial = cache.execute_partial(cmd);
                 let missed = partial.missing.first().map(|(i, _)| *i);
-                let result = partial.resolve(cache.config().on_missing);
+                let result = partial.resolve(config.on_missing);
                 *failed = match &result {
                     Ok(_) => None,
                     Err(_) => missed
                         .or(home)
-                        .and_then(|i| cache.servers().get(i))
+                        .and_then(|i| config.servers().get(i))
                         .map(ToString::to_string),
                 };
                 result

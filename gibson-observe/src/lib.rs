@@ -55,6 +55,9 @@
 //! | `gibson.client.undecodable` | counter | `gibson.codec` (a stored value `Lenient` read as a miss) |
 //! | `gibson.client.hedges.sent` | counter | (a sharded client's read also sent to the next copy of its key) |
 //! | `gibson.client.hedges.won` | counter | (such a read the next copy answered first) |
+//! | `gibson.client.servers.changes` | counter | (a sharded client's server list changed: set, or discovered; also logged at INFO) |
+//! | `gibson.client.servers` | gauge | (the servers of the sharded client whose list changed last) |
+//! | `gibson.client.discovery.failures` | counter | (resolving the server names failed, the list was kept; also logged at WARN) |
 //!
 //! Install the recorder before the first request: a connection registers
 //! its histograms with the recorder installed when it first uses them.
@@ -73,6 +76,7 @@ mod observed;
 mod op;
 mod pool;
 mod server;
+mod server_list;
 
 pub mod metrics;
 #[cfg(feature = "metrics")]
@@ -90,6 +94,7 @@ pub use observed::Observed;
 pub use op::{failed, Attempt, Op};
 pub use pool::{pool_connections, pool_timeout};
 pub use server::Server;
+pub use server_list::{discovery_failed, server_list_changed};
 
 /// `db.system.name` of every span and metric.
 pub const SYSTEM: &str = "gibson";

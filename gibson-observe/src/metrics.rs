@@ -28,6 +28,13 @@ pub const UNDECODABLE: &str = gibson_policy::UNDECODABLE_METRIC;
 pub const HEDGES_SENT: &str = "gibson.client.hedges.sent";
 /// Counter of those hedged reads the next copy answered first.
 pub const HEDGES_WON: &str = "gibson.client.hedges.won";
+/// Counter of changes to a sharded client's server list (set by the
+/// application or found by discovery).
+pub const SERVER_LIST_CHANGES: &str = "gibson.client.servers.changes";
+/// Gauge of the servers in the sharded client's list after its last change.
+pub const SERVERS: &str = "gibson.client.servers";
+/// Counter of server discoveries that failed (the list was kept).
+pub const DISCOVERY_FAILURES: &str = "gibson.client.discovery.failures";
 
 /// Describes the metrics (units, help) to the installed recorder; call it
 /// once after installing one, if the recorder shows descriptions.
@@ -62,6 +69,15 @@ pub fn describe() {
         "Reads also sent to the next copy of their key because the first was slow"
     );
     metrics::describe_counter!(HEDGES_WON, "Hedged reads the next copy answered first");
+    metrics::describe_counter!(
+        SERVER_LIST_CHANGES,
+        "Changes to a sharded client's server list"
+    );
+    metrics::describe_gauge!(SERVERS, "Servers in a sharded client's list");
+    metrics::describe_counter!(
+        DISCOVERY_FAILURES,
+        "Server discoveries that failed (the server list was kept)"
+    );
     metrics::describe_counter!(
         UNDECODABLE,
         "Stored values that did not decode, read as misses"

@@ -51,6 +51,10 @@ impl Runtime for Tokio {
     async fn connect_unix(path: &Path) -> io::Result<Self::Unix> {
         Ok(TokioSocket(UnixStream::connect(path).await?))
     }
+
+    async fn resolve(host: &str, port: u16) -> io::Result<Vec<std::net::SocketAddr>> {
+        Ok(tokio::net::lookup_host((host, port)).await?.collect())
+    }
 }
 
 /// A tokio socket as the engine drives it.

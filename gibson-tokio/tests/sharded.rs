@@ -48,7 +48,7 @@ async fn keys_live_where_the_ring_says_and_prefix_commands_see_them_all() {
             assert_eq!(there, s == home, "{k} on server {s}, ring says {home}");
         }
         per_server[home] += 1;
-        assert_eq!(cache.server_for(k).unwrap(), &cache.servers()[home]);
+        assert_eq!(cache.server_for(k).unwrap(), cache.servers()[home]);
     }
     assert!(per_server.iter().all(|&n| n > 50), "spread: {per_server:?}");
 
@@ -125,7 +125,10 @@ async fn a_dead_server_fails_fast_then_comes_back() {
     let mut servers = three();
     let cache = Sharded::connect(&url(&servers, FAST)).await.unwrap();
     let p = unique_prefix("sharddead");
-    let (dead_key, live_key) = (key_on(cache.config(), 1, &p), key_on(cache.config(), 0, &p));
+    let (dead_key, live_key) = (
+        key_on(&cache.config(), 1, &p),
+        key_on(&cache.config(), 0, &p),
+    );
     cache
         .set(live_key.as_str(), "ok", Ttl::Never)
         .await
@@ -167,7 +170,7 @@ async fn remove_failed_moves_a_dead_servers_keys_to_the_live_ones() {
     let options = format!("{FAST}&remove_failed=true&partial=true");
     let cache = Sharded::connect(&url(&servers, &options)).await.unwrap();
     let p = unique_prefix("shardeject");
-    let dead_key = key_on(cache.config(), 2, &p);
+    let dead_key = key_on(&cache.config(), 2, &p);
     servers[2].stop();
     let _ = cache.get::<String>(dead_key.as_str()).await; // marks it dead
     cache
@@ -177,7 +180,7 @@ async fn remove_failed_moves_a_dead_servers_keys_to_the_live_ones() {
     let now_on = cache.server_for(&dead_key).unwrap().clone();
     assert_ne!(now_on, cache.servers()[2]);
     // Where the live servers' own ring puts it.
-    let mut router = Router::new(cache.config());
+    let mut router = Router::new(&cache.config());
     router.record(
         2,
         Err::<(), _>(&Error::ConnectionClosed { in_reply: false }),

@@ -90,7 +90,10 @@ async fn a_silent_shard_fails_fast_then_is_retried() {
     let cluster = Cluster::start(3);
     let cache = client(&cluster, "failure_limit=2&retry_timeout=1s").await;
     let p = unique_prefix("silent");
-    let (dead_key, live_key) = (key_on(cache.config(), 1, &p), key_on(cache.config(), 2, &p));
+    let (dead_key, live_key) = (
+        key_on(&cache.config(), 1, &p),
+        key_on(&cache.config(), 2, &p),
+    );
     cache.set(dead_key.as_str(), "d", Ttl::Never).await.unwrap();
     cache.set(live_key.as_str(), "l", Ttl::Never).await.unwrap();
     cluster.kill(1);
@@ -144,7 +147,7 @@ async fn remap_mode_sends_a_silent_shards_keys_to_the_live_ones() {
     for k in &keys {
         cache.set(k.as_str(), "v", Ttl::Never).await.unwrap();
     }
-    let on_zero = keys_on(cache.config(), 0, &keys);
+    let on_zero = keys_on(&cache.config(), 0, &keys);
     assert!(!on_zero.is_empty());
     cluster.kill(0);
     let first = bounded(cache.get::<String>(on_zero[0].as_str())).await;
@@ -156,7 +159,7 @@ async fn remap_mode_sends_a_silent_shards_keys_to_the_live_ones() {
             .unwrap();
         let v = bounded(cache.get::<String>(k.as_str())).await.unwrap();
         assert_eq!(v.as_deref(), Some("moved"));
-        assert_ne!(cache.server_for(k.as_str()).unwrap(), &cache.servers()[0]);
+        assert_ne!(cache.server_for(k.as_str()).unwrap(), cache.servers()[0]);
     }
     // partial=true: the fan-out answers with what the live shards hold.
     let n = bounded(cache.count(p.as_str())).await.unwrap();

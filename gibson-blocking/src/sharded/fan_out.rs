@@ -17,19 +17,20 @@ impl Sharded {
     ///     println!("{server}: {} items", stats.raw.len());
     /// }
     /// for server in per.missing.iter().map(|(i, _)| *i) {
-    ///     println!("{} did not answer", cache.servers()[server]);
+    ///     println!("server {server} did not answer");
     /// }
     /// # Ok::<(), gibson_blocking::Error>(())
     /// ```
     pub fn stats_per_server(&self) -> Partial<Vec<(String, Stats)>> {
-        match self
-            .inner
+        let now = self.now();
+        match now
+            .servers
             .ring
-            .route(&cmd::GetStats, &self.inner.config.client.limits)
+            .route(&cmd::GetStats, &now.servers.config.client.limits)
         {
             Ok(routed) => stats_per_server(
-                self.inner.ring.servers(),
-                self.call_every(routed.frame, routed.opcode),
+                now.servers.ring.servers(),
+                now.call_every(routed.frame, routed.opcode),
             ),
             Err(e) => Partial::complete(Err(e)),
         }

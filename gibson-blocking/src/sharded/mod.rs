@@ -2,18 +2,20 @@
 //!
 //! * this file: the client, how it is built, and one command's way to its
 //!   server or to every server;
-//! * `servers.rs`: running work on one server's pool (keeping its health)
-//!   and on several servers at once;
+//! * `servers.rs`: one server list as a call sees it, and running work on
+//!   one server's pool (keeping its health) and on several servers at once;
+//! * `server_list.rs`: changing the list while the client runs, and
+//!   discovery by name;
 //! * `workers.rs`: the threads that work runs on, kept between calls;
 //! * `fan_out.rs`: STATS per server;
 //! * `pipeline.rs`: pipelines split by server.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{mpsc, Arc, RwLock};
 use std::time::Instant;
 
 use gibson_policy::{
-    shard::{counts_as_failure, first_answer, Partial, Plan, Routed, Router, ShardConfig},
-    Addr, HashRing,
+    shard::{counts_as_failure, first_answer, Partial, Plan, Routed, ShardConfig},
+    Addr,
 };
 use gibson_proto::{Command, Error, Opcode, Reply};
 
@@ -21,8 +23,11 @@ use crate::pool::Pool;
 
 mod fan_out;
 mod pipeline;
+mod server_list;
 mod servers;
 mod workers;
+
+use servers::{Servers, Snapshot};
 
 /// A blocking client for several Gibson servers holding one cache: one
 /// [`Pool`] per server, keys placed on a [`HashRing`] (libmemcached's
@@ -43,6 +48,12 @@ mod workers;
 ///   server fails when one is dead, or with `partial=true` returns what
 ///   the live ones answered;
 /// * a transport failure names its server ([`Error::OnServer`]);
+/// * the server list can change while the client runs
+///   ([`set_servers`](Sharded::set_servers), [`add`](Sharded::add),
+///   [`remove`](Sharded::remove), or discovery by name with
+///   `discover=30s`): only the keys whose server changed move, the
+///   requests already sent finish on their servers, and a removed
+///   server's connections close once they are done;
 /// * with `replicas=N`, each key has copies on the next `N` servers of
 ///   the ring: a write goes to every live copy at once (its reply is the
 ///   first copy's that answered), a read to the first live copy and, when
@@ -69,18 +80,19 @@ mod workers;
 /// ```
 #[derive(Debug, Clone)]
 pub struct Sharded {
-    inner: Arc<Inner>,
+    shared: Arc<Shared>,
 }
 
 #[derive(Debug)]
-struct Inner {
-    config: ShardConfig,
-    ring: HashRing,
-    pools: Vec<Pool>,
-    router: Mutex<Router>,
-    workers: workers::Workers,
+struct Shared {
+    /// The server list in use. A call takes it once and keeps it to its
+    /// end; a change of the list replaces it for the calls that start
+    /// after.
+    current: RwLock<Arc<Servers>>,
+    workers: Arc<workers::Workers>,
+    /// Dropped with the client: ends the discovery thread, if any.
+    _stop_discovery: Option<mpsc::Sender<()>>,
 }
-
 impl Sharded {
     /// Builds the client from a URL: `gibson://h1:p1,h2:p2[/weight]…?options`
     /// (see [`ShardConfig`] for the options). Connects to nothing yet.
@@ -110,20 +122,46 @@ impl Sharded {
     /// ```
     pub fn with_config(config: ShardConfig) -> Result<Sharded, Error> {
         config.validate()?;
-        let pools = config
-            .server_configs()
-            .into_iter()
-            .map(Pool::lazy)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Sharded {
-            inner: Arc::new(Inner {
-                ring: config.ring(),
-                router: Mutex::new(Router::new(&config)),
-                workers: workers::Workers::default(),
-                pools,
-                config,
+        let discovery = gibson_policy::shard::Discovery::new(&config);
+        let config = match &discovery {
+            Some(discovery) => server_list::discover(discovery)?,
+            None => config,
+        };
+        let current = RwLock::new(Arc::new(Servers::new(config, None)?));
+        let workers = Arc::default();
+        let Some(discovery) = discovery else {
+            return Ok(Sharded {
+                shared: Arc::new(Shared {
+                    current,
+                    workers,
+                    _stop_discovery: None,
+                }),
+            });
+        };
+        let (stop, stopped) = mpsc::channel();
+        let sharded = Sharded {
+            shared: Arc::new(Shared {
+                current,
+                workers,
+                _stop_discovery: Some(stop),
             }),
-        })
+        };
+        server_list::spawn_discovery(&sharded, discovery, stopped)?;
+        Ok(sharded)
+    }
+
+    /// The server list in use and the workers, for one call.
+    fn now(&self) -> Snapshot {
+        Snapshot {
+            // Nothing panics while holding the lock.
+            servers: self
+                .shared
+                .current
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone(),
+            workers: self.shared.workers.clone(),
+        }
     }
 
     /// The configuration.
@@ -133,19 +171,20 @@ impl Sharded {
     /// assert_eq!(cache.config().failure_limit, 2);
     /// # Ok::<(), gibson_blocking::Error>(())
     /// ```
-    pub fn config(&self) -> &ShardConfig {
-        &self.inner.config
+    pub fn config(&self) -> ShardConfig {
+        self.now().servers.config.clone()
     }
 
-    /// The servers, in the configured order (the ring's).
+    /// The servers in use, in the configured order (the ring's; it changes
+    /// with [`set_servers`](Sharded::set_servers) and discovery).
     ///
     /// ```
     /// let cache = gibson_blocking::Sharded::connect("gibson://127.0.0.1:1,127.0.0.1:2")?;
     /// assert_eq!(cache.servers()[1].to_string(), "127.0.0.1:2");
     /// # Ok::<(), gibson_blocking::Error>(())
     /// ```
-    pub fn servers(&self) -> &[Addr] {
-        self.inner.config.servers()
+    pub fn servers(&self) -> Vec<Addr> {
+        self.now().servers.config.servers().to_vec()
     }
 
     /// The server `key` lives on now (its place on the ring, or a live
@@ -154,13 +193,17 @@ impl Sharded {
     /// ```
     /// let cache = gibson_blocking::Sharded::connect("127.0.0.1:1,127.0.0.1:2")?;
     /// let home = cache.server_for("user:42")?;
-    /// assert!(cache.servers().contains(home));
+    /// assert!(cache.servers().contains(&home));
     /// # Ok::<(), gibson_blocking::Error>(())
     /// ```
-    pub fn server_for(&self, key: impl AsRef<[u8]>) -> Result<&Addr, Error> {
-        let index = self.router().server_for(key.as_ref(), Instant::now())?;
-        self.servers()
+    pub fn server_for(&self, key: impl AsRef<[u8]>) -> Result<Addr, Error> {
+        let servers = self.now().servers;
+        let index = servers.router().server_for(key.as_ref(), Instant::now())?;
+        servers
+            .config
+            .servers()
             .get(index)
+            .cloned()
             .ok_or_else(|| Error::invalid("servers", "the ring has no server"))
     }
 
@@ -173,8 +216,8 @@ impl Sharded {
     /// assert!(cache.pool(2).is_none());
     /// # Ok::<(), gibson_blocking::Error>(())
     /// ```
-    pub fn pool(&self, index: usize) -> Option<&Pool> {
-        self.inner.pools.get(index)
+    pub fn pool(&self, index: usize) -> Option<Pool> {
+        self.now().servers.pools.get(index).cloned()
     }
 
     /// `true` unless server `index` is marked dead now.
@@ -185,11 +228,7 @@ impl Sharded {
     /// # Ok::<(), gibson_blocking::Error>(())
     /// ```
     pub fn is_live(&self, index: usize) -> bool {
-        self.router().is_live(index, Instant::now())
-    }
-
-    fn router(&self) -> MutexGuard<'_, Router> {
-        self.inner.router.lock().unwrap_or_else(|e| e.into_inner())
+        self.now().servers.router().is_live(index, Instant::now())
     }
 
     /// Runs any [`Command`]: on its key's server, or on every server with
@@ -204,8 +243,9 @@ impl Sharded {
     /// # Ok::<(), gibson_blocking::Error>(())
     /// ```
     pub fn execute<C: Command>(&self, cmd: C) -> Result<C::Output, Error> {
-        self.execute_partial(cmd)
-            .resolve(self.inner.config.on_missing)
+        let now = self.now();
+        let on_missing = now.servers.config.on_missing;
+        now.execute_partial(cmd).resolve(on_missing)
     }
 
     /// Runs any [`Command`], and says which servers could not take part in
@@ -216,28 +256,36 @@ impl Sharded {
     /// let cache = Sharded::connect("10.0.0.1:10128,10.0.0.2:10128")?;
     /// let count = cache.execute_partial(cmd::Count::new("user:"));
     /// for server in count.missing_servers() {
-    ///     eprintln!("not counted: {}", cache.servers()[server]);
+    ///     eprintln!("not counted: server {server}");
     /// }
     /// let n = count.value?;
     /// # Ok::<(), gibson_blocking::Error>(())
     /// ```
     pub fn execute_partial<C: Command>(&self, cmd: C) -> Partial<C::Output> {
+        self.now().execute_partial(cmd)
+    }
+
+    crate::prefix_methods::prefix_methods!("Sharded", |this| this.config().server_configs());
+}
+
+impl Snapshot {
+    /// Runs `cmd` on the servers of this list.
+    fn execute_partial<C: Command>(&self, cmd: C) -> Partial<C::Output> {
         match self
-            .inner
+            .servers
             .ring
-            .route(&cmd, &self.inner.config.client.limits)
+            .route(&cmd, &self.servers.config.client.limits)
         {
             Ok(routed) => self.send(&routed).and_then(|r| cmd.decode_reply(r)),
             Err(e) => Partial::complete(Err(e)),
         }
     }
-
     /// Sends a request where the router places it now: to its key's
     /// server (or, with `remove_failed`, the live one its key moved to),
     /// or to every server at once with the replies merged.
     fn send(&self, routed: &Routed) -> Partial<Reply> {
         // A statement of its own: the router is unlocked before sending.
-        let plan = self.router().plan(routed, Instant::now());
+        let plan = self.servers.router().plan(routed, Instant::now());
         let (frame, op) = (&routed.frame, routed.opcode);
         match plan {
             Err(e) => Partial::complete(Err(e)),
@@ -271,11 +319,12 @@ impl Sharded {
     fn call_keyed(&self, index: usize, frame: &[u8], op: Opcode) -> Result<Reply, Error> {
         let reply = self.call(index, frame, op);
         let moved = match &reply {
-            Err(e) => self.router().moved_to(index, frame, e, Instant::now()),
+            Err(e) => self
+                .servers
+                .router()
+                .moved_to(index, frame, e, Instant::now()),
             Ok(_) => None,
         };
         moved.map_or(reply, |to| self.call(to, frame, op))
     }
-
-    crate::prefix_methods::prefix_methods!("Sharded", |this| this.config().server_configs());
 }

@@ -22,7 +22,7 @@ impl Sharded {
     /// # Ok::<(), gibson_blocking::Error>(())
     /// ```
     pub fn pipeline(&self) -> Pipeline {
-        Pipeline::new(self.inner.config.client.limits)
+        Pipeline::new(self.now().servers.config.client.limits)
     }
 
     /// Runs `pipeline`: its requests are split by server
@@ -52,15 +52,17 @@ impl Sharded {
         if pipeline.opcodes().is_empty() {
             return Ok(pipeline.finish(Vec::new()));
         }
-        let split = self.router().split(&pipeline, Instant::now())?;
-        let mut replies = self.call_batches(split.batches().to_vec());
-        let reroute = self
+        let now = self.now();
+        let split = now.servers.router().split(&pipeline, Instant::now())?;
+        let mut replies = now.call_batches(split.batches().to_vec());
+        let reroute = now
+            .servers
             .router()
             .reroute(split.batches(), &replies, Instant::now());
         if !reroute.is_empty() {
-            let moved = self.call_batches(reroute.batches().to_vec());
+            let moved = now.call_batches(reroute.batches().to_vec());
             reroute.finish(&mut replies, moved);
         }
-        Ok(split.finish(pipeline, replies, self.inner.config.on_missing))
+        Ok(split.finish(pipeline, replies, now.servers.config.on_missing))
     }
 }

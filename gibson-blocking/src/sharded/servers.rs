@@ -1,22 +1,82 @@
-//! Work on one server's pool, keeping its health, and on several servers
-//! at once.
+//! One server list of a [`Sharded`](super::Sharded) client as a call
+//! sees it from start to end, and work on one server's pool (keeping its
+//! health) and on several servers at once.
 
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-use gibson_policy::shard::ServerBatch;
+use gibson_policy::{
+    shard::{Router, ServerBatch, ShardConfig},
+    HashRing,
+};
 use gibson_proto::{Error, Opcode, Reply};
 
-use crate::pool::PooledConnection;
+use crate::pool::{Pool, PooledConnection};
 
-use super::Sharded;
+use super::workers::Workers;
 
-impl Sharded {
+/// A server list and what goes with it: the configuration, the ring, a
+/// pool per server and their health. A change of the list builds a new
+/// one (keeping the pools and the health of the servers that stay); a
+/// call keeps the one it started with, so that what it sent finishes on
+/// the servers it was sent to, and a removed server's pool closes once
+/// the last such call is done.
+#[derive(Debug)]
+pub(super) struct Servers {
+    pub(super) config: ShardConfig,
+    pub(super) ring: HashRing,
+    pub(super) pools: Vec<Pool>,
+    router: Mutex<Router>,
+}
+
+impl Servers {
+    /// The servers of `config`, each server's pool taken from `before`
+    /// when it was there (else a new, lazy one), and what `before` knew of
+    /// their health.
+    pub(super) fn new(config: ShardConfig, before: Option<&Servers>) -> Result<Servers, Error> {
+        let places = before
+            .map(|b| config.places_in(&b.config))
+            .unwrap_or_default();
+        let mut pools = Vec::with_capacity(places.len());
+        for (i, server) in config.server_configs().into_iter().enumerate() {
+            let kept = places.get(i).copied().flatten();
+            pools.push(match kept.and_then(|at| before?.pools.get(at)) {
+                Some(pool) => pool.clone(),
+                None => Pool::lazy(server)?,
+            });
+        }
+        let mut router = Router::new(&config);
+        if let Some(before) = before {
+            router.carry_health(&before.router());
+        }
+        Ok(Servers {
+            ring: config.ring(),
+            router: Mutex::new(router),
+            pools,
+            config,
+        })
+    }
+
+    pub(super) fn router(&self) -> MutexGuard<'_, Router> {
+        // Nothing panics while holding the lock.
+        self.router.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// What one call works with: the server list it started with, and the
+/// client's workers (which end once the client and its calls are gone).
+#[derive(Debug, Clone)]
+pub(super) struct Snapshot {
+    pub(super) servers: Arc<Servers>,
+    pub(super) workers: Arc<Workers>,
+}
+
+impl Snapshot {
     /// A connection of server `index`, unless the server is marked dead
     /// now (then its [`Error::ServerDown`], without contacting it).
     fn checkout(&self, index: usize) -> Result<PooledConnection, Error> {
-        self.router().admit(index, Instant::now())?;
-        self.inner
+        self.servers.router().admit(index, Instant::now())?;
+        self.servers
             .pools
             .get(index)
             .ok_or_else(|| Error::invalid("servers", "server index out of range"))?
@@ -29,7 +89,7 @@ impl Sharded {
         let outcome = self
             .checkout(index)
             .and_then(|mut conn| conn.execute_frame(frame, op));
-        self.router().settle(index, outcome, Instant::now())
+        self.servers.router().settle(index, outcome, Instant::now())
     }
 
     /// Sends `batch` to server `index` in one write and records the
@@ -41,7 +101,8 @@ impl Sharded {
         let outcome = self
             .checkout(index)
             .and_then(|mut conn| conn.run_frames(&batch.frames, &batch.opcodes));
-        self.router()
+        self.servers
+            .router()
             .settle_batch(index, batch.len(), outcome, Instant::now())
     }
 
@@ -75,7 +136,7 @@ impl Sharded {
     /// `frame` sent to every server at once: its reply from each, in the
     /// ring's order.
     pub(super) fn call_every(&self, frame: bytes::Bytes, op: Opcode) -> Vec<Result<Reply, Error>> {
-        let every: Vec<usize> = (0..self.inner.pools.len()).collect();
+        let every: Vec<usize> = (0..self.servers.pools.len()).collect();
         self.call_on(&every, frame, op)
     }
 
@@ -102,10 +163,10 @@ impl Sharded {
     fn on_each<T: Send + 'static>(
         &self,
         servers: &[usize],
-        work: impl Fn(&Sharded, usize) -> T + Send + Sync + 'static,
+        work: impl Fn(&Snapshot, usize) -> T + Send + Sync + 'static,
     ) -> Vec<Option<T>> {
         let live: Vec<bool> = {
-            let router = self.router();
+            let router = self.servers.router();
             let now = Instant::now();
             servers.iter().map(|&i| router.is_live(i, now)).collect()
         };
@@ -119,7 +180,7 @@ impl Sharded {
                 continue;
             }
             let (this, work, done) = (self.clone(), work.clone(), done.clone());
-            self.inner.workers.run(
+            self.workers.run(
                 move || work(&this, server),
                 move |out| drop(done.send((at, out))),
             );

@@ -30,6 +30,7 @@ use super::partial::OnMissing;
 /// | `partial` | `true`: a command sent to every server returns what the live ones answered, marked partial; `false`: it fails | `false` |
 /// | `replicas` | copies of each key on the next servers of the ring (libmemcached's `NUMBER_OF_REPLICAS`; see [`replicas`](ShardConfig::replicas)) | 0 |
 /// | `hedge` | with `replicas`: a single-key read not answered after this long is also sent to the next live copy, the first answer wins (`5ms`; see [`hedge`](ShardConfig::hedge)) | off |
+/// | `discover` | each server name stands for every address it resolves to (a Kubernetes headless service, a DNS round-robin), resolved again this often (`30s`; see [`discover`](ShardConfig::discover)) | off |
 ///
 /// ```
 /// use std::time::Duration;
@@ -108,6 +109,21 @@ pub struct ShardConfig {
     /// copy; the first answer wins and the other is read and dropped.
     /// `None` (the default): no hedging. Blocking clients do not hedge.
     pub hedge: Option<Duration>,
+    /// Discovery by name: `Some(every)` makes each server of the list a
+    /// DNS name (`host:port`, not a socket path) that stands for every
+    /// address it resolves to, all on that port and with its weight. The
+    /// clients resolve the names when they are built (and fail when none
+    /// resolves) and again every `every`, and apply each change as
+    /// [`set_servers`](ShardConfig::with_servers) would: only the keys
+    /// whose server changed move. A resolution that fails, or finds too
+    /// few addresses for [`replicas`](ShardConfig::replicas), keeps the
+    /// list as it was. See [`Discovery`](super::Discovery).
+    pub discover: Option<Duration>,
+    /// With [`discover`](ShardConfig::discover): resolves the names in
+    /// place of the system's resolver (DNS, `/etc/hosts`), e.g. from a
+    /// service registry the application keeps. `None` (the default): the
+    /// system's resolver.
+    pub resolver: Option<super::Resolver>,
 }
 
 impl ShardConfig {
@@ -137,6 +153,8 @@ impl ShardConfig {
             on_missing: OnMissing::Fail,
             replicas: 0,
             hedge: None,
+            discover: None,
+            resolver: None,
         };
         config.validate()?;
         Ok(config)
@@ -269,16 +287,9 @@ impl ShardConfig {
         if self.failure_limit == 0 {
             return Err(Error::invalid("failure_limit", "must be at least 1"));
         }
-        if self.replicas as usize >= self.servers.len() {
-            return Err(Error::invalid(
-                "replicas",
-                format!(
-                    "{} copies of each key need {} servers, not {}",
-                    self.replicas as usize + 1,
-                    self.replicas as usize + 1,
-                    self.servers.len()
-                ),
-            ));
+        // With discovery, the names resolve to the servers the copies need.
+        if self.discover.is_none() {
+            self.copies_fit()?;
         }
         match self.hedge {
             Some(after) if after.is_zero() => {
@@ -292,7 +303,52 @@ impl ShardConfig {
             }
             _ => {}
         }
+        match self.discover {
+            Some(every) if every.is_zero() => {
+                return Err(Error::invalid("discover", "must be more than 0"));
+            }
+            Some(_) => {
+                if let Some(path) = self.servers.iter().find(|s| matches!(s, Addr::Unix(_))) {
+                    return Err(Error::invalid(
+                        "discover",
+                        format!("{path} is a socket path, not a name to resolve"),
+                    ));
+                }
+            }
+            None => {}
+        }
         self.client.validate()
+    }
+
+    /// Fewer replicas than servers.
+    pub(super) fn copies_fit(&self) -> Result<(), Error> {
+        if self.replicas as usize >= self.servers.len() {
+            return Err(Error::invalid(
+                "replicas",
+                format!(
+                    "{} copies of each key need {} servers, not {}",
+                    self.replicas as usize + 1,
+                    self.replicas as usize + 1,
+                    self.servers.len()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The same settings over other servers, checked.
+    pub(super) fn over(&self, servers: Vec<Addr>, weights: Vec<u32>) -> Result<ShardConfig, Error> {
+        let mut config = ShardConfig {
+            servers,
+            weights,
+            ..self.clone()
+        };
+        if let Some(first) = config.servers.first() {
+            config.client.addr = first.clone();
+        }
+        config.validate()?;
+        config.copies_fit()?;
+        Ok(config)
     }
 
     fn set_option(&mut self, key: &str, value: &str) -> Result<bool, Error> {
@@ -331,6 +387,12 @@ impl ShardConfig {
             "replicas" => self.replicas = value.parse().map_err(|_| bad("a whole number"))?,
             "hedge" => {
                 self.hedge = Some(
+                    parse_duration(value)
+                        .map_err(|rule| Error::invalid("url", format!("option {key}: {rule}")))?,
+                )
+            }
+            "discover" => {
+                self.discover = Some(
                     parse_duration(value)
                         .map_err(|rule| Error::invalid("url", format!("option {key}: {rule}")))?,
                 )
@@ -481,5 +543,10 @@ mod tests {
         assert!(err("a:1,b:2?hedge=5ms").contains("hedge"));
         assert!(err("a:1,b:2?replicas=1&hedge=0ms").contains("hedge"));
         assert!(err("a:1,b:2?replicas=1&hedge=5").contains("hedge"));
+        assert!(err("a:1?discover=0s").contains("discover"));
+        assert!(err("gibson+unix:///a.sock?discover=5s").contains("socket path"));
+        assert!("cache:1?replicas=1&discover=5s"
+            .parse::<ShardConfig>()
+            .is_ok());
     }
 }

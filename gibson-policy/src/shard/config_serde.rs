@@ -67,6 +67,8 @@ struct Table {
     replicas: Option<u32>,
     #[serde(default, deserialize_with = "duration")]
     hedge: Option<Duration>,
+    #[serde(default, deserialize_with = "duration")]
+    discover: Option<Duration>,
     failure_limit: Option<u32>,
     #[serde(default, deserialize_with = "duration")]
     retry_timeout: Option<Duration>,
@@ -82,6 +84,9 @@ impl Table {
         }
         if self.hedge.is_some() {
             c.hedge = self.hedge;
+        }
+        if self.discover.is_some() {
+            c.discover = self.discover;
         }
         if let Some(n) = self.failure_limit {
             c.failure_limit = n;

@@ -20,6 +20,11 @@
 //! * [`Router::plan`] adds copies of keys (`replicas`): a write to every
 //!   live copy ([`first_answer`] is its reply), a read to the first live
 //!   one, prefix reads keeping each key once;
+//! * [`ShardConfig::with_servers`] (and `adding`, `removing`) give the
+//!   configuration of a server list that changed while the clients run,
+//!   [`Change`] says what changed, [`Router::carry_health`] keeps what was
+//!   known of the servers that stay, and [`Discovery`] makes the list of
+//!   the addresses that names resolve to;
 //! * [`Router::reroute`] sends the requests of a dead server that were
 //!   never written to the live servers (with `remove_failed`);
 //! * [`HashRing::split`](crate::HashRing::split) cuts a
@@ -50,6 +55,7 @@
 mod config;
 #[cfg(feature = "serde")]
 mod config_serde;
+mod discovery;
 mod merge;
 mod outcome;
 mod pairs;
@@ -59,15 +65,18 @@ mod replicas;
 mod reroute;
 mod route;
 mod router;
+mod server_list;
 mod split;
 mod stats;
 
 pub use config::ShardConfig;
+pub use discovery::{Discovery, Resolver};
 pub use merge::FanOut;
 pub use partial::{OnMissing, Partial};
 pub use replicas::{first_answer, Plan};
 pub use reroute::Reroute;
 pub use route::{Route, Routed};
 pub use router::{counts_as_failure, never_sent, Router};
+pub use server_list::Change;
 pub use split::{ServerBatch, SplitPipeline};
 pub use stats::{stats_per_server, HedgeStats};

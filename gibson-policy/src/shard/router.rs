@@ -123,6 +123,36 @@ impl Router {
         }
     }
 
+    /// Keeps what `old` (the router of the server list before a change)
+    /// knew of the servers this one has too, by name: a server that was
+    /// dead stays dead until its time is up, whatever the list became.
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use gibson_policy::shard::{Router, ShardConfig};
+    /// use gibson_proto::Error;
+    ///
+    /// let config: ShardConfig = "a:1,b:2?failure_limit=1".parse()?;
+    /// let mut old = Router::new(&config);
+    /// let now = Instant::now();
+    /// old.record(1, Err::<(), _>(&Error::ConnectionClosed { in_reply: false }), now);
+    /// // c:3 joins; b:2 is now server 2 of the list, still dead.
+    /// let mut new = Router::new(&config.adding("c:3".parse()?, 1)?.removing(&"a:1".parse()?)?.adding("a:1".parse()?, 1)?);
+    /// new.carry_health(&old);
+    /// assert_eq!(new.name(0), "b:2");
+    /// assert!(!new.is_live(0, now) && new.is_live(1, now) && new.is_live(2, now));
+    /// # Ok::<(), gibson_proto::Error>(())
+    /// ```
+    pub fn carry_health(&mut self, old: &Router) {
+        for (index, health) in self.health.iter_mut().enumerate() {
+            let name = self.ring.servers().get(index);
+            let was = old.ring.servers().iter().position(|n| Some(n) == name);
+            if let Some(was) = was.and_then(|i| old.health.get(i)) {
+                *health = was.clone();
+            }
+        }
+    }
+
     /// The ring over every server.
     pub fn ring(&self) -> &HashRing {
         &self.ring
