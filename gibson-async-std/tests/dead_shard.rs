@@ -86,3 +86,55 @@ fn smol_mget_and_keys_over_copies_answer_as_one_server_and_count_is_refused() {
 fn smol_hedged_reads_are_right_and_hedges_are_sent_and_won() {
     replicas::run_async::<Smol, _, _>(Replicas::Hedged, smol_client);
 }
+
+mod server_list {
+    //! The server list changing while the client runs: the shared
+    //! scenarios of `gibson_test_support::server_list`, under async-std
+    //! and under smol.
+
+    use gibson_async_std::shard::ShardConfig;
+    use gibson_test_support::runtime::{AsyncStd, Smol};
+    use gibson_test_support::server_list::{run_async, Scenario};
+
+    async fn async_std_client(config: ShardConfig) -> gibson_async_std::Sharded {
+        gibson_async_std::Sharded::with_config(config)
+            .await
+            .unwrap()
+    }
+
+    async fn smol_client(config: ShardConfig) -> gibson_async_std::smol::Sharded {
+        gibson_async_std::smol::Sharded::with_config(config)
+            .await
+            .unwrap()
+    }
+
+    #[test]
+    fn async_std_a_fourth_server_joins_under_a_workload_and_only_its_keys_move() {
+        run_async::<AsyncStd, _, _>(Scenario::Grows, async_std_client);
+    }
+
+    #[test]
+    fn async_std_a_removed_server_gets_nothing_more_and_its_connections_close() {
+        run_async::<AsyncStd, _, _>(Scenario::Removed, async_std_client);
+    }
+
+    #[test]
+    fn async_std_discovery_follows_the_addresses_of_a_name() {
+        run_async::<AsyncStd, _, _>(Scenario::Discovery, async_std_client);
+    }
+
+    #[test]
+    fn smol_a_fourth_server_joins_under_a_workload_and_only_its_keys_move() {
+        run_async::<Smol, _, _>(Scenario::Grows, smol_client);
+    }
+
+    #[test]
+    fn smol_a_removed_server_gets_nothing_more_and_its_connections_close() {
+        run_async::<Smol, _, _>(Scenario::Removed, smol_client);
+    }
+
+    #[test]
+    fn smol_discovery_follows_the_addresses_of_a_name() {
+        run_async::<Smol, _, _>(Scenario::Discovery, smol_client);
+    }
+}

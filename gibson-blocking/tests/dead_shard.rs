@@ -40,3 +40,30 @@ fn every_key_reads_back_when_multi_key_calls_meet_the_dead_server_first() {
 fn mget_and_keys_over_copies_answer_as_one_server_and_count_is_refused() {
     replicas::run_blocking(Replicas::PrefixReads, connect);
 }
+
+mod server_list {
+    //! The server list changing while the client runs: the shared
+    //! scenarios of `gibson_test_support::server_list`.
+
+    use gibson_blocking::Sharded;
+    use gibson_test_support::server_list::{run_blocking, Scenario};
+
+    fn connect(config: gibson_blocking::shard::ShardConfig) -> Sharded {
+        Sharded::with_config(config).unwrap()
+    }
+
+    #[test]
+    fn a_fourth_server_joins_under_a_workload_and_only_its_keys_move() {
+        run_blocking(Scenario::Grows, connect);
+    }
+
+    #[test]
+    fn a_removed_server_gets_nothing_more_and_its_connections_close() {
+        run_blocking(Scenario::Removed, connect);
+    }
+
+    #[test]
+    fn discovery_follows_the_addresses_of_a_name() {
+        run_blocking(Scenario::Discovery, connect);
+    }
+}

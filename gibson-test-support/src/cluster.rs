@@ -49,6 +49,34 @@ impl Cluster {
         }
     }
 
+    /// `n` servers (embedded, or the one named by `GIBSON_TEST_ADDR`
+    /// shared) behind proxies that listen on one port, at `127.0.0.1`,
+    /// `127.0.0.2`, …: the addresses one name resolves to in discovery.
+    pub fn on_one_port(n: usize) -> Cluster {
+        let external = TestServer::start();
+        let servers: Vec<TestServer> = match external.is_external() {
+            true => vec![external],
+            false => (0..n).map(|_| TestServer::embedded_tcp()).collect(),
+        };
+        let upstream = |i: usize| servers[i.min(servers.len() - 1)].addr().clone();
+        for _ in 0..50 {
+            let first = Proxy::start(upstream(0));
+            let port = first.port();
+            let mut proxies = vec![first];
+            for i in 1..n {
+                let at = std::net::SocketAddr::from(([127, 0, 0, 1 + i as u8], port));
+                match Proxy::start_at(at, upstream(i)) {
+                    Ok(proxy) => proxies.push(proxy),
+                    Err(_) => break,
+                }
+            }
+            if proxies.len() == n {
+                return Cluster { servers, proxies };
+            }
+        }
+        panic!("no port was free on 127.0.0.1 to 127.0.0.{n}");
+    }
+
     /// `true` when the proxies share one external server.
     pub fn is_external(&self) -> bool {
         self.servers.iter().any(TestServer::is_external)
@@ -58,7 +86,13 @@ impl Cluster {
     /// response timeouts, one connection attempt, and `options` (`a=1&b=2`)
     /// after them.
     pub fn url(&self, options: &str) -> String {
-        let list: Vec<String> = self.proxies.iter().map(|p| p.addr().to_string()).collect();
+        self.url_over(self.proxies.len(), options)
+    }
+
+    /// [`url`](Cluster::url) over the first `n` proxies only.
+    pub fn url_over(&self, n: usize, options: &str) -> String {
+        let proxies = &self.proxies[..n.min(self.proxies.len())];
+        let list: Vec<String> = proxies.iter().map(|p| p.addr().to_string()).collect();
         format!(
             "gibson://{}?response_timeout=400ms&connect_timeout=400ms&attempts=1&{options}",
             list.join(",")

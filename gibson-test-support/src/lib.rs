@@ -33,6 +33,7 @@ pub mod replicas;
 pub mod resilience;
 mod rng;
 pub mod runtime;
+pub mod server_list;
 pub mod shard;
 pub mod skew;
 pub mod suite;

@@ -79,11 +79,15 @@ impl Drop for OpenConnection {
 impl Proxy {
     /// Starts a proxy on `127.0.0.1:0` forwarding to `upstream`.
     pub fn start(upstream: Addr) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
-        let addr = listener.local_addr().expect("proxy address");
-        listener
-            .set_nonblocking(true)
-            .expect("nonblocking listener");
+        Proxy::start_at(([127, 0, 0, 1], 0).into(), upstream).expect("bind proxy")
+    }
+
+    /// Starts a proxy listening on `at` forwarding to `upstream`; fails
+    /// when `at` cannot be bound.
+    pub fn start_at(at: std::net::SocketAddr, upstream: Addr) -> std::io::Result<Proxy> {
+        let listener = TcpListener::bind(at)?;
+        let addr = listener.local_addr()?;
+        listener.set_nonblocking(true)?;
         let shared = Arc::new(Shared {
             upstream,
             faults: Mutex::new(Faults::default()),
@@ -97,11 +101,16 @@ impl Proxy {
         });
         let s = shared.clone();
         let accept = thread::spawn(move || accept_loop(listener, s));
-        Proxy {
+        Ok(Proxy {
             addr,
             shared,
             accept: Some(accept),
-        }
+        })
+    }
+
+    /// The port clients connect to.
+    pub fn port(&self) -> u16 {
+        self.addr.port()
     }
 
     /// Where clients connect.
