@@ -190,7 +190,7 @@ pub async fn grows_under_a_workload(cluster: &Cluster, cache: &impl ListClient) 
     let add = || {
         if !added.replace(true) {
             let change = cache.add(joined.clone()).expect("add the 4th server");
-            assert_eq!(change.added, [joined.clone()]);
+            assert_eq!(change.added, std::slice::from_ref(&joined));
         }
     };
     let workload = async {

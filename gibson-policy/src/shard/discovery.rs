@@ -199,7 +199,7 @@ mod tests {
     #[test]
     fn a_name_that_fails_fails_the_whole_list() {
         let d = discovery("a:1,b:2?discover=1s");
-        let failed = io::Error::new(io::ErrorKind::Other, "no such host");
+        let failed = io::Error::other("no such host");
         let err = d.config([at(&["10.0.0.1:1"]), Err(failed)]).unwrap_err();
         assert!(err.to_string().contains("b:2 did not resolve"), "{err}");
         let err = d.config([at(&["10.0.0.1:1"]), at(&[])]).unwrap_err();
