@@ -16,6 +16,7 @@
 pub mod bulk;
 pub mod cached_store;
 mod chunking;
+pub mod client;
 pub mod cluster;
 pub mod compute;
 pub mod conformance;
@@ -52,6 +53,7 @@ pub mod __reexport {
     };
 }
 
+pub use client::{Blocking, SuiteClient};
 pub use hostile::{Behavior, HostileServer};
 pub use proxy::{Faults, Proxy};
 pub use rng::Rng;

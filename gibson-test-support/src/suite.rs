@@ -81,7 +81,6 @@ macro_rules! __suite_in_module {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __suite {
-    (@call conformance ($($mode:tt)*) $($rest:tt)*) => { $crate::conformance_suite!($($mode)* $($rest)*); };
     (@call faults ($($mode:tt)*) $($rest:tt)*) => { $crate::fault_suite!($($mode)* $($rest)*); };
     (@call bulk ($($mode:tt)*) $($rest:tt)*) => { $crate::bulk_pipelining_test!($($mode)* $($rest)*); };
     ($module:ident, $rt:ty, prefix, $($client:ident)::+) => {
@@ -107,6 +106,18 @@ macro_rules! __suite {
         $crate::values_suite!(async, run: run, client: $($client)::+,
             connect: |config| $($client)::+::Connection::with_config(config).await);
     };
+    ($module:ident, blocking, conformance, $($client:ident)::+) => {
+        $crate::__conformance_tests!(
+            $crate::client::block_on,
+            $crate::client::Blocking<$($client)::+::Connection>
+        );
+    };
+    ($module:ident, $rt:ty, conformance, $($client:ident)::+) => {
+        $crate::__conformance_tests!(
+            <$rt as $crate::runtime::Runtime>::block_on,
+            $($client)::+::Connection
+        );
+    };
     ($module:ident, blocking, observe, $($client:ident)::+) => {
         $crate::observe_suite!(blocking, client: $($client)::+);
     };
@@ -129,5 +140,22 @@ macro_rules! __suite {
         }
         $crate::__suite!(@call $suite (async, run: run,)
             connect: |config| $($client)::+::Connection::with_config(config).await);
+    };
+}
+
+/// Stamps, for each function `$name` of the suite module `$suite`, a
+/// `#[test] fn $name` that runs `$suite::$name::<$client>()` with `$run` (a
+/// `block_on`), keeping the attributes given before the name (a `cfg`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __tests {
+    ($run:expr, $client:ty, $suite:ident: $($(#[$attr:meta])* $name:ident),+ $(,)?) => {
+        $(
+            $(#[$attr])*
+            #[test]
+            fn $name() {
+                $run($crate::$suite::$name::<$client>())
+            }
+        )+
     };
 }
