@@ -32,7 +32,7 @@ pub fn run_blocking<T>(t: T) -> T {
 #[macro_export]
 macro_rules! __conformance_tests {
     ($run:expr, $client:ty) => {
-        $crate::__tests!($run, $client, conformance:
+        $crate::__tests!($run, [$client], conformance:
             set_get_del,
             binary_values_round_trip,
             ttl_and_meta,

@@ -46,7 +46,7 @@ pub mod __reexport {
     pub use futures::future::join;
     pub use futures::stream::{FuturesUnordered, StreamExt};
     pub use futures::FutureExt;
-    pub use gibson_policy::{Config, RetryPolicy};
+    pub use gibson_policy::{Config, Json, MsgPack, Postcard, RetryPolicy};
     pub use gibson_proto::{
         AsyncCommands, Commands, Error, Limits, LockTime, MetaField, ProtocolError, ServerError,
         Ttl, Value,

@@ -96,15 +96,16 @@ macro_rules! __suite {
         $crate::cached_store_suite!(async, run: run, client: $($client)::+);
     };
     ($module:ident, blocking, values, $($client:ident)::+) => {
-        $crate::values_suite!(blocking, client: $($client)::+,
-            connect: |config| $($client)::+::Connection::with_config(config));
+        $crate::__values_tests!(
+            $crate::client::block_on,
+            $crate::client::Blocking<$($client)::+::Connection>
+        );
     };
     ($module:ident, $rt:ty, values, $($client:ident)::+) => {
-        fn run<F: ::std::future::Future>(f: F) -> F::Output {
-            <$rt as $crate::runtime::Runtime>::block_on(f)
-        }
-        $crate::values_suite!(async, run: run, client: $($client)::+,
-            connect: |config| $($client)::+::Connection::with_config(config).await);
+        $crate::__values_tests!(
+            <$rt as $crate::runtime::Runtime>::block_on,
+            $($client)::+::Connection
+        );
     };
     ($module:ident, blocking, conformance, $($client:ident)::+) => {
         $crate::__conformance_tests!(
@@ -144,18 +145,20 @@ macro_rules! __suite {
 }
 
 /// Stamps, for each function `$name` of the suite module `$suite`, a
-/// `#[test] fn $name` that runs `$suite::$name::<$client>()` with `$run` (a
-/// `block_on`), keeping the attributes given before the name (a `cfg`).
+/// `#[test] fn $name` that runs `$suite::$name::<$ty, …>()` (the client
+/// type first) with `$run` (a `block_on`), keeping the attributes given
+/// before the name (a `cfg`).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __tests {
-    ($run:expr, $client:ty, $suite:ident: $($(#[$attr:meta])* $name:ident),+ $(,)?) => {
-        $(
-            $(#[$attr])*
-            #[test]
-            fn $name() {
-                $run($crate::$suite::$name::<$client>())
-            }
-        )+
+    ($run:expr, $types:tt, $suite:ident: $($(#[$attr:meta])* $name:ident),+ $(,)?) => {
+        $( $crate::__tests!(@one $run, $types, $suite, $(#[$attr])* $name); )+
+    };
+    (@one $run:expr, [$($ty:tt)+], $suite:ident, $(#[$attr:meta])* $name:ident) => {
+        $(#[$attr])*
+        #[test]
+        fn $name() {
+            $run($crate::$suite::$name::<$($ty)+>())
+        }
     };
 }
