@@ -87,13 +87,14 @@ macro_rules! __suite {
         $crate::prefix_suite!(async, runtime: $rt, client: $($client)::+);
     };
     ($module:ident, blocking, cached, $($client:ident)::+) => {
-        $crate::cached_store_suite!(blocking, client: $($client)::+);
+        $crate::__cached_store_tests!(blocking, $crate::client::block_on, $($client)::+);
     };
     ($module:ident, $rt:ty, cached, $($client:ident)::+) => {
-        fn run<F: ::std::future::Future>(f: F) -> F::Output {
-            <$rt as $crate::runtime::Runtime>::block_on(f)
-        }
-        $crate::cached_store_suite!(async, run: run, client: $($client)::+);
+        $crate::__cached_store_tests!(
+            async,
+            <$rt as $crate::runtime::Runtime>::block_on,
+            $($client)::+
+        );
     };
     ($module:ident, blocking, values, $($client:ident)::+) => {
         $crate::__values_tests!(
