@@ -81,7 +81,6 @@ macro_rules! __suite_in_module {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __suite {
-    (@call faults ($($mode:tt)*) $($rest:tt)*) => { $crate::fault_suite!($($mode)* $($rest)*); };
     (@call bulk ($($mode:tt)*) $($rest:tt)*) => { $crate::bulk_pipelining_test!($($mode)* $($rest)*); };
     ($module:ident, $rt:ty, prefix, $($client:ident)::+) => {
         $crate::prefix_suite!(async, runtime: $rt, client: $($client)::+);
@@ -116,6 +115,18 @@ macro_rules! __suite {
     };
     ($module:ident, $rt:ty, conformance, $($client:ident)::+) => {
         $crate::__conformance_tests!(
+            <$rt as $crate::runtime::Runtime>::block_on,
+            $($client)::+::Connection
+        );
+    };
+    ($module:ident, blocking, faults, $($client:ident)::+) => {
+        $crate::__fault_tests!(
+            $crate::client::block_on,
+            $crate::client::Blocking<$($client)::+::Connection>
+        );
+    };
+    ($module:ident, $rt:ty, faults, $($client:ident)::+) => {
+        $crate::__fault_tests!(
             <$rt as $crate::runtime::Runtime>::block_on,
             $($client)::+::Connection
         );
