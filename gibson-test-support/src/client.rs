@@ -17,6 +17,10 @@ use crate::TestServer;
 /// What the shared suites ask of the client under test beyond its
 /// commands.
 pub trait SuiteClient: AsyncCommands + Sized {
+    /// Whether requests made together (futures polled together on one
+    /// task) are in flight together, as on a multiplexed async connection;
+    /// a [`Blocking`] client runs them one after the other.
+    const MULTIPLEXED: bool;
     /// Connects with `config`.
     fn connect(config: Config) -> impl Future<Output = Result<Self, Error>>;
     /// Sockets opened so far (1 after the first connect, 2 after a
@@ -44,6 +48,8 @@ pub async fn connected<C: SuiteClient>() -> (TestServer, C) {
 }
 
 impl<R: gibson_async::Runtime> SuiteClient for gibson_async::Connection<R> {
+    const MULTIPLEXED: bool = true;
+
     fn connect(config: Config) -> impl Future<Output = Result<Self, Error>> {
         gibson_async::Connection::with_config(config)
     }
@@ -58,6 +64,8 @@ impl<R: gibson_async::Runtime> SuiteClient for gibson_async::Connection<R> {
 }
 
 impl SuiteClient for Blocking<gibson_blocking::Connection> {
+    const MULTIPLEXED: bool = false;
+
     async fn connect(config: Config) -> Result<Self, Error> {
         gibson_blocking::Connection::with_config(config).map(Blocking::new)
     }

@@ -20,12 +20,6 @@ use gibson_proto::{Error, Limits, LockTime, MetaField, ProtocolError, ServerErro
 use crate::client::{client, connected, SuiteClient};
 use crate::{unique_prefix, TestServer};
 
-/// Identity: lets the blocking tests of the suites still written as macros
-/// share the async tests' shape.
-pub fn run_blocking<T>(t: T) -> T {
-    t
-}
-
 /// Stamps a `#[test]` per function of the suite, each running it with
 /// `$run` (a `block_on`) on the client type `$client`.
 #[doc(hidden)]

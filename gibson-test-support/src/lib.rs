@@ -21,7 +21,6 @@ pub mod cluster;
 pub mod compute;
 pub mod conformance;
 pub mod dead_shard;
-mod expand;
 pub mod failures;
 pub mod faults;
 pub mod hostile;

@@ -78,10 +78,14 @@ macro_rules! __suite_in_module {
     };
 }
 
+/// The suite `$suite` for the client crate `$client` on the runtime `$rt`
+/// (or `blocking`). The suites written as functions (`conformance`,
+/// `values`, `faults`, `bulk`) are stamped by their own `__…_tests!` with
+/// the runtime's `block_on` and the client type: the crate's `Connection`,
+/// behind [`Blocking`](crate::client::Blocking) for a blocking crate.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __suite {
-    (@call bulk ($($mode:tt)*) $($rest:tt)*) => { $crate::bulk_pipelining_test!($($mode)* $($rest)*); };
     ($module:ident, $rt:ty, prefix, $($client:ident)::+) => {
         $crate::prefix_suite!(async, runtime: $rt, client: $($client)::+);
     };
@@ -93,42 +97,6 @@ macro_rules! __suite {
             async,
             <$rt as $crate::runtime::Runtime>::block_on,
             $($client)::+
-        );
-    };
-    ($module:ident, blocking, values, $($client:ident)::+) => {
-        $crate::__values_tests!(
-            $crate::client::block_on,
-            $crate::client::Blocking<$($client)::+::Connection>
-        );
-    };
-    ($module:ident, $rt:ty, values, $($client:ident)::+) => {
-        $crate::__values_tests!(
-            <$rt as $crate::runtime::Runtime>::block_on,
-            $($client)::+::Connection
-        );
-    };
-    ($module:ident, blocking, conformance, $($client:ident)::+) => {
-        $crate::__conformance_tests!(
-            $crate::client::block_on,
-            $crate::client::Blocking<$($client)::+::Connection>
-        );
-    };
-    ($module:ident, $rt:ty, conformance, $($client:ident)::+) => {
-        $crate::__conformance_tests!(
-            <$rt as $crate::runtime::Runtime>::block_on,
-            $($client)::+::Connection
-        );
-    };
-    ($module:ident, blocking, faults, $($client:ident)::+) => {
-        $crate::__fault_tests!(
-            $crate::client::block_on,
-            $crate::client::Blocking<$($client)::+::Connection>
-        );
-    };
-    ($module:ident, $rt:ty, faults, $($client:ident)::+) => {
-        $crate::__fault_tests!(
-            <$rt as $crate::runtime::Runtime>::block_on,
-            $($client)::+::Connection
         );
     };
     ($module:ident, blocking, observe, $($client:ident)::+) => {
@@ -144,16 +112,19 @@ macro_rules! __suite {
         $crate::resilience_suite!(async, runtime: $rt, client: $($client)::+);
     };
     ($module:ident, blocking, $suite:ident, $($client:ident)::+) => {
-        $crate::__suite!(@call $suite (blocking,)
-            connect: |config| $($client)::+::Connection::with_config(config));
+        $crate::__suite!(@fns $suite,
+            $crate::client::block_on,
+            $crate::client::Blocking<$($client)::+::Connection>);
     };
     ($module:ident, $rt:ty, $suite:ident, $($client:ident)::+) => {
-        fn run<F: ::std::future::Future>(f: F) -> F::Output {
-            <$rt as $crate::runtime::Runtime>::block_on(f)
-        }
-        $crate::__suite!(@call $suite (async, run: run,)
-            connect: |config| $($client)::+::Connection::with_config(config).await);
+        $crate::__suite!(@fns $suite,
+            <$rt as $crate::runtime::Runtime>::block_on,
+            $($client)::+::Connection);
     };
+    (@fns conformance, $($args:tt)*) => { $crate::__conformance_tests!($($args)*); };
+    (@fns values, $($args:tt)*) => { $crate::__values_tests!($($args)*); };
+    (@fns faults, $($args:tt)*) => { $crate::__fault_tests!($($args)*); };
+    (@fns bulk, $($args:tt)*) => { $crate::__bulk_tests!($($args)*); };
 }
 
 /// Stamps, for each function `$name` of the suite module `$suite`, a
