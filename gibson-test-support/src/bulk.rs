@@ -7,27 +7,32 @@
 //! everything in flight, so the workload checks that every request got its
 //! own successful reply and that the connection was never rebuilt.
 //!
-//! [`Bulk`] describes the workload and [`Tally`] checks the outcomes; the
-//! [`bulk_pipelining_test!`](crate::bulk_pipelining_test) macro expands the
-//! test for a runtime crate:
+//! [`Bulk`] describes the workload, [`Tally`] checks the outcomes, and
+//! [`bulk_pipelining_on_one_connection`] is the test, an `async fn` generic
+//! over the client ([`SuiteClient`]) that [`suite!`](crate::suite!) stamps
+//! for a runtime crate:
 //!
 //! ```ignore
-//! gibson_test_support::bulk_pipelining_test!(async, run: run,
-//!     connect: |config| gibson_tokio::Connection::with_config(config).await);
-//! gibson_test_support::bulk_pipelining_test!(blocking,
-//!     connect: |config| gibson_blocking::Connection::with_config(config));
+//! gibson_test_support::suite!(bulk, client: gibson_tokio, runtimes: [tokio]);
+//! gibson_test_support::suite!(bulk, client: gibson_blocking, runtimes: [blocking]);
 //! ```
 //!
-//! Async runtimes keep the window full with single requests polled together
-//! on one task; the blocking client sends explicit pipelines of the window's
-//! size. `GIBSON_BULK_REQUESTS` changes the number of requests (default
+//! On a multiplexed (async) connection the window is kept full with single
+//! requests polled together on one task; the blocking client sends explicit
+//! pipelines of the window's size. `GIBSON_BULK_REQUESTS` changes the number of requests (default
 //! 30 000).
 
 use std::fmt::Display;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Instant;
 
+use bytes::Bytes;
+use futures::stream::{FuturesUnordered, StreamExt};
 use gibson_policy::{Config, RetryPolicy};
-use gibson_proto::Value;
+use gibson_proto::{Error, Ttl, Value};
 
+use crate::client::{client, SuiteClient};
 use crate::{unique_prefix, TestServer};
 
 /// Bytes in every SET's value.
@@ -262,138 +267,130 @@ impl<'a> Tally<'a> {
     }
 }
 
-/// Expands the bulk-pipelining test; see the [module docs](crate::bulk).
+/// Stamps the suite's `#[test]`, running it with `$run` (a `block_on`) on
+/// the client type `$client`.
+#[doc(hidden)]
 #[macro_export]
-macro_rules! bulk_pipelining_test {
-    (async, run: $run:path, connect: |$cfg:ident| $connect:expr) => {
-        #[test]
-        fn bulk_pipelining_on_one_connection() {
-            $run(async move {
-                use std::future::Future;
-                use std::pin::Pin;
-                use $crate::__reexport::{Bytes, Error, FuturesUnordered, StreamExt, Ttl, Value};
-                use $crate::bulk::{Bulk, BulkOp, Tally};
+macro_rules! __bulk_tests {
+    ($run:expr, $client:ty) => {
+        $crate::__tests!($run, [$client], bulk: bulk_pipelining_on_one_connection);
+    };
+}
 
-                enum Outcome {
-                    Set(Result<Value, Error>),
-                    Inc(Result<i64, Error>),
-                }
-                type InFlight<'c> = Pin<Box<dyn Future<Output = (usize, Outcome)> + 'c>>;
+/// The workload on one connection of `C`: requests kept in flight
+/// together when `C` is [multiplexed](SuiteClient::MULTIPLEXED), explicit
+/// pipelines of the window's size otherwise; then every outcome, and the
+/// store itself on the same connection.
+pub async fn bulk_pipelining_on_one_connection<C: SuiteClient>() {
+    let server = TestServer::start();
+    let bulk = Bulk::new();
+    let conn: C = client(bulk.config(&server)).await;
+    let started = Instant::now();
+    let mut tally = Tally::new(&bulk);
+    if C::MULTIPLEXED {
+        in_flight(&conn, &bulk, &mut tally).await;
+    } else {
+        pipelined(&conn, &bulk, &mut tally).await;
+    }
+    eprintln!(
+        "bulk: {} requests in {:?}",
+        bulk.requests(),
+        started.elapsed()
+    );
+    tally.assert_all_succeeded(conn.connects());
+    for (k, v) in bulk.spot_checks() {
+        assert_eq!(
+            conn.get::<Bytes>(&k).await.unwrap().as_deref(),
+            Some(&v[..]),
+            "{k}"
+        );
+    }
+    assert_eq!(
+        conn.get::<i64>(bulk.counter_key()).await.unwrap(),
+        Some(bulk.incs() as i64)
+    );
+    assert_eq!(
+        conn.count(bulk.set_prefix()).await.unwrap(),
+        bulk.sets() as u64
+    );
+    assert_eq!(conn.connects(), 1, "the connection was never rebuilt");
+    conn.mdel(bulk.prefix()).await.unwrap();
+}
 
-                let server = $crate::TestServer::start();
-                let bulk = Bulk::new();
-                let $cfg = bulk.config(&server);
-                let conn = $connect.expect("connect");
-                let c = &conn;
-                let started = std::time::Instant::now();
-                let mut tally = Tally::new(&bulk);
-                let mut in_flight: FuturesUnordered<InFlight<'_>> = FuturesUnordered::new();
-                let mut next = 0;
-                loop {
-                    while next < bulk.requests() && in_flight.len() < bulk.window() {
-                        let i = next;
-                        next += 1;
-                        in_flight.push(match bulk.op(i) {
-                            BulkOp::Set { key, value } => Box::pin(async move {
-                                (i, Outcome::Set(c.set(key, &value[..], Ttl::Never).await))
-                            }),
-                            BulkOp::Inc { key } => {
-                                Box::pin(async move { (i, Outcome::Inc(c.inc(key).await)) })
-                            }
-                        });
-                    }
-                    match in_flight.next().await {
-                        Some((i, Outcome::Set(r))) => tally.set(i, r),
-                        Some((i, Outcome::Inc(r))) => tally.inc(i, r),
-                        None => break,
-                    }
+/// The outcome of one request of the workload.
+enum Outcome {
+    Set(Result<Value, Error>),
+    Inc(Result<i64, Error>),
+}
+
+/// A request of the workload in flight: its number and outcome.
+type InFlight<'c> = Pin<Box<dyn Future<Output = (usize, Outcome)> + 'c>>;
+
+/// Keeps the window full with single requests polled together on this
+/// task.
+async fn in_flight<C: SuiteClient>(c: &C, bulk: &Bulk, tally: &mut Tally<'_>) {
+    let mut in_flight: FuturesUnordered<InFlight<'_>> = FuturesUnordered::new();
+    let mut next = 0;
+    loop {
+        while next < bulk.requests() && in_flight.len() < bulk.window() {
+            let i = next;
+            next += 1;
+            in_flight.push(match bulk.op(i) {
+                BulkOp::Set { key, value } => {
+                    Box::pin(
+                        async move { (i, Outcome::Set(c.set(key, &value[..], Ttl::Never).await)) },
+                    )
                 }
-                drop(in_flight);
-                $crate::bulk_pipelining_test!(@after conn, bulk, tally, started, (.await));
+                BulkOp::Inc { key } => Box::pin(async move { (i, Outcome::Inc(c.inc(key).await)) }),
+            });
+        }
+        match in_flight.next().await {
+            Some((i, Outcome::Set(r))) => tally.set(i, r),
+            Some((i, Outcome::Inc(r))) => tally.inc(i, r),
+            None => break,
+        }
+    }
+}
+
+/// Sends the workload in explicit pipelines of the window's size.
+async fn pipelined<C: SuiteClient>(c: &C, bulk: &Bulk, tally: &mut Tally<'_>) {
+    enum Handle<S, I> {
+        Set(usize, S),
+        Inc(usize, I),
+    }
+
+    let indices: Vec<usize> = (0..bulk.requests()).collect();
+    for window in indices.chunks(bulk.window()) {
+        let mut pipe = c.pipeline();
+        let handles: Vec<_> = window
+            .iter()
+            .map(|&i| match bulk.op(i) {
+                BulkOp::Set { key, value } => Handle::Set(i, pipe.set(key, &value[..], Ttl::Never)),
+                BulkOp::Inc { key } => Handle::Inc(i, pipe.inc(key)),
             })
-        }
-    };
-    (blocking, connect: |$cfg:ident| $connect:expr) => {
-        #[test]
-        fn bulk_pipelining_on_one_connection() {
-            use $crate::__reexport::{Bytes, Ttl};
-            use $crate::bulk::{Bulk, BulkOp, Tally};
-
-            enum Handle<S, I> {
-                Set(usize, S),
-                Inc(usize, I),
-            }
-
-            let server = $crate::TestServer::start();
-            let bulk = Bulk::new();
-            let $cfg = bulk.config(&server);
-            let mut conn = $connect.expect("connect");
-            let started = std::time::Instant::now();
-            let mut tally = Tally::new(&bulk);
-            let indices: Vec<usize> = (0..bulk.requests()).collect();
-            for window in indices.chunks(bulk.window()) {
-                let mut pipe = conn.pipeline();
-                let handles: Vec<_> = window
-                    .iter()
-                    .map(|&i| match bulk.op(i) {
-                        BulkOp::Set { key, value } => {
-                            Handle::Set(i, pipe.set(key, &value[..], Ttl::Never))
-                        }
-                        BulkOp::Inc { key } => Handle::Inc(i, pipe.inc(key)),
-                    })
-                    .collect();
-                match conn.run(pipe) {
-                    Ok(mut results) => {
-                        for h in handles {
-                            match h {
-                                Handle::Set(i, h) => tally.set(i, results.take(h)),
-                                Handle::Inc(i, h) => tally.inc(i, results.take(h)),
-                            }
-                        }
-                    }
-                    Err(e) => {
-                        for h in handles {
-                            match h {
-                                Handle::Set(i, _) => tally.set(i, Err(&e)),
-                                Handle::Inc(i, _) => tally.inc(i, Err(&e)),
-                            }
-                        }
+            .collect();
+        match c.run(pipe).await {
+            Ok(mut results) => {
+                for h in handles {
+                    match h {
+                        Handle::Set(i, h) => tally.set(i, results.take(h)),
+                        Handle::Inc(i, h) => tally.inc(i, results.take(h)),
                     }
                 }
-                if tally.any_failed() {
-                    // Enough to fail; a stuck window costs a timeout each,
-                    // so the rest is not sent.
-                    break;
+            }
+            Err(e) => {
+                for h in handles {
+                    match h {
+                        Handle::Set(i, _) => tally.set(i, Err(&e)),
+                        Handle::Inc(i, _) => tally.inc(i, Err(&e)),
+                    }
                 }
             }
-            $crate::bulk_pipelining_test!(@after conn, bulk, tally, started, ());
         }
-    };
-    // What both kinds check once the run is over: every outcome, then the
-    // store itself on the same connection.
-    (@after $conn:ident, $bulk:ident, $tally:ident, $started:ident, ($($aw:tt)*)) => {
-        eprintln!(
-            "bulk: {} requests in {:?}",
-            $bulk.requests(),
-            $started.elapsed()
-        );
-        $tally.assert_all_succeeded($conn.connects());
-        for (k, v) in $bulk.spot_checks() {
-            assert_eq!(
-                $conn.get::<Bytes>(&k)$($aw)*.unwrap().as_deref(),
-                Some(&v[..]),
-                "{k}"
-            );
+        if tally.any_failed() {
+            // Enough to fail; a stuck window costs a timeout each, so the
+            // rest is not sent.
+            break;
         }
-        assert_eq!(
-            $conn.get::<i64>($bulk.counter_key())$($aw)*.unwrap(),
-            Some($bulk.incs() as i64)
-        );
-        assert_eq!(
-            $conn.count($bulk.set_prefix())$($aw)*.unwrap(),
-            $bulk.sets() as u64
-        );
-        assert_eq!($conn.connects(), 1, "the connection was never rebuilt");
-        $conn.mdel($bulk.prefix())$($aw)*.unwrap();
-    };
+    }
 }

@@ -16,11 +16,11 @@
 pub mod bulk;
 pub mod cached_store;
 mod chunking;
+pub mod client;
 pub mod cluster;
 pub mod compute;
 pub mod conformance;
 pub mod dead_shard;
-mod expand;
 pub mod failures;
 pub mod faults;
 pub mod hostile;
@@ -46,13 +46,14 @@ pub mod __reexport {
     pub use futures::future::join;
     pub use futures::stream::{FuturesUnordered, StreamExt};
     pub use futures::FutureExt;
-    pub use gibson_policy::{Config, RetryPolicy};
+    pub use gibson_policy::{Config, Json, MsgPack, Postcard, RetryPolicy};
     pub use gibson_proto::{
         AsyncCommands, Commands, Error, Limits, LockTime, MetaField, ProtocolError, ServerError,
         Ttl, Value,
     };
 }
 
+pub use client::{Blocking, SuiteClient};
 pub use hostile::{Behavior, HostileServer};
 pub use proxy::{Faults, Proxy};
 pub use rng::Rng;

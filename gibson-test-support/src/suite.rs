@@ -78,34 +78,26 @@ macro_rules! __suite_in_module {
     };
 }
 
+/// The suite `$suite` for the client crate `$client` on the runtime `$rt`
+/// (or `blocking`). The suites written as functions (`conformance`,
+/// `values`, `faults`, `bulk`) are stamped by their own `__…_tests!` with
+/// the runtime's `block_on` and the client type: the crate's `Connection`,
+/// behind [`Blocking`](crate::client::Blocking) for a blocking crate.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __suite {
-    (@call conformance ($($mode:tt)*) $($rest:tt)*) => { $crate::conformance_suite!($($mode)* $($rest)*); };
-    (@call faults ($($mode:tt)*) $($rest:tt)*) => { $crate::fault_suite!($($mode)* $($rest)*); };
-    (@call bulk ($($mode:tt)*) $($rest:tt)*) => { $crate::bulk_pipelining_test!($($mode)* $($rest)*); };
     ($module:ident, $rt:ty, prefix, $($client:ident)::+) => {
         $crate::prefix_suite!(async, runtime: $rt, client: $($client)::+);
     };
     ($module:ident, blocking, cached, $($client:ident)::+) => {
-        $crate::cached_store_suite!(blocking, client: $($client)::+);
+        $crate::__cached_store_tests!(blocking, $crate::client::block_on, $($client)::+);
     };
     ($module:ident, $rt:ty, cached, $($client:ident)::+) => {
-        fn run<F: ::std::future::Future>(f: F) -> F::Output {
-            <$rt as $crate::runtime::Runtime>::block_on(f)
-        }
-        $crate::cached_store_suite!(async, run: run, client: $($client)::+);
-    };
-    ($module:ident, blocking, values, $($client:ident)::+) => {
-        $crate::values_suite!(blocking, client: $($client)::+,
-            connect: |config| $($client)::+::Connection::with_config(config));
-    };
-    ($module:ident, $rt:ty, values, $($client:ident)::+) => {
-        fn run<F: ::std::future::Future>(f: F) -> F::Output {
-            <$rt as $crate::runtime::Runtime>::block_on(f)
-        }
-        $crate::values_suite!(async, run: run, client: $($client)::+,
-            connect: |config| $($client)::+::Connection::with_config(config).await);
+        $crate::__cached_store_tests!(
+            async,
+            <$rt as $crate::runtime::Runtime>::block_on,
+            $($client)::+
+        );
     };
     ($module:ident, blocking, observe, $($client:ident)::+) => {
         $crate::observe_suite!(blocking, client: $($client)::+);
@@ -120,14 +112,36 @@ macro_rules! __suite {
         $crate::resilience_suite!(async, runtime: $rt, client: $($client)::+);
     };
     ($module:ident, blocking, $suite:ident, $($client:ident)::+) => {
-        $crate::__suite!(@call $suite (blocking,)
-            connect: |config| $($client)::+::Connection::with_config(config));
+        $crate::__suite!(@fns $suite,
+            $crate::client::block_on,
+            $crate::client::Blocking<$($client)::+::Connection>);
     };
     ($module:ident, $rt:ty, $suite:ident, $($client:ident)::+) => {
-        fn run<F: ::std::future::Future>(f: F) -> F::Output {
-            <$rt as $crate::runtime::Runtime>::block_on(f)
+        $crate::__suite!(@fns $suite,
+            <$rt as $crate::runtime::Runtime>::block_on,
+            $($client)::+::Connection);
+    };
+    (@fns conformance, $($args:tt)*) => { $crate::__conformance_tests!($($args)*); };
+    (@fns values, $($args:tt)*) => { $crate::__values_tests!($($args)*); };
+    (@fns faults, $($args:tt)*) => { $crate::__fault_tests!($($args)*); };
+    (@fns bulk, $($args:tt)*) => { $crate::__bulk_tests!($($args)*); };
+}
+
+/// Stamps, for each function `$name` of the suite module `$suite`, a
+/// `#[test] fn $name` that runs `$suite::$name::<$ty, …>()` (the client
+/// type first) with `$run` (a `block_on`), keeping the attributes given
+/// before the name (a `cfg`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __tests {
+    ($run:expr, $types:tt, $suite:ident: $($(#[$attr:meta])* $name:ident),+ $(,)?) => {
+        $( $crate::__tests!(@one $run, $types, $suite, $(#[$attr])* $name); )+
+    };
+    (@one $run:expr, [$($ty:tt)+], $suite:ident, $(#[$attr:meta])* $name:ident) => {
+        $(#[$attr])*
+        #[test]
+        fn $name() {
+            $run($crate::$suite::$name::<$($ty)+>())
         }
-        $crate::__suite!(@call $suite (async, run: run,)
-            connect: |config| $($client)::+::Connection::with_config(config).await);
     };
 }
