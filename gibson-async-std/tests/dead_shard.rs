@@ -137,4 +137,14 @@ mod server_list {
     fn smol_discovery_follows_the_addresses_of_a_name() {
         run_async::<Smol, _, _>(Scenario::Discovery, smol_client);
     }
+
+    #[test]
+    fn async_std_discovery_asks_the_system_resolver_by_default() {
+        run_async::<AsyncStd, _, _>(Scenario::SystemResolver, async_std_client);
+    }
+
+    #[test]
+    fn smol_discovery_asks_the_system_resolver_by_default() {
+        run_async::<Smol, _, _>(Scenario::SystemResolver, smol_client);
+    }
 }

@@ -1,7 +1,7 @@
 //! A server of the sharded client stops answering under multi-key calls:
 //! the shared scenarios of `gibson_test_support::dead_shard`, and those of
-//! copies of keys (`gibson_test_support::replicas`; this client does not
-//! hedge), blocking.
+//! copies of keys and hedged reads (`gibson_test_support::replicas`),
+//! blocking.
 
 use gibson_blocking::Sharded;
 use gibson_test_support::dead_shard::{run_blocking, Scenario};
@@ -41,6 +41,11 @@ fn mget_and_keys_over_copies_answer_as_one_server_and_count_is_refused() {
     replicas::run_blocking(Replicas::PrefixReads, connect);
 }
 
+#[test]
+fn hedged_reads_are_right_and_hedges_are_sent_and_won() {
+    replicas::run_blocking(Replicas::Hedged, connect);
+}
+
 mod server_list {
     //! The server list changing while the client runs: the shared
     //! scenarios of `gibson_test_support::server_list`.
@@ -65,5 +70,10 @@ mod server_list {
     #[test]
     fn discovery_follows_the_addresses_of_a_name() {
         run_blocking(Scenario::Discovery, connect);
+    }
+
+    #[test]
+    fn discovery_asks_the_system_resolver_by_default() {
+        run_blocking(Scenario::SystemResolver, connect);
     }
 }

@@ -8,7 +8,7 @@
 //!   failure do not wait for it);
 //! * [`prefix_reads_as_one_server`]: MGET and KEYS over the copies answer
 //!   as one server holding the data (each key once), COUNT is refused;
-//! * [`hedged_reads`] (async clients): with one of three servers 50 ms
+//! * [`hedged_reads`]: with one of three servers 50 ms
 //!   slow and `hedge=5ms`, every read is right and hedges are sent and
 //!   won; the latencies are printed, never asserted.
 //!
@@ -84,7 +84,7 @@ pub fn options(scenario: Scenario) -> &'static str {
 /// What the scenarios ask of a client besides [`ShardClient`].
 #[allow(async_fn_in_trait)] // awaited on the caller's thread only
 pub trait ReplicaClient: ShardClient {
-    /// The client's hedge counters (zero for a client that does not hedge).
+    /// The client's hedge counters.
     fn hedge_stats(&self) -> HedgeStats;
     /// SETs one key.
     async fn set_one(&self, key: &str, value: &str) -> Result<(), Error>;
@@ -119,7 +119,7 @@ impl<RR: gibson_async::Runtime, R: Runtime> ReplicaClient
 
 impl ReplicaClient for BlockingClient<gibson_blocking::Sharded> {
     fn hedge_stats(&self) -> HedgeStats {
-        HedgeStats::default()
+        self.client().hedge_stats()
     }
     async fn set_one(&self, key: &str, value: &str) -> Result<(), Error> {
         let set = cmd::Set::new(key, value, gibson_proto::Ttl::Never);

@@ -9,7 +9,9 @@
 //! * [`discovery_follows_the_name`]: with `discover`, the list follows
 //!   what one name resolves to (several loopback addresses on one port),
 //!   through a resolution that fails (the list is kept) and one that
-//!   drops addresses (their connections close).
+//!   drops addresses (their connections close);
+//! * [`discovery_by_the_system`]: `localhost` resolved by the system's
+//!   resolver (the runtime's, or the standard library's).
 //!
 //! Each runs over servers behind proxies ([`Cluster`]; with
 //! `GIBSON_TEST_ADDR`, proxies in front of that one server, which then
@@ -68,6 +70,8 @@ pub enum Scenario {
     Removed,
     /// [`discovery_follows_the_name`].
     Discovery,
+    /// [`discovery_by_the_system`].
+    SystemResolver,
 }
 
 /// What the scenarios ask of a client besides [`ShardClient`].
@@ -375,6 +379,35 @@ pub async fn discovery_follows_the_name(
     read_back(cache, &keys[..CHUNK], |_| false).await;
 }
 
+/// With `discover` and no resolver of its own, `localhost` on the port of
+/// a proxy listening on 127.0.0.1 is resolved by the system: the client's
+/// servers are loopback addresses on that port, 127.0.0.1 among them,
+/// and (when that is the only one, as `/etc/hosts` usually says) a key
+/// written reads back.
+pub async fn discovery_by_the_system(cluster: &Cluster, cache: &impl ListClient) {
+    let port = cluster.proxies[0].port();
+    let servers = cache.servers();
+    println!("localhost:{port} -> {servers:?}");
+    let ours = Addr::Tcp {
+        host: "127.0.0.1".into(),
+        port,
+    };
+    assert!(servers.contains(&ours), "{servers:?}");
+    for server in &servers {
+        let Addr::Tcp { host, port: p } = server else {
+            panic!("{server} is no TCP address");
+        };
+        let ip: std::net::IpAddr = host.parse().expect("an IP address");
+        assert!(ip.is_loopback() && *p == port, "{server}");
+    }
+    if servers.len() == 1 {
+        let key = vec![format!("{}k", unique_prefix("system-resolver"))];
+        let stored = cache.set_all(&key, "v").await;
+        assert!(stored.iter().all(Result::is_ok), "{stored:?}");
+        read_back(cache, &key, |_| true).await;
+    }
+}
+
 /// The cluster and client configuration of `scenario`, and the resolver's
 /// record (for [`Scenario::Discovery`]).
 fn setup(scenario: Scenario) -> (Cluster, ShardConfig, Arc<Record>) {
@@ -397,6 +430,14 @@ fn setup(scenario: Scenario) -> (Cluster, ShardConfig, Arc<Record>) {
             let config = discovery_config(&cluster, &record);
             (cluster, config, record)
         }
+        Scenario::SystemResolver => {
+            let cluster = Cluster::from_env(1);
+            let port = cluster.proxies[0].port();
+            let config = format!("gibson://localhost:{port}?response_timeout=400ms&discover=1s")
+                .parse()
+                .expect("a discovery URL");
+            (cluster, config, record)
+        }
     }
 }
 
@@ -405,6 +446,7 @@ async fn run(scenario: Scenario, cluster: &Cluster, cache: &impl ListClient, rec
         Scenario::Grows => grows_under_a_workload(cluster, cache).await,
         Scenario::Removed => removed_server_closes(cluster, cache).await,
         Scenario::Discovery => discovery_follows_the_name(cluster, cache, record).await,
+        Scenario::SystemResolver => discovery_by_the_system(cluster, cache).await,
     }
 }
 

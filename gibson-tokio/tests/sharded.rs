@@ -255,4 +255,9 @@ mod server_list {
     fn discovery_follows_the_addresses_of_a_name() {
         run_async::<Tokio, _, _>(Scenario::Discovery, connect);
     }
+
+    #[test]
+    fn discovery_asks_the_system_resolver_by_default() {
+        run_async::<Tokio, _, _>(Scenario::SystemResolver, connect);
+    }
 }

@@ -22,12 +22,13 @@ use gibson_proto::{Command, Error, Opcode, Reply};
 use crate::pool::Pool;
 
 mod fan_out;
+mod hedge;
 mod pipeline;
 mod server_list;
 mod servers;
 mod workers;
 
-use servers::{Servers, Snapshot};
+use servers::{HedgeCounts, Servers, Snapshot};
 
 /// A blocking client for several Gibson servers holding one cache: one
 /// [`Pool`] per server, keys placed on a [`HashRing`] (libmemcached's
@@ -60,9 +61,14 @@ use servers::{Servers, Snapshot};
 ///   that fails, to the next one in the same call; MGET and KEYS keep each
 ///   key once, COUNT is refused. What holds for INC, DEC, locks and
 ///   readers after a failed write (no consistency guarantee, as in
-///   libmemcached) is on [`ShardConfig::replicas`]. This client does not
-///   hedge reads: `hedge` is accepted and ignored (the async clients
-///   hedge).
+///   libmemcached) is on [`ShardConfig::replicas`];
+/// * with `hedge=5ms` too, a single-key read is sent from a worker
+///   thread, and when it has not been answered within 5 ms to the next
+///   live copy as well: the first answer wins, the other is read and
+///   dropped by its worker (the connection stays in step);
+///   [`hedge_stats`](Sharded::hedge_stats) counts the hedges sent and
+///   won (and, with the `metrics` feature, `gibson.client.hedges.sent`
+///   and `gibson.client.hedges.won`).
 ///
 /// Nothing is connected when the client is built: a server that is down
 /// at start only fails the requests that go to it. A `Sharded` is cheap
@@ -90,6 +96,7 @@ struct Shared {
     /// after.
     current: RwLock<Arc<Servers>>,
     workers: Arc<workers::Workers>,
+    hedges: Arc<HedgeCounts>,
     /// Dropped with the client: ends the discovery thread, if any.
     _stop_discovery: Option<mpsc::Sender<()>>,
 }
@@ -134,6 +141,7 @@ impl Sharded {
                 shared: Arc::new(Shared {
                     current,
                     workers,
+                    hedges: Arc::default(),
                     _stop_discovery: None,
                 }),
             });
@@ -143,6 +151,7 @@ impl Sharded {
             shared: Arc::new(Shared {
                 current,
                 workers,
+                hedges: Arc::default(),
                 _stop_discovery: Some(stop),
             }),
         };
@@ -161,6 +170,25 @@ impl Sharded {
                 .unwrap_or_else(|e| e.into_inner())
                 .clone(),
             workers: self.shared.workers.clone(),
+            hedges: self.shared.hedges.clone(),
+        }
+    }
+
+    /// The hedged reads sent since the client was built (with `replicas`
+    /// and `hedge`), and those the second copy answered first.
+    ///
+    /// ```
+    /// let cache = gibson_blocking::Sharded::connect("127.0.0.1:1,127.0.0.1:2?replicas=1&hedge=5ms")?;
+    /// let hedges = cache.hedge_stats();
+    /// assert_eq!((hedges.sent, hedges.won), (0, 0));
+    /// # Ok::<(), gibson_blocking::Error>(())
+    /// ```
+    pub fn hedge_stats(&self) -> gibson_policy::shard::HedgeStats {
+        use std::sync::atomic::Ordering;
+        let [sent, won] = &*self.shared.hedges;
+        gibson_policy::shard::HedgeStats {
+            sent: sent.load(Ordering::Relaxed),
+            won: won.load(Ordering::Relaxed),
         }
     }
 
@@ -290,7 +318,10 @@ impl Snapshot {
         match plan {
             Err(e) => Partial::complete(Err(e)),
             Ok(Plan::One(i)) => Partial::complete(self.call_keyed(i, frame, op)),
-            Ok(Plan::Read(copies)) => Partial::complete(self.call_read(&copies, frame, op)),
+            Ok(Plan::Read(copies)) => Partial::complete(match self.servers.config.hedge {
+                Some(after) if copies.len() > 1 => self.call_hedged(&copies, frame, op, after),
+                _ => self.call_read(&copies, frame, op),
+            }),
             Ok(Plan::Write(copies)) => {
                 Partial::complete(first_answer(self.call_on(&copies, frame.clone(), op)))
             }

@@ -2,6 +2,7 @@
 //! sees it from start to end, and work on one server's pool (keeping its
 //! health) and on several servers at once.
 
+use std::sync::atomic::AtomicU64;
 use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -63,12 +64,17 @@ impl Servers {
     }
 }
 
+/// Hedged reads sent, and won (kept across server lists).
+pub(super) type HedgeCounts = [AtomicU64; 2];
+
 /// What one call works with: the server list it started with, and the
-/// client's workers (which end once the client and its calls are gone).
+/// client's workers (which end once the client and its calls are gone)
+/// and hedge counters.
 #[derive(Debug, Clone)]
 pub(super) struct Snapshot {
     pub(super) servers: Arc<Servers>,
     pub(super) workers: Arc<Workers>,
+    pub(super) hedges: Arc<HedgeCounts>,
 }
 
 impl Snapshot {
@@ -198,6 +204,6 @@ impl Snapshot {
 }
 
 /// The outcome of work a worker could not run.
-fn lost() -> Error {
+pub(super) fn lost() -> Error {
     std::io::Error::other("a sharded client's worker thread could not run the request").into()
 }

@@ -107,7 +107,8 @@ pub struct ShardConfig {
     /// read (GET, META; not the reads of a pipeline or of a multi-key
     /// call) waits for its copy before it is also sent to the next live
     /// copy; the first answer wins and the other is read and dropped.
-    /// `None` (the default): no hedging. Blocking clients do not hedge.
+    /// `None` (the default): no hedging. The blocking client sends such a
+    /// read from a worker thread, so that it can be raced.
     pub hedge: Option<Duration>,
     /// Discovery by name: `Some(every)` makes each server of the list a
     /// DNS name (`host:port`, not a socket path) that stands for every

@@ -1,0 +1,106 @@
+//! Hedged reads: a read sent from a worker thread, and to the next copy
+//! of its key as well when the first has not answered in time; the first
+//! answer wins.
+
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use gibson_policy::shard::{counts_as_failure, first_answer};
+use gibson_proto::{Error, Opcode, Reply};
+
+use super::Snapshot;
+
+impl Snapshot {
+    /// Sends a read to the first of `copies` (live copies of its key) on
+    /// a worker; when it has not answered `after` later, to the next copy
+    /// too; on a transport failure, to the next copy. The first answer
+    /// wins; a losing request finishes on its worker, which reads its
+    /// reply and drops it.
+    pub(super) fn call_hedged(
+        &self,
+        copies: &[usize],
+        frame: &Bytes,
+        op: Opcode,
+        after: Duration,
+    ) -> Result<Reply, Error> {
+        let (done, outcomes) = mpsc::channel();
+        // Held while another copy may still be asked: once the last one
+        // is, only the workers hold senders, so a request that no worker
+        // ran ends the wait instead of hanging it (before that, the wait
+        // is bounded by how long a request may take at most).
+        let mut done = Some(done);
+        let client = &self.servers.config.client;
+        let longest = client.pool.wait_timeout
+            + client.connect_timeout * client.connect_attempts.max(1)
+            + client.backoff_max * client.connect_attempts
+            + client.response_timeout * 2
+            + Duration::from_secs(1);
+        let mut next = 0;
+        let mut pending = 0;
+        let mut hedge_at = None;
+        let mut failure = None;
+        let mut send = |next: &mut usize, hedged: bool| {
+            let (Some(&index), Some(tx)) = (copies.get(*next), done.as_ref()) else {
+                return false;
+            };
+            *next += 1;
+            let (this, tx, frame) = (self.clone(), tx.clone(), frame.clone());
+            self.workers.run(
+                move || this.call(index, &frame, op),
+                move |outcome| drop(tx.send((hedged, outcome))),
+            );
+            if *next == copies.len() {
+                done = None;
+            }
+            true
+        };
+        loop {
+            if pending == 0 {
+                if !send(&mut next, false) {
+                    return first_answer(failure.map(Err));
+                }
+                pending += 1;
+                hedge_at = (next < copies.len()).then(|| Instant::now() + after);
+            }
+            let event = match hedge_at {
+                Some(at) => outcomes.recv_timeout(at.saturating_duration_since(Instant::now())),
+                None => match outcomes.recv_timeout(longest) {
+                    Err(RecvTimeoutError::Timeout) => Err(RecvTimeoutError::Disconnected),
+                    event => event,
+                },
+            };
+            match event {
+                Err(RecvTimeoutError::Timeout) => {
+                    hedge_at = None;
+                    if send(&mut next, true) {
+                        pending += 1;
+                        self.hedges[0].fetch_add(1, Ordering::Relaxed);
+                        gibson_observe::hedge_sent();
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(failure.unwrap_or_else(super::servers::lost));
+                }
+                Ok((hedged, outcome)) => {
+                    pending -= 1;
+                    match outcome {
+                        Err(e)
+                            if counts_as_failure(&e) || matches!(e, Error::ServerDown { .. }) =>
+                        {
+                            failure.get_or_insert(e);
+                        }
+                        answer => {
+                            if hedged {
+                                self.hedges[1].fetch_add(1, Ordering::Relaxed);
+                                gibson_observe::hedge_won();
+                            }
+                            return answer;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
