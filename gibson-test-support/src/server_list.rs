@@ -86,37 +86,29 @@ pub trait ListClient: ShardClient {
     fn remove(&self, server: &Addr) -> Result<Change, Error>;
 }
 
-impl<RR: gibson_async::Runtime, R: Runtime> ListClient
-    for AsyncClient<gibson_async::Sharded<RR>, R>
-{
-    fn servers(&self) -> Vec<Addr> {
-        self.client().servers()
-    }
-    fn server_for(&self, key: &str) -> Addr {
-        self.client().server_for(key).expect("a server for the key")
-    }
-    fn add(&self, server: Addr) -> Result<Change, Error> {
-        self.client().add(server)
-    }
-    fn remove(&self, server: &Addr) -> Result<Change, Error> {
-        self.client().remove(server)
-    }
+/// Implements [`ListClient`] for a wrapper of a sharded client whose
+/// `client()` gives the client (the methods are the same, inherent ones).
+macro_rules! list_client {
+    ([$($params:tt)*] $wrapper:ty) => {
+        impl<$($params)*> ListClient for $wrapper {
+            fn servers(&self) -> Vec<Addr> {
+                self.client().servers()
+            }
+            fn server_for(&self, key: &str) -> Addr {
+                self.client().server_for(key).expect("a server for the key")
+            }
+            fn add(&self, server: Addr) -> Result<Change, Error> {
+                self.client().add(server)
+            }
+            fn remove(&self, server: &Addr) -> Result<Change, Error> {
+                self.client().remove(server)
+            }
+        }
+    };
 }
 
-impl ListClient for BlockingClient<gibson_blocking::Sharded> {
-    fn servers(&self) -> Vec<Addr> {
-        self.client().servers()
-    }
-    fn server_for(&self, key: &str) -> Addr {
-        self.client().server_for(key).expect("a server for the key")
-    }
-    fn add(&self, server: Addr) -> Result<Change, Error> {
-        self.client().add(server)
-    }
-    fn remove(&self, server: &Addr) -> Result<Change, Error> {
-        self.client().remove(server)
-    }
-}
+list_client!([RR: gibson_async::Runtime, R: Runtime] AsyncClient<gibson_async::Sharded<RR>, R>);
+list_client!([] BlockingClient<gibson_blocking::Sharded>);
 
 /// Writes [`KEYS`] keys (value `"v"`) under a fresh prefix, in multi-key
 /// calls: the keys.

@@ -120,26 +120,19 @@ async fn main() -> Result<(), Error> {
             .collect())
     }));
     let discovered = Sharded::with_config(config).await?;
-    println!(
-        "cache.internal -> {:?}",
-        discovered
+    let names = |cache: &Sharded| {
+        cache
             .servers()
             .iter()
             .map(ToString::to_string)
             .collect::<Vec<_>>()
-    );
+    };
+    println!("cache.internal -> {:?}", names(&discovered));
     registry.lock().unwrap().push([127, 0, 0, 3].into());
     while discovered.servers().len() < 3 {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    println!(
-        "cache.internal -> {:?}",
-        discovered
-            .servers()
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-    );
+    println!("cache.internal -> {:?}", names(&discovered));
     discovered
         .set("greeting", "hello", Ttl::Seconds(60))
         .await?;

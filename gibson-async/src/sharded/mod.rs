@@ -1,12 +1,11 @@
 //! Several servers as one cache: one pool per server, keys placed by a
 //! consistent hash ring, prefix commands sent to every server at once.
 
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use gibson_policy::{
-    shard::{stats_per_server, HedgeStats, Partial, ShardConfig},
+    shard::{stats_per_server, HedgeCounter, HedgeStats, Partial, ShardConfig},
     Addr,
 };
 use gibson_proto::{Command, Error, Opcode, Pipeline, PipelineResults, Stats};
@@ -17,7 +16,7 @@ use crate::runtime::Runtime;
 mod server_list;
 mod servers;
 
-use servers::{HedgeCounts, Servers};
+use servers::Servers;
 
 /// Several Gibson servers as one cache, the way libmemcached users spread
 /// keys over memcached servers.
@@ -85,7 +84,7 @@ struct Shared<R: Runtime> {
     /// end; a change of the list replaces it for the calls that start
     /// after.
     current: RwLock<Arc<Servers<R>>>,
-    hedges: HedgeCounts,
+    hedges: HedgeCounter,
 }
 
 impl<R: Runtime> Clone for Sharded<R> {
@@ -211,11 +210,7 @@ impl<R: Runtime> Sharded<R> {
     /// # }
     /// ```
     pub fn hedge_stats(&self) -> HedgeStats {
-        let [sent, won] = &self.shared.hedges;
-        HedgeStats {
-            sent: sent.load(Ordering::Relaxed),
-            won: won.load(Ordering::Relaxed),
-        }
+        self.shared.hedges.stats()
     }
 
     /// Runs any [`Command`]: on its key's server, or on every server with

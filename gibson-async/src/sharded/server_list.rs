@@ -33,20 +33,7 @@ impl<R: Runtime> Sharded<R> {
     /// # Ok(()) }
     /// ```
     pub fn set_servers(&self, servers: impl IntoIterator<Item = Addr>) -> Result<Change, Error> {
-        self.change(|config| {
-            let weight = |s: &Addr| {
-                let at = config.servers().iter().position(|listed| listed == s);
-                at.map_or(1, |i| config.weights()[i])
-            };
-            let servers: Vec<(Addr, u32)> = servers
-                .into_iter()
-                .map(|s| {
-                    let w = weight(&s);
-                    (s, w)
-                })
-                .collect();
-            config.with_servers(servers)
-        })
+        self.change(|config| config.relisted(servers))
     }
 
     /// Adds `server` (of weight 1) to the list: see
@@ -90,15 +77,11 @@ fn apply<R: Runtime>(
 ) -> Result<Change, Error> {
     let mut current = shared.current.write().unwrap_or_else(|e| e.into_inner());
     let config = new(&current.config)?;
-    let change = Change::between(current.config.servers(), config.servers());
-    if config.servers() == current.config.servers() && config.weights() == current.config.weights()
-    {
-        return Ok(change);
-    }
-    let servers = config.servers().len();
+    let Some(change) = current.config.change_to(&config) else {
+        return Ok(Change::default());
+    };
     *current = Arc::new(Servers::new(config, Some(&current))?);
-    drop(current);
-    gibson_observe::server_list_changed(&change, servers);
+    gibson_observe::server_list_changed(&change, current.config.servers().len());
     Ok(change)
 }
 

@@ -5,22 +5,20 @@
 
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::task::Poll;
 use std::time::Instant;
 
 use gibson_policy::{
-    shard::{counts_as_failure, first_answer, Partial, Plan, Router, ServerBatch, ShardConfig},
+    shard::{
+        first_answer, CopyRead, HedgeCounter, Partial, Plan, Router, ServerBatch, ShardConfig,
+    },
     HashRing,
 };
 use gibson_proto::{Command, Error, Opcode, Pipeline, PipelineResults, Reply};
 
 use crate::pool::Pool;
 use crate::runtime::Runtime;
-
-/// Hedged reads sent, and won (kept across server lists).
-pub(super) type HedgeCounts = [AtomicU64; 2];
 
 /// A server list and what goes with it. A change of the list builds a
 /// new one (keeping the pools and the health of the servers that stay);
@@ -65,30 +63,14 @@ impl<R: Runtime> Servers<R> {
     /// when it was there (else a new, lazy one), and what `before` knew of
     /// their health.
     pub(super) fn new(config: ShardConfig, before: Option<&Servers<R>>) -> Result<Self, Error> {
-        let places = before
-            .map(|b| config.places_in(&b.config))
-            .unwrap_or_default();
-        let pools = config
-            .server_configs()
-            .into_iter()
-            .enumerate()
-            .map(|(i, server)| {
-                let kept = places.get(i).copied().flatten();
-                match kept.and_then(|at| before?.pools.get(at)) {
-                    Some(pool) => Ok(pool.clone()),
-                    None => Pool::lazy(server),
-                }
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut router = Router::new(&config);
-        if let Some(before) = before {
-            router.carry_health(&before.router());
-        }
+        let pools = config.carried_over(before.map(|b| (&b.config, &b.pools[..])), Pool::lazy)?;
+        let router = Router::carried(&config, before.map(|b| b.router()).as_deref());
+        let (ring, router) = (config.ring(), Mutex::new(router));
         Ok(Servers {
-            ring: config.ring(),
-            router: Mutex::new(router),
-            pools,
             config,
+            ring,
+            pools,
+            router,
         })
     }
 
@@ -140,18 +122,18 @@ impl<R: Runtime> Servers<R> {
         copies: &[usize],
         op: Opcode,
         frame: &[u8],
-        hedges: &HedgeCounts,
+        hedges: &HedgeCounter,
     ) -> Result<Reply, Error> {
         let hedge = self.config.hedge;
         let mut next = 0;
         // The requests in flight: whether each is a hedge, and its future.
         let mut inflight = Vec::with_capacity(2);
         let mut timer: Option<R::Timer> = None;
-        let mut failure = None;
+        let mut read = CopyRead::default();
         loop {
             if inflight.is_empty() {
                 let Some(&index) = copies.get(next) else {
-                    return first_answer(failure.map(Err));
+                    return read.exhausted();
                 };
                 next += 1;
                 inflight.push((false, Box::pin(self.send(index, op, frame))));
@@ -177,26 +159,19 @@ impl<R: Runtime> Servers<R> {
                     timer = None;
                     if let Some(&index) = copies.get(next) {
                         next += 1;
-                        hedges[0].fetch_add(1, Ordering::Relaxed);
+                        hedges.sent();
                         gibson_observe::hedge_sent();
                         inflight.push((true, Box::pin(self.send(index, op, frame))));
                     }
                 }
                 Some((at, outcome)) => {
                     let (hedged, _) = inflight.swap_remove(at);
-                    match outcome {
-                        Err(e)
-                            if counts_as_failure(&e) || matches!(e, Error::ServerDown { .. }) =>
-                        {
-                            failure.get_or_insert(e);
+                    if let Some(answer) = read.settle(outcome) {
+                        if hedged {
+                            hedges.won();
+                            gibson_observe::hedge_won();
                         }
-                        answer => {
-                            if hedged {
-                                hedges[1].fetch_add(1, Ordering::Relaxed);
-                                gibson_observe::hedge_won();
-                            }
-                            return answer;
-                        }
+                        return answer;
                     }
                 }
             }
@@ -242,7 +217,7 @@ impl<R: Runtime> Servers<R> {
     pub(super) async fn execute_partial<C: Command>(
         &self,
         cmd: C,
-        hedges: &HedgeCounts,
+        hedges: &HedgeCounter,
     ) -> Partial<C::Output> {
         let routed = match self.ring.route(&cmd, &self.config.client.limits) {
             Ok(routed) => routed,

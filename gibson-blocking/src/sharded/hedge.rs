@@ -2,12 +2,11 @@
 //! of its key as well when the first has not answered in time; the first
 //! answer wins.
 
-use std::sync::atomic::Ordering;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use gibson_policy::shard::{counts_as_failure, first_answer};
+use gibson_policy::shard::CopyRead;
 use gibson_proto::{Error, Opcode, Reply};
 
 use super::Snapshot;
@@ -40,7 +39,7 @@ impl Snapshot {
         let mut next = 0;
         let mut pending = 0;
         let mut hedge_at = None;
-        let mut failure = None;
+        let mut read = CopyRead::default();
         let mut send = |next: &mut usize, hedged: bool| {
             let (Some(&index), Some(tx)) = (copies.get(*next), done.as_ref()) else {
                 return false;
@@ -59,7 +58,7 @@ impl Snapshot {
         loop {
             if pending == 0 {
                 if !send(&mut next, false) {
-                    return first_answer(failure.map(Err));
+                    return read.exhausted();
                 }
                 pending += 1;
                 hedge_at = (next < copies.len()).then(|| Instant::now() + after);
@@ -76,28 +75,21 @@ impl Snapshot {
                     hedge_at = None;
                     if send(&mut next, true) {
                         pending += 1;
-                        self.hedges[0].fetch_add(1, Ordering::Relaxed);
+                        self.hedges.sent();
                         gibson_observe::hedge_sent();
                     }
                 }
                 Err(RecvTimeoutError::Disconnected) => {
-                    return Err(failure.unwrap_or_else(super::servers::lost));
+                    return Err(read.failure().unwrap_or_else(super::servers::lost));
                 }
                 Ok((hedged, outcome)) => {
                     pending -= 1;
-                    match outcome {
-                        Err(e)
-                            if counts_as_failure(&e) || matches!(e, Error::ServerDown { .. }) =>
-                        {
-                            failure.get_or_insert(e);
+                    if let Some(answer) = read.settle(outcome) {
+                        if hedged {
+                            self.hedges.won();
+                            gibson_observe::hedge_won();
                         }
-                        answer => {
-                            if hedged {
-                                self.hedges[1].fetch_add(1, Ordering::Relaxed);
-                                gibson_observe::hedge_won();
-                            }
-                            return answer;
-                        }
+                        return answer;
                     }
                 }
             }

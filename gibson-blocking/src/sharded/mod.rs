@@ -14,7 +14,7 @@ use std::sync::{mpsc, Arc, RwLock};
 use std::time::Instant;
 
 use gibson_policy::{
-    shard::{counts_as_failure, first_answer, Partial, Plan, Routed, ShardConfig},
+    shard::{first_answer, CopyRead, Partial, Plan, Routed, ShardConfig},
     Addr,
 };
 use gibson_proto::{Command, Error, Opcode, Reply};
@@ -28,7 +28,7 @@ mod server_list;
 mod servers;
 mod workers;
 
-use servers::{HedgeCounts, Servers, Snapshot};
+use servers::{Servers, Snapshot};
 
 /// A blocking client for several Gibson servers holding one cache: one
 /// [`Pool`] per server, keys placed on a [`HashRing`] (libmemcached's
@@ -96,7 +96,7 @@ struct Shared {
     /// after.
     current: RwLock<Arc<Servers>>,
     workers: Arc<workers::Workers>,
-    hedges: Arc<HedgeCounts>,
+    hedges: Arc<gibson_policy::shard::HedgeCounter>,
     /// Dropped with the client: ends the discovery thread, if any.
     _stop_discovery: Option<mpsc::Sender<()>>,
 }
@@ -184,12 +184,7 @@ impl Sharded {
     /// # Ok::<(), gibson_blocking::Error>(())
     /// ```
     pub fn hedge_stats(&self) -> gibson_policy::shard::HedgeStats {
-        use std::sync::atomic::Ordering;
-        let [sent, won] = &*self.shared.hedges;
-        gibson_policy::shard::HedgeStats {
-            sent: sent.load(Ordering::Relaxed),
-            won: won.load(Ordering::Relaxed),
-        }
+        self.shared.hedges.stats()
     }
 
     /// The configuration.
@@ -332,16 +327,13 @@ impl Snapshot {
     /// Sends a read to the first of `copies` (live copies of its key),
     /// and on a transport failure to the next.
     fn call_read(&self, copies: &[usize], frame: &[u8], op: Opcode) -> Result<Reply, Error> {
-        let mut failure = None;
+        let mut read = CopyRead::default();
         for &index in copies {
-            match self.call(index, frame, op) {
-                Err(e) if counts_as_failure(&e) || matches!(e, Error::ServerDown { .. }) => {
-                    failure.get_or_insert(e);
-                }
-                answer => return answer,
+            if let Some(answer) = read.settle(self.call(index, frame, op)) {
+                return answer;
             }
         }
-        first_answer(failure.map(Err))
+        read.exhausted()
     }
 
     /// Sends a keyed request to server `index`; when that finds the server

@@ -35,14 +35,7 @@ impl Sharded {
     /// # Ok::<(), gibson_blocking::Error>(())
     /// ```
     pub fn set_servers(&self, servers: impl IntoIterator<Item = Addr>) -> Result<Change, Error> {
-        self.change(|config| {
-            let listed = |s: &Addr| config.servers().iter().position(|l| l == s);
-            let weighted = servers.into_iter().map(|s| {
-                let weight = listed(&s).map_or(1, |i| config.weights()[i]);
-                (s, weight)
-            });
-            config.with_servers(weighted.collect::<Vec<_>>())
-        })
+        self.change(|config| config.relisted(servers))
     }
 
     /// Adds `server` (of weight 1) to the list: see
@@ -88,16 +81,11 @@ fn apply(
 ) -> Result<Change, Error> {
     let mut current = shared.current.write().unwrap_or_else(|e| e.into_inner());
     let config = new(&current.config)?;
-    let change = Change::between(current.config.servers(), config.servers());
-    let same_weights = config.weights() == current.config.weights();
-    if change.is_empty() && same_weights && config.servers() == current.config.servers() {
-        return Ok(change);
-    }
-    let size = config.servers().len();
-    let servers = Servers::new(config, Some(&current))?;
-    *current = Arc::new(servers);
-    drop(current);
-    gibson_observe::server_list_changed(&change, size);
+    let Some(change) = current.config.change_to(&config) else {
+        return Ok(Change::default());
+    };
+    *current = Arc::new(Servers::new(config, Some(&current))?);
+    gibson_observe::server_list_changed(&change, current.config.servers().len());
     Ok(change)
 }
 

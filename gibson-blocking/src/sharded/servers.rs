@@ -2,12 +2,11 @@
 //! sees it from start to end, and work on one server's pool (keeping its
 //! health) and on several servers at once.
 
-use std::sync::atomic::AtomicU64;
 use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use gibson_policy::{
-    shard::{Router, ServerBatch, ShardConfig},
+    shard::{HedgeCounter, Router, ServerBatch, ShardConfig},
     HashRing,
 };
 use gibson_proto::{Error, Opcode, Reply};
@@ -35,26 +34,14 @@ impl Servers {
     /// when it was there (else a new, lazy one), and what `before` knew of
     /// their health.
     pub(super) fn new(config: ShardConfig, before: Option<&Servers>) -> Result<Servers, Error> {
-        let places = before
-            .map(|b| config.places_in(&b.config))
-            .unwrap_or_default();
-        let mut pools = Vec::with_capacity(places.len());
-        for (i, server) in config.server_configs().into_iter().enumerate() {
-            let kept = places.get(i).copied().flatten();
-            pools.push(match kept.and_then(|at| before?.pools.get(at)) {
-                Some(pool) => pool.clone(),
-                None => Pool::lazy(server)?,
-            });
-        }
-        let mut router = Router::new(&config);
-        if let Some(before) = before {
-            router.carry_health(&before.router());
-        }
+        let pools = config.carried_over(before.map(|b| (&b.config, &b.pools[..])), Pool::lazy)?;
+        let router = Router::carried(&config, before.map(|b| b.router()).as_deref());
+        let (ring, router) = (config.ring(), Mutex::new(router));
         Ok(Servers {
-            ring: config.ring(),
-            router: Mutex::new(router),
-            pools,
             config,
+            ring,
+            pools,
+            router,
         })
     }
 
@@ -64,9 +51,6 @@ impl Servers {
     }
 }
 
-/// Hedged reads sent, and won (kept across server lists).
-pub(super) type HedgeCounts = [AtomicU64; 2];
-
 /// What one call works with: the server list it started with, and the
 /// client's workers (which end once the client and its calls are gone)
 /// and hedge counters.
@@ -74,7 +58,7 @@ pub(super) type HedgeCounts = [AtomicU64; 2];
 pub(super) struct Snapshot {
     pub(super) servers: Arc<Servers>,
     pub(super) workers: Arc<Workers>,
-    pub(super) hedges: Arc<HedgeCounts>,
+    pub(super) hedges: Arc<HedgeCounter>,
 }
 
 impl Snapshot {

@@ -100,6 +100,53 @@ pub fn first_answer(
     Err(failure.unwrap_or_else(|| Error::invalid("replicas", "no copy to send the request to")))
 }
 
+/// A read asked of the copies of its key, one after another or raced:
+/// which outcomes end it, and its outcome when every copy failed.
+///
+/// ```
+/// use gibson_policy::shard::CopyRead;
+/// use gibson_proto::{Error, Reply};
+/// let mut read = CopyRead::default();
+/// // The first copy's connection broke: ask the next one.
+/// assert!(read.settle(Err(Error::ConnectionClosed { in_reply: false })).is_none());
+/// // The next one answered: that ends the read.
+/// assert_eq!(read.settle(Ok(Reply::Ok)).unwrap().unwrap(), Reply::Ok);
+/// // Had none answered, the first failure would be the read's.
+/// let mut read = CopyRead::default();
+/// read.settle(Err(Error::ConnectionClosed { in_reply: false }));
+/// assert!(read.exhausted().unwrap_err().is_connection_broken());
+/// ```
+#[derive(Debug, Default)]
+pub struct CopyRead {
+    failure: Option<Error>,
+}
+
+impl CopyRead {
+    /// `Some(outcome)` when `outcome`, one copy's, ends the read (an
+    /// answer, or an error of the server's own); `None` when the copy
+    /// failed ([`counts_as_failure`](super::counts_as_failure), or it was
+    /// known dead) and the next copy is to be asked.
+    pub fn settle(&mut self, outcome: Result<Reply, Error>) -> Option<Result<Reply, Error>> {
+        match outcome {
+            Err(e) if super::counts_as_failure(&e) || matches!(e, Error::ServerDown { .. }) => {
+                self.failure.get_or_insert(e);
+                None
+            }
+            outcome => Some(outcome),
+        }
+    }
+
+    /// The read's outcome when no copy is left to ask: the first failure.
+    pub fn exhausted(self) -> Result<Reply, Error> {
+        first_answer(self.failure.map(Err))
+    }
+
+    /// The first failure, if a copy failed.
+    pub fn failure(self) -> Option<Error> {
+        self.failure
+    }
+}
+
 /// The error for COUNT with copies.
 fn count_refused() -> Error {
     Error::invalid(

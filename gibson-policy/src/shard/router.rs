@@ -123,6 +123,17 @@ impl Router {
         }
     }
 
+    /// A router for `config` that keeps what `before` (the router of the
+    /// server list before a change, if any) knew of the servers both
+    /// have: [`carry_health`](Router::carry_health).
+    pub fn carried(config: &ShardConfig, before: Option<&Router>) -> Router {
+        let mut router = Router::new(config);
+        if let Some(before) = before {
+            router.carry_health(before);
+        }
+        router
+    }
+
     /// Keeps what `old` (the router of the server list before a change)
     /// knew of the servers this one has too, by name: a server that was
     /// dead stays dead until its time is up, whatever the list became.

@@ -33,21 +33,73 @@ impl ShardConfig {
         self.over(servers, weights)
     }
 
-    /// Where each server of this list was in `before` (`None` for a new
-    /// one): a client changing its list keeps those servers' pools.
+    /// The same settings over `servers`, each keeping its weight if it
+    /// was listed (a new one has weight 1): a client's `set_servers`.
+    ///
+    /// ```
+    /// use gibson_policy::shard::ShardConfig;
+    /// let config: ShardConfig = "a:1/3,b:2".parse()?;
+    /// let relisted = config.relisted(["a:1".parse()?, "c:3".parse()?])?;
+    /// assert_eq!(relisted.weights(), &[3, 1]);
+    /// # Ok::<(), gibson_proto::Error>(())
+    /// ```
+    pub fn relisted(&self, servers: impl IntoIterator<Item = Addr>) -> Result<ShardConfig, Error> {
+        let weight = |s: &Addr| {
+            let at = self.servers().iter().position(|listed| listed == s);
+            at.map_or(1, |i| self.weights()[i])
+        };
+        let weighted: Vec<(Addr, u32)> = servers
+            .into_iter()
+            .map(|s| (weight(&s), s))
+            .map(|(w, s)| (s, w))
+            .collect();
+        self.with_servers(weighted)
+    }
+
+    /// One value per server of this list (a client's pools): the value of
+    /// `before` (a list and its values, in its order) for a server it
+    /// had, else `new(server's settings)`.
     ///
     /// ```
     /// use gibson_policy::shard::ShardConfig;
     /// let before: ShardConfig = "a:1,b:2".parse()?;
     /// let after: ShardConfig = "b:2,c:3".parse()?;
-    /// assert_eq!(after.places_in(&before), [Some(1), None]);
+    /// let kept = after.carried_over(Some((&before, &["pool a", "pool b"][..])), |_| Ok::<_, ()>("new pool"));
+    /// assert_eq!(kept, Ok(vec!["pool b", "new pool"]));
     /// # Ok::<(), gibson_proto::Error>(())
     /// ```
-    pub fn places_in(&self, before: &ShardConfig) -> Vec<Option<usize>> {
+    pub fn carried_over<P: Clone, E>(
+        &self,
+        before: Option<(&ShardConfig, &[P])>,
+        mut new: impl FnMut(crate::Config) -> Result<P, E>,
+    ) -> Result<Vec<P>, E> {
+        let kept = |server: &Addr| {
+            let (list, values) = before?;
+            let at = list.servers().iter().position(|s| s == server)?;
+            values.get(at).cloned()
+        };
         self.servers()
             .iter()
-            .map(|s| before.servers().iter().position(|b| b == s))
+            .zip(self.server_configs())
+            .map(|(server, settings)| kept(server).map_or_else(|| new(settings), Ok))
             .collect()
+    }
+
+    /// What changed from this configuration's server list to `new`'s;
+    /// `None` when the list and its weights are the same (nothing to
+    /// apply).
+    ///
+    /// ```
+    /// use gibson_policy::shard::ShardConfig;
+    /// let config: ShardConfig = "a:1,b:2".parse()?;
+    /// assert!(config.change_to(&config).is_none());
+    /// let change = config.change_to(&config.adding("c:3".parse()?, 1)?).unwrap();
+    /// assert_eq!(change.to_string(), "added c:3");
+    /// # Ok::<(), gibson_proto::Error>(())
+    /// ```
+    pub fn change_to(&self, new: &ShardConfig) -> Option<Change> {
+        let same = self.servers() == new.servers() && self.weights() == new.weights();
+        (!same).then(|| Change::between(self.servers(), new.servers()))
     }
 
     /// The same settings with `server` (of weight `weight`) added at the

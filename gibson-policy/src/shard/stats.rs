@@ -71,3 +71,41 @@ impl HedgeStats {
         self.sent.saturating_sub(self.won)
     }
 }
+
+/// Hedged reads counted as they happen, shared by every clone of a
+/// sharded client: [`stats`](HedgeCounter::stats) reads them.
+///
+/// ```
+/// use gibson_policy::shard::{HedgeCounter, HedgeStats};
+/// let counter = HedgeCounter::default();
+/// counter.sent();
+/// counter.sent();
+/// counter.won();
+/// assert_eq!(counter.stats(), HedgeStats { sent: 2, won: 1 });
+/// ```
+#[derive(Debug, Default)]
+pub struct HedgeCounter {
+    sent: std::sync::atomic::AtomicU64,
+    won: std::sync::atomic::AtomicU64,
+}
+
+impl HedgeCounter {
+    /// Counts a hedge sent.
+    pub fn sent(&self) {
+        self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Counts a hedge that answered first.
+    pub fn won(&self) {
+        self.won.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The counts so far.
+    pub fn stats(&self) -> HedgeStats {
+        let load = |n: &std::sync::atomic::AtomicU64| n.load(std::sync::atomic::Ordering::Relaxed);
+        HedgeStats {
+            sent: load(&self.sent),
+            won: load(&self.won),
+        }
+    }
+}
