@@ -9,10 +9,7 @@ use std::fmt::Display;
 /// [`SERVER_LIST_CHANGES`](crate::metrics::SERVER_LIST_CHANGES),
 /// [`SERVERS`](crate::metrics::SERVERS)).
 #[inline]
-#[cfg_attr(
-    not(any(feature = "tracing", feature = "metrics")),
-    allow(unused_variables)
-)]
+#[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
 pub fn server_list_changed(change: &dyn Display, servers: usize) {
     #[cfg(feature = "metrics")]
     {
@@ -30,10 +27,7 @@ pub fn server_list_changed(change: &dyn Display, servers: usize) {
 /// (`tracing`, target `gibson`), counted (`metrics`:
 /// [`DISCOVERY_FAILURES`](crate::metrics::DISCOVERY_FAILURES)).
 #[inline]
-#[cfg_attr(
-    not(any(feature = "tracing", feature = "metrics")),
-    allow(unused_variables)
-)]
+#[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
 pub fn discovery_failed(error: &dyn Display) {
     #[cfg(feature = "metrics")]
     metrics::counter!(crate::metrics::DISCOVERY_FAILURES, "db.system.name" => crate::SYSTEM)

@@ -261,3 +261,69 @@ mod server_list {
         run_async::<Tokio, _, _>(Scenario::SystemResolver, connect);
     }
 }
+
+/// A change of the server list is counted and the list's size set
+/// (`gibson.client.servers.changes`, `gibson.client.servers`); a discovery
+/// that fails is counted (`gibson.client.discovery.failures`) and keeps
+/// the list.
+#[cfg(feature = "metrics")]
+#[test]
+fn server_list_changes_and_failed_discoveries_are_counted() {
+    use std::net::SocketAddr;
+    use std::sync::{Arc, Mutex};
+
+    use gibson_test_support::observe::{counted, install_recorder, series};
+    use gibson_tokio::metrics::{DISCOVERY_FAILURES, SERVERS, SERVER_LIST_CHANGES};
+    use gibson_tokio::shard::{Resolver, ShardConfig};
+
+    let _turn = install_recorder();
+    let servers = three();
+    let port = |s: &TestServer| match s.addr() {
+        gibson_tokio::Addr::Tcp { port, .. } => *port,
+        addr => panic!("{addr} is not TCP"),
+    };
+    // One name per server, each answering its own address, or nothing.
+    let failing = Arc::new(Mutex::new(false));
+    let mut config: ShardConfig = format!(
+        "gibson://one.test:{},two.test:{}?discover=20ms",
+        port(&servers[0]),
+        port(&servers[1])
+    )
+    .parse()
+    .unwrap();
+    let fail = failing.clone();
+    config.resolver = Some(Resolver::new(move |_, port| match *fail.lock().unwrap() {
+        true => Err(std::io::Error::other("no answer")),
+        false => Ok(vec![SocketAddr::from(([127, 0, 0, 1], port))]),
+    }));
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let cache = Sharded::with_config(config).await.unwrap();
+            let (changes, failures) = (counted(SERVER_LIST_CHANGES), counted(DISCOVERY_FAILURES));
+            *failing.lock().unwrap() = true;
+            let began = std::time::Instant::now();
+            while counted(DISCOVERY_FAILURES) == failures {
+                assert!(
+                    began.elapsed() < Duration::from_secs(10),
+                    "no failed discovery counted"
+                );
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            assert_eq!(
+                cache.servers().len(),
+                2,
+                "a failed discovery changed the list"
+            );
+            cache.add(servers[2].addr().clone()).unwrap();
+            assert_eq!(counted(SERVER_LIST_CHANGES), changes + 1);
+            let size = series(SERVERS, &[]);
+            assert_eq!(
+                size.first().and_then(|s| s.gauges.last()),
+                Some(&3.0),
+                "{size:?}"
+            );
+        });
+}
