@@ -8,18 +8,18 @@
 //! ```
 //!
 //! Every scenario is a function of a module named after its concern,
-//! generic over the [`Runtime`](crate::runtime::Runtime) for async clients
-//! (so that a crate can also run one on an executor of its own), with a
-//! `#[test]` of the same name that runs it:
+//! generic over the [`Runtime`](crate::runtime::Runtime) where it needs
+//! one (so that a crate can also run one on an executor of its own), with
+//! a `#[test]` of the same name that runs it:
 //!
-//! * `common`: what every client does, the blocking one included (its
-//!   functions are synchronous there);
+//! * [`common`]: what every client does, the blocking one included:
+//!   `async fn`s generic over the client, like the conformance suite's;
 //! * `in_flight`: many requests on one async connection: cancelled, timed
 //!   out, queued behind a full socket or beyond `max_in_flight`;
 //! * `reconnect`: server restarts, resets, resends, the socket's lifetime;
 //! * `pools`: the async pool under load, exhausted, and its health check.
 
-mod common;
+pub mod common;
 mod in_flight;
 mod pools;
 mod reconnect;
@@ -36,23 +36,9 @@ pub fn is_timeout_of(e: &Error, what: &str) -> bool {
     matches!(e, Error::Timeout { what: w, .. } if *w == what)
 }
 
-/// Expands the resilience suite; see the [module docs](self).
-#[macro_export]
-macro_rules! resilience_suite {
-    (async, runtime: $rt:ty, client: $($client:ident)::+) => {
-        $crate::__resilience_common!(async, $rt, $($client)::+);
-        $crate::__resilience_in_flight!($rt, $($client)::+);
-        $crate::__resilience_reconnect!($rt, $($client)::+);
-        $crate::__resilience_pools!($rt, $($client)::+);
-    };
-    (blocking, client: $($client:ident)::+) => {
-        $crate::__resilience_common!(blocking, $($client)::+);
-    };
-}
-
-/// One `#[test]` per scenario of module `$module`, running
-/// `module::name` (on runtime `$rt` for async ones); attributes before a
-/// name (`#[cfg(unix)] name`) go on its test.
+/// One `#[test]` per scenario of the async module `$module`, running
+/// `module::name` on runtime `$rt`; attributes before a name
+/// (`#[cfg(unix)] name`) go on its test.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __resilience_tests {
@@ -62,15 +48,6 @@ macro_rules! __resilience_tests {
             #[test]
             fn $name() {
                 <$rt as $crate::runtime::Runtime>::block_on($module::$name::<$rt>())
-            }
-        )*
-    };
-    (blocking, $module:ident [$($(#[$attr:meta])* $name:ident),* $(,)?]) => {
-        $(
-            $(#[$attr])*
-            #[test]
-            fn $name() {
-                $module::$name()
             }
         )*
     };
