@@ -17,7 +17,9 @@
 //! `tokio` (current-thread), `tokio_multi_thread` (two workers), `async_std`,
 //! `smol` (each a [`Runtime`](crate::runtime::Runtime), behind the feature of
 //! its name), and `blocking` for a synchronous client. The client crate
-//! must export `Connection` (and `Pool`, `Config`, … for `resilience`).
+//! must export `Connection` (and what the suites still written as macros
+//! name: `CacheStore`, `Pool`, `Json` for `cached`; `Compute`, `Sharded`…
+//! for `prefix`).
 //! With one runtime the tests are at the top of the file; with several, in
 //! one module per runtime, named `<runtime>_runtime`.
 
@@ -80,8 +82,7 @@ macro_rules! __suite_in_module {
 
 /// The suite `$suite` for the client crate `$client` on the runtime `$rt`
 /// (or `blocking`). The suites written as functions (`conformance`,
-/// `values`, `faults`, `bulk`, `cached`, `observe`, and the `common` part
-/// of `resilience`) are stamped by their own `__…_tests!` with the
+/// `values`, `faults`, `bulk`, `cached`, `observe`, `resilience`) are stamped by their own `__…_tests!` with the
 /// runtime's `block_on` and the client type: the crate's `Connection`,
 /// behind [`Blocking`](crate::client::Blocking) for a blocking crate.
 #[doc(hidden)]
@@ -127,9 +128,11 @@ macro_rules! __suite {
             <$rt as $crate::runtime::Runtime>::block_on,
             $($client)::+::Connection
         );
-        $crate::__resilience_in_flight!($rt, $($client)::+);
-        $crate::__resilience_reconnect!($rt, $($client)::+);
-        $crate::__resilience_pools!($rt, $($client)::+);
+        $crate::__resilience_async_tests!(
+            $rt,
+            <$rt as $crate::runtime::Runtime>::block_on,
+            $($client)::+::Connection
+        );
     };
     ($module:ident, blocking, $suite:ident, $($client:ident)::+) => {
         $crate::__suite!(@fns $suite,

@@ -16,7 +16,7 @@
 //! The spans are recorded by a `tracing_subscriber::Layer` of the test's
 //! thread ([`RecordSpans`]), the metrics by one `DebuggingRecorder` for the
 //! process ([`series`]); what is expected of them is in [`checks`]. The
-//! scenarios that inject faults go through a [`Proxy`](crate::Proxy), so
+//! scenarios that inject faults go through a [`Proxy`], so
 //! their series are their own; the others run against the test server
 //! (the real one when `GIBSON_TEST_ADDR` names it).
 
