@@ -82,9 +82,10 @@ macro_rules! __suite_in_module {
 
 /// The suite `$suite` for the client crate `$client` on the runtime `$rt`
 /// (or `blocking`). The suites written as functions (`conformance`,
-/// `values`, `faults`, `bulk`, `cached`, `observe`, `resilience`) are stamped by their own `__…_tests!` with the
-/// runtime's `block_on` and the client type: the crate's `Connection`,
-/// behind [`Blocking`](crate::client::Blocking) for a blocking crate.
+/// `values`, `faults`, `bulk`, `observe`, `resilience`) are stamped by
+/// their own `__…_tests!` with the runtime's `block_on` and the client
+/// type: the crate's `Connection`, behind
+/// [`Blocking`](crate::client::Blocking) for a blocking crate.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __suite {
