@@ -17,7 +17,9 @@
 //! `tokio` (current-thread), `tokio_multi_thread` (two workers), `async_std`,
 //! `smol` (each a [`Runtime`](crate::runtime::Runtime), behind the feature of
 //! its name), and `blocking` for a synchronous client. The client crate
-//! must export `Connection` (and `Pool`, `Config`, … for `resilience`).
+//! must export `Connection` (and what the suites still written as macros
+//! name: `CacheStore`, `Pool`, `Json` for `cached`; `Compute`, `Sharded`…
+//! for `prefix`).
 //! With one runtime the tests are at the top of the file; with several, in
 //! one module per runtime, named `<runtime>_runtime`.
 
@@ -80,9 +82,10 @@ macro_rules! __suite_in_module {
 
 /// The suite `$suite` for the client crate `$client` on the runtime `$rt`
 /// (or `blocking`). The suites written as functions (`conformance`,
-/// `values`, `faults`, `bulk`) are stamped by their own `__…_tests!` with
-/// the runtime's `block_on` and the client type: the crate's `Connection`,
-/// behind [`Blocking`](crate::client::Blocking) for a blocking crate.
+/// `values`, `faults`, `bulk`, `observe`, `resilience`) are stamped by
+/// their own `__…_tests!` with the runtime's `block_on` and the client
+/// type: the crate's `Connection`, behind
+/// [`Blocking`](crate::client::Blocking) for a blocking crate.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __suite {
@@ -100,16 +103,37 @@ macro_rules! __suite {
         );
     };
     ($module:ident, blocking, observe, $($client:ident)::+) => {
-        $crate::observe_suite!(blocking, client: $($client)::+);
+        $crate::__observe_tests!(
+            blocking,
+            $crate::client::block_on,
+            $crate::client::Blocking<$($client)::+::Connection>
+        );
     };
     ($module:ident, $rt:ty, observe, $($client:ident)::+) => {
-        $crate::observe_suite!(async, runtime: $rt, client: $($client)::+);
+        $crate::__observe_tests!(
+            async $rt,
+            <$rt as $crate::runtime::Runtime>::block_on,
+            $($client)::+::Connection
+        );
     };
     ($module:ident, blocking, resilience, $($client:ident)::+) => {
-        $crate::resilience_suite!(blocking, client: $($client)::+);
+        $crate::__resilience_common_tests!(
+            $crate::runtime::Thread,
+            $crate::client::block_on,
+            $crate::client::Blocking<$($client)::+::Connection>
+        );
     };
     ($module:ident, $rt:ty, resilience, $($client:ident)::+) => {
-        $crate::resilience_suite!(async, runtime: $rt, client: $($client)::+);
+        $crate::__resilience_common_tests!(
+            $rt,
+            <$rt as $crate::runtime::Runtime>::block_on,
+            $($client)::+::Connection
+        );
+        $crate::__resilience_async_tests!(
+            $rt,
+            <$rt as $crate::runtime::Runtime>::block_on,
+            $($client)::+::Connection
+        );
     };
     ($module:ident, blocking, $suite:ident, $($client:ident)::+) => {
         $crate::__suite!(@fns $suite,
@@ -127,21 +151,36 @@ macro_rules! __suite {
     (@fns bulk, $($args:tt)*) => { $crate::__bulk_tests!($($args)*); };
 }
 
-/// Stamps, for each function `$name` of the suite module `$suite`, a
-/// `#[test] fn $name` that runs `$suite::$name::<$ty, …>()` (the client
-/// type first) with `$run` (a `block_on`), keeping the attributes given
-/// before the name (a `cfg`).
+/// Stamps, for each function `$name` of the suite module `$suite` (a path
+/// in this crate), a `#[test] fn $name` that runs
+/// `$suite::$name::<$ty, …>()` (the types given, in their order) with
+/// `$run` (a `block_on`), keeping the attributes given before the name (a
+/// `cfg`). With `sync` instead of `$run` and types, the functions are
+/// plain ones, called as they are.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __tests {
-    ($run:expr, $types:tt, $suite:ident: $($(#[$attr:meta])* $name:ident),+ $(,)?) => {
+    (sync, $($suite:ident)::+ : $($names:tt)+) => {
+        $crate::__tests!(@each sync, [], [$($suite)::+], $($names)+);
+    };
+    (@each $run:tt, $types:tt, $suite:tt, $($(#[$attr:meta])* $name:ident),+ $(,)?) => {
         $( $crate::__tests!(@one $run, $types, $suite, $(#[$attr])* $name); )+
     };
-    (@one $run:expr, [$($ty:tt)+], $suite:ident, $(#[$attr:meta])* $name:ident) => {
+    (@one sync, [], [$($suite:tt)+], $(#[$attr:meta])* $name:ident) => {
         $(#[$attr])*
         #[test]
         fn $name() {
-            $run($crate::$suite::$name::<$($ty)+>())
+            $crate::$($suite)+::$name()
         }
+    };
+    (@one ($run:expr), [$($ty:tt)+], [$($suite:tt)+], $(#[$attr:meta])* $name:ident) => {
+        $(#[$attr])*
+        #[test]
+        fn $name() {
+            $run($crate::$($suite)+::$name::<$($ty)+>())
+        }
+    };
+    ($run:expr, $types:tt, $($suite:ident)::+ : $($names:tt)+) => {
+        $crate::__tests!(@each ($run), $types, [$($suite)::+], $($names)+);
     };
 }
