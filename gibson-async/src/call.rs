@@ -48,6 +48,10 @@ impl<C: Command> Request for One<C> {
         slot: u32,
         lane_limit: Option<usize>,
     ) -> Result<bool, Error> {
+        // A request known to be big is not encoded here only to be cut out.
+        if lane_limit.is_some_and(|max| self.0.size_hint().is_some_and(|n| n > max)) {
+            return Ok(false);
+        }
         let before = session.output().len();
         let limits = *session.limits();
         self.0.encode(session.output_mut(), &limits)?;
@@ -445,5 +449,56 @@ impl Delivery {
             Delivery::Failed(e) | Delivery::NotSent(Some(e)) => e,
             _ => Error::ConnectionClosed { in_reply: false },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use gibson_proto::{cmd, ArgBytes, Limits, Session, ToArg, Ttl};
+
+    use super::{One, Request};
+
+    /// A value that counts how often it is written into a frame.
+    struct Counted<'a>(&'a AtomicUsize, Vec<u8>);
+
+    impl ToArg for Counted<'_> {
+        fn to_arg(&self) -> Result<ArgBytes<'_>, gibson_proto::Error> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            self.1.to_arg()
+        }
+
+        fn len_hint(&self) -> Option<usize> {
+            Some(self.1.len())
+        }
+    }
+
+    /// A request known to be over the lane limit is not encoded on the
+    /// small requests' connection (only on the bulk lane's); one under it
+    /// is, once.
+    #[test]
+    fn a_big_request_is_not_encoded_before_the_bulk_lane() {
+        let written = AtomicUsize::new(0);
+        let mut session = Session::<u32>::new(Limits::default());
+        let big = One(cmd::Set::new(
+            "k",
+            Counted(&written, vec![b'x'; 70_000]),
+            Ttl::Never,
+        ));
+        assert!(!big.send(&mut session, 0, Some(64 * 1024)).unwrap());
+        assert_eq!(written.load(Ordering::SeqCst), 0);
+        assert!(session.output().is_empty());
+        let small = One(cmd::Set::new(
+            "k",
+            Counted(&written, vec![b'x'; 100]),
+            Ttl::Never,
+        ));
+        assert!(small.send(&mut session, 1, Some(64 * 1024)).unwrap());
+        assert_eq!(written.load(Ordering::SeqCst), 1);
+        assert!(
+            big.send(&mut session, 2, None).unwrap(),
+            "the bulk lane takes it"
+        );
     }
 }

@@ -76,6 +76,10 @@ impl<V: ToArg> ToArg for Lenient<V> {
     fn append_to(&self, dst: &mut bytes::BytesMut) -> Result<(), Error> {
         self.0.append_to(dst)
     }
+
+    fn len_hint(&self) -> Option<usize> {
+        self.0.len_hint()
+    }
 }
 
 impl<V: FromValue> FromValue for Lenient<V> {

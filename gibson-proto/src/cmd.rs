@@ -17,7 +17,7 @@ use crate::limits::Limits;
 use crate::repeat::whole;
 use crate::reply::{Reply, Value};
 use crate::stats::Stats;
-use crate::wire::Opcode;
+use crate::wire::{Opcode, REQUEST_HEADER_LEN};
 
 /// OK → `true`, NOT_FOUND → `false`.
 fn ok_or_absent(op: Opcode, reply: Reply) -> Result<bool, Error> {
@@ -122,6 +122,10 @@ impl<K: ToArg, V: ToArg> Set<K, V> {
 impl<K: ToArg, V: ToArg> Command for Set<K, V> {
     type Output = Value;
     const OPCODE: Opcode = Opcode::Set;
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(REQUEST_HEADER_LEN + self.value.len_hint()?)
+    }
 
     fn encode(&self, dst: &mut BytesMut, limits: &Limits) -> Result<(), Error> {
         let ttl = self.ttl.wire(limits)?;
@@ -263,6 +267,10 @@ impl<P: ToArg, V: ToArg> Mset<P, V> {
 impl<P: ToArg, V: ToArg> Command for Mset<P, V> {
     type Output = u64;
     const OPCODE: Opcode = Opcode::Mset;
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(REQUEST_HEADER_LEN + self.value.len_hint()?)
+    }
 
     fn encode(&self, dst: &mut BytesMut, limits: &Limits) -> Result<(), Error> {
         let p = self.prefix.to_arg()?;

@@ -52,6 +52,22 @@ pub trait Command {
     fn decode_reply(&self, reply: Reply) -> Result<Self::Output, Error> {
         Self::decode(reply)
     }
+
+    /// At least how many bytes the request frame takes, when that is known
+    /// without encoding it (the value of a SET or MSET of bytes or
+    /// strings); `None` (the default) otherwise. A client sends a request
+    /// it knows to be big on a connection of its own without encoding it
+    /// twice.
+    ///
+    /// ```
+    /// use gibson_proto::{cmd, Command, Ttl};
+    /// let set = cmd::Set::new("k", vec![0u8; 1 << 20], Ttl::Never);
+    /// assert!(set.size_hint().unwrap() > 1 << 20);
+    /// assert_eq!(cmd::Get::<_>::new("k").size_hint(), None);
+    /// ```
+    fn size_hint(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// The error for a reply of a kind the command cannot receive.

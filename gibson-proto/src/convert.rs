@@ -93,6 +93,20 @@ pub trait ToArg: Send {
         dst.extend_from_slice(&self.to_arg()?);
         Ok(())
     }
+
+    /// How many bytes [`to_arg`](ToArg::to_arg) gives, when that is known
+    /// without producing them (bytes and strings); `None` (the default)
+    /// otherwise. A client uses it to send a big value on a connection of
+    /// its own without encoding it first.
+    ///
+    /// ```
+    /// use gibson_proto::ToArg;
+    /// assert_eq!("value".len_hint(), Some(5));
+    /// assert_eq!(42u32.len_hint(), None);
+    /// ```
+    fn len_hint(&self) -> Option<usize> {
+        None
+    }
 }
 
 macro_rules! to_arg_bytes {
@@ -101,6 +115,11 @@ macro_rules! to_arg_bytes {
             fn to_arg(&self) -> Result<ArgBytes<'_>, Error> {
                 let $s = self;
                 Ok(ArgBytes(Repr::Borrowed($e)))
+            }
+
+            fn len_hint(&self) -> Option<usize> {
+                let $s = self;
+                Some($e.len())
             }
         }
     )+};
@@ -121,6 +140,10 @@ impl<const N: usize> ToArg for [u8; N] {
     fn to_arg(&self) -> Result<ArgBytes<'_>, Error> {
         Ok(ArgBytes(Repr::Borrowed(self)))
     }
+
+    fn len_hint(&self) -> Option<usize> {
+        Some(N)
+    }
 }
 
 impl<T: ToArg + Sync + ?Sized> ToArg for &T {
@@ -130,6 +153,10 @@ impl<T: ToArg + Sync + ?Sized> ToArg for &T {
 
     fn append_to(&self, dst: &mut bytes::BytesMut) -> Result<(), Error> {
         (**self).append_to(dst)
+    }
+
+    fn len_hint(&self) -> Option<usize> {
+        (**self).len_hint()
     }
 }
 
