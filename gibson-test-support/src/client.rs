@@ -63,6 +63,17 @@ impl<R: gibson_async::Runtime> SuiteClient for gibson_async::Connection<R> {
     }
 }
 
+/// The runtime an async client type runs on, named from the client:
+/// `<gibson_tokio::Connection as Engine>::Runtime` is `gibson_tokio::Tokio`.
+pub trait Engine {
+    /// The client's [`gibson_async::Runtime`].
+    type Runtime: gibson_async::Runtime;
+}
+
+impl<R: gibson_async::Runtime> Engine for gibson_async::Connection<R> {
+    type Runtime = R;
+}
+
 impl SuiteClient for Blocking<gibson_blocking::Connection> {
     const MULTIPLEXED: bool = false;
 
