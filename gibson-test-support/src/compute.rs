@@ -11,7 +11,6 @@
 //! Tokio::block_on(compute::stale_while_refresh::<Tokio, gibson_tokio::Tokio, _>(conn));
 //! ```
 
-use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
@@ -375,7 +374,10 @@ pub mod blocking {
 /// [`FAILED_OPEN`] computations counted in
 /// `gibson.client.compute.fail_open` and logged ([`fail_open_logged`]).
 #[cfg(feature = "observe")]
-pub async fn failing_open_observed(built: crate::built::Built, scenario: impl Future<Output = ()>) {
+pub async fn failing_open_observed(
+    built: crate::built::Built,
+    scenario: impl std::future::Future<Output = ()>,
+) {
     let count = (
         gibson_observe::metrics::COMPUTE_FAIL_OPEN,
         FAILED_OPEN as u64,
