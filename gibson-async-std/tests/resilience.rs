@@ -37,8 +37,16 @@ impl Runtime for Bare {
 
 #[test]
 fn works_under_a_bare_block_on() {
-    use async_std_runtime::{common, in_flight};
-    Bare::block_on(common::oversized_request_is_refused_before_writing::<Bare>());
-    Bare::block_on(in_flight::one_timeout_leaves_the_others_and_the_connection_healthy::<Bare>());
-    Bare::block_on(common::lazy_connect_and_close_on_last_drop::<Bare>());
+    use gibson_async_std::Connection;
+    use gibson_test_support::resilience::{common, in_flight};
+    Bare::block_on(common::oversized_request_is_refused_before_writing::<
+        Connection,
+    >());
+    Bare::block_on(
+        in_flight::one_timeout_leaves_the_others_and_the_connection_healthy::<Bare, Connection>(),
+    );
+    Bare::block_on(common::lazy_connect_and_close_on_last_drop::<
+        Bare,
+        Connection,
+    >());
 }

@@ -258,7 +258,7 @@ impl<'a, Q: Request> Call<'a, Q> {
         }
         st.lower_earliest(self.deadline);
         let driver = match &st.inline {
-            Some(inline) if owed == 0 => Ok(inline.clone()),
+            Some(inline) if owed == 0 && !st.handing_over => Ok(inline.clone()),
             _ => Err(st.driver.take()),
         };
         Ok(Queued::Slot(slot, driver))

@@ -65,6 +65,8 @@ impl<C: AsyncCommands> Namespace<C> {
     /// The same namespace, its commands' metrics labelled
     /// `gibson.namespace = name` (none by default: give names to a few
     /// namespaces, not one per user, to bound the metrics' cardinality).
+    /// Without the `metrics` feature there are no metrics, and the label
+    /// is dropped.
     ///
     /// ```no_run
     /// # use gibson_proto::AsyncCommands;
@@ -72,7 +74,6 @@ impl<C: AsyncCommands> Namespace<C> {
     /// let sessions = conn.namespace("session:")?.with_metrics_label("sessions");
     /// # Ok(()) }
     /// ```
-    #[cfg(feature = "metrics")]
     pub fn with_metrics_label(self, name: &str) -> Self {
         Namespace {
             label: Label::new(name),

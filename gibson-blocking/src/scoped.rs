@@ -53,13 +53,14 @@ impl<C: Commands> Namespace<C> {
     /// The same namespace, its commands' metrics labelled
     /// `gibson.namespace = name` (none by default: give names to a few
     /// namespaces, not one per user, to bound the metrics' cardinality).
+    /// Without the `metrics` feature there are no metrics, and the label
+    /// is dropped.
     ///
     /// ```no_run
     /// # fn demo(mut conn: gibson_blocking::Connection) -> Result<(), gibson_blocking::Error> {
     /// let sessions = conn.namespace("session:")?.with_metrics_label("sessions");
     /// # Ok(()) }
     /// ```
-    #[cfg(feature = "metrics")]
     pub fn with_metrics_label(self, name: &str) -> Self {
         Namespace {
             label: Label::new(name),

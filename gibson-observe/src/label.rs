@@ -15,9 +15,11 @@ pub struct Label {
 impl Label {
     /// The label `name`, reported as `gibson.namespace`. Keep the set of
     /// names small: each is a time series of every metric it touches.
-    #[cfg(feature = "metrics")]
+    /// Without the `metrics` feature, the empty label.
+    #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
     pub fn new(name: impl Into<std::sync::Arc<str>>) -> Label {
         Label {
+            #[cfg(feature = "metrics")]
             name: Some(name.into()),
         }
     }

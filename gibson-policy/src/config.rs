@@ -12,8 +12,16 @@ use gibson_proto::{Error, Limits, Opcode};
 /// The server's default TCP port.
 pub const DEFAULT_PORT: u16 = 10128;
 
-/// Where a Gibson server listens.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// Where a Gibson server listens. It prints (`{}` and `{:?}` alike) as
+/// `host:port`, `[v6]:port`, or the socket path.
+///
+/// ```
+/// use gibson_policy::Addr;
+/// let addr: Addr = "127.0.0.1:10128".parse()?;
+/// assert_eq!(format!("{addr:?}"), "127.0.0.1:10128");
+/// # Ok::<(), gibson_proto::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub enum Addr {
     /// A TCP host (name or IP) and port.
     Tcp {
@@ -24,6 +32,12 @@ pub enum Addr {
     },
     /// A Unix socket path.
     Unix(PathBuf),
+}
+
+impl fmt::Debug for Addr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
 }
 
 impl fmt::Display for Addr {

@@ -10,8 +10,11 @@ use std::future::Future;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use gibson_policy::Config;
-use gibson_proto::{AsyncCommands, Command, Commands, Error, Pipeline, PipelineResults};
+use gibson_proto::{
+    AsyncCommands, Command, Commands, Error, LockTime, Pipeline, PipelineResults, Ttl,
+};
 
+use crate::runtime::Runtime;
 use crate::TestServer;
 
 /// What the shared suites ask of the client under test beyond its
@@ -23,11 +26,44 @@ pub trait SuiteClient: AsyncCommands + Sized {
     const MULTIPLEXED: bool;
     /// Connects with `config`.
     fn connect(config: Config) -> impl Future<Output = Result<Self, Error>>;
+    /// A client of `config` that connects on first use.
+    fn lazy(config: Config) -> Result<Self, Error>;
+    /// `true` while a socket is open.
+    fn is_connected(&self) -> bool;
     /// Sockets opened so far (1 after the first connect, 2 after a
     /// reconnect…).
     fn connects(&self) -> u64;
+    /// A PING from another task: a clone's, spawned on `R`, for an async
+    /// client; the client's own, on this thread, for a [`Blocking`] one.
+    fn ping_from_another_task<R: Runtime>(&self) -> impl Future<Output = Result<(), Error>>;
     /// The client's own namespace under `prefix` (which must end with `:`).
-    fn namespace(&self, prefix: &str) -> Result<impl AsyncCommands + '_, Error>;
+    fn namespace(&self, prefix: &str) -> Result<impl SuiteNamespace + '_, Error>;
+}
+
+/// An async client of `gibson-async` on its runtime: what names its pool
+/// (`gibson_async::Pool<Self::Runtime>`) for the suites of async clients
+/// only.
+pub trait AsyncClient: SuiteClient {
+    /// The runtime its drivers run on.
+    type Runtime: gibson_async::Runtime;
+}
+
+/// A client's namespace ([`SuiteClient::namespace`]): its commands, and
+/// its own methods over the whole prefix.
+pub trait SuiteNamespace: AsyncCommands + Sized {
+    /// The same namespace, its commands' metrics labelled
+    /// `gibson.namespace = name`.
+    fn with_metrics_label(self, name: &str) -> Self;
+    /// COUNT of every key in the namespace.
+    fn count_all(&self) -> impl Future<Output = Result<u64, Error>>;
+    /// MTTL of every key in the namespace; how many.
+    fn expire_all(&self, ttl: Ttl) -> impl Future<Output = Result<u64, Error>>;
+    /// MLOCK of every key in the namespace; how many.
+    fn lock_all(&self, time: impl Into<LockTime>) -> impl Future<Output = Result<u64, Error>>;
+    /// MUNLOCK of every key in the namespace; how many.
+    fn unlock_all(&self) -> impl Future<Output = Result<u64, Error>>;
+    /// MDEL of every key in the namespace; how many.
+    fn invalidate(&self) -> impl Future<Output = Result<u64, Error>>;
 }
 
 /// A client of `C` connected with `config`.
@@ -54,24 +90,56 @@ impl<R: gibson_async::Runtime> SuiteClient for gibson_async::Connection<R> {
         gibson_async::Connection::with_config(config)
     }
 
+    fn lazy(config: Config) -> Result<Self, Error> {
+        gibson_async::Connection::lazy(config)
+    }
+
+    fn is_connected(&self) -> bool {
+        gibson_async::Connection::is_connected(self)
+    }
+
     fn connects(&self) -> u64 {
         gibson_async::Connection::connects(self)
     }
 
-    fn namespace(&self, prefix: &str) -> Result<impl AsyncCommands + '_, Error> {
+    fn ping_from_another_task<T: Runtime>(&self) -> impl Future<Output = Result<(), Error>> {
+        let clone = self.clone();
+        T::spawn(async move { clone.ping().await })
+    }
+
+    fn namespace(&self, prefix: &str) -> Result<impl SuiteNamespace + '_, Error> {
         gibson_async::Connection::namespace(self, prefix)
     }
 }
 
-/// The runtime an async client type runs on, named from the client:
-/// `<gibson_tokio::Connection as Engine>::Runtime` is `gibson_tokio::Tokio`.
-pub trait Engine {
-    /// The client's [`gibson_async::Runtime`].
-    type Runtime: gibson_async::Runtime;
+impl<R: gibson_async::Runtime> AsyncClient for gibson_async::Connection<R> {
+    type Runtime = R;
 }
 
-impl<R: gibson_async::Runtime> Engine for gibson_async::Connection<R> {
-    type Runtime = R;
+impl<C: AsyncCommands> SuiteNamespace for gibson_async::Namespace<C> {
+    fn with_metrics_label(self, name: &str) -> Self {
+        gibson_async::Namespace::with_metrics_label(self, name)
+    }
+
+    fn count_all(&self) -> impl Future<Output = Result<u64, Error>> {
+        gibson_async::Namespace::count_all(self)
+    }
+
+    fn expire_all(&self, ttl: Ttl) -> impl Future<Output = Result<u64, Error>> {
+        gibson_async::Namespace::expire_all(self, ttl)
+    }
+
+    fn lock_all(&self, time: impl Into<LockTime>) -> impl Future<Output = Result<u64, Error>> {
+        gibson_async::Namespace::lock_all(self, time)
+    }
+
+    fn unlock_all(&self) -> impl Future<Output = Result<u64, Error>> {
+        gibson_async::Namespace::unlock_all(self)
+    }
+
+    fn invalidate(&self) -> impl Future<Output = Result<u64, Error>> {
+        gibson_async::Namespace::invalidate(self)
+    }
 }
 
 impl SuiteClient for Blocking<gibson_blocking::Connection> {
@@ -81,13 +149,52 @@ impl SuiteClient for Blocking<gibson_blocking::Connection> {
         gibson_blocking::Connection::with_config(config).map(Blocking::new)
     }
 
+    fn lazy(config: Config) -> Result<Self, Error> {
+        gibson_blocking::Connection::lazy(config).map(Blocking::new)
+    }
+
+    fn is_connected(&self) -> bool {
+        self.lock().is_connected()
+    }
+
     fn connects(&self) -> u64 {
         self.lock().connects()
     }
 
-    fn namespace(&self, prefix: &str) -> Result<impl AsyncCommands + '_, Error> {
+    async fn ping_from_another_task<R: Runtime>(&self) -> Result<(), Error> {
+        self.lock().ping()
+    }
+
+    fn namespace(&self, prefix: &str) -> Result<impl SuiteNamespace + '_, Error> {
         let ns = gibson_blocking::Namespace::new(Locked(&self.0), prefix)?;
         Ok(Blocking::new(ns))
+    }
+}
+
+impl<C: Commands + Send> SuiteNamespace for Blocking<gibson_blocking::Namespace<C>> {
+    fn with_metrics_label(self, name: &str) -> Self {
+        let ns = self.0.into_inner().unwrap_or_else(PoisonError::into_inner);
+        Blocking::new(ns.with_metrics_label(name))
+    }
+
+    async fn count_all(&self) -> Result<u64, Error> {
+        self.lock().count_all()
+    }
+
+    async fn expire_all(&self, ttl: Ttl) -> Result<u64, Error> {
+        self.lock().expire_all(ttl)
+    }
+
+    async fn lock_all(&self, time: impl Into<LockTime>) -> Result<u64, Error> {
+        self.lock().lock_all(time)
+    }
+
+    async fn unlock_all(&self) -> Result<u64, Error> {
+        self.lock().unlock_all()
+    }
+
+    async fn invalidate(&self) -> Result<u64, Error> {
+        self.lock().invalidate()
     }
 }
 

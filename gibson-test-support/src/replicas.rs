@@ -47,8 +47,17 @@ use crate::unique_prefix;
 
 /// Keys written before a server is killed.
 pub const KEYS: usize = 10_000;
-/// Reads timed in [`hedged_reads`].
+/// Reads timed in [`hedged_reads`] (`GIBSON_HEDGED_READS` sets another
+/// number, for a measurement).
 pub const HEDGED_READS: usize = 1_000;
+
+/// [`HEDGED_READS`], or the number `GIBSON_HEDGED_READS` holds.
+fn hedged_read_count() -> usize {
+    std::env::var("GIBSON_HEDGED_READS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(HEDGED_READS)
+}
 /// The server killed, or slowed.
 const VICTIM: usize = 1;
 /// The slow server's added latency, each way, in [`hedged_reads`].
@@ -319,7 +328,7 @@ pub async fn hedged_reads(cluster: &Cluster, cache: &impl ReplicaClient, reads: 
 /// and won.
 async fn hedged(cluster: &Cluster, cache: &impl ReplicaClient) {
     let before = cache.hedge_stats();
-    hedged_reads(cluster, cache, HEDGED_READS).await;
+    hedged_reads(cluster, cache, hedged_read_count()).await;
     let after = cache.hedge_stats();
     assert!(after.sent > before.sent, "no hedge sent: {after:?}");
     assert!(after.won > before.won, "no hedge won: {after:?}");
@@ -333,7 +342,7 @@ pub async fn run(scenario: Scenario, cluster: &Cluster, cache: &impl ReplicaClie
         Scenario::PrefixReads => prefix_reads_as_one_server(cache).await,
         Scenario::Hedged => hedged(cluster, cache).await,
         Scenario::Unhedged => {
-            hedged_reads(cluster, cache, HEDGED_READS / 10).await;
+            hedged_reads(cluster, cache, hedged_read_count() / 10).await;
         }
     }
 }

@@ -59,7 +59,7 @@ const CHUNK: usize = 100;
 /// hangs, not a timing.
 const PATIENCE: Duration = Duration::from_secs(10);
 /// The name the discovery scenario resolves.
-const NAME: &str = "gibson.test";
+pub const NAME: &str = "gibson.test";
 
 /// The scenarios.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -19,7 +19,9 @@
 //! `tokio` (current-thread), `tokio_multi_thread` (two workers), `async_std`,
 //! `smol` (each a [`Runtime`](crate::runtime::Runtime), behind the feature of
 //! its name), and `blocking` for a synchronous client. The client crate
-//! must export `Connection` (and `Pool`, `Config`, … for `resilience`).
+//! must export `Connection` (and what the suites still written as macros
+//! name: `CacheStore`, `Pool`, `Json` for `cached`; `Compute`, `Sharded`…
+//! for `prefix`).
 //! With one runtime the tests are at the top of the file; with several, in
 //! one module per runtime, named `<runtime>_runtime`.
 
@@ -82,9 +84,10 @@ macro_rules! __suite_in_module {
 
 /// The suite `$suite` for the client crate `$client` on the runtime `$rt`
 /// (or `blocking`). The suites written as functions (`conformance`,
-/// `values`, `faults`, `bulk`) are stamped by their own `__…_tests!` with
-/// the runtime's `block_on` and the client type: the crate's `Connection`,
-/// behind [`Blocking`](crate::client::Blocking) for a blocking crate.
+/// `values`, `faults`, `bulk`, `observe`, `resilience`) are stamped by
+/// their own `__…_tests!` with the runtime's `block_on` and the client
+/// type: the crate's `Connection`, behind
+/// [`Blocking`](crate::client::Blocking) for a blocking crate.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __suite {
@@ -102,19 +105,40 @@ macro_rules! __suite {
         );
     };
     ($module:ident, blocking, observe, $($client:ident)::+) => {
-        $crate::observe_suite!(blocking, client: $($client)::+);
+        $crate::__observe_tests!(
+            blocking,
+            $crate::client::block_on,
+            $crate::client::Blocking<$($client)::+::Connection>
+        );
     };
     ($module:ident, $rt:ty, observe, $($client:ident)::+) => {
-        $crate::observe_suite!(async, runtime: $rt, client: $($client)::+);
+        $crate::__observe_tests!(
+            async $rt,
+            <$rt as $crate::runtime::Runtime>::block_on,
+            $($client)::+::Connection
+        );
     };
     ($module:ident, blocking, resilience, $($client:ident)::+) => {
-        $crate::resilience_suite!(blocking, client: $($client)::+);
+        $crate::__resilience_common_tests!(
+            $crate::runtime::Thread,
+            $crate::client::block_on,
+            $crate::client::Blocking<$($client)::+::Connection>
+        );
     };
     ($module:ident, $rt:ty, resilience, $($client:ident)::+) => {
-        $crate::resilience_suite!(async, runtime: $rt, client: $($client)::+);
+        $crate::__resilience_common_tests!(
+            $rt,
+            <$rt as $crate::runtime::Runtime>::block_on,
+            $($client)::+::Connection
+        );
+        $crate::__resilience_async_tests!(
+            $rt,
+            <$rt as $crate::runtime::Runtime>::block_on,
+            $($client)::+::Connection
+        );
     };
     ($module:ident, blocking, failures, $($client:ident)::+) => {
-        $crate::__suite!(@blocking failures::blocking:
+        $crate::__tests!(sync, failures::blocking:
             checkout_fails_fast_when_the_server_is_down,
             incs_through_resets_each_have_one_outcome,
             a_peer_that_is_not_gibson_is_named,
@@ -131,8 +155,8 @@ macro_rules! __suite {
         );
     };
     ($module:ident, blocking, compute, $($client:ident)::+) => {
-        $crate::__suite!(@blocking compute::blocking: stale_while_refresh_serves_the_old_value_at_once);
-        $crate::__suite!(@blocking compute::blocking($crate::built!()):
+        $crate::__tests!(sync, compute::blocking: stale_while_refresh_serves_the_old_value_at_once);
+        $crate::__tests!(sync, compute::blocking($crate::built!()):
             a_guard_fails_open_when_the_server_is_gone);
     };
     ($module:ident, $rt:ty, compute, $($client:ident)::+) => {
@@ -157,13 +181,10 @@ macro_rules! __suite {
             <$rt as $crate::runtime::Runtime>::block_on,
             $($client)::+::Connection);
     };
-    (@blocking $($tests:tt)+) => {
-        $crate::__tests!(::std::convert::identity, [], $($tests)+);
-    };
     (@async $rt:ty, [$($client:tt)+], $($tests:tt)+) => {
         $crate::__tests!(
             <$rt as $crate::runtime::Runtime>::block_on,
-            [$rt, <$($client)+::Connection as $crate::client::Engine>::Runtime],
+            [$rt, <$($client)+::Connection as $crate::client::AsyncClient>::Runtime],
             $($tests)+
         );
     };
@@ -173,29 +194,44 @@ macro_rules! __suite {
     (@fns bulk, $($args:tt)*) => { $crate::__bulk_tests!($($args)*); };
 }
 
-/// Stamps, for each function `$name` of the suite module `$suite` (a
-/// path), a `#[test] fn $name` that runs `$suite::$name::<$ty, …>(…)` (the
-/// client type first, the arguments given in parentheses after the path,
-/// none by default) with `$run` (a `block_on`), keeping the attributes
-/// given before the name (a `cfg`).
+/// Stamps, for each function `$name` of the suite module `$suite` (a path
+/// in this crate), a `#[test] fn $name` that runs
+/// `$suite::$name::<$ty, …>(…)` (the types given, in their order; the
+/// arguments given in parentheses after the path, none by default) with
+/// `$run` (a `block_on`), keeping the attributes given before the name (a
+/// `cfg`). With `sync` instead of `$run` and types, the functions are
+/// plain ones, called as they are.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __tests {
-    (@one $run:expr, [$($ty:tt)*], [$($suite:tt)+], $args:tt, $(#[$attr:meta])* $name:ident) => {
+    (sync, $($suite:ident)::+ : $($names:tt)+) => {
+        $crate::__tests!(@each sync, [], [$($suite)::+], (), $($names)+);
+    };
+    (sync, $($suite:ident)::+ ($($args:tt)*): $($names:tt)+) => {
+        $crate::__tests!(@each sync, [], [$($suite)::+], ($($args)*), $($names)+);
+    };
+    (@each $run:tt, $types:tt, $suite:tt, $args:tt, $($(#[$attr:meta])* $name:ident),+ $(,)?) => {
+        $( $crate::__tests!(@one $run, $types, $suite, $args, $(#[$attr])* $name); )+
+    };
+    (@one sync, [], [$($suite:tt)+], $args:tt, $(#[$attr:meta])* $name:ident) => {
         $(#[$attr])*
         #[test]
         fn $name() {
-            $run($crate::$($suite)+::$name::<$($ty)*> $args)
+            $crate::$($suite)+::$name $args
         }
     };
-    (@each $run:expr, $types:tt, $suite:tt, $args:tt, $($(#[$attr:meta])* $name:ident),+ $(,)?) => {
-        $( $crate::__tests!(@one $run, $types, $suite, $args, $(#[$attr])* $name); )+
+    (@one ($run:expr), [$($ty:tt)+], [$($suite:tt)+], $args:tt, $(#[$attr:meta])* $name:ident) => {
+        $(#[$attr])*
+        #[test]
+        fn $name() {
+            $run($crate::$($suite)+::$name::<$($ty)+> $args)
+        }
     };
-    ($run:expr, $types:tt, $($suite:ident)::+: $($names:tt)+) => {
-        $crate::__tests!(@each $run, $types, [$($suite)::+], (), $($names)+);
+    ($run:expr, $types:tt, $($suite:ident)::+ : $($names:tt)+) => {
+        $crate::__tests!(@each ($run), $types, [$($suite)::+], (), $($names)+);
     };
     ($run:expr, $types:tt, $($suite:ident)::+ ($($args:tt)*): $($names:tt)+) => {
-        $crate::__tests!(@each $run, $types, [$($suite)::+], ($($args)*), $($names)+);
+        $crate::__tests!(@each ($run), $types, [$($suite)::+], ($($args)*), $($names)+);
     };
 }
 

@@ -31,7 +31,7 @@ mod workers;
 use servers::{Servers, Snapshot};
 
 /// A blocking client for several Gibson servers holding one cache: one
-/// [`Pool`] per server, keys placed on a [`HashRing`] (libmemcached's
+/// [`Pool`] per server, keys placed on a [`HashRing`](gibson_policy::HashRing) (libmemcached's
 /// ketama by default, see [`ShardConfig`]).
 ///
 /// * a keyed command (GET, SET, INC, …) goes to its key's server;

@@ -3,9 +3,11 @@
 //! guard against hangs, a yield.
 //!
 //! Each executor is behind the feature of its name (`tokio`, `async-std`,
-//! `smol`), so that a crate's tests build only the runtimes it uses.
+//! `smol`), so that a crate's tests build only the runtimes it uses;
+//! [`Thread`] (no executor, for the blocking client) is always there.
 
 use std::future::Future;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::pin::{pin, Pin};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -38,6 +40,36 @@ pub trait Runtime: 'static {
     fn spawn<T: Send + 'static>(f: impl Future<Output = T> + Send + 'static) -> Task<T>;
     /// A timer of `d`.
     fn sleep(d: Duration) -> Task<()>;
+}
+
+/// No async runtime, for a blocking client: [`block_on`](Runtime::block_on)
+/// polls on the calling thread, [`spawn`](Runtime::spawn) runs on a thread
+/// of its own, and [`sleep`](Runtime::sleep) blocks the thread that polls
+/// it.
+#[derive(Debug)]
+pub struct Thread;
+
+impl Runtime for Thread {
+    fn block_on<F: Future>(f: F) -> F::Output {
+        futures::executor::block_on(f)
+    }
+    fn spawn<T: Send + 'static>(f: impl Future<Output = T> + Send + 'static) -> Task<T> {
+        let (tx, rx) = futures::channel::oneshot::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(catch_unwind(AssertUnwindSafe(|| {
+                futures::executor::block_on(f)
+            })));
+        });
+        Box::pin(async move {
+            match rx.await.expect("the spawned thread ends with a result") {
+                Ok(t) => t,
+                Err(panic) => resume_unwind(panic),
+            }
+        })
+    }
+    fn sleep(d: Duration) -> Task<()> {
+        Box::pin(async move { std::thread::sleep(d) })
+    }
 }
 
 /// A guard against hangs: a scenario step that takes this long is stuck.
