@@ -1,8 +1,10 @@
 //! Reading every key under a prefix of any size, a page at a time, on a
 //! connection of the scan's own (see [`gibson_policy::scan`]).
 
+use std::ops::ControlFlow;
+
 use bytes::Bytes;
-use gibson_policy::scan::{keys_counted, ScanKind, ScanNext, ScanState, ScanStep};
+use gibson_policy::scan::{keys_counted, ScanKind, ScanState, ScanStep};
 use gibson_proto::{cmd, AsyncCommands, Error, Value};
 
 use crate::connection::Connection;
@@ -69,16 +71,9 @@ impl<R: Runtime, T> PrefixScan<R, T> {
 
     /// One step of the scan; `false` when every server is read.
     async fn advance(&mut self) -> Result<bool, Error> {
-        let step = match self.state.next_step() {
-            ScanNext::Finished => return Ok(false),
-            ScanNext::Open(config) => {
-                self.conn = Some(Connection::lazy(config)?);
-                return Ok(true);
-            }
-            ScanNext::Step(step) => step,
-        };
-        let Some(conn) = &self.conn else {
-            return Err(Error::ConnectionClosed { in_reply: false });
+        let (step, conn) = match self.state.step_on(&mut self.conn, Connection::lazy)? {
+            ControlFlow::Break(more) => return Ok(more),
+            ControlFlow::Continue(on) => on,
         };
         match step {
             ScanStep::Count(prefix) => self.state.counted(keys_counted(conn.count(prefix).await)?),

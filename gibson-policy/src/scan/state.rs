@@ -2,6 +2,7 @@
 //! scans keep, so that each only does the I/O of a step.
 
 use std::collections::VecDeque;
+use std::ops::ControlFlow;
 
 use bytes::Bytes;
 use gibson_proto::{Error, FromValue, Value};
@@ -152,6 +153,29 @@ impl<T> ScanState<T> {
                 ScanStep::Done => self.plan = None,
                 step => return ScanNext::Step(step),
             }
+        }
+    }
+
+    /// [`next_step`](Self::next_step) on the scan's connection, kept in
+    /// `conn`: `Break(true)` once `open` made the connection to the next
+    /// server (in `conn`), `Break(false)` once every server was read, else
+    /// the step to carry out and the connection to carry it out on (an
+    /// error when there is none).
+    pub fn step_on<'c, C>(
+        &mut self,
+        conn: &'c mut Option<C>,
+        open: impl FnOnce(Config) -> Result<C, Error>,
+    ) -> Result<ControlFlow<bool, (ScanStep, &'c mut C)>, Error> {
+        match self.next_step() {
+            ScanNext::Finished => Ok(ControlFlow::Break(false)),
+            ScanNext::Open(config) => {
+                *conn = Some(open(config)?);
+                Ok(ControlFlow::Break(true))
+            }
+            ScanNext::Step(step) => match conn {
+                Some(c) => Ok(ControlFlow::Continue((step, c))),
+                None => Err(Error::ConnectionClosed { in_reply: false }),
+            },
         }
     }
 
