@@ -40,52 +40,50 @@ pub trait Spawner: Send + Sync + 'static {
         F: Future<Output = ()> + Send + 'static;
 }
 
-/// Spawns as async-std tasks (feature `async-std`, on by default).
-#[cfg(feature = "async-std")]
-#[derive(Debug, Clone, Copy)]
-pub struct AsyncStdTasks;
+/// Declares the unit struct `$ty` (its attributes given first: docs, a
+/// `cfg`, which the impl gets too) and its [`Spawner`] impl, whose `spawn`
+/// is `$spawn` (an `io::Result<()>`) of the task's `$name` and `$fut`.
+macro_rules! spawner {
+    ($(#[$attr:meta])* $ty:ident: |$name:pat_param, $fut:ident| $spawn:expr) => {
+        $(#[$attr])*
+        #[derive(Debug, Clone, Copy)]
+        pub struct $ty;
 
-#[cfg(feature = "async-std")]
-impl Spawner for AsyncStdTasks {
-    fn spawn<F>(_name: &'static str, fut: F) -> io::Result<()>
-    where
-        F: Future<Output = ()> + Send + 'static,
-    {
+        $(#[$attr])*
+        impl Spawner for $ty {
+            fn spawn<F>($name: &'static str, $fut: F) -> io::Result<()>
+            where
+                F: Future<Output = ()> + Send + 'static,
+            {
+                $spawn
+            }
+        }
+    };
+}
+
+spawner! {
+    /// Spawns as async-std tasks (feature `async-std`, on by default).
+    #[cfg(feature = "async-std")]
+    AsyncStdTasks: |_name, fut| {
         drop(async_std::task::spawn(fut));
         Ok(())
     }
 }
 
-/// Spawns on smol's global executor (feature `smol`).
-#[cfg(feature = "smol")]
-#[derive(Debug, Clone, Copy)]
-pub struct SmolTasks;
-
-#[cfg(feature = "smol")]
-impl Spawner for SmolTasks {
-    fn spawn<F>(_name: &'static str, fut: F) -> io::Result<()>
-    where
-        F: Future<Output = ()> + Send + 'static,
-    {
+spawner! {
+    /// Spawns on smol's global executor (feature `smol`).
+    #[cfg(feature = "smol")]
+    SmolTasks: |_name, fut| {
         smol::spawn(fut).detach();
         Ok(())
     }
 }
 
-/// Gives each future a small dedicated thread (256 KiB of stack) under
-/// `async_io::block_on`: works whatever executor (or none) the caller
-/// uses, at the price of a wake-up across threads each way per round trip.
-#[derive(Debug, Clone, Copy)]
-pub struct Threads;
-
-/// Stack size of a driver thread: the driver keeps its buffers on the heap.
-const STACK_SIZE: usize = 256 * 1024;
-
-impl Spawner for Threads {
-    fn spawn<F>(name: &'static str, fut: F) -> io::Result<()>
-    where
-        F: Future<Output = ()> + Send + 'static,
-    {
+spawner! {
+    /// Gives each future a small dedicated thread (256 KiB of stack) under
+    /// `async_io::block_on`: works whatever executor (or none) the caller
+    /// uses, at the price of a wake-up across threads each way per round trip.
+    Threads: |name, fut| {
         std::thread::Builder::new()
             .name(name.to_owned())
             .stack_size(STACK_SIZE)
@@ -93,6 +91,9 @@ impl Spawner for Threads {
             .map(drop)
     }
 }
+
+/// Stack size of a driver thread: the driver keeps its buffers on the heap.
+const STACK_SIZE: usize = 256 * 1024;
 
 /// The spawner of [`Connection`](crate::Connection) and
 /// [`Pool`](crate::Pool): [`AsyncStdTasks`] with the `async-std` feature

@@ -1,12 +1,11 @@
 //! Reading every key under a prefix of any size, a page at a time, on a
 //! connection of the scan's own (see [`gibson_policy::scan`]).
 
+use std::ops::ControlFlow;
+
 use bytes::Bytes;
-use gibson_policy::{
-    scan::{keys_counted, name, pair, ScanKind, ScanNext, ScanState, ScanStep},
-    Config,
-};
-use gibson_proto::{cmd, AsyncCommands, Error, FromValue, Value};
+use gibson_policy::scan::{keys_counted, ScanKind, ScanState, ScanStep};
+use gibson_proto::{cmd, AsyncCommands, Error, Value};
 
 use crate::connection::Connection;
 use crate::runtime::Runtime;
@@ -35,28 +34,10 @@ pub struct PrefixScan<R: Runtime, T> {
     conn: Option<Connection<R>>,
 }
 
-impl<R: Runtime, K: FromValue, V: FromValue> PrefixScan<R, (K, V)> {
-    /// A scan of the pairs under `prefix` on each of `servers` in turn.
-    pub(crate) fn pairs(servers: Vec<Config>, prefix: &[u8]) -> Result<Self, Error> {
-        PrefixScan::new(ScanState::new(
-            servers,
-            prefix,
-            ScanKind::Pairs,
-            pair::<K, V>,
-        )?)
-    }
-}
-
-impl<R: Runtime, K: FromValue> PrefixScan<R, K> {
-    /// A scan of the key names under `prefix` on each of `servers`.
-    pub(crate) fn names(servers: Vec<Config>, prefix: &[u8]) -> Result<Self, Error> {
-        PrefixScan::new(ScanState::new(servers, prefix, ScanKind::Names, name::<K>)?)
-    }
-}
-
 impl<R: Runtime, T> PrefixScan<R, T> {
-    fn new(state: ScanState<T>) -> Result<Self, Error> {
-        Ok(PrefixScan { state, conn: None })
+    /// The scan `state` ([`ScanState::pairs`] or [`ScanState::names`]).
+    pub(crate) fn new(state: ScanState<T>) -> Self {
+        PrefixScan { state, conn: None }
     }
 
     /// Reads at most `keys` keys per request (default 1000): the bound on
@@ -70,19 +51,12 @@ impl<R: Runtime, T> PrefixScan<R, T> {
     /// error the scan ends.
     pub async fn next(&mut self) -> Option<Result<T, Error>> {
         loop {
-            if let Some(item) = self.state.pop() {
-                return Some(item);
+            if let Some(answer) = self.state.ready() {
+                return answer;
             }
-            if self.state.is_failed() {
-                return None;
-            }
-            match self.advance().await {
-                Ok(true) => {}
-                Ok(false) => return None,
-                Err(e) => {
-                    self.state.fail();
-                    return Some(Err(e));
-                }
+            let stepped = self.advance().await;
+            if let Some(answer) = self.state.stepped(stepped) {
+                return answer;
             }
         }
     }
@@ -97,42 +71,27 @@ impl<R: Runtime, T> PrefixScan<R, T> {
 
     /// One step of the scan; `false` when every server is read.
     async fn advance(&mut self) -> Result<bool, Error> {
-        let step = match self.state.next_step() {
-            ScanNext::Finished => return Ok(false),
-            ScanNext::Open(config) => {
-                self.conn = Some(Connection::lazy(config)?);
-                return Ok(true);
-            }
-            ScanNext::Step(step) => step,
-        };
-        let Some(conn) = &self.conn else {
-            return Err(Error::ConnectionClosed { in_reply: false });
+        let (step, conn) = match self.state.step_on(&mut self.conn, Connection::lazy)? {
+            ControlFlow::Break(more) => return Ok(more),
+            ControlFlow::Continue(on) => on,
         };
         match step {
             ScanStep::Count(prefix) => self.state.counted(keys_counted(conn.count(prefix).await)?),
-            ScanStep::Fetch(prefix) => {
-                let page = match self.state.kind() {
-                    ScanKind::Pairs => {
-                        conn.execute(cmd::Mget::<_, Bytes, Value>::new(prefix))
-                            .await
-                    }
-                    ScanKind::Names => conn
-                        .execute(cmd::Keys::<_, Bytes>::new(prefix))
-                        .await
-                        .map(|names| names.into_iter().map(|n| (n, Value::Int(0))).collect()),
-                };
-                self.state.fetched(page)?;
-            }
+            ScanStep::Fetch(prefix) => match self.state.kind() {
+                ScanKind::Pairs => {
+                    let page = conn.execute(cmd::Mget::<_, Bytes, Value>::new(prefix));
+                    self.state.fetched(page.await)?;
+                }
+                ScanKind::Names => {
+                    let names = conn.execute(cmd::Keys::<_, Bytes>::new(prefix));
+                    self.state.fetched_names(names.await)?;
+                }
+            },
             ScanStep::Split { exact, children } => {
                 let value = conn.get::<Value>(exact.clone()).await?;
                 self.state.exact(exact, value);
-                let counts = conn
-                    .execute_multi(children.into_iter().map(cmd::Count::new))
-                    .await?
-                    .into_iter()
-                    .map(keys_counted)
-                    .collect::<Result<Vec<u64>, Error>>()?;
-                self.state.split(counts);
+                let counts = conn.execute_multi(children.into_iter().map(cmd::Count::new));
+                self.state.split_counted(counts.await?)?;
             }
             ScanStep::Done => {}
         }

@@ -13,7 +13,7 @@ use gibson_policy::Config;
 use gibson_proto::{cmd, Error, Limits, Opcode, Reply, Value};
 
 use super::{Delivery, Shared, Turn};
-use crate::call::{Batch, Call, One};
+use crate::call::{Batch, Call, One, Request};
 use crate::driver::Read;
 use crate::shared_driver::InlineDriver;
 
@@ -74,6 +74,14 @@ fn config(max_in_flight: usize) -> Config {
     Config::new("127.0.0.1:1".parse().unwrap())
         .max_in_flight(max_in_flight)
         .response_timeout(LONG)
+}
+
+/// A connection of at most `max_in_flight` requests (no second lane),
+/// its driver and its state.
+fn started(max_in_flight: usize) -> (FakeDriver, Arc<Shared>) {
+    let driver = FakeDriver::start(&config(max_in_flight), None);
+    let shared = driver.shared.clone();
+    (driver, shared)
 }
 
 impl FakeDriver {
@@ -153,6 +161,19 @@ fn value(polled: Poll<Result<Delivery, Error>>) -> Vec<u8> {
 }
 
 /// A GET of `key`, as one request.
+/// A call of `req` with a long deadline, polled once (it waits) and its
+/// request taken by `driver`.
+fn taken<'a, Q: Request>(
+    driver: &mut FakeDriver,
+    shared: &'a Shared,
+    req: &'a mut Q,
+) -> Call<'a, Q> {
+    let mut call = Call::new(shared, req, Instant::now() + LONG, LONG);
+    assert!(poll(&mut call, Waker::noop()).is_pending());
+    driver.take();
+    call
+}
+
 fn get(key: &str) -> One<cmd::Get<&str>> {
     One(cmd::Get::new(key))
 }
@@ -171,8 +192,7 @@ fn a_call_before_any_driver_is_not_sent() {
 
 #[test]
 fn replies_reach_their_callers_in_order_and_wake_each_once() {
-    let mut driver = FakeDriver::start(&config(16), None);
-    let shared = driver.shared.clone();
+    let (mut driver, shared) = started(16);
     let deadline = Instant::now() + LONG;
     let mut reqs: Vec<_> = (0..3)
         .map(|i| One(cmd::Get::<_, Bytes>::new(format!("k{i}"))))
@@ -206,8 +226,7 @@ fn replies_reach_their_callers_in_order_and_wake_each_once() {
 
 #[test]
 fn a_dropped_call_keeps_its_place_and_its_slot_is_reused_only_after_the_reply() {
-    let mut driver = FakeDriver::start(&config(16), None);
-    let shared = driver.shared.clone();
+    let (mut driver, shared) = started(16);
     let deadline = Instant::now() + LONG;
     let mut a = get("a");
     let mut call_a = Call::new(&shared, &mut a, deadline, LONG);
@@ -230,8 +249,7 @@ fn a_dropped_call_keeps_its_place_and_its_slot_is_reused_only_after_the_reply() 
 
 #[test]
 fn an_expired_call_fails_alone_and_its_late_reply_is_dropped() {
-    let mut driver = FakeDriver::start(&config(16), None);
-    let shared = driver.shared.clone();
+    let (mut driver, shared) = started(16);
     let now = Instant::now();
     let mut a = get("a");
     let mut b = get("b");
@@ -259,8 +277,7 @@ fn an_expired_call_fails_alone_and_its_late_reply_is_dropped() {
 
 #[test]
 fn callers_beyond_max_in_flight_wait_then_go_or_time_out() {
-    let mut driver = FakeDriver::start(&config(1), None);
-    let shared = driver.shared.clone();
+    let (mut driver, shared) = started(1);
     let now = Instant::now();
     let mut a = One(cmd::Ping);
     let mut b = One(cmd::Ping);
@@ -303,8 +320,7 @@ fn callers_beyond_max_in_flight_wait_then_go_or_time_out() {
 
 #[test]
 fn a_pipeline_is_one_slot_with_one_wake_up() {
-    let mut driver = FakeDriver::start(&config(16), None);
-    let shared = driver.shared.clone();
+    let (mut driver, shared) = started(16);
     let mut p = gibson_proto::Pipeline::new(Limits::default());
     let _ = p.get::<String>("x");
     let _ = p.ping();
@@ -339,8 +355,7 @@ fn a_pipeline_is_one_slot_with_one_wake_up() {
 /// never taken, is not sent (and so safe to send again, even an INC).
 #[test]
 fn a_break_tells_written_requests_from_unsent_ones() {
-    let mut driver = FakeDriver::start(&config(16), None);
-    let shared = driver.shared.clone();
+    let (mut driver, shared) = started(16);
     let deadline = Instant::now() + LONG;
     let mut a = One(cmd::Inc::new("n"));
     let mut b = One(cmd::Inc::new("n"));
@@ -371,8 +386,7 @@ fn a_break_tells_written_requests_from_unsent_ones() {
 /// A pipeline cut by a break: each command says whether it was written.
 #[test]
 fn a_pipeline_cut_by_a_break_reports_each_command() {
-    let mut driver = FakeDriver::start(&config(16), None);
-    let shared = driver.shared.clone();
+    let (mut driver, shared) = started(16);
     let mut p = gibson_proto::Pipeline::new(Limits::default());
     let _ = p.inc("a");
     let _ = p.inc("b");
@@ -382,9 +396,7 @@ fn a_pipeline_cut_by_a_break_reports_each_command() {
         ops: &ops,
         frames: &frames,
     };
-    let mut call = Call::new(&shared, &mut batch, Instant::now() + LONG, LONG);
-    assert!(poll(&mut call, Waker::noop()).is_pending());
-    driver.take();
+    let mut call = taken(&mut driver, &shared, &mut batch);
     // The first INC's frame went out, the second's did not.
     let first = frames.len() / 2;
     driver.out = driver.out.slice(first..);
@@ -467,9 +479,7 @@ fn a_request_above_the_lane_limit_is_handed_to_the_other_lane() {
         Poll::Ready(Ok(Delivery::Big))
     ));
     let mut small = One(cmd::Set::new("k", "v", gibson_proto::Ttl::Never));
-    let mut call = Call::new(&shared, &mut small, Instant::now() + LONG, LONG);
-    assert!(poll(&mut call, Waker::noop()).is_pending());
-    driver.take();
+    let _call = taken(&mut driver, &shared, &mut small);
     assert_eq!(
         driver.written().len(),
         4 + 2 + "0 k v".len(),
@@ -479,12 +489,9 @@ fn a_request_above_the_lane_limit_is_handed_to_the_other_lane() {
 
 #[test]
 fn bytes_that_are_no_reply_before_any_reply_name_the_peer_as_not_gibson() {
-    let mut driver = FakeDriver::start(&config(16), None);
-    let shared = driver.shared.clone();
+    let (mut driver, shared) = started(16);
     let mut a = get("a");
-    let mut call = Call::new(&shared, &mut a, Instant::now() + LONG, LONG);
-    assert!(poll(&mut call, Waker::noop()).is_pending());
-    driver.take();
+    let mut call = taken(&mut driver, &shared, &mut a);
     driver.written();
     assert!(driver.receive(b"HTTP/1.1 400 Bad Request\r\n\r\n"));
     driver.stop(Error::ConnectionClosed { in_reply: false });
@@ -504,12 +511,9 @@ fn bytes_that_are_no_reply_before_any_reply_name_the_peer_as_not_gibson() {
 /// the old socket's driver leaves the next socket's requests alone.
 #[test]
 fn a_session_that_fails_on_a_read_is_down_at_once_and_a_late_stop_is_harmless() {
-    let mut driver = FakeDriver::start(&config(16), None);
-    let shared = driver.shared.clone();
+    let (mut driver, shared) = started(16);
     let mut a = get("a");
-    let mut call = Call::new(&shared, &mut a, Instant::now() + LONG, LONG);
-    assert!(poll(&mut call, Waker::noop()).is_pending());
-    driver.take();
+    let _call = taken(&mut driver, &shared, &mut a);
     driver.written();
     assert!(
         driver.receive(b"\xff\xff\x00\x00\x00\x00\x00"),
@@ -535,8 +539,7 @@ fn a_session_that_fails_on_a_read_is_down_at_once_and_a_late_stop_is_harmless() 
 
 #[test]
 fn an_invalid_argument_queues_nothing() {
-    let mut driver = FakeDriver::start(&config(16), None);
-    let shared = driver.shared.clone();
+    let (mut driver, shared) = started(16);
     let mut bad = get("");
     let mut call = Call::new(&shared, &mut bad, Instant::now() + LONG, LONG);
     assert!(matches!(

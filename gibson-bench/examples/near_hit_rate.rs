@@ -42,13 +42,15 @@ fn median(mut ns: Vec<u64>) -> Duration {
     Duration::from_nanos(ns[ns.len() / 2])
 }
 
-async fn async_reads<C: AsyncCommands>(c: &C, seed: u64, reads: u64, times: &mut Vec<u64>) {
+async fn async_reads<C: AsyncCommands>(c: &C, seed: u64, reads: u64) -> Vec<u64> {
+    let mut times = Vec::with_capacity(reads as usize);
     for i in 0..reads {
         let start = Instant::now();
         let v: Option<bytes::Bytes> = c.get(key(seed, i)).await.unwrap();
         assert!(v.is_some());
         times.push(start.elapsed().as_nanos() as u64);
     }
+    times
 }
 
 fn blocking_reads<C: gibson_blocking::Commands>(c: &mut C, seed: u64, reads: u64) -> Vec<u64> {
@@ -60,6 +62,33 @@ fn blocking_reads<C: gibson_blocking::Commands>(c: &mut C, seed: u64, reads: u64
         times.push(start.elapsed().as_nanos() as u64);
     }
     times
+}
+
+/// How long `reads` took in all, and each read's time.
+async fn timed_async(reads: impl std::future::Future<Output = Vec<u64>>) -> (Duration, Vec<u64>) {
+    let t = Instant::now();
+    let times = reads.await;
+    (t.elapsed(), times)
+}
+
+/// How long `reads` took in all, and each read's time.
+fn timed(reads: impl FnOnce() -> Vec<u64>) -> (Duration, Vec<u64>) {
+    let t = Instant::now();
+    let times = reads();
+    (t.elapsed(), times)
+}
+
+/// [`report`] of reads one by one, without and with the near cache, with
+/// their medians.
+fn report_one_by_one(
+    what: &str,
+    reads: u64,
+    (plain, plain_t): (Duration, Vec<u64>),
+    (near, near_t): (Duration, Vec<u64>),
+    hits: u64,
+) {
+    let medians = Some((median(plain_t), median(near_t)));
+    report(what, reads, plain, near, hits, medians);
 }
 
 fn report(
@@ -120,24 +149,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
     rt.block_on(async {
         let pool = Pool::with_config(config.clone()).await?;
-        let mut plain_t = Vec::new();
-        let t = Instant::now();
-        async_reads(&pool, 1, reads, &mut plain_t).await;
-        let plain = t.elapsed();
+        let plain = timed_async(async_reads(&pool, 1, reads)).await;
         let near = NearCache::new(pool.clone(), near_config())?;
-        let mut near_t = Vec::new();
-        let t = Instant::now();
-        async_reads(&near, 1, reads, &mut near_t).await;
-        let with = t.elapsed();
+        let with = timed_async(async_reads(&near, 1, reads)).await;
         let hits = near.near_stats().hits;
-        report(
-            "tokio, 1 task",
-            reads,
-            plain,
-            with,
-            hits,
-            Some((median(plain_t), median(near_t))),
-        );
+        report_one_by_one("tokio, 1 task", reads, plain, with, hits);
         Ok::<_, gibson_tokio::Error>(())
     })?;
 
@@ -159,14 +175,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let p = pool.clone();
         let plain = run(Arc::new(move |seed| {
             let p = p.clone();
-            tokio::spawn(async move { async_reads(&p, seed, per, &mut Vec::new()).await })
+            tokio::spawn(async move { drop(async_reads(&p, seed, per).await) })
         }))
         .await;
         let near = NearCache::new(pool.clone(), near_config())?;
         let n = near.clone();
         let with = run(Arc::new(move |seed| {
             let n = n.clone();
-            tokio::spawn(async move { async_reads(&n, seed, per, &mut Vec::new()).await })
+            tokio::spawn(async move { drop(async_reads(&n, seed, per).await) })
         }))
         .await;
         report("tokio, 16 tasks", per * TASKS as u64, plain, with, near.near_stats().hits, None);
@@ -175,22 +191,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // blocking, one thread.
     let mut conn = blocking::Connection::with_config(config.clone())?;
-    let t = Instant::now();
-    let plain_t = blocking_reads(&mut conn, 1, reads);
-    let plain = t.elapsed();
+    let plain = timed(|| blocking_reads(&mut conn, 1, reads));
     let mut near = blocking::NearCache::new(conn, near_config())?;
-    let t = Instant::now();
-    let near_t = blocking_reads(&mut near, 1, reads);
-    let with = t.elapsed();
+    let with = timed(|| blocking_reads(&mut near, 1, reads));
     let hits = near.near_stats().hits;
-    report(
-        "blocking, 1 thread",
-        reads,
-        plain,
-        with,
-        hits,
-        Some((median(plain_t), median(near_t))),
-    );
+    report_one_by_one("blocking, 1 thread", reads, plain, with, hits);
 
     // blocking, 16 threads, a connection each.
     let pool = blocking::Pool::with_config(config.clone())?;

@@ -22,7 +22,8 @@ macro_rules! prefix_methods {
             prefix: impl AsRef<[u8]>,
         ) -> Result<crate::PrefixScan<(K, V)>, gibson_proto::Error> {
             let $this = self;
-            crate::PrefixScan::pairs($servers, prefix.as_ref())
+            let state = gibson_policy::scan::ScanState::pairs($servers, prefix.as_ref())?;
+            Ok(crate::PrefixScan::new(state))
         }
 
         /// Every key name under `prefix`, however many, a page at a time:
@@ -32,7 +33,8 @@ macro_rules! prefix_methods {
             prefix: impl AsRef<[u8]>,
         ) -> Result<crate::PrefixScan<K>, gibson_proto::Error> {
             let $this = self;
-            crate::PrefixScan::names($servers, prefix.as_ref())
+            let state = gibson_policy::scan::ScanState::names($servers, prefix.as_ref())?;
+            Ok(crate::PrefixScan::new(state))
         }
 
         /// A handle on the keys under `prefix` (which must end with `:`),

@@ -1,5 +1,6 @@
 //! The blocking stampede guard: four threads, each with its own
-//! connection, ask for one missing key at once; the computation runs once.
+//! connection, ask for one missing key at once; the computation runs once;
+//! then the shared scenarios (stale-while-refresh, failing open).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
@@ -83,34 +84,6 @@ fn a_failed_computation_releases_the_lock_and_waiters_time_out() {
     holder.del(lock.as_str()).unwrap();
 }
 
-#[test]
-fn stale_while_refresh_serves_the_old_value_at_once() {
-    let server = TestServer::start();
-    gibson_test_support::compute::stale_while_refresh_blocking(|| {
-        Connection::with_config(server.config()).unwrap()
-    });
-}
-
-#[test]
-fn a_guard_fails_open_when_the_server_is_gone() {
-    use gibson_test_support::compute;
-
-    let server = TestServer::start();
-    #[cfg(feature = "metrics")]
-    let _turn = gibson_test_support::observe::install_recorder();
-    let failed_open =
-        || gibson_test_support::observe::counted(gibson_blocking::metrics::COMPUTE_FAIL_OPEN);
-    let before = failed_open();
-    let spans = gibson_test_support::observe::RecordSpans::start();
-    let (proxy, config) = compute::through_proxy(&server);
-    let mut conn = Connection::with_config(config).unwrap();
-    conn.ping().unwrap();
-    drop(proxy);
-    compute::fails_open_blocking(conn);
-    if cfg!(feature = "metrics") {
-        assert_eq!(failed_open() - before, compute::FAILED_OPEN as u64);
-    }
-    if cfg!(feature = "tracing") {
-        compute::fail_open_logged(&spans.events());
-    }
-}
+// The shared scenarios (gibson-test-support's `compute`): stale-while-refresh
+// and failing open.
+gibson_test_support::suite!(compute, client: gibson_blocking, runtimes: [blocking]);

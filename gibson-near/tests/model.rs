@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use gibson_near::{Near, NearConfig, Read};
+use gibson_near::{Check, Fetch, Near, NearConfig, Read};
 use gibson_proto::{Opcode, Value};
 use proptest::prelude::*;
 
@@ -155,14 +155,47 @@ proptest! {
     }
 }
 
+/// The read of `key` at `now`, which must be a check of its prefix's
+/// version (else a panic saying `why`).
+fn check_of<'a>(near: &'a Near, key: &[u8], now: Instant, why: &str) -> Check<'a> {
+    match near.read(key, now) {
+        Read::Check(check) => check,
+        _ => panic!("{why}"),
+    }
+}
+
+/// The read of `key` at `now`, which must be a fetch of its value (else a
+/// panic saying `why`).
+fn fetch_of(near: &Near, key: &[u8], now: Instant, why: &str) -> Fetch {
+    match near.read(key, now) {
+        Read::Fetch(fetch) => fetch,
+        _ => panic!("{why}"),
+    }
+}
+
+/// A near cache of `config` and the time now, the version of the prefix
+/// of `key` checked (it was never bumped).
+fn checked(config: NearConfig, key: &[u8]) -> (Near, Instant) {
+    let near = Near::new(config).unwrap();
+    let now = Instant::now();
+    check_of(&near, key, now, "the first read checks the version").done(None);
+    (near, now)
+}
+
+/// What a read plans, as a word.
+fn kind(read: &Read<'_>) -> &'static str {
+    match read {
+        Read::Hit(_) => "hit",
+        Read::Check(_) => "check",
+        Read::Fetch(_) => "fetch",
+        _ => "another read",
+    }
+}
+
 #[test]
 fn a_value_is_not_served_past_its_ttl() {
-    let near = Near::new(NearConfig::new(["k:"]).max_staleness(Duration::from_secs(3600))).unwrap();
-    let t0 = Instant::now();
-    let Read::Check(check) = near.read(b"k:1", t0) else {
-        panic!("the first read checks the version")
-    };
-    check.done(None);
+    let config = NearConfig::new(["k:"]).max_staleness(Duration::from_secs(3600));
+    let (near, t0) = checked(config, b"k:1");
     let value = Value::from("v");
     for (key, left) in [
         ("k:1", Some(5)),
@@ -170,29 +203,20 @@ fn a_value_is_not_served_past_its_ttl() {
         ("k:3", None),
         ("k:4", Some(-1)),
     ] {
-        let Read::Fetch(fetch) = near.read(key.as_bytes(), t0) else {
-            panic!("a value not held is fetched")
-        };
+        let fetch = fetch_of(&near, key.as_bytes(), t0, "a value not held is fetched");
         near.fetched(key.as_bytes(), fetch, Some(&value), left);
     }
     let at = |secs: f64| t0 + Duration::from_secs_f64(secs);
-    assert!(matches!(near.read(b"k:1", at(3.9)), Read::Hit(_)));
-    assert!(
-        matches!(near.read(b"k:1", at(4.0)), Read::Fetch(_)),
-        "one second early"
-    );
-    assert!(
-        matches!(near.read(b"k:2", at(0.0)), Read::Fetch(_)),
-        "under 2 s left: not kept"
-    );
-    assert!(
-        matches!(near.read(b"k:3", at(0.0)), Read::Fetch(_)),
-        "gone: not kept"
-    );
-    assert!(
-        matches!(near.read(b"k:4", at(3000.0)), Read::Hit(_)),
-        "no expiry"
-    );
+    for (key, secs, want, why) in [
+        ("k:1", 3.9, "hit", "kept"),
+        ("k:1", 4.0, "fetch", "one second early"),
+        ("k:2", 0.0, "fetch", "under 2 s left: not kept"),
+        ("k:3", 0.0, "fetch", "gone: not kept"),
+        ("k:4", 3000.0, "hit", "no expiry"),
+    ] {
+        let got = kind(&near.read(key.as_bytes(), at(secs)));
+        assert_eq!(got, want, "{key} at {secs} s: {why}");
+    }
     let stats = near.stats();
     assert_eq!((stats.hits, stats.misses, stats.bypasses), (2, 2, 2));
 }
@@ -201,9 +225,7 @@ fn a_value_is_not_served_past_its_ttl() {
 fn a_check_in_flight_sends_other_readers_to_the_server() {
     let near = Near::new(NearConfig::new(["k:"])).unwrap();
     let now = Instant::now();
-    let Read::Check(check) = near.read(b"k:1", now) else {
-        panic!("the first read checks the version")
-    };
+    let check = check_of(&near, b"k:1", now, "the first read checks the version");
     assert!(matches!(near.read(b"k:2", now), Read::Bypass));
     drop(check); // a reader that gave up lets the next one check
     assert!(matches!(near.read(b"k:2", now), Read::Check(_)));
@@ -213,21 +235,20 @@ fn a_check_in_flight_sends_other_readers_to_the_server() {
 fn a_changed_version_drops_the_prefix_and_counts_the_hits_before() {
     let near = Near::new(NearConfig::new(["k:"]).max_staleness(Duration::from_millis(10))).unwrap();
     let t0 = Instant::now();
-    let Read::Check(check) = near.read(b"k:1", t0) else {
-        panic!()
-    };
+    let check = check_of(&near, b"k:1", t0, "a check");
     check.done(Some(Value::from("v1")));
-    let Read::Fetch(fetch) = near.read(b"k:1", t0) else {
-        panic!()
-    };
+    let fetch = fetch_of(&near, b"k:1", t0, "a fetch");
     near.fetched(b"k:1", fetch, Some(&Value::from("old")), Some(-1));
     for _ in 0..3 {
         assert!(matches!(near.read(b"k:1", t0), Read::Hit(_)));
     }
     let later = t0 + Duration::from_millis(10);
-    let Read::Check(check) = near.read(b"k:1", later) else {
-        panic!("past the bound the version is read again")
-    };
+    let check = check_of(
+        &near,
+        b"k:1",
+        later,
+        "past the bound the version is read again",
+    );
     check.done(Some(Value::from("v2")));
     assert!(matches!(near.read(b"k:1", later), Read::Fetch(_)));
     let stats = near.stats();
@@ -275,7 +296,7 @@ proptest! {
             NearConfig::new(["k:"]).max_bytes(max_bytes).max_entries(max_entries),
         ).unwrap();
         let now = Instant::now();
-        let Read::Check(check) = near.read(b"k:0", now) else { panic!() };
+        let check = check_of(&near, b"k:0", now, "a check");
         check.done(None);
         for (i, size) in sizes.into_iter().enumerate() {
             let key = format!("k:{i}");
@@ -291,26 +312,15 @@ proptest! {
 
 #[test]
 fn a_few_values_are_not_evicted() {
-    let near = Near::new(NearConfig::new(["k:"])).unwrap();
-    let now = Instant::now();
-    let Read::Check(check) = near.read(b"k:0", now) else {
-        panic!()
-    };
-    check.done(None);
+    let (near, now) = checked(NearConfig::new(["k:"]), b"k:0");
     for i in 0..100 {
         let key = format!("k:{i}");
-        let Read::Fetch(fetch) = near.read(key.as_bytes(), now) else {
-            panic!()
-        };
+        let fetch = fetch_of(&near, key.as_bytes(), now, "a fetch");
         near.fetched(key.as_bytes(), fetch, Some(&Value::from("v")), Some(-1));
     }
     // Two readers that fetched one key: the second replaces the first.
-    let Read::Fetch(first) = near.read(b"k:100", now) else {
-        panic!()
-    };
-    let Read::Fetch(second) = near.read(b"k:100", now) else {
-        panic!()
-    };
+    let first = fetch_of(&near, b"k:100", now, "a fetch");
+    let second = fetch_of(&near, b"k:100", now, "a fetch");
     near.fetched(b"k:100", first, Some(&Value::from("v")), Some(-1));
     near.fetched(b"k:100", second, Some(&Value::from("v")), Some(-1));
     assert_eq!(
@@ -322,16 +332,9 @@ fn a_few_values_are_not_evicted() {
 
 #[test]
 fn a_kept_value_does_not_hold_the_read_buffer() {
-    let near = Near::new(NearConfig::new(["k:"])).unwrap();
-    let now = Instant::now();
-    let Read::Check(check) = near.read(b"k:1", now) else {
-        panic!()
-    };
-    check.done(None);
+    let (near, now) = checked(NearConfig::new(["k:"]), b"k:1");
     let buffer = Bytes::from(vec![b'v'; 65_536]);
-    let Read::Fetch(fetch) = near.read(b"k:1", now) else {
-        panic!()
-    };
+    let fetch = fetch_of(&near, b"k:1", now, "a fetch");
     near.fetched(
         b"k:1",
         fetch,

@@ -36,50 +36,65 @@ pub const SERVERS: &str = "gibson.client.servers";
 /// Counter of server discoveries that failed (the list was kept).
 pub const DISCOVERY_FAILURES: &str = "gibson.client.discovery.failures";
 
+/// The counters' help texts.
+#[cfg(feature = "metrics")]
+const COUNTERS: &[(&str, &str)] = &[
+    (
+        TIMEOUTS,
+        "Operations and connection attempts that timed out",
+    ),
+    (RECONNECTS, "Connections opened again after a failure"),
+    (
+        CONNECTION_TIMEOUTS,
+        "Waits for a pool's connection that ran out",
+    ),
+    (
+        COMPUTE_FAIL_OPEN,
+        "Computations done without the cache because it could not be reached",
+    ),
+    (
+        HEDGES_SENT,
+        "Reads also sent to the next copy of their key because the first was slow",
+    ),
+    (HEDGES_WON, "Hedged reads the next copy answered first"),
+    (
+        SERVER_LIST_CHANGES,
+        "Changes to a sharded client's server list",
+    ),
+    (
+        DISCOVERY_FAILURES,
+        "Server discoveries that failed (the server list was kept)",
+    ),
+    (
+        UNDECODABLE,
+        "Stored values that did not decode, read as misses",
+    ),
+];
+
+/// The gauges' help texts.
+#[cfg(feature = "metrics")]
+const GAUGES: &[(&str, &str)] = &[
+    (
+        CONNECTION_COUNT,
+        "Connections of a pool by state (idle, used)",
+    ),
+    (CONNECTION_MAX, "The most connections a pool opens"),
+    (SERVERS, "Servers in a sharded client's list"),
+];
+
 /// Describes the metrics (units, help) to the installed recorder; call it
 /// once after installing one, if the recorder shows descriptions.
 #[cfg(feature = "metrics")]
 pub fn describe() {
-    use metrics::Unit;
     metrics::describe_histogram!(
         OPERATION_DURATION,
-        Unit::Seconds,
+        metrics::Unit::Seconds,
         "Duration of Gibson client operations"
     );
-    metrics::describe_counter!(
-        TIMEOUTS,
-        "Operations and connection attempts that timed out"
-    );
-    metrics::describe_counter!(RECONNECTS, "Connections opened again after a failure");
-    metrics::describe_gauge!(
-        CONNECTION_COUNT,
-        "Connections of a pool by state (idle, used)"
-    );
-    metrics::describe_gauge!(CONNECTION_MAX, "The most connections a pool opens");
-    metrics::describe_counter!(
-        CONNECTION_TIMEOUTS,
-        "Waits for a pool's connection that ran out"
-    );
-    metrics::describe_counter!(
-        COMPUTE_FAIL_OPEN,
-        "Computations done without the cache because it could not be reached"
-    );
-    metrics::describe_counter!(
-        HEDGES_SENT,
-        "Reads also sent to the next copy of their key because the first was slow"
-    );
-    metrics::describe_counter!(HEDGES_WON, "Hedged reads the next copy answered first");
-    metrics::describe_counter!(
-        SERVER_LIST_CHANGES,
-        "Changes to a sharded client's server list"
-    );
-    metrics::describe_gauge!(SERVERS, "Servers in a sharded client's list");
-    metrics::describe_counter!(
-        DISCOVERY_FAILURES,
-        "Server discoveries that failed (the server list was kept)"
-    );
-    metrics::describe_counter!(
-        UNDECODABLE,
-        "Stored values that did not decode, read as misses"
-    );
+    for &(name, help) in COUNTERS {
+        metrics::describe_counter!(name, help);
+    }
+    for &(name, help) in GAUGES {
+        metrics::describe_gauge!(name, help);
+    }
 }

@@ -3,6 +3,8 @@
 //! see [`parse_duration`]).
 
 use std::fmt;
+use std::marker::PhantomData;
+use std::str::FromStr;
 use std::time::Duration;
 
 use serde::de::{self, Deserializer, MapAccess, Visitor};
@@ -37,25 +39,50 @@ use crate::config_url::parse_duration;
 /// ```
 impl<'de> Deserialize<'de> for Config {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Config, D::Error> {
-        deserializer.deserialize_any(ConfigVisitor)
+        url_or_table::<D, Config, Table>(deserializer, "a gibson:// URL or a table with an `addr`")
     }
 }
 
-struct ConfigVisitor;
+/// The table form of a configuration `T`: what it makes of its fields.
+pub(crate) trait IntoConfig<T> {
+    /// The configuration, or why the fields make none.
+    fn into_config(self) -> Result<T, gibson_proto::Error>;
+}
 
-impl<'de> Visitor<'de> for ConfigVisitor {
-    type Value = Config;
+/// A configuration `T` written as a URL (its `FromStr`) or as a table
+/// `Tb`; `expecting` says which for an error.
+pub(crate) fn url_or_table<'de, D, T, Tb>(
+    deserializer: D,
+    expecting: &'static str,
+) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: FromStr<Err = gibson_proto::Error>,
+    Tb: Deserialize<'de> + IntoConfig<T>,
+{
+    deserializer.deserialize_any(UrlOrTable::<T, Tb>(expecting, PhantomData))
+}
+
+/// The visitor of [`url_or_table`].
+struct UrlOrTable<T, Tb>(&'static str, PhantomData<fn() -> (T, Tb)>);
+
+impl<'de, T, Tb> Visitor<'de> for UrlOrTable<T, Tb>
+where
+    T: FromStr<Err = gibson_proto::Error>,
+    Tb: Deserialize<'de> + IntoConfig<T>,
+{
+    type Value = T;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a gibson:// URL or a table with an `addr`")
+        f.write_str(self.0)
     }
 
-    fn visit_str<E: de::Error>(self, url: &str) -> Result<Config, E> {
+    fn visit_str<E: de::Error>(self, url: &str) -> Result<T, E> {
         url.parse().map_err(E::custom)
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Config, A::Error> {
-        let table = Table::deserialize(de::value::MapAccessDeserializer::new(map))?;
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        let table = Tb::deserialize(de::value::MapAccessDeserializer::new(map))?;
         table.into_config().map_err(de::Error::custom)
     }
 }
@@ -128,7 +155,7 @@ fn set<T>(slot: &mut T, value: Option<T>) {
     }
 }
 
-impl Table {
+impl IntoConfig<Config> for Table {
     fn into_config(self) -> Result<Config, gibson_proto::Error> {
         let mut c: Config = self.addr.parse()?;
         set(&mut c.connect_timeout, self.connect_timeout);

@@ -77,29 +77,16 @@ fn check_value(name: &'static str, len: usize, limits: &Limits) -> Result<(), Er
     if len == 0 {
         return Err(Error::invalid(name, "a value must not be empty"));
     }
-    if len > limits.max_value_size {
-        return Err(Error::invalid(
-            name,
-            format!(
-                "is {len} bytes, over max_value_size ({} bytes)",
-                limits.max_value_size
-            ),
-        ));
-    }
-    Ok(())
+    Error::within(name, len, limits.max_value_size, |len, max| {
+        format!("is {len} bytes, over max_value_size ({max} bytes)")
+    })
 }
 
 /// The size field of an `op` request of `size` bytes (opcode and payload).
 fn size_field(op: Opcode, size: usize, limits: &Limits) -> Result<u32, Error> {
-    if size > limits.max_request_size {
-        return Err(Error::invalid(
-            "request",
-            format!(
-                "{op} request of {size} bytes exceeds max_request_size ({} bytes)",
-                limits.max_request_size
-            ),
-        ));
-    }
+    Error::within("request", size, limits.max_request_size, |size, max| {
+        format!("{op} request of {size} bytes exceeds max_request_size ({max} bytes)")
+    })?;
     u32::try_from(size)
         .map_err(|_| Error::invalid("request", format!("{size} bytes do not fit a u32 size")))
 }

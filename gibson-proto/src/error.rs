@@ -350,6 +350,28 @@ impl Error {
         }
     }
 
+    /// `Ok` when `size` is at most `limit`; else an
+    /// [`Error::InvalidArgument`] on `arg` whose rule `rule` writes from
+    /// the size and the limit.
+    ///
+    /// ```
+    /// use gibson_proto::Error;
+    /// let over = Error::within("key", 300, 250, |n, max| format!("{n} bytes, over {max}"));
+    /// assert_eq!(over.unwrap_err().to_string(), Error::invalid("key", "300 bytes, over 250").to_string());
+    /// assert!(Error::within("key", 250, 250, |_, _| unreachable!()).is_ok());
+    /// ```
+    pub fn within(
+        arg: &'static str,
+        size: usize,
+        limit: usize,
+        rule: impl FnOnce(usize, usize) -> String,
+    ) -> Result<(), Error> {
+        if size > limit {
+            return Err(Error::invalid(arg, rule(size, limit)));
+        }
+        Ok(())
+    }
+
     /// Names `key` in an [`Error::Decode`] that does not name one yet;
     /// other errors are left as they are.
     pub fn for_key(self, key: &[u8]) -> Error {

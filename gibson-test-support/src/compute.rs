@@ -301,6 +301,90 @@ pub fn fails_open_blocking<C: Commands>(mut cache: C) {
     assert_eq!(runs, FAILED_OPEN);
 }
 
+/// [`stale_while_refresh`] on executor `E` over a connection of runtime
+/// `R` to the test server.
+pub async fn stale_while_refresh_serves_the_old_value_at_once<E, R>()
+where
+    E: Runtime,
+    R: gibson_async::Runtime,
+{
+    let server = TestServer::start();
+    let conn = gibson_async::Connection::<R>::with_config(server.config())
+        .await
+        .unwrap();
+    stale_while_refresh::<E, R, _>(conn).await;
+}
+
+/// [`fails_open`] on executor `E` over a connection of runtime `R` cut
+/// off from the test server ([`through_proxy`]), counted and logged as
+/// `built` says the client does ([`failing_open_observed`]).
+#[cfg(feature = "observe")]
+pub async fn a_guard_fails_open_when_the_server_is_gone<E, R>(built: crate::built::Built)
+where
+    E: Runtime,
+    R: gibson_async::Runtime,
+{
+    let server = TestServer::start();
+    failing_open_observed(built, async {
+        let (proxy, config) = through_proxy(&server);
+        let conn = gibson_async::Connection::<R>::with_config(config)
+            .await
+            .unwrap();
+        conn.ping().await.unwrap();
+        drop(proxy);
+        fails_open::<E, R, _>(conn).await;
+    })
+    .await;
+}
+
+/// The scenarios on the blocking client, each on a fresh test server, as
+/// [`suite!`](crate::suite!)`(compute, client: gibson_blocking, …)` runs
+/// them.
+pub mod blocking {
+    use crate::TestServer;
+
+    /// [`stale_while_refresh_blocking`](super::stale_while_refresh_blocking)
+    /// over connections to the test server.
+    pub fn stale_while_refresh_serves_the_old_value_at_once() {
+        let server = TestServer::start();
+        super::stale_while_refresh_blocking(|| {
+            gibson_blocking::Connection::with_config(server.config()).unwrap()
+        });
+    }
+
+    /// [`fails_open_blocking`](super::fails_open_blocking) over a
+    /// connection cut off from the test server, counted and logged as
+    /// `built` says the client does.
+    #[cfg(feature = "observe")]
+    pub fn a_guard_fails_open_when_the_server_is_gone(built: crate::built::Built) {
+        use gibson_proto::Commands;
+
+        let server = TestServer::start();
+        futures::executor::block_on(super::failing_open_observed(built, async {
+            let (proxy, config) = super::through_proxy(&server);
+            let mut conn = gibson_blocking::Connection::with_config(config).unwrap();
+            conn.ping().unwrap();
+            drop(proxy);
+            super::fails_open_blocking(conn);
+        }));
+    }
+}
+
+/// Runs `scenario` (a [`fails_open`]) [`observed`](crate::built::observed):
+/// [`FAILED_OPEN`] computations counted in
+/// `gibson.client.compute.fail_open` and logged ([`fail_open_logged`]).
+#[cfg(feature = "observe")]
+pub async fn failing_open_observed(
+    built: crate::built::Built,
+    scenario: impl std::future::Future<Output = ()>,
+) {
+    let count = (
+        gibson_observe::metrics::COMPUTE_FAIL_OPEN,
+        FAILED_OPEN as u64,
+    );
+    crate::built::observed(built, count, scenario, fail_open_logged).await;
+}
+
 /// `events` (a [`RecordSpans`](crate::observe::RecordSpans) of the thread
 /// that ran [`fails_open`]) hold one WARN per computation done without
 /// the cache, naming its key.

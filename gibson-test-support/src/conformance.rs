@@ -70,27 +70,21 @@ pub async fn set_get_del<C: SuiteClient>() {
     assert_eq!(c.get::<String>(&k).await.unwrap(), None);
 }
 
+/// SETs `key` to `value`, which GET reads back.
+async fn round_trip(c: &impl SuiteClient, key: String, value: Vec<u8>) {
+    c.set(key.as_str(), &value[..], Ttl::Never).await.unwrap();
+    assert_eq!(c.get::<Vec<u8>>(key.as_str()).await.unwrap(), Some(value));
+}
+
 /// Every byte value, and a value above the server's compression threshold.
 pub async fn binary_values_round_trip<C: SuiteClient>() {
     let (_server, c) = connected::<C>().await;
     let p = unique_prefix("bin");
     let value: Vec<u8> = (0..=255u8).chain([0, 32, 0]).collect();
-    c.set(format!("{p}b"), &value[..], Ttl::Never)
-        .await
-        .unwrap();
-    assert_eq!(
-        c.get::<Vec<u8>>(format!("{p}b")).await.unwrap(),
-        Some(value)
-    );
+    round_trip(&c, format!("{p}b"), value).await;
     // Above the server's 4 KiB compression threshold.
     let big: Vec<u8> = (0..100_000u32).map(|i| (i % 7) as u8).collect();
-    c.set(format!("{p}big"), &big[..], Ttl::Never)
-        .await
-        .unwrap();
-    assert_eq!(
-        c.get::<Vec<u8>>(format!("{p}big")).await.unwrap(),
-        Some(big)
-    );
+    round_trip(&c, format!("{p}big"), big).await;
     assert_eq!(
         c.meta(format!("{p}big"), MetaField::Encoding)
             .await

@@ -40,7 +40,7 @@ use gibson_proto::{AsyncCommands, Commands, Error, Ttl};
 
 use crate::cluster::Cluster;
 use crate::runtime::Runtime;
-use crate::unique_prefix;
+use crate::{unique_prefix, Proxy};
 
 /// Keys per multi-key call.
 const KEYS: usize = 60;
@@ -89,6 +89,12 @@ pub trait ShardClient {
     async fn pause(&self, d: Duration);
 }
 
+/// Each key's outcome of a `set_multi` that ran.
+fn outcomes<T>(stored: Result<Vec<Result<T, Error>>, Error>) -> Vec<Result<(), Error>> {
+    let stored = stored.expect("set_multi runs");
+    stored.into_iter().map(|r| r.map(drop)).collect()
+}
+
 /// An async client ([`AsyncCommands`]) on runtime `R`.
 #[derive(Debug)]
 pub struct AsyncClient<C, R> {
@@ -114,12 +120,7 @@ impl<C, R> AsyncClient<C, R> {
 impl<C: AsyncCommands, R: Runtime> ShardClient for AsyncClient<C, R> {
     async fn set_all(&self, keys: &[String], value: &str) -> Vec<Result<(), Error>> {
         let pairs = keys.iter().map(|k| (k.as_str(), value));
-        let stored = self.client.set_multi(pairs, Ttl::Never).await;
-        stored
-            .expect("set_multi runs")
-            .into_iter()
-            .map(|r| r.map(drop))
-            .collect()
+        outcomes(self.client.set_multi(pairs, Ttl::Never).await)
     }
     async fn get_all(&self, keys: &[String]) -> Vec<Result<Option<String>, Error>> {
         let keys = keys.iter().map(String::as_str);
@@ -154,12 +155,7 @@ impl<C> BlockingClient<C> {
 impl<C: Commands> ShardClient for BlockingClient<C> {
     async fn set_all(&self, keys: &[String], value: &str) -> Vec<Result<(), Error>> {
         let pairs = keys.iter().map(|k| (k.as_str(), value));
-        let stored = self.0.borrow_mut().set_multi(pairs, Ttl::Never);
-        stored
-            .expect("set_multi runs")
-            .into_iter()
-            .map(|r| r.map(drop))
-            .collect()
+        outcomes(self.0.borrow_mut().set_multi(pairs, Ttl::Never))
     }
     async fn get_all(&self, keys: &[String]) -> Vec<Result<Option<String>, Error>> {
         let keys = keys.iter().map(String::as_str);
@@ -236,14 +232,17 @@ fn names(got: &Result<Option<String>, Error>, name: &str) -> bool {
     matches!(got, Err(e) if e.server() == Some(name))
 }
 
+/// SETs every key of `keys` to `value` in one multi-key call, which must
+/// store each one.
+async fn store_all(cache: &impl ShardClient, keys: &[String], value: &str) {
+    let stored = cache.set_all(keys, value).await;
+    assert!(stored.iter().all(Result::is_ok), "{stored:?}");
+}
+
 /// The calls that find server [`DEAD`] silent: its keys fail, each error
 /// naming it, and the others are read; returns when the last one began.
 async fn until_dead(cluster: &Cluster, keys: &Keys, cache: &impl ShardClient) -> Instant {
-    assert!(cache
-        .set_all(&keys.keys, "v")
-        .await
-        .iter()
-        .all(Result::is_ok));
+    store_all(cache, &keys.keys, "v").await;
     cluster.kill(DEAD);
     let name = keys.name(DEAD);
     let mut last = Instant::now();
@@ -278,30 +277,15 @@ async fn served_again(
     );
 }
 
-/// With `remove_failed=true`: once server 1 failed
-/// `failure_limit` calls, no key of the next calls fails (its keys are
-/// read from and written to the live servers) and it is not contacted;
-/// after `retry_timeout` it serves its keys again.
-pub async fn remapped(cluster: &Cluster, cache: &impl ShardClient) {
-    let keys = Keys::new(cluster, Scenario::Remapped);
-    until_dead(cluster, &keys, cache).await;
-    let proxy = &cluster.proxies[DEAD];
-    let (connections, reads) = (proxy.connections(), proxy.request_reads());
-    for _ in 0..CALLS {
-        let got = cache.get_all(&keys.keys).await;
-        // Moved keys are absent on their new server, unless the proxies
-        // share one external server.
-        check(&keys, &got, "v", DEAD, Result::is_ok);
-    }
-    assert!(cache
-        .set_all(&keys.keys, "w")
-        .await
-        .iter()
-        .all(Result::is_ok));
-    let got = cache.get_all(&keys.keys).await;
-    check(&keys, &got, "w", DEAD, |r| {
-        r.as_ref().ok() == Some(&Some("w".into()))
-    });
+/// The connections `proxy` accepted and the requests it read so far.
+fn contacts(proxy: &Proxy) -> (u64, u64) {
+    (proxy.connections(), proxy.request_reads())
+}
+
+/// Asserts that `proxy` (the dead server's) was neither dialled nor sent
+/// a request since [`contacts`] gave `before`.
+fn untouched(proxy: &Proxy, before: (u64, u64)) {
+    let (connections, reads) = before;
     assert_eq!(
         proxy.connections(),
         connections,
@@ -312,6 +296,29 @@ pub async fn remapped(cluster: &Cluster, cache: &impl ShardClient) {
         reads,
         "the dead server was sent requests"
     );
+}
+
+/// With `remove_failed=true`: once server 1 failed
+/// `failure_limit` calls, no key of the next calls fails (its keys are
+/// read from and written to the live servers) and it is not contacted;
+/// after `retry_timeout` it serves its keys again.
+pub async fn remapped(cluster: &Cluster, cache: &impl ShardClient) {
+    let keys = Keys::new(cluster, Scenario::Remapped);
+    until_dead(cluster, &keys, cache).await;
+    let proxy = &cluster.proxies[DEAD];
+    let contacts = contacts(proxy);
+    for _ in 0..CALLS {
+        let got = cache.get_all(&keys.keys).await;
+        // Moved keys are absent on their new server, unless the proxies
+        // share one external server.
+        check(&keys, &got, "v", DEAD, Result::is_ok);
+    }
+    store_all(cache, &keys.keys, "w").await;
+    let got = cache.get_all(&keys.keys).await;
+    check(&keys, &got, "w", DEAD, |r| {
+        r.as_ref().ok() == Some(&Some("w".into()))
+    });
+    untouched(proxy, contacts);
     // Back, it serves its own copies ("v"), unless the store is shared.
     let dead = if cluster.is_external() { "w" } else { "v" };
     served_again(cluster, &keys, cache, "w", dead).await;
@@ -325,7 +332,7 @@ pub async fn fail_fast(cluster: &Cluster, cache: &impl ShardClient) {
     let keys = Keys::new(cluster, Scenario::FailFast);
     let dead_from = until_dead(cluster, &keys, cache).await;
     let proxy = &cluster.proxies[DEAD];
-    let (connections, reads) = (proxy.connections(), proxy.request_reads());
+    let contacts = contacts(proxy);
     let name = keys.name(DEAD);
     for _ in 0..CALLS {
         // Dead at least until RETRY after the last failing call began.
@@ -341,16 +348,7 @@ pub async fn fail_fast(cluster: &Cluster, cache: &impl ShardClient) {
             |r| matches!(r, Err(Error::ServerDown { server, .. }) if *server == name),
         );
     }
-    assert_eq!(
-        proxy.connections(),
-        connections,
-        "the dead server was dialled"
-    );
-    assert_eq!(
-        proxy.request_reads(),
-        reads,
-        "the dead server was sent requests"
-    );
+    untouched(proxy, contacts);
     served_again(cluster, &keys, cache, "v", "v").await;
 }
 
@@ -381,11 +379,7 @@ pub async fn unsent_remapped(cluster: &mut Cluster, cache: &impl ShardClient) {
     for (key, got) in keys.keys.iter().zip(&got) {
         assert_eq!(got.as_ref().ok(), Some(&None), "{key}: {got:?}");
     }
-    assert!(cache
-        .set_all(&keys.keys, "v")
-        .await
-        .iter()
-        .all(Result::is_ok));
+    store_all(cache, &keys.keys, "v").await;
     let got = cache.get_all(&keys.keys).await;
     check(&keys, &got, "v", usize::MAX, |_| false);
 }
@@ -420,4 +414,35 @@ pub fn run_blocking<C: Commands>(scenario: Scenario, connect: impl FnOnce(String
     let mut cluster = Cluster::from_env(3);
     let cache = BlockingClient::new(connect(cluster.url(&options(scenario))));
     futures::executor::block_on(run(scenario, &mut cluster, &cache));
+}
+
+/// Stamps the sharded client's scenarios (this module's, [`replicas`](crate::replicas)'
+/// and, in a module `server_list`, [`server_list`](crate::server_list)'s) for
+/// `$client::Sharded` on the runtime `$rt` (or `blocking`); see
+/// [`suite!`](crate::suite!).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __dead_shard_tests {
+    ($rt:tt, $client:tt) => {
+        $crate::__scenario_tests!($rt, $client, dead_shard, |url| connect(&url):
+            remove_failed_serves_every_key_from_the_call_after_the_limit: Remapped,
+            without_remove_failed_a_dead_server_fails_fast_until_retry_timeout: FailFast,
+            a_request_never_written_to_a_dead_server_goes_to_a_live_one: UnsentRemapped,
+        );
+        $crate::__scenario_tests!($rt, $client, replicas, |url| connect(&url):
+            every_key_reads_back_with_one_server_of_three_dead: DeadServer,
+            every_key_reads_back_when_multi_key_calls_meet_the_dead_server_first: DeadServerMulti,
+            mget_and_keys_over_copies_answer_as_one_server_and_count_is_refused: PrefixReads,
+            hedged_reads_are_right_and_hedges_are_sent_and_won: Hedged,
+        );
+        /// The server list changing while the client runs.
+        mod server_list {
+            $crate::__scenario_tests!($rt, $client, server_list, |config| with_config(config):
+                a_fourth_server_joins_under_a_workload_and_only_its_keys_move: Grows,
+                a_removed_server_gets_nothing_more_and_its_connections_close: Removed,
+                discovery_follows_the_addresses_of_a_name: Discovery,
+                discovery_asks_the_system_resolver_by_default: SystemResolver,
+            );
+        }
+    };
 }

@@ -13,6 +13,8 @@
 //! ([`conformance`], [`faults`], [`bulk`], [`resilience`], [`values`], [`cached_store`]) and expanded in a
 //! crate's test file by [`suite!`], on the executors of [`runtime`].
 
+#[cfg(feature = "observe")]
+pub mod built;
 pub mod bulk;
 pub mod cached_store;
 mod chunking;

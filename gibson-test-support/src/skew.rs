@@ -1,5 +1,6 @@
-//! Values that survive change, as plain scenarios every runtime crate runs
-//! from a `#[test]` of its own: a stored value that no longer decodes reads
+//! Values that survive change, run by every runtime crate with the values
+//! suite ([`suite!`](crate::suite!)`(values, …)`, in a module `skew`): a
+//! stored value that no longer decodes reads
 //! as a miss through `Lenient` (only that key, in an MGET too), and
 //! compressed values live beside plain ones under one prefix.
 
@@ -7,8 +8,9 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 use gibson_policy::{Compressed, Json, Lenient};
-use gibson_proto::{AsyncCommands, Commands, Error, Ttl};
+use gibson_proto::{AsyncCommands, Error, Ttl};
 
+use crate::client::{connected, SuiteClient};
 use crate::unique_prefix;
 use crate::values::Profile;
 
@@ -67,23 +69,6 @@ pub async fn lenient_reads<N: AsyncCommands>(ns: &N) {
     let good = ns.get::<Lenient<Json<Profile>>>(item(3)).await.unwrap();
     assert_eq!(good.map(|v| v.0 .0), Some(Profile::nth(3)));
     let raw = ns.get::<String>("item:skewed").await.unwrap();
-    assert_eq!(raw.as_deref(), Some(SKEWED), "a miss deletes nothing");
-}
-
-/// [`lenient_reads`] for the blocking client.
-pub fn lenient_reads_blocking<N: Commands>(ns: &mut N) {
-    for i in 0..GOOD {
-        ns.set(item(i), Json(Profile::nth(i)), TTL).unwrap();
-    }
-    ns.set("item:skewed", SKEWED, TTL).unwrap();
-    let strict = ns.mget::<String, Json<Profile>>("item:");
-    check_strict_error(strict.unwrap_err());
-    check_lenient_pairs(ns.mget("item:").unwrap());
-    let skewed = ns.get::<Lenient<Json<Profile>>>("item:skewed").unwrap();
-    assert_eq!(skewed, None);
-    let good = ns.get::<Lenient<Json<Profile>>>(item(3)).unwrap();
-    assert_eq!(good.map(|v| v.0 .0), Some(Profile::nth(3)));
-    let raw = ns.get::<String>("item:skewed").unwrap();
     assert_eq!(raw.as_deref(), Some(SKEWED), "a miss deletes nothing");
 }
 
@@ -173,20 +158,25 @@ pub async fn compressed_beside_plain<C: AsyncCommands>(cache: &C) {
     check_read_back(&p, cache.mget(p.as_str()).await.unwrap());
 }
 
-/// [`compressed_beside_plain`] for the blocking client.
-pub fn compressed_beside_plain_blocking<C: Commands>(cache: &mut C) {
-    let p = unique_prefix("compressed");
-    for (k, doc, kind) in written() {
-        let key = format!("{p}{k}");
-        match kind {
-            Kind::Plain => cache.set(key.as_str(), Json(&doc), TTL),
-            Kind::Compressed | Kind::Small => cache.set(key.as_str(), Compressed(Json(&doc)), TTL),
-        }
-        .unwrap();
-        let raw = cache.get::<Bytes>(key.as_str()).unwrap().unwrap();
-        check_stored(&key, &raw, &doc, kind);
-        let back = cache.get::<Doc>(key.as_str()).unwrap().map(|v| v.0 .0);
-        assert!(back.as_ref() == Some(&doc), "{key} reads back");
-    }
-    check_read_back(&p, cache.mget(p.as_str()).unwrap());
+/// [`lenient_reads`] under a namespace of a client `C` of the test server;
+/// the misses counted (`gibson.client.undecodable`) and warned when
+/// `built` says the client does.
+#[cfg(feature = "observe")]
+pub async fn a_value_that_no_longer_decodes_is_a_miss_of_its_key_only<C: SuiteClient>(
+    built: crate::built::Built,
+) {
+    let (_server, c) = connected::<C>().await;
+    let ns = c.namespace(&unique_prefix("skew")).unwrap();
+    let misses = (gibson_policy::UNDECODABLE_METRIC, LENIENT_MISSES);
+    crate::built::observed(built, misses, lenient_reads(&ns), |events| {
+        let misses = LENIENT_MISSES as usize;
+        crate::observe::checks::warned(events, "item:skewed", "read as a miss", misses);
+    })
+    .await;
+}
+
+/// [`compressed_beside_plain`] on a client `C` of the test server.
+pub async fn compressed_and_plain_values_share_a_prefix<C: SuiteClient>() {
+    let (_server, c) = connected::<C>().await;
+    compressed_beside_plain(&c).await;
 }

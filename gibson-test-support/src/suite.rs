@@ -12,6 +12,8 @@
 //! ```
 //!
 //! Suites: `conformance`, `faults`, `bulk`, `resilience`, `values`, `cached`, `prefix` (async),
+//! `failures`, `compute` (the stampede guard's shared scenarios), `dead_shard` (the sharded client's `Sharded`: the scenarios
+//! of `dead_shard`, `replicas` and, in a module `server_list`, `server_list`),
 //! `observe` (feature `observe`; the client built with `tracing` and
 //! `metrics`). Runtimes:
 //! `tokio` (current-thread), `tokio_multi_thread` (two workers), `async_std`,
@@ -135,6 +137,40 @@ macro_rules! __suite {
             $($client)::+::Connection
         );
     };
+    ($module:ident, blocking, failures, $($client:ident)::+) => {
+        $crate::__tests!(sync, failures::blocking:
+            checkout_fails_fast_when_the_server_is_down,
+            incs_through_resets_each_have_one_outcome,
+            a_peer_that_is_not_gibson_is_named,
+        );
+    };
+    ($module:ident, $rt:ty, failures, $($client:ident)::+) => {
+        $crate::__suite!(@async $rt, [$($client)::+], failures:
+            a_silent_peer_is_replaced,
+            an_outage_fails_every_caller_with_the_address,
+            incs_through_resets_each_have_one_outcome,
+            a_peer_that_is_not_gibson_is_named,
+            callers_beyond_max_waiting_are_refused_as_busy,
+            small_requests_pass_a_big_set,
+        );
+    };
+    ($module:ident, blocking, compute, $($client:ident)::+) => {
+        $crate::__tests!(sync, compute::blocking: stale_while_refresh_serves_the_old_value_at_once);
+        $crate::__tests!(sync, compute::blocking($crate::built!()):
+            a_guard_fails_open_when_the_server_is_gone);
+    };
+    ($module:ident, $rt:ty, compute, $($client:ident)::+) => {
+        $crate::__suite!(@async $rt, [$($client)::+], compute:
+            stale_while_refresh_serves_the_old_value_at_once);
+        $crate::__suite!(@async $rt, [$($client)::+], compute($crate::built!()):
+            a_guard_fails_open_when_the_server_is_gone);
+    };
+    ($module:ident, blocking, dead_shard, $($client:ident)::+) => {
+        $crate::__dead_shard_tests!(blocking, [$($client)::+]);
+    };
+    ($module:ident, $rt:ty, dead_shard, $($client:ident)::+) => {
+        $crate::__dead_shard_tests!($rt, [$($client)::+]);
+    };
     ($module:ident, blocking, $suite:ident, $($client:ident)::+) => {
         $crate::__suite!(@fns $suite,
             $crate::client::block_on,
@@ -145,6 +181,13 @@ macro_rules! __suite {
             <$rt as $crate::runtime::Runtime>::block_on,
             $($client)::+::Connection);
     };
+    (@async $rt:ty, [$($client:tt)+], $($tests:tt)+) => {
+        $crate::__tests!(
+            <$rt as $crate::runtime::Runtime>::block_on,
+            [$rt, <$($client)+::Connection as $crate::client::AsyncClient>::Runtime],
+            $($tests)+
+        );
+    };
     (@fns conformance, $($args:tt)*) => { $crate::__conformance_tests!($($args)*); };
     (@fns values, $($args:tt)*) => { $crate::__values_tests!($($args)*); };
     (@fns faults, $($args:tt)*) => { $crate::__fault_tests!($($args)*); };
@@ -153,7 +196,8 @@ macro_rules! __suite {
 
 /// Stamps, for each function `$name` of the suite module `$suite` (a path
 /// in this crate), a `#[test] fn $name` that runs
-/// `$suite::$name::<$ty, …>()` (the types given, in their order) with
+/// `$suite::$name::<$ty, …>(…)` (the types given, in their order; the
+/// arguments given in parentheses after the path, none by default) with
 /// `$run` (a `block_on`), keeping the attributes given before the name (a
 /// `cfg`). With `sync` instead of `$run` and types, the functions are
 /// plain ones, called as they are.
@@ -161,26 +205,69 @@ macro_rules! __suite {
 #[macro_export]
 macro_rules! __tests {
     (sync, $($suite:ident)::+ : $($names:tt)+) => {
-        $crate::__tests!(@each sync, [], [$($suite)::+], $($names)+);
+        $crate::__tests!(@each sync, [], [$($suite)::+], (), $($names)+);
     };
-    (@each $run:tt, $types:tt, $suite:tt, $($(#[$attr:meta])* $name:ident),+ $(,)?) => {
-        $( $crate::__tests!(@one $run, $types, $suite, $(#[$attr])* $name); )+
+    (sync, $($suite:ident)::+ ($($args:tt)*): $($names:tt)+) => {
+        $crate::__tests!(@each sync, [], [$($suite)::+], ($($args)*), $($names)+);
     };
-    (@one sync, [], [$($suite:tt)+], $(#[$attr:meta])* $name:ident) => {
+    (@each $run:tt, $types:tt, $suite:tt, $args:tt, $($(#[$attr:meta])* $name:ident),+ $(,)?) => {
+        $( $crate::__tests!(@one $run, $types, $suite, $args, $(#[$attr])* $name); )+
+    };
+    (@one sync, [], [$($suite:tt)+], $args:tt, $(#[$attr:meta])* $name:ident) => {
         $(#[$attr])*
         #[test]
         fn $name() {
-            $crate::$($suite)+::$name()
+            $crate::$($suite)+::$name $args
         }
     };
-    (@one ($run:expr), [$($ty:tt)+], [$($suite:tt)+], $(#[$attr:meta])* $name:ident) => {
+    (@one ($run:expr), [$($ty:tt)+], [$($suite:tt)+], $args:tt, $(#[$attr:meta])* $name:ident) => {
         $(#[$attr])*
         #[test]
         fn $name() {
-            $run($crate::$($suite)+::$name::<$($ty)+>())
+            $run($crate::$($suite)+::$name::<$($ty)+> $args)
         }
     };
     ($run:expr, $types:tt, $($suite:ident)::+ : $($names:tt)+) => {
-        $crate::__tests!(@each ($run), $types, [$($suite)::+], $($names)+);
+        $crate::__tests!(@each ($run), $types, [$($suite)::+], (), $($names)+);
     };
+    ($run:expr, $types:tt, $($suite:ident)::+ ($($args:tt)*): $($names:tt)+) => {
+        $crate::__tests!(@each ($run), $types, [$($suite)::+], ($($args)*), $($names)+);
+    };
+}
+
+/// Stamps, for each `$name: $scenario` of the sharded-client module
+/// `$suite` (`dead_shard`, `replicas`, `server_list`), a `#[test] fn
+/// $name` that runs `$suite::Scenario::$scenario` with its `run_blocking`
+/// (`$rt` is `blocking`) or its `run_async` on the runtime `$rt`, the
+/// client `$client::Sharded` built by `$connect` from the runner's
+/// argument `$arg`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __scenario_tests {
+    (@one blocking, [$($client:tt)+], $suite:ident, |$arg:ident| $connect:ident $call:tt,
+        $(#[$attr:meta])* $name:ident: $scenario:ident) => {
+        $(#[$attr])*
+        #[test]
+        fn $name() {
+            $crate::$suite::run_blocking($crate::$suite::Scenario::$scenario, |$arg| {
+                $($client)+::Sharded::$connect $call.unwrap()
+            });
+        }
+    };
+    (@one $rt:ty, [$($client:tt)+], $suite:ident, |$arg:ident| $connect:ident $call:tt,
+        $(#[$attr:meta])* $name:ident: $scenario:ident) => {
+        $(#[$attr])*
+        #[test]
+        fn $name() {
+            $crate::$suite::run_async::<$rt, _, _>(
+                $crate::$suite::Scenario::$scenario,
+                |$arg| async move { $($client)+::Sharded::$connect $call.await.unwrap() },
+            );
+        }
+    };
+    ($rt:tt, $client:tt, $suite:ident, |$arg:ident| $connect:ident $call:tt:
+        $($(#[$attr:meta])* $name:ident: $scenario:ident),+ $(,)?) => {$(
+        $crate::__scenario_tests!(@one $rt, $client, $suite, |$arg| $connect $call,
+            $(#[$attr])* $name: $scenario);
+    )+};
 }

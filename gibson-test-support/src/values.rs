@@ -78,6 +78,13 @@ macro_rules! __values_tests {
         $crate::__values_tests!(@codec json Json $run, $client);
         $crate::__values_tests!(@codec postcard Postcard $run, $client);
         $crate::__values_tests!(@codec msgpack MsgPack $run, $client);
+        /// Values that survive change ([`skew`](mod@$crate::skew)).
+        mod skew {
+            $crate::__tests!($run, [$client], skew($crate::built!()):
+                a_value_that_no_longer_decodes_is_a_miss_of_its_key_only,
+            );
+            $crate::__tests!($run, [$client], skew: compressed_and_plain_values_share_a_prefix);
+        }
     };
     (@codec $module:ident $codec:ident $run:expr, $client:ty) => {
         /// The suite for one codec.

@@ -169,55 +169,6 @@ async fn a_failed_computation_releases_the_lock_and_waiters_may_take_a_stale_cop
     assert_eq!(stale.unwrap(), "v1", "the stale copy, at once");
 }
 
-/// The shared scenarios (gibson-test-support's `compute`), on tokio's
-/// current-thread and multi-thread runtimes.
-mod shared {
-    use gibson_test_support::compute;
-    use gibson_test_support::runtime::{Runtime, Tokio, TokioMultiThread};
-    use gibson_test_support::TestServer;
-    use gibson_tokio::{AsyncCommands, Connection};
-
-    fn stale_while_refresh<R: Runtime>() {
-        let server = TestServer::start();
-        R::block_on(async {
-            let conn = Connection::with_config(server.config()).await.unwrap();
-            compute::stale_while_refresh::<R, gibson_tokio::Tokio, _>(conn).await;
-        });
-    }
-
-    #[test]
-    fn stale_while_refresh_serves_the_old_value_at_once() {
-        stale_while_refresh::<Tokio>();
-    }
-
-    #[test]
-    fn stale_while_refresh_serves_the_old_value_at_once_multi_thread() {
-        stale_while_refresh::<TokioMultiThread>();
-    }
-
-    #[test]
-    fn a_guard_fails_open_when_the_server_is_gone() {
-        let server = TestServer::start();
-        #[cfg(feature = "metrics")]
-        let _turn = gibson_test_support::observe::install_recorder();
-        let before = failed_open();
-        let spans = gibson_test_support::observe::RecordSpans::start();
-        let (proxy, config) = compute::through_proxy(&server);
-        Tokio::block_on(async move {
-            let conn = Connection::with_config(config).await.unwrap();
-            conn.ping().await.unwrap();
-            drop(proxy);
-            compute::fails_open::<Tokio, gibson_tokio::Tokio, _>(conn).await;
-        });
-        if cfg!(feature = "metrics") {
-            assert_eq!(failed_open() - before, compute::FAILED_OPEN as u64);
-        }
-        if cfg!(feature = "tracing") {
-            compute::fail_open_logged(&spans.events());
-        }
-    }
-
-    fn failed_open() -> u64 {
-        gibson_test_support::observe::counted(gibson_tokio::metrics::COMPUTE_FAIL_OPEN)
-    }
-}
+// The shared scenarios (gibson-test-support's `compute`), on tokio's
+// current-thread and multi-thread runtimes.
+gibson_test_support::suite!(compute, client: gibson_tokio, runtimes: [tokio, tokio_multi_thread]);

@@ -229,39 +229,6 @@ async fn multi_key_calls_one_round_trip_per_server_and_a_dead_one_fails_alone() 
     }
 }
 
-mod server_list {
-    //! The server list changing while the client runs: the shared
-    //! scenarios of `gibson_test_support::server_list`.
-
-    use gibson_test_support::runtime::Tokio;
-    use gibson_test_support::server_list::{run_async, Scenario};
-    use gibson_tokio::{shard::ShardConfig, Sharded};
-
-    async fn connect(config: ShardConfig) -> Sharded {
-        Sharded::with_config(config).await.unwrap()
-    }
-
-    #[test]
-    fn a_fourth_server_joins_under_a_workload_and_only_its_keys_move() {
-        run_async::<Tokio, _, _>(Scenario::Grows, connect);
-    }
-
-    #[test]
-    fn a_removed_server_gets_nothing_more_and_its_connections_close() {
-        run_async::<Tokio, _, _>(Scenario::Removed, connect);
-    }
-
-    #[test]
-    fn discovery_follows_the_addresses_of_a_name() {
-        run_async::<Tokio, _, _>(Scenario::Discovery, connect);
-    }
-
-    #[test]
-    fn discovery_asks_the_system_resolver_by_default() {
-        run_async::<Tokio, _, _>(Scenario::SystemResolver, connect);
-    }
-}
-
 /// A change of the server list is counted and the list's size set
 /// (`gibson.client.servers.changes`, `gibson.client.servers`); a discovery
 /// that fails is counted (`gibson.client.discovery.failures`) and keeps

@@ -27,26 +27,16 @@ pub(crate) fn scope_frame(
         out.extend_from_slice(frame);
         return Ok(());
     };
-    if key_len + prefix.len() > limits.max_key_size {
-        return Err(Error::invalid(
-            "key",
-            format!(
-                "{} bytes with the namespace's prefix, above the limit of {}",
-                key_len + prefix.len(),
-                limits.max_key_size
-            ),
-        ));
-    }
+    let with_prefix =
+        |size, max| format!("{size} bytes with the namespace's prefix, above the limit of {max}");
+    Error::within(
+        "key",
+        key_len + prefix.len(),
+        limits.max_key_size,
+        with_prefix,
+    )?;
     let size = frame.len() + prefix.len();
-    if size > limits.max_request_size {
-        return Err(Error::invalid(
-            "request",
-            format!(
-                "{size} bytes with the namespace's prefix, above the limit of {}",
-                limits.max_request_size
-            ),
-        ));
-    }
+    Error::within("request", size, limits.max_request_size, with_prefix)?;
     let body =
         u32::try_from(size - 4).map_err(|_| Error::invalid("request", "larger than 4 GiB"))?;
     out.reserve(size);

@@ -2,9 +2,10 @@
 //! scans keep, so that each only does the I/O of a step.
 
 use std::collections::VecDeque;
+use std::ops::ControlFlow;
 
 use bytes::Bytes;
-use gibson_proto::{Error, Value};
+use gibson_proto::{Error, FromValue, Value};
 
 use crate::config::Config;
 
@@ -69,6 +70,22 @@ impl<T> std::fmt::Debug for ScanState<T> {
 
 /// Keys per page unless [`ScanState::set_page`] says otherwise.
 pub const DEFAULT_PAGE: usize = 1000;
+
+impl<K: FromValue, V: FromValue> ScanState<(K, V)> {
+    /// A scan of the pairs under `prefix` on each of `servers` in turn,
+    /// as `(K, V)`.
+    pub fn pairs(servers: Vec<Config>, prefix: &[u8]) -> Result<Self, Error> {
+        ScanState::new(servers, prefix, ScanKind::Pairs, super::pair::<K, V>)
+    }
+}
+
+impl<K: FromValue> ScanState<K> {
+    /// A scan of the key names under `prefix` on each of `servers` in
+    /// turn, as `K`.
+    pub fn names(servers: Vec<Config>, prefix: &[u8]) -> Result<Self, Error> {
+        ScanState::new(servers, prefix, ScanKind::Names, super::name::<K>)
+    }
+}
 
 impl<T> ScanState<T> {
     /// A scan of `prefix` (refused now if invalid) over `servers`, its
@@ -139,6 +156,29 @@ impl<T> ScanState<T> {
         }
     }
 
+    /// [`next_step`](Self::next_step) on the scan's connection, kept in
+    /// `conn`: `Break(true)` once `open` made the connection to the next
+    /// server (in `conn`), `Break(false)` once every server was read, else
+    /// the step to carry out and the connection to carry it out on (an
+    /// error when there is none).
+    pub fn step_on<'c, C>(
+        &mut self,
+        conn: &'c mut Option<C>,
+        open: impl FnOnce(Config) -> Result<C, Error>,
+    ) -> Result<ControlFlow<bool, (ScanStep, &'c mut C)>, Error> {
+        match self.next_step() {
+            ScanNext::Finished => Ok(ControlFlow::Break(false)),
+            ScanNext::Open(config) => {
+                *conn = Some(open(config)?);
+                Ok(ControlFlow::Break(true))
+            }
+            ScanNext::Step(step) => match conn {
+                Some(c) => Ok(ControlFlow::Continue((step, c))),
+                None => Err(Error::ConnectionClosed { in_reply: false }),
+            },
+        }
+    }
+
     /// The outcome of a [`ScanStep::Count`]: the prefix holds `n` keys
     /// (see [`keys_counted`](super::keys_counted)).
     pub fn counted(&mut self, n: u64) {
@@ -151,6 +191,42 @@ impl<T> ScanState<T> {
     pub fn split(&mut self, counts: Vec<u64>) {
         if let Some(plan) = &mut self.plan {
             plan.split(counts);
+        }
+    }
+
+    /// The replies of a [`ScanStep::Split`]'s COUNTs, one per child (see
+    /// [`keys_counted`](super::keys_counted)): [`split`](Self::split) with
+    /// their numbers, or the first error.
+    pub fn split_counted(&mut self, counts: Vec<Result<u64, Error>>) -> Result<(), Error> {
+        let counts = counts
+            .into_iter()
+            .map(super::keys_counted)
+            .collect::<Result<Vec<u64>, Error>>()?;
+        self.split(counts);
+        Ok(())
+    }
+
+    /// The answer to the scan's `next` that needs no request: an item
+    /// already read, or the end once the scan failed; `None` when a step
+    /// must be taken ([`next_step`](Self::next_step)).
+    pub fn ready(&mut self) -> Option<Option<Result<T, Error>>> {
+        match self.pop() {
+            Some(item) => Some(Some(item)),
+            None => self.failed.then_some(None),
+        }
+    }
+
+    /// The answer to the scan's `next` after a step that returned
+    /// `stepped` (`Ok(false)` when every server was read): `None` to go
+    /// on, the end, or the step's error (the scan then fails).
+    pub fn stepped(&mut self, stepped: Result<bool, Error>) -> Option<Option<Result<T, Error>>> {
+        match stepped {
+            Ok(true) => None,
+            Ok(false) => Some(None),
+            Err(e) => {
+                self.fail();
+                Some(Some(Err(e)))
+            }
         }
     }
 
@@ -167,6 +243,12 @@ impl<T> ScanState<T> {
             }
         }
         Ok(())
+    }
+
+    /// The outcome of a [`ScanStep::Fetch`] by KEYS: its names, or its
+    /// error (see [`fetched`](Self::fetched)).
+    pub fn fetched_names(&mut self, names: Result<Vec<Bytes>, Error>) -> Result<(), Error> {
+        self.fetched(names.map(|names| names.into_iter().map(|n| (n, Value::Int(0))).collect()))
     }
 
     /// The key equal to a split prefix, when it exists.

@@ -1,13 +1,11 @@
 //! `serde::Deserialize` for [`ShardConfig`] (feature `serde`): from a URL
 //! string, or from a table of the servers' URL and the sharding options.
 
-use std::fmt;
 use std::time::Duration;
 
-use serde::de::{self, Deserializer, MapAccess, Visitor};
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 
-use crate::config_serde::duration;
+use crate::config_serde::{duration, url_or_table, IntoConfig};
 
 use super::{OnMissing, ShardConfig};
 
@@ -36,26 +34,8 @@ use super::{OnMissing, ShardConfig};
 /// ```
 impl<'de> Deserialize<'de> for ShardConfig {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<ShardConfig, D::Error> {
-        deserializer.deserialize_any(ShardVisitor)
-    }
-}
-
-struct ShardVisitor;
-
-impl<'de> Visitor<'de> for ShardVisitor {
-    type Value = ShardConfig;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a gibson:// URL of several servers or a table with `servers`")
-    }
-
-    fn visit_str<E: de::Error>(self, url: &str) -> Result<ShardConfig, E> {
-        url.parse().map_err(E::custom)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ShardConfig, A::Error> {
-        let table = Table::deserialize(de::value::MapAccessDeserializer::new(map))?;
-        table.into_config().map_err(de::Error::custom)
+        let expecting = "a gibson:// URL of several servers or a table with `servers`";
+        url_or_table::<D, ShardConfig, Table>(deserializer, expecting)
     }
 }
 
@@ -76,7 +56,7 @@ struct Table {
     partial: Option<bool>,
 }
 
-impl Table {
+impl IntoConfig<ShardConfig> for Table {
     fn into_config(self) -> Result<ShardConfig, gibson_proto::Error> {
         let mut c: ShardConfig = self.servers.parse()?;
         if let Some(n) = self.replicas {

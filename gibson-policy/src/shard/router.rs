@@ -310,13 +310,15 @@ mod tests {
         Error::ConnectionClosed { in_reply: false }
     }
 
+    /// A router of the servers and options of `url`, and the time now.
+    fn router(url: &str) -> (Router, Instant) {
+        let config: ShardConfig = url.parse().unwrap();
+        (Router::new(&config), Instant::now())
+    }
+
     #[test]
     fn dead_after_the_limit_then_retried() {
-        let config: ShardConfig = "a:1,b:2,c:3?failure_limit=2&retry_timeout=1s"
-            .parse()
-            .unwrap();
-        let mut r = Router::new(&config);
-        let t = Instant::now();
+        let (mut r, t) = router("a:1,b:2,c:3?failure_limit=2&retry_timeout=1s");
         let key = b"k";
         let home = r.server_for(key, t).unwrap();
         r.record(home, Err::<(), _>(&broken()), t);
@@ -352,9 +354,7 @@ mod tests {
 
     #[test]
     fn a_server_down_outcome_leaves_a_dead_server_dead() {
-        let config: ShardConfig = "a:1,b:2?failure_limit=1&retry_timeout=1s".parse().unwrap();
-        let mut r = Router::new(&config);
-        let t = Instant::now();
+        let (mut r, t) = router("a:1,b:2?failure_limit=1&retry_timeout=1s");
         r.record(1, Err::<(), _>(&broken()), t);
         let down = r.admit(1, t).unwrap_err();
         // What a batch to a dead server settles with: it was not contacted.
@@ -369,9 +369,7 @@ mod tests {
 
     #[test]
     fn without_remove_failed_nothing_moves() {
-        let config: ShardConfig = "a:1,b:2?failure_limit=1".parse().unwrap();
-        let mut r = Router::new(&config);
-        let t = Instant::now();
+        let (mut r, t) = router("a:1,b:2?failure_limit=1");
         let refused = Error::from(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
         let err = r.settle(0, Err::<(), _>(refused), t).unwrap_err();
         assert!(!r.moves(0, &err, t));
@@ -380,11 +378,7 @@ mod tests {
 
     #[test]
     fn remove_failed_moves_only_the_dead_servers_keys() {
-        let config: ShardConfig = "a:1,b:2,c:3?failure_limit=1&remove_failed=true"
-            .parse()
-            .unwrap();
-        let mut r = Router::new(&config);
-        let t = Instant::now();
+        let (mut r, t) = router("a:1,b:2,c:3?failure_limit=1&remove_failed=true");
         let keys: Vec<String> = (0..3000).map(|i| format!("key:{i}")).collect();
         let before: Vec<usize> = keys
             .iter()
