@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use futures::FutureExt;
 use gibson_async::Connection;
 use gibson_policy::Config;
-use gibson_proto::{AsyncCommands as _, Error, Limits, Ttl, Value};
+use gibson_proto::{AsyncCommands as _, Limits, Ttl, Value};
 
 use crate::client::AsyncClient;
 use crate::resilience::is_response_timeout;
@@ -152,16 +152,7 @@ pub async fn one_timeout_leaves_the_others_and_the_connection_healthy<
         }));
     }
     let err = no_hang::<R, _>("slow request", slow).await.unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Timeout {
-                what: "response",
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert!(is_response_timeout(&err), "{err}");
     for h in others {
         let (i, r) = no_hang::<R, _>("other request", h).await;
         assert_eq!(r.unwrap(), Some(format!("v{i}")));
