@@ -9,12 +9,11 @@ use std::time::Duration;
 
 use gibson_blocking::{Commands, Connection, Error, Pool, Ttl};
 use gibson_test_support::resilience::is_response_timeout;
-use gibson_test_support::{unique_prefix, Faults, Proxy, TestServer};
+use gibson_test_support::{proxied, unique_prefix, Faults, TestServer};
 
 #[test]
 fn timeout_mid_reply_poisons_and_the_next_call_gets_its_own_reply() {
-    let server = TestServer::start();
-    let proxy = Proxy::start(server.addr().clone());
+    let (_server, proxy) = proxied();
     let config =
         gibson_blocking::Config::new(proxy.addr()).response_timeout(Duration::from_millis(100));
     let mut conn = Connection::with_config(config).unwrap();

@@ -4,7 +4,7 @@
 
 use gibson_blocking::{Connection, NearCache, Pool};
 use gibson_test_support::near::{self, config};
-use gibson_test_support::{unique_prefix, Proxy, TestServer};
+use gibson_test_support::{proxied, unique_prefix, TestServer};
 
 #[test]
 fn hits_come_from_memory_and_own_writes_are_seen_at_once() {
@@ -39,8 +39,7 @@ fn a_prefix_write_of_the_other_is_seen_within_the_bound() {
 
 #[test]
 fn an_outage_is_not_hidden_behind_memory() {
-    let server = TestServer::start();
-    let mut proxy = Proxy::start(server.addr().clone());
+    let (server, mut proxy) = proxied();
     let prefix = unique_prefix("near-outage");
     let mut through = server.config();
     through.addr = proxy.addr();

@@ -20,14 +20,13 @@ use gibson_policy::Config;
 use gibson_proto::{AsyncCommands, Error, Ttl};
 
 use crate::runtime::{no_hang, Runtime as Executor};
-use crate::{unique_prefix, Faults, Proxy, TestServer};
+use crate::{proxied, unique_prefix, Faults};
 
 /// The connection's peer freezes (requests are swallowed, the socket
 /// stays open): the requests waiting time out, the connection is found
 /// silent and dropped, and a later request works on a new one.
 pub async fn a_silent_peer_is_replaced<E: Executor, R: Runtime>() {
-    let server = TestServer::start();
-    let proxy = Proxy::start(server.addr().clone());
+    let (_server, proxy) = proxied();
     let timeout = Duration::from_millis(500);
     let conn = Connection::<R>::with_config(Config::new(proxy.addr()).response_timeout(timeout))
         .await
@@ -88,8 +87,7 @@ pub async fn an_outage_fails_every_caller_with_the_address<E: Executor, R: Runti
 /// sent, and the counter lies between the acknowledged count and that
 /// plus the "may have executed" ones.
 pub async fn incs_through_resets_each_have_one_outcome<E: Executor, R: Runtime>() {
-    let server = TestServer::start();
-    let proxy = Proxy::start(server.addr().clone());
+    let (_server, proxy) = proxied();
     let conn = Connection::<R>::with_config(Config::new(proxy.addr()))
         .await
         .unwrap();
@@ -181,8 +179,7 @@ fn assert_names_not_gibson(err: &Error, addr: &str) {
 /// With `max_waiting`, callers beyond it are refused as busy at once
 /// while the ones admitted wait (here, for a server that never answers).
 pub async fn callers_beyond_max_waiting_are_refused_as_busy<E: Executor, R: Runtime>() {
-    let server = TestServer::start();
-    let proxy = Proxy::start(server.addr().clone());
+    let (_server, proxy) = proxied();
     proxy.set_faults(Faults {
         blackhole: true,
         ..Faults::default()
@@ -220,8 +217,7 @@ const BIG: usize = 1_000_000;
 /// A GET on a connection busy writing a big SET completes while the SET
 /// still travels: big requests take the other lane.
 pub async fn small_requests_pass_a_big_set<E: Executor, R: Runtime>() {
-    let server = TestServer::start();
-    let proxy = Proxy::start(server.addr().clone());
+    let (_server, proxy) = proxied();
     let conn = Connection::<R>::with_config(
         Config::new(proxy.addr()).response_timeout(crate::runtime::HANG),
     )
@@ -274,7 +270,7 @@ pub mod blocking {
     use gibson_policy::Config;
     use gibson_proto::{Commands, Error, Ttl};
 
-    use crate::{unique_prefix, Faults, Proxy, TestServer};
+    use crate::{proxied, unique_prefix, Faults};
 
     /// A pool's checkout fails at once with the connect error, naming the
     /// server, when the server cannot be reached.
@@ -295,8 +291,7 @@ pub mod blocking {
     /// INCs through resets: acknowledged, may have executed, or not sent;
     /// the counter lies between.
     pub fn incs_through_resets_each_have_one_outcome() {
-        let server = TestServer::start();
-        let proxy = Proxy::start(server.addr().clone());
+        let (_server, proxy) = proxied();
         let mut conn = Connection::with_config(Config::new(proxy.addr())).unwrap();
         let p = unique_prefix("bincreset");
         let key = format!("{p}n");

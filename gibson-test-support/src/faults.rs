@@ -19,7 +19,7 @@ use gibson_proto::{Error, ProtocolError, Ttl};
 
 use crate::client::{client, SuiteClient};
 use crate::resilience::is_response_timeout;
-use crate::{unique_prefix, Behavior, Faults, HostileServer, Proxy, TestServer};
+use crate::{proxied, unique_prefix, Behavior, Faults, HostileServer, Proxy, TestServer};
 
 /// Stamps a `#[test]` per function of the suite, each running it with
 /// `$run` (a `block_on`) on the client type `$client`.
@@ -60,12 +60,6 @@ fn values(p: &str, n: usize, size: usize) -> Pairs {
 }
 
 /// The test server behind a fault-injecting proxy.
-fn proxied() -> (TestServer, Proxy) {
-    let server = TestServer::start();
-    let proxy = Proxy::start(server.addr().clone());
-    (server, proxy)
-}
-
 /// SETs every pair of `kv` on `c`, no TTL.
 async fn store<C: SuiteClient>(c: &C, kv: &Pairs) {
     for (k, v) in kv {

@@ -259,6 +259,14 @@ pub fn example_server() -> TestServer {
     server
 }
 
+/// An embedded server with a fault-injecting [`Proxy`] in front of it
+/// (keep the server alive as long as the proxy is used).
+pub fn proxied() -> (TestServer, Proxy) {
+    let server = TestServer::start();
+    let proxy = Proxy::start(server.addr().clone());
+    (server, proxy)
+}
+
 /// The value of the variable `var`, trimmed, unless unset or blank.
 fn env_addr(var: &str) -> Option<String> {
     let value = std::env::var(var).ok()?;

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use gibson_test_support::{unique_prefix, Faults, Proxy, TestServer};
+use gibson_test_support::{proxied, unique_prefix, Faults};
 use gibson_tokio::{AsyncCommands, Config, Connection, Ttl};
 
 gibson_test_support::suite!(resilience, client: gibson_tokio, runtimes: [tokio, tokio_multi_thread]);
@@ -15,8 +15,7 @@ gibson_test_support::suite!(resilience, client: gibson_tokio, runtimes: [tokio, 
 /// hanging, and the handle keeps working on the caller's runtime.
 #[test]
 fn a_driver_dropped_with_its_runtime_releases_its_callers() {
-    let server = TestServer::start();
-    let proxy = Proxy::start(server.addr().clone());
+    let (_server, proxy) = proxied();
     let first = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()

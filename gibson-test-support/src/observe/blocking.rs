@@ -6,14 +6,13 @@ use std::time::Duration;
 use gibson_blocking::{cmd, Commands as _, Config, Connection, Error, Pool, Ttl};
 
 use super::{checks, proxy_port, RecordSpans};
-use crate::{Proxy, TestServer};
+use crate::proxied;
 
 /// A pool of 1 through a proxy: a connection taken and given back, then a
 /// second caller waits out `wait_timeout`.
 pub fn pools_have_metrics() {
     let _turn = super::install_recorder();
-    let server = TestServer::start();
-    let proxy = Proxy::start(server.addr().clone());
+    let (_server, proxy) = proxied();
     let mut config = Config::new(proxy.addr());
     config.pool.min_size = 1;
     config.pool.max_size = 1;
@@ -33,8 +32,7 @@ pub fn pools_have_metrics() {
 /// one GET; no command at all.
 pub fn a_stream_is_a_batch() {
     let _turn = super::install_recorder();
-    let server = TestServer::start();
-    let proxy = Proxy::start(server.addr().clone());
+    let (_server, proxy) = proxied();
     let mut conn = Connection::with_config(Config::new(proxy.addr())).unwrap();
     let p = crate::unique_prefix("obs-stream");
     let locked = format!("{p}c");

@@ -34,7 +34,7 @@ use gibson_proto::{AsyncCommands as _, Error, Ttl};
 
 use crate::client::{AsyncClient, SuiteClient, SuiteNamespace};
 use crate::runtime::Runtime;
-use crate::{Faults, Proxy, TestServer};
+use crate::{proxied, Faults, Proxy, TestServer};
 
 pub use metrics::{counted, install_recorder, series, MetricsTest, Series};
 pub use spans::{RecordSpans, SpanRecord};
@@ -118,8 +118,7 @@ pub async fn a_pipeline_has_a_batch_span<C: SuiteClient>() {
 /// Through a proxy: a PING held back past its timeout, then a connection
 /// reset and the reconnect after it.
 pub async fn a_timeout_and_a_reconnect_are_on_their_spans<C: SuiteClient>() {
-    let server = TestServer::start();
-    let proxy = Proxy::start(server.addr().clone());
+    let (_server, proxy) = proxied();
     let spans = RecordSpans::start();
     let config = Config::new(proxy.addr())
         .response_timeout(Duration::from_millis(200))
@@ -133,8 +132,7 @@ pub async fn a_timeout_and_a_reconnect_are_on_their_spans<C: SuiteClient>() {
 /// namespace, a PING timeout, a reconnect.
 pub async fn operations_have_metrics<C: SuiteClient>() {
     let _turn = install_recorder();
-    let server = TestServer::start();
-    let proxy = Proxy::start(server.addr().clone());
+    let (_server, proxy) = proxied();
     let config = Config::new(proxy.addr())
         .response_timeout(Duration::from_millis(200))
         .retry(RetryPolicy::Never);
@@ -177,8 +175,7 @@ async fn fail_and_reconnect<C: SuiteClient>(conn: &C, proxy: &Proxy) {
 /// second caller waits out `wait_timeout` behind a slow one.
 pub async fn pools_have_metrics<R: Runtime, C: AsyncClient>() {
     let _turn = install_recorder();
-    let server = TestServer::start();
-    let proxy = Proxy::start(server.addr().clone());
+    let (_server, proxy) = proxied();
     let mut config = Config::new(proxy.addr());
     config.max_in_flight = 1;
     config.pool.min_size = 1;

@@ -5,14 +5,13 @@ use gibson_policy::Config;
 use gibson_proto::Ttl;
 
 use crate::client::{SuiteClient, SuiteNamespace};
-use crate::{Proxy, TestServer};
+use crate::proxied;
 
 /// Through a proxy (series of its own): every method of a labelled
 /// namespace over its whole prefix.
 pub async fn namespace_methods_carry_its_label<C: SuiteClient>() {
     let _turn = super::install_recorder();
-    let server = TestServer::start();
-    let proxy = Proxy::start(server.addr().clone());
+    let (_server, proxy) = proxied();
     let conn = C::connect(Config::new(proxy.addr())).await.unwrap();
     let p = crate::unique_prefix("obs-ns");
     conn.set(format!("{p}k"), "v", Ttl::Never).await.unwrap();

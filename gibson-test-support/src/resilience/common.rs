@@ -13,7 +13,7 @@ use gibson_proto::{Error, Limits, Ttl, Value};
 
 use crate::client::SuiteClient;
 use crate::runtime::Runtime;
-use crate::{Faults, Proxy, TestServer};
+use crate::{proxied, Faults, TestServer};
 
 /// Stamps a `#[test]` per scenario, each running it with `$run` (a
 /// `block_on`) on the client type `$client` (and the runtime `$rt`, where
@@ -72,8 +72,7 @@ pub async fn oversized_request_is_refused_before_writing<C: SuiteClient>() {
 /// The connection closes in the middle of a reply: that request fails,
 /// and the next one reconnects and gets its own reply.
 pub async fn eof_mid_reply_is_reported_and_recovered<C: SuiteClient>() {
-    let server = TestServer::start();
-    let proxy = Proxy::start(server.addr().clone());
+    let (_server, proxy) = proxied();
     let config = Config::new(proxy.addr()).retry(RetryPolicy::Never);
     let conn = C::connect(config).await.unwrap();
     let p = crate::unique_prefix("eof");
@@ -105,8 +104,7 @@ pub async fn eof_mid_reply_is_reported_and_recovered<C: SuiteClient>() {
 /// the socket. A proxy in front of the server counts the open
 /// connections, so that other clients of a shared server do not count.
 pub async fn lazy_connect_and_close_on_last_drop<R: Runtime, C: SuiteClient>() {
-    let server = TestServer::start();
-    let proxy = Proxy::start(server.addr().clone());
+    let (_server, proxy) = proxied();
     let lazy = C::lazy(Config::new(proxy.addr())).unwrap();
     assert!(!lazy.is_connected());
     assert_eq!(

@@ -12,7 +12,7 @@ use gibson_proto::{AsyncCommands as _, Limits, Ttl, Value};
 use crate::client::AsyncClient;
 use crate::resilience::is_response_timeout;
 use crate::runtime::{no_hang, timeout, unless_it_yields, Runtime};
-use crate::{unique_prefix, Faults, Proxy, Rng, TestServer};
+use crate::{proxied, unique_prefix, Faults, Proxy, Rng, TestServer};
 
 /// A connection through a proxy, `v0`, `v1`, … set under a fresh
 /// prefix, then the proxy slowed down by `latency`.
@@ -28,8 +28,7 @@ async fn slowed<A: gibson_async::Runtime>(
     values: usize,
     latency: Duration,
 ) -> Slowed<A> {
-    let server = TestServer::start();
-    let proxy = Proxy::start(server.addr().clone());
+    let (server, proxy) = proxied();
     let conn = Connection::<A>::with_config(Config::new(proxy.addr()))
         .await
         .unwrap();

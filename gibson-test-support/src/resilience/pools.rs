@@ -13,13 +13,12 @@ use gibson_proto::{AsyncCommands as _, Error, Ttl};
 
 use crate::client::AsyncClient;
 use crate::runtime::{no_hang, yield_now, Runtime};
-use crate::{unique_prefix, Faults, Proxy, TestServer};
+use crate::{proxied, unique_prefix, Faults};
 
 /// While one member receives a 9 MB MGET reply, small requests go
 /// to the other member and finish first.
 pub async fn pool_small_requests_pass_a_big_mget<R: Runtime, C: AsyncClient>() {
-    let server = TestServer::start();
-    let proxy = Proxy::start(server.addr().clone());
+    let (_server, proxy) = proxied();
     let mut config = Config::new(proxy.addr()).response_timeout(crate::runtime::HANG);
     config.pool.min_size = 2;
     config.pool.max_size = 2;
@@ -93,8 +92,7 @@ pub async fn pool_small_requests_pass_a_big_mget<R: Runtime, C: AsyncClient>() {
 /// One member with room for one request, busy: the next request
 /// waits `wait_timeout`, then fails with `PoolExhausted`.
 pub async fn pool_exhausted_waits_then_errors<R: Runtime, C: AsyncClient>() {
-    let server = TestServer::start();
-    let proxy = Proxy::start(server.addr().clone());
+    let (_server, proxy) = proxied();
     let mut config = Config::new(proxy.addr()).max_in_flight(1);
     config.pool.min_size = 1;
     config.pool.max_size = 1;
@@ -118,8 +116,7 @@ pub async fn pool_exhausted_waits_then_errors<R: Runtime, C: AsyncClient>() {
 /// first `min_size` members are kept open) without any user
 /// request.
 pub async fn pool_health_check_reopens_a_broken_member<R: Runtime, C: AsyncClient>() {
-    let server = TestServer::start();
-    let proxy = Proxy::start(server.addr().clone());
+    let (_server, proxy) = proxied();
     let mut config = Config::new(proxy.addr());
     config.pool.min_size = 1;
     config.pool.max_size = 1;

@@ -11,7 +11,7 @@ use gibson_proto::{AsyncCommands as _, Error, Ttl};
 
 use crate::client::AsyncClient;
 use crate::runtime::{no_hang, yield_now, Runtime};
-use crate::{unique_prefix, Faults, Proxy, TestServer};
+use crate::{proxied, unique_prefix, Faults, TestServer};
 
 /// The server stops with 200 requests in flight and starts again.
 pub async fn server_restart_tcp<R: Runtime, C: AsyncClient>() {
@@ -72,8 +72,7 @@ async fn restart_scenario<R: Runtime, C: AsyncClient>(mut server: TestServer) {
 /// socket and succeeds, INC never is and fails; with
 /// `RetryPolicy::Never` nothing is.
 pub async fn only_idempotent_requests_are_retried<R: Runtime, C: AsyncClient>() {
-    let server = TestServer::start();
-    let proxy = Proxy::start(server.addr().clone());
+    let (_server, proxy) = proxied();
     for policy in [RetryPolicy::Idempotent, RetryPolicy::Never] {
         let conn = Connection::<C::Runtime>::with_config(Config::new(proxy.addr()).retry(policy))
             .await
