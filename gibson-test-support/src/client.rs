@@ -11,7 +11,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use gibson_policy::Config;
 use gibson_proto::{
-    AsyncCommands, Command, Commands, Error, LockTime, Pipeline, PipelineResults, Ttl,
+    AsyncCommands, Command, Commands, Error, Limits, LockTime, Pipeline, PipelineResults, Ttl,
 };
 
 use crate::runtime::Runtime;
@@ -81,6 +81,30 @@ pub async fn connected<C: SuiteClient>() -> (TestServer, C) {
     let server = TestServer::start();
     let c = client(server.config()).await;
     (server, c)
+}
+
+/// A client of `server` with `max_request_size` 1024: a SET of `key` with
+/// 2000 bytes is refused before anything is written (`InvalidArgument` of
+/// the request), and the connection stays as it was: it answers a PING
+/// and has connected once.
+///
+/// # Panics
+///
+/// When it does not connect, or a check fails.
+pub async fn refuses_a_request_over_the_limit<C: SuiteClient>(server: &TestServer, key: String) {
+    let mut limits = Limits::default();
+    limits.max_request_size = 1024;
+    let tight: C = client(server.config().limits(limits)).await;
+    let err = tight
+        .set(key, &vec![b'x'; 2000][..], Ttl::Never)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidArgument { arg: "request", .. }),
+        "{err}"
+    );
+    tight.ping().await.unwrap();
+    assert_eq!(tight.connects(), 1);
 }
 
 impl<R: gibson_async::Runtime> SuiteClient for gibson_async::Connection<R> {

@@ -17,7 +17,7 @@ use bytes::Bytes;
 use gibson_policy::{Config, RetryPolicy};
 use gibson_proto::{Error, Limits, LockTime, MetaField, ProtocolError, ServerError, Ttl, Value};
 
-use crate::client::{client, connected, SuiteClient};
+use crate::client::{client, connected, refuses_a_request_over_the_limit, SuiteClient};
 use crate::{unique_prefix, TestServer};
 
 /// Stamps a `#[test]` per function of the suite, each running it with
@@ -380,20 +380,8 @@ pub async fn invalid_arguments_never_touch_the_connection<C: SuiteClient>() {
 /// A request over `max_request_size` is refused before it is sent.
 pub async fn request_over_max_request_size_is_refused<C: SuiteClient>() {
     let server = TestServer::start();
-    let mut limits = Limits::default();
-    limits.max_request_size = 1024;
-    let c: C = client(server.config().limits(limits)).await;
     let p = unique_prefix("bigreq");
-    let err = c
-        .set(format!("{p}k"), &vec![b'x'; 2000][..], Ttl::Never)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, Error::InvalidArgument { arg: "request", .. }),
-        "{err}"
-    );
-    c.ping().await.unwrap();
-    assert_eq!(c.connects(), 1);
+    refuses_a_request_over_the_limit::<C>(&server, format!("{p}k")).await;
 }
 
 /// A reply over `max_reply_size` is a protocol error and the connection is rebuilt.
