@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
-use tracing::Subscriber;
+use tracing::{Metadata, Subscriber};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 
@@ -59,16 +59,27 @@ impl Visit for Fields<'_> {
     }
 }
 
+/// This thread's recorder and the fields `record` gives, for a span or an
+/// event of target `gibson` while a test records on this thread; `None`
+/// for any other target, or without a recorder.
+fn recorded(
+    metadata: &Metadata<'_>,
+    record: impl FnOnce(&mut Fields<'_>),
+) -> Option<(Recorder, BTreeMap<String, String>)> {
+    if metadata.target() != "gibson" {
+        return None;
+    }
+    let recorder = CURRENT.with(|c| c.borrow().clone())?;
+    let mut fields = BTreeMap::new();
+    record(&mut Fields(&mut fields));
+    Some((recorder, fields))
+}
+
 impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for ThreadRecorders {
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
-        if attrs.metadata().target() != "gibson" {
-            return;
-        }
-        let Some(recorder) = CURRENT.with(|c| c.borrow().clone()) else {
+        let Some((recorder, fields)) = recorded(attrs.metadata(), |f| attrs.record(f)) else {
             return;
         };
-        let mut fields = BTreeMap::new();
-        attrs.record(&mut Fields(&mut fields));
         let index = {
             let mut spans = recorder.0.lock().unwrap_or_else(PoisonError::into_inner);
             spans.push(SpanRecord {
@@ -83,14 +94,9 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for ThreadRecorders {
     }
 
     fn on_event(&self, event: &tracing::Event<'_>, _ctx: Context<'_, S>) {
-        if event.metadata().target() != "gibson" {
-            return;
-        }
-        let Some(recorder) = CURRENT.with(|c| c.borrow().clone()) else {
+        let Some((recorder, fields)) = recorded(event.metadata(), |f| event.record(f)) else {
             return;
         };
-        let mut fields = BTreeMap::new();
-        event.record(&mut Fields(&mut fields));
         let name = event.metadata().level().as_str();
         let mut events = recorder.1.lock().unwrap_or_else(PoisonError::into_inner);
         events.push(SpanRecord { name, fields });
