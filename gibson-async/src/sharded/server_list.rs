@@ -33,7 +33,7 @@ impl<R: Runtime> Sharded<R> {
     /// # Ok(()) }
     /// ```
     pub fn set_servers(&self, servers: impl IntoIterator<Item = Addr>) -> Result<Change, Error> {
-        self.change(|config| config.relisted(servers))
+        apply(&self.shared, |config| config.relisted(servers))
     }
 
     /// Adds `server` (of weight 1) to the list: see
@@ -45,7 +45,7 @@ impl<R: Runtime> Sharded<R> {
     /// # Ok(()) }
     /// ```
     pub fn add(&self, server: Addr) -> Result<Change, Error> {
-        self.change(|config| config.adding(server, 1))
+        apply(&self.shared, |config| config.adding(server, 1))
     }
 
     /// Removes `server` from the list: see
@@ -57,15 +57,7 @@ impl<R: Runtime> Sharded<R> {
     /// # Ok(()) }
     /// ```
     pub fn remove(&self, server: &Addr) -> Result<Change, Error> {
-        self.change(|config| config.removing(server))
-    }
-
-    /// Applies the configuration `new` makes of the one in use.
-    fn change(
-        &self,
-        new: impl FnOnce(&ShardConfig) -> Result<ShardConfig, Error>,
-    ) -> Result<Change, Error> {
-        apply(&self.shared, new)
+        apply(&self.shared, |config| config.removing(server))
     }
 }
 

@@ -135,27 +135,18 @@ impl Sharded {
             None => config,
         };
         let current = RwLock::new(Arc::new(Servers::new(config, None)?));
-        let workers = Arc::default();
-        let Some(discovery) = discovery else {
-            return Ok(Sharded {
-                shared: Arc::new(Shared {
-                    current,
-                    workers,
-                    hedges: Arc::default(),
-                    _stop_discovery: None,
-                }),
-            });
-        };
-        let (stop, stopped) = mpsc::channel();
+        let (stop, stopped) = discovery.as_ref().map(|_| mpsc::channel()).unzip();
         let sharded = Sharded {
             shared: Arc::new(Shared {
                 current,
-                workers,
+                workers: Arc::default(),
                 hedges: Arc::default(),
-                _stop_discovery: Some(stop),
+                _stop_discovery: stop,
             }),
         };
-        server_list::spawn_discovery(&sharded, discovery, stopped)?;
+        if let (Some(discovery), Some(stopped)) = (discovery, stopped) {
+            server_list::spawn_discovery(&sharded, discovery, stopped)?;
+        }
         Ok(sharded)
     }
 

@@ -35,7 +35,7 @@ impl Sharded {
     /// # Ok::<(), gibson_blocking::Error>(())
     /// ```
     pub fn set_servers(&self, servers: impl IntoIterator<Item = Addr>) -> Result<Change, Error> {
-        self.change(|config| config.relisted(servers))
+        apply(&self.shared, |config| config.relisted(servers))
     }
 
     /// Adds `server` (of weight 1) to the list: see
@@ -48,7 +48,7 @@ impl Sharded {
     /// # Ok::<(), gibson_blocking::Error>(())
     /// ```
     pub fn add(&self, server: Addr) -> Result<Change, Error> {
-        self.change(|config| config.adding(server, 1))
+        apply(&self.shared, |config| config.adding(server, 1))
     }
 
     /// Removes `server` from the list: see
@@ -62,14 +62,7 @@ impl Sharded {
     /// # Ok::<(), gibson_blocking::Error>(())
     /// ```
     pub fn remove(&self, server: &Addr) -> Result<Change, Error> {
-        self.change(|config| config.removing(server))
-    }
-
-    fn change(
-        &self,
-        new: impl FnOnce(&ShardConfig) -> Result<ShardConfig, Error>,
-    ) -> Result<Change, Error> {
-        apply(&self.shared, new)
+        apply(&self.shared, |config| config.removing(server))
     }
 }
 

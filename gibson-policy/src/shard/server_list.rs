@@ -50,8 +50,10 @@ impl ShardConfig {
         };
         let weighted: Vec<(Addr, u32)> = servers
             .into_iter()
-            .map(|s| (weight(&s), s))
-            .map(|(w, s)| (s, w))
+            .map(|s| {
+                let w = weight(&s);
+                (s, w)
+            })
             .collect();
         self.with_servers(weighted)
     }
